@@ -1,0 +1,42 @@
+# Vigil: `make run` starts it, `make test` tests it. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test worker scheduler lint format demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed  ## Vigil on http://127.0.0.1:5000 with SQLite, an embedded queue, a worker and the scheduler
+	$(BIN)/python -m app.launcher
+
+test: $(VENV)/.dev-installed  ## the whole suite (PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: $(VENV)/.run-installed  ## one RQ worker on all queues (production: run several)
+	$(BIN)/python worker.py
+
+scheduler: $(VENV)/.run-installed  ## the periodic scheduler (production: run one)
+	$(BIN)/python worker.py --cron
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

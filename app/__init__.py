@@ -1,0 +1,48 @@
+"""Vigil: incident analytics and alerting for teams on PagerDuty."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app. Reads like a table of contents and does no I/O (no database, queue or HTTP)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(settings.flask_config())
+
+    from app import logs
+
+    logs.configure(app, settings)
+
+    from app import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(settings.migrations_path))
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.oauth.init_app(app)
+
+    from app import security
+
+    security.init_app(app, settings)
+
+    from app.accounts import bp as accounts_bp
+    from app.accounts.context import init_app as init_accounts
+    from app.core import bp as core_bp
+
+    init_accounts(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+
+    from app import errors
+
+    errors.init_app(app)
+
+    from app.accounts.cli import users_cli
+
+    app.cli.add_command(users_cli)
+    return app

@@ -1,0 +1,25 @@
+"""The audit trail of admin actions, written in the same transaction as the action itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import AuditEvent, Workspace
+
+
+def record(workspace: Workspace, action: str, target: str = "", **details: Any) -> AuditEvent:
+    actor_id = None
+    ip = None
+    if has_request_context():
+        ip = request.remote_addr
+        if current_user.is_authenticated:
+            actor_id = current_user.id
+    event = AuditEvent(
+        workspace_id=workspace.id, actor_id=actor_id, action=action, target=target, details=details, ip=ip
+    )
+    db.session.add(event)
+    return event

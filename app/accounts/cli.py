@@ -1,0 +1,75 @@
+"""`flask users …`: admin commands for people and roles."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.accounts import audit, service
+from app.extensions import db
+from app.models import Membership, Role
+
+users_cli = AppGroup("users", help="Create users and manage their roles.")
+
+ROLE = click.Choice([role.value for role in Role])
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option(
+    "--workspace", "workspace_name", required=True, help="Created (with this user as owner) if missing."
+)
+@click.option("--name", default="")
+@click.option("--role", type=ROLE, default=None, help="Role in an existing workspace (default member).")
+@click.option("--timezone", default="UTC", help="Time zone of a workspace created by this command.")
+def create_user(
+    email: str, password: str, workspace_name: str, name: str, role: str | None, timezone: str
+) -> None:
+    """Create a user, and the workspace too when it does not exist (the user becomes its owner)."""
+    try:
+        user = service.create_user(email, password, name)
+        workspace = service.find_workspace(workspace_name)
+        if workspace is None:
+            workspace = service.create_workspace(workspace_name, user, timezone)
+            audit.record(workspace, "workspace.created", workspace.name, via="cli")
+            given = Role.OWNER
+        else:
+            given = Role(role or Role.MEMBER.value)
+            db.session.add(Membership(user_id=user.id, workspace_id=workspace.id, role=given))
+        audit.record(workspace, "member.added", user.email, role=given.value, via="cli")
+        db.session.commit()
+    except service.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.email} as {given.value} of {workspace.name}.")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--workspace", "workspace_name", required=True)
+@click.option("--role", type=ROLE, required=True)
+def set_role(email: str, workspace_name: str, role: str) -> None:
+    """Change a member's role. The last owner cannot be demoted."""
+    user = service.find_user(email)
+    workspace = service.find_workspace(workspace_name)
+    if user is None or workspace is None:
+        raise click.ClickException("No such user or workspace.")
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == workspace.id)
+    )
+    if membership is None:
+        raise click.ClickException(f"{user.email} is not a member of {workspace.name}.")
+    new_role = Role(role)
+    if (
+        membership.role is Role.OWNER
+        and new_role is not Role.OWNER
+        and service.owner_count(workspace.id) <= 1
+    ):
+        raise click.ClickException("A workspace needs at least one owner: make someone else owner first.")
+    old = membership.role
+    membership.role = new_role
+    audit.record(workspace, "member.role_changed", user.email, old=old.value, new=new_role.value, via="cli")
+    db.session.commit()
+    click.echo(f"{user.email} is now {new_role.value} of {workspace.name}.")

@@ -1,0 +1,145 @@
+"""Who is asking and in which workspace: loaded once per request, checked by decorators on every view."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.extensions import db, login_manager
+from app.models import Membership, Role, User, Workspace
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SESSION_KEY = "workspace_id"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Response:
+        target = url_for("accounts.login", next=request.full_path.rstrip("?"))
+        if request.headers.get("HX-Request"):
+            # An HTMX swap of a login page into a panel would be confusing: send the whole page there.
+            response = Response(status=401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+    app.jinja_env.globals["timezones"] = all_timezones
+
+    @app.before_request
+    def load_membership() -> None:
+        g.membership = None
+        if current_user.is_authenticated:
+            g.membership = _resolve_membership(current_user)
+
+    @app.context_processor
+    def inject_context() -> dict[str, Any]:
+        membership = g.get("membership")
+        memberships: list[Membership] = []
+        if current_user.is_authenticated:
+            memberships = sorted(current_user.memberships, key=lambda m: m.workspace.name.lower())
+        return {
+            "current_membership": membership,
+            "current_workspace": membership.workspace if membership else None,
+            "my_memberships": memberships,
+            "Role": Role,
+        }
+
+
+@functools.cache
+def all_timezones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC")
+
+
+def _resolve_membership(user: User) -> Membership | None:
+    wanted = session.get(SESSION_KEY)
+    memberships = user.memberships
+    for membership in memberships:
+        if membership.workspace_id == wanted:
+            return membership
+    if not memberships:
+        return None
+    first = min(memberships, key=lambda m: m.id)
+    session[SESSION_KEY] = first.workspace_id
+    return first
+
+
+def current_membership() -> Membership:
+    membership = g.get("membership")
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def current_workspace() -> Workspace:
+    return current_membership().workspace
+
+
+def set_current_workspace(workspace_id: int) -> None:
+    session[SESSION_KEY] = workspace_id
+
+
+def role_required(role: Role) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """Login, a workspace, and at least `role` in it; a member on an admin page gets 403."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            membership = g.get("membership")
+            if membership is None:
+                return redirect(url_for("accounts.no_workspace"))
+            if not membership.role.at_least(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access = role.value  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def public(view: Callable[P, R]) -> Callable[P, R]:
+    """Open to anyone (login, sign-up, health). Marked so the access test knows it is deliberate."""
+    view.access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def login_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Needs a logged-in user but no workspace (their own account, switching, creating a workspace)."""
+    wrapped = login_required(view)
+    wrapped.access = "login"  # type: ignore[attr-defined]
+    return wrapped
+
+
+member_required = role_required(Role.MEMBER)
+admin_required = role_required(Role.ADMIN)
+owner_required = role_required(Role.OWNER)
+
+
+def scoped_get_or_404(model: type[Any], object_id: int) -> Any:
+    """Fetch a row of the current workspace by id; another workspace's id is a 404, never a leak."""
+    row = db.session.scalar(
+        select(model).where(model.id == object_id, model.workspace_id == current_workspace().id)
+    )
+    if row is None:
+        abort(404)
+    return row

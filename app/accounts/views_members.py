@@ -1,0 +1,167 @@
+"""Members page: invitations, roles, removal. Owners and admins only."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts import audit, bp, service
+from app.accounts.context import admin_required, current_membership, current_workspace
+from app.accounts.forms import InviteForm, PostForm, RoleForm
+from app.extensions import db
+from app.models import Invitation, Membership, Role
+from app.models.types import utcnow
+from app.web import is_htmx, page_or_partial
+
+
+def _member_or_404(membership_id: int) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.workspace_id == current_workspace().id
+        )
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def _context(new_link: str | None = None, invite_form: InviteForm | None = None) -> dict[str, object]:
+    workspace = current_workspace()
+    members = db.session.scalars(
+        select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
+    ).all()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.workspace_id == workspace.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return {
+        "members": members,
+        "invitations": invitations,
+        "invite_form": invite_form or InviteForm(),
+        "post_form": PostForm(),
+        "new_link": new_link,
+        "me": current_membership(),
+        "role_choices": [role.value for role in Role],
+    }
+
+
+@bp.get("/settings/members")
+@admin_required
+def members() -> str:
+    return render_template("accounts/members.html", **_context())
+
+
+@bp.post("/settings/members/invite")
+@admin_required
+def invite() -> tuple[str, int]:
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return page_or_partial(
+            "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
+        )
+    try:
+        invitation, token = service.create_invitation(
+            current_workspace(), current_membership(), Role(form.role.data), form.email.data or None
+        )
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return page_or_partial(
+            "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
+        )
+    audit.record(
+        current_workspace(),
+        "invitation.created",
+        invitation.email or "(any address)",
+        role=invitation.role.value,
+    )
+    db.session.commit()
+    link = url_for("accounts.invitation", token=token, _external=True)
+    return page_or_partial(
+        "accounts/members.html", "accounts/_invitations.html", 201, **_context(new_link=link)
+    )
+
+
+@bp.post("/settings/invitations/<int:invitation_id>/revoke")
+@admin_required
+def revoke_invitation(invitation_id: int) -> Response | tuple[str, int]:
+    if not PostForm().validate_on_submit():
+        abort(400)
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.workspace_id == current_workspace().id
+        )
+    )
+    if invitation is None:
+        abort(404)
+    invitation.revoked_at = utcnow()
+    audit.record(current_workspace(), "invitation.revoked", invitation.email or "(any address)")
+    db.session.commit()
+    if is_htmx():
+        return page_or_partial("accounts/members.html", "accounts/_invitations.html", **_context())
+    flash("Invitation revoked.", "success")
+    return redirect(url_for("accounts.members"))
+
+
+@bp.post("/settings/members/<int:membership_id>/role")
+@admin_required
+def change_role(membership_id: int) -> Response | tuple[str, int]:
+    target = _member_or_404(membership_id)
+    form = RoleForm()
+    error = None
+    if not form.validate_on_submit():
+        error = "Pick one of the listed roles."
+    else:
+        old = target.role
+        try:
+            service.change_role(current_membership(), target, Role(form.role.data))
+        except service.AccountError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            audit.record(
+                current_workspace(),
+                "member.role_changed",
+                target.user.email,
+                old=old.value,
+                new=target.role.value,
+            )
+            db.session.commit()
+    status = 400 if error else 200
+    if is_htmx():
+        context = _context()
+        return render_template(
+            "accounts/_member_row.html", m=target, error=error, saved=error is None, **context
+        ), status
+    flash(error or f"{target.user.email} is now {target.role.value}.", "error" if error else "success")
+    return redirect(url_for("accounts.members"))
+
+
+@bp.post("/settings/members/<int:membership_id>/remove")
+@admin_required
+def remove_member(membership_id: int) -> Response | tuple[str, int]:
+    if not PostForm().validate_on_submit():
+        abort(400)
+    target = _member_or_404(membership_id)
+    email = target.user.email
+    try:
+        service.remove_member(current_membership(), target)
+    except service.AccountError as exc:
+        db.session.rollback()
+        if is_htmx():
+            return render_template("accounts/_member_row.html", m=target, error=str(exc), **_context()), 400
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.members"))
+    audit.record(current_workspace(), "member.removed", email)
+    db.session.commit()
+    if is_htmx():
+        return "", 200
+    flash(f"{email} was removed.", "success")
+    return redirect(url_for("accounts.members"))

@@ -1,0 +1,103 @@
+"""Workspace settings, switching, creating another workspace, and the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from app.accounts import audit, bp, service
+from app.accounts.context import admin_required, current_workspace, login_only, set_current_workspace
+from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
+from app.extensions import db
+from app.models import AuditEvent
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/settings/workspace", methods=["GET", "POST"])
+@admin_required
+def workspace_settings() -> tuple[str, int] | Response:
+    workspace = current_workspace()
+    form = WorkspaceSettingsForm(obj=workspace)
+    if request.method == "GET":
+        form.business_days.data = [str(d) for d in workspace.business_weekdays]
+    if form.validate_on_submit():
+        try:
+            name = (form.name.data or "").strip()
+            other = service.find_workspace(name)
+            if other is not None and other.id != workspace.id:
+                raise service.AccountError(f"A workspace called {name!r} already exists.")
+            timezone = service.check_timezone((form.timezone.data or "").strip())
+            start, end = form.business_day_start.data or 0, form.business_day_end.data or 0
+            if end <= start:
+                raise service.AccountError("The business day must end after it starts.")
+        except service.AccountError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            before = {"name": workspace.name, "timezone": workspace.timezone}
+            workspace.name = name
+            workspace.timezone = timezone
+            workspace.business_day_start = start
+            workspace.business_day_end = end
+            workspace.business_days = ",".join(sorted(form.business_days.data or [], key=int))
+            workspace.cfr_attribution_hours = form.cfr_attribution_hours.data or 24
+            audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
+            db.session.commit()
+            flash("Workspace settings saved.", "success")
+            return redirect(url_for("accounts.workspace_settings"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/workspace_settings.html", form=form), status
+
+
+@bp.post("/workspaces/<int:workspace_id>/switch")
+@login_only
+def switch_workspace(workspace_id: int) -> Response:
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if not any(m.workspace_id == workspace_id for m in current_user.memberships):
+        abort(404)
+    set_current_workspace(workspace_id)
+    return redirect(url_for("core.dashboard"))
+
+
+@bp.post("/workspaces/new")
+@login_only
+def new_workspace() -> Response | tuple[str, int]:
+    form = NewWorkspaceForm()
+    if form.validate_on_submit():
+        try:
+            workspace = service.create_workspace(
+                form.name.data or "", current_user, form.timezone.data or "UTC"
+            )
+        except service.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            audit.record(workspace, "workspace.created", workspace.name)
+            db.session.commit()
+            set_current_workspace(workspace.id)
+            flash(f"Workspace {workspace.name} created.", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("accounts/no_workspace.html", form=form), 400
+
+
+@bp.get("/settings/audit")
+@admin_required
+def audit_log() -> str:
+    workspace = current_workspace()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = (
+        db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.workspace_id == workspace.id))
+        or 0
+    )
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.workspace_id == workspace.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    return render_template("accounts/audit.html", events=events, page=page, pages=pages, total=total)

@@ -1,0 +1,217 @@
+"""Settings, read from the environment once and validated loudly.
+
+Every setting may also come from a file named by `<NAME>_FILE` (Docker/Kubernetes secrets), which wins over
+the plain variable. A bad value raises `ConfigError` naming the variable, so a misconfigured deployment stops
+at start-up instead of failing later in a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _read(env: Mapping[str, str], name: str) -> str | None:
+    file_name = env.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={file_name!r} cannot be read: {exc.strerror}") from exc
+    value = env.get(name)
+    return value.strip() if value is not None and value.strip() != "" else None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _read(env, name)
+    if raw is None:
+        return default
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = _read(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _read(env, name) or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str], instance: Path) -> str:
+    url = _read(env, "DATABASE_URL")
+    if url is None:
+        return f"sqlite:///{instance / 'vigil.db'}"
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants an explicit psycopg 3 driver.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not url.startswith(("postgresql+psycopg://", "sqlite:///")):
+        raise ConfigError(
+            f"DATABASE_URL must be a postgresql:// or sqlite:/// URL, not {url.split(':')[0]}://…"
+        )
+    return url
+
+
+def _instance_secret(instance: Path, name: str) -> str | None:
+    """Read a secret the embedded launcher generated into instance/ (never generated here: no I/O writes)."""
+    path = instance / name
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    encryption_keys: tuple[str, ...]
+    instance_path: Path
+    base_url: str | None = None
+    open_signup: bool = False
+    secure_cookies: bool = False
+    log_level: str = "INFO"
+    default_timezone: str = "UTC"
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    trusted_proxies: int = 0
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    pagerduty_eu_api_url: str = "https://api.eu.pagerduty.com"
+    pagerduty_identity_url: str = "https://identity.pagerduty.com"
+    pagerduty_client_id: str | None = None
+    pagerduty_client_secret: str | None = None
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def migrations_path(self) -> Path:
+        return PROJECT_ROOT / "migrations"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The subset Flask and its extensions read, plus ours under VIGIL_*."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": None,
+            "WTF_CSRF_SSL_STRICT": self.secure_cookies,
+            "TESTING": self.testing,
+            "VIGIL": self,
+            **self.extra,
+        }
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    env = os.environ if env is None else env
+    instance = Path(_read(env, "VIGIL_INSTANCE_PATH") or DEFAULT_INSTANCE)
+
+    secret_key = _read(env, "SECRET_KEY") or _instance_secret(instance, "secret_key")
+    if secret_key is None:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), or start Vigil once with "
+            "`make run`, which generates one in instance/."
+        )
+    if len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+
+    raw_keys = _read(env, "ENCRYPTION_KEYS") or _instance_secret(instance, "encryption_key")
+    if raw_keys is None:
+        raise ConfigError(
+            "ENCRYPTION_KEYS is not set: it encrypts PagerDuty tokens at rest. Generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    keys = tuple(k.strip() for k in raw_keys.split(",") if k.strip())
+    _check_fernet_keys(keys)
+
+    timezone = _read(env, "VIGIL_DEFAULT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"VIGIL_DEFAULT_TIMEZONE {timezone!r} is not an IANA time zone") from exc
+
+    log_level = (_read(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+
+    base_url = _read(env, "VIGIL_BASE_URL")
+    if base_url is not None:
+        base_url = _url(env, "VIGIL_BASE_URL", base_url)
+
+    redis_url = _read(env, "REDIS_URL")
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must be a redis:// or rediss:// URL")
+
+    values: dict[str, Any] = {
+        "secret_key": secret_key,
+        "database_url": _database_url(env, instance),
+        "redis_url": redis_url,
+        "encryption_keys": keys,
+        "instance_path": instance,
+        "base_url": base_url,
+        "open_signup": _bool(env, "VIGIL_OPEN_SIGNUP", False),
+        "secure_cookies": _bool(
+            env, "VIGIL_SECURE_COOKIES", base_url is not None and base_url.startswith("https")
+        ),
+        "log_level": log_level,
+        "default_timezone": timezone,
+        "login_max_failures": _int(env, "VIGIL_LOGIN_MAX_FAILURES", 5, minimum=1),
+        "login_window_seconds": _int(env, "VIGIL_LOGIN_WINDOW_SECONDS", 900, minimum=1),
+        "trusted_proxies": _int(env, "VIGIL_TRUSTED_PROXIES", 0),
+        "pagerduty_api_url": _url(env, "PAGERDUTY_API_URL", "https://api.pagerduty.com"),
+        "pagerduty_eu_api_url": _url(env, "PAGERDUTY_EU_API_URL", "https://api.eu.pagerduty.com"),
+        "pagerduty_identity_url": _url(env, "PAGERDUTY_IDENTITY_URL", "https://identity.pagerduty.com"),
+        "pagerduty_client_id": _read(env, "PAGERDUTY_CLIENT_ID"),
+        "pagerduty_client_secret": _read(env, "PAGERDUTY_CLIENT_SECRET"),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _check_fernet_keys(keys: tuple[str, ...]) -> None:
+    from cryptography.fernet import Fernet
+
+    if not keys:
+        raise ConfigError("ENCRYPTION_KEYS is empty")
+    for index, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"ENCRYPTION_KEYS entry {index} is not a Fernet key (32 url-safe base64-encoded bytes)"
+            ) from exc

@@ -1,0 +1,66 @@
+"""Home, health and the navigation's top-level pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from app.accounts import service
+from app.accounts.context import member_required, public
+from app.core import bp
+from app.extensions import db
+from app.queue import queue_health
+
+
+@bp.get("/")
+@public
+def home() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    if service.user_count() == 0:
+        return redirect(url_for("accounts.signup"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/dashboard")
+@member_required
+def dashboard() -> str:
+    return render_template("core/dashboard.html")
+
+
+@bp.get("/incidents")
+@member_required
+def incidents() -> str:
+    return render_template("core/incidents.html")
+
+
+@bp.get("/alerts")
+@member_required
+def alerts() -> str:
+    return render_template("core/alerts.html")
+
+
+@bp.get("/integrations")
+@member_required
+def integrations() -> str:
+    return render_template("core/integrations.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> tuple[Response, int]:
+    database: dict[str, Any]
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = {"ok": True, "engine": db.engine.dialect.name}
+    except Exception as exc:  # a health check reports failures; it must not turn them into a 500
+        db.session.rollback()
+        database = {"ok": False, "error": type(exc).__name__}
+    queue = queue_health()
+    healthy = database["ok"] and queue["ok"]
+    body = {"status": "ok" if healthy else "degraded", "database": database, "queue": queue}
+    return jsonify(body), 200 if healthy else 503

@@ -1,0 +1,1 @@
+"""Clients for the third-party services Vigil talks to."""

@@ -1,0 +1,213 @@
+"""HTTP for the PagerDuty client: headers, timeouts, retries, rate limits and the OAuth refresh.
+
+Section references (§) are to shared/pagerduty/API-NOTES.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import requests
+
+from .errors import PagerDutyError
+from .pagination import QueryPairs
+
+logger = logging.getLogger(__name__)
+
+AuthKind = Literal["api_token", "oauth"]
+
+# §0: without this header the API version would be taken from the token.
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+_BACKOFF_BASE_SECONDS = 1.0
+_BACKOFF_CAP_SECONDS = 60.0
+_NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+@dataclass
+class ClientStats:
+    """What a sync run reports: requests made, 429s seen, retries and time spent waiting."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0
+
+
+def full_jitter(cap: float) -> float:
+    return random.uniform(0, cap)
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 4
+    # A longer wait is not slept: the error goes up with retry_after so an RQ job re-enqueues itself (§4).
+    max_inline_wait: float = 10.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[float], float] = full_jitter
+
+    def backoff(self, attempt: int) -> float:
+        return self.jitter(min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        auth_kind: AuthKind,
+        from_email: str | None,
+        session: requests.Session,
+        timeout: tuple[float, float],
+        retry: RetryPolicy,
+        refresh_token: Callable[[], str] | None,
+        user_agent: str,
+    ) -> None:
+        if auth_kind not in ("api_token", "oauth"):
+            raise ValueError(f"auth_kind must be 'api_token' or 'oauth', not {auth_kind!r}")
+        if retry.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.auth_kind = auth_kind
+        self._token = token
+        self._from_email = from_email
+        self._session = session
+        self._timeout = timeout
+        self._retry = retry
+        self._refresh_token = refresh_token
+        self._user_agent = user_agent
+        self.stats = ClientStats()
+
+    def __repr__(self) -> str:
+        # The token stays out of reprs, which end up in tracebacks and logs.
+        return f"Transport({self.base_url!r}, auth_kind={self.auth_kind!r})"
+
+    def get_json(self, path: str, query: QueryPairs) -> dict[str, Any]:
+        document = _json_body(self.request("GET", path, query, None))
+        if document is None:
+            raise PagerDutyError("empty response to a GET", status=204, request=f"GET {path}")
+        return document
+
+    def write(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _json_body(self.request(method, path, [], body))
+
+    def request(
+        self, method: str, path: str, query: QueryPairs, body: dict[str, Any] | None
+    ) -> requests.Response:
+        if method != "GET" and not self._from_email:
+            # §2.10, §2.11: writes need `From` (an account-level token has no user of its own).
+            raise ValueError(f"{method} {path} needs from_email: PagerDuty requires a From header on writes")
+        attempt, refreshed = 1, False
+        while True:
+            outcome = self._attempt(method, path, query, body, attempt)
+            if isinstance(outcome, requests.Response):
+                return outcome
+            if self._refresh_token is not None and self._is_expired_oauth(outcome) and not refreshed:
+                refreshed = True
+                self._refresh(self._refresh_token)
+                continue
+            self._wait_or_raise(outcome, attempt)
+            attempt += 1
+
+    def _attempt(
+        self, method: str, path: str, query: QueryPairs, body: dict[str, Any] | None, attempt: int
+    ) -> requests.Response | PagerDutyError:
+        self.stats.requests += 1
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=query,
+                data=None if body is None else json.dumps(body).encode("utf-8"),
+                headers=self._headers(method, has_body=body is not None),
+                timeout=self._timeout,
+            )
+        except _NETWORK_ERRORS as exc:
+            logger.debug("PagerDuty %s %s failed without a response (attempt %d)", method, path, attempt)
+            return PagerDutyError.from_network(exc, request=f"{method} {path}")
+        logger.debug("PagerDuty %s %s -> %d (attempt %d)", method, path, response.status_code, attempt)
+        if response.ok:
+            return response
+        if response.status_code == 429:
+            self.stats.rate_limited += 1
+        return PagerDutyError.from_http(
+            response.status_code,
+            response.text,
+            retry_after=_ratelimit_reset(response),
+            request=f"{method} {path}",
+        )
+
+    def _headers(self, method: str, *, has_body: bool) -> dict[str, str]:
+        # §0, §5.1, §5.3: API tokens use `Token token=`, OAuth access tokens `Bearer`.
+        scheme = "Bearer " if self.auth_kind == "oauth" else "Token token="
+        headers = {"Accept": ACCEPT, "Authorization": scheme + self._token, "User-Agent": self._user_agent}
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if method != "GET" and self._from_email:
+            headers["From"] = self._from_email
+        return headers
+
+    def _is_expired_oauth(self, error: PagerDutyError) -> bool:
+        # §5.3: an expired OAuth access token answers 401.
+        return error.status == 401 and self.auth_kind == "oauth"
+
+    def _refresh(self, refresh_token: Callable[[], str]) -> None:
+        logger.info("PagerDuty answered 401; refreshing the OAuth access token once")
+        self._token = refresh_token()
+        self.stats.retries += 1
+
+    def _wait_or_raise(self, error: PagerDutyError, attempt: int) -> None:
+        if not error.retryable or attempt >= self._retry.max_attempts:
+            raise error
+        delay = self._retry_delay(error, attempt)
+        if delay > self._retry.max_inline_wait:
+            error.retry_after = delay
+            raise error
+        logger.warning(
+            "PagerDuty %s; retrying in %.1fs (attempt %d of %d)",
+            error,
+            delay,
+            attempt + 1,
+            self._retry.max_attempts,
+        )
+        self.stats.retries += 1
+        self.stats.waited_seconds += delay
+        self._retry.sleep(delay)
+
+    def _retry_delay(self, error: PagerDutyError, attempt: int) -> float:
+        # §4: on 429 wait `ratelimit-reset` seconds; a 429 may come without it, then back off like a 5xx.
+        if error.is_rate_limited and error.retry_after is not None:
+            return error.retry_after
+        return self._retry.backoff(attempt)
+
+
+def _ratelimit_reset(response: requests.Response) -> float | None:
+    # §4: `ratelimit-reset` is seconds until the window resets, not an epoch.
+    value = response.headers.get("ratelimit-reset")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _json_body(response: requests.Response) -> dict[str, Any] | None:
+    if response.status_code == 204 or not response.content:
+        return None
+    request = f"{response.request.method} {response.request.path_url}"
+    try:
+        document = response.json()
+    except ValueError:
+        raise PagerDutyError("response is not JSON", status=response.status_code, request=request) from None
+    if not isinstance(document, dict):
+        raise PagerDutyError("response is not a JSON object", status=response.status_code, request=request)
+    return document

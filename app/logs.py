@@ -1,0 +1,38 @@
+"""Logging set-up: one format for web and workers, with the RQ job id when there is one."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from app.config import Settings
+
+
+class _JobIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            from rq import get_current_job
+
+            job = get_current_job()
+        except Exception:  # outside a worker there is no job; logging must never fail
+            job = None
+        record.job_id = job.id if job is not None else "-"
+        return True
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    root = logging.getLogger()
+    if not any(getattr(h, "_vigil", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler._vigil = True  # type: ignore[attr-defined]
+        handler.addFilter(_JobIdFilter())
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(job_id)s] %(name)s: %(message)s")
+        )
+        root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks through query strings.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    app.logger.setLevel(settings.log_level)

@@ -1,0 +1,56 @@
+// Vigil's own script: the CSRF header for every HTMX request, and a few progressive enhancements.
+// Loaded as a file (the Content-Security-Policy allows no inline script).
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  // 4xx answers carry a rendered partial that says what was wrong: swap it in like a success.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status >= 400 && status < 500 && event.detail.xhr.responseText) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showBanner("Vigil could not be reached. Check your connection and try again.");
+  });
+
+  function showBanner(text) {
+    var box = document.getElementById("flash-area");
+    if (!box) return;
+    var div = document.createElement("div");
+    div.className = "flash flash-error";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    box.appendChild(div);
+  }
+
+  // Copy buttons: <button data-copy="#id">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.value || source.textContent);
+      button.textContent = "Copied";
+    }
+  });
+
+  // Confirmations for plain (non-HTMX) forms: <form data-confirm="Are you sure?">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,42 @@
+"""Start an RQ worker on Vigil's queues, or the periodic scheduler.
+
+python worker.py                 # a worker on sync, deliver and default (run as many as you like)
+python worker.py --queues deliver
+python worker.py --cron          # the periodic scheduler (run one; a second one doubles nothing)
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from app import create_app
+from app.queue import QUEUE_NAMES, get_queue, redis_connection
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queues", nargs="+", default=list(QUEUE_NAMES), choices=QUEUE_NAMES)
+    parser.add_argument("--cron", action="store_true", help="run the periodic scheduler instead of a worker")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    with app.app_context():
+        connection = redis_connection()
+    if args.cron:
+        from rq.cron import CronScheduler
+
+        scheduler = CronScheduler(connection=connection, logging_level="INFO")
+        scheduler.load_config_from_file("app.cron")
+        scheduler.start()
+        return
+    from app.worker import VigilWorker
+
+    queues = [get_queue(name, connection) for name in args.queues]
+    VigilWorker(queues, connection=connection, app=app).work(with_scheduler=True, burst=args.burst)
+
+
+if __name__ == "__main__":
+    main()

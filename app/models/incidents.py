@@ -1,0 +1,130 @@
+"""The synced incident record, its log entries, and deployments (change events and API-ingested)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.pagerduty import PDService, PDTeam, PDUser
+from app.models.types import UTCDateTime
+
+incident_teams = Table(
+    "incident_teams",
+    db.metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("pd_teams.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_incident_teams_team", "team_id", "incident_id"),
+)
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("account_id", "remote_id"),
+        # The dashboard's every query starts from (workspace, created_at) and often narrows by service.
+        Index("ix_incidents_ws_created", "workspace_id", "created_at"),
+        Index("ix_incidents_ws_service_created", "workspace_id", "service_id", "created_at"),
+        Index("ix_incidents_ws_status", "workspace_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("pd_services.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(Text)
+    # Title with digits, hex, UUIDs, IPs and quoted values replaced by placeholders (recurring incidents).
+    title_template: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20))  # triggered | acknowledged | resolved
+    urgency: Mapped[str] = mapped_column(String(10), default="high")
+    priority: Mapped[str | None] = mapped_column(String(40))  # priority name, e.g. "P1"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seconds from created_at, kept beside the timestamps so percentiles need no date arithmetic in SQL
+    # (which differs between SQLite and PostgreSQL).
+    ack_seconds: Mapped[float | None] = mapped_column()
+    resolve_seconds: Mapped[float | None] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    escalation_count: Mapped[int] = mapped_column(default=0)
+    assignment_count: Mapped[int] = mapped_column(default=0)
+    auto_resolved: Mapped[bool] = mapped_column(default=False)
+    incident_key: Mapped[str | None] = mapped_column(String(255))
+    html_url: Mapped[str | None] = mapped_column(String(500))
+    excluded: Mapped[bool] = mapped_column(default=False)
+    excluded_reason: Mapped[str | None] = mapped_column(String(200))
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    service: Mapped[PDService] = relationship()
+    teams: Mapped[list[PDTeam]] = relationship(secondary=incident_teams)
+
+
+class LogEntryType(enum.StrEnum):
+    TRIGGER = "trigger_log_entry"
+    ACKNOWLEDGE = "acknowledge_log_entry"
+    UNACKNOWLEDGE = "unacknowledge_log_entry"
+    ESCALATE = "escalate_log_entry"
+    ASSIGN = "assign_log_entry"
+    NOTIFY = "notify_log_entry"
+    RESOLVE = "resolve_log_entry"
+    REOPEN = "reopen_log_entry"
+
+
+class IncidentLogEntry(db.Model):
+    __tablename__ = "incident_log_entries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "remote_id"),
+        Index("ix_log_entries_ws_type_at", "workspace_id", "type", "at"),
+        Index("ix_log_entries_incident_at", "incident_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str | None] = mapped_column(Text)
+    agent_type: Mapped[str | None] = mapped_column(String(60))  # user_reference, service_reference, …
+    agent_remote_id: Mapped[str | None] = mapped_column(String(40))
+    # The person concerned: who acknowledged/resolved, or who was notified (notify_log_entry).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("pd_users.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str | None] = mapped_column(String(40))  # sms, phone, push, email, api, timeout, auto, …
+
+    incident: Mapped[Incident] = relationship()
+    user: Mapped[PDUser | None] = relationship()
+
+
+class DeploymentSource(enum.StrEnum):
+    CHANGE_EVENT = "pagerduty_change_event"
+    API = "api"
+
+
+class Deployment(db.Model):
+    __tablename__ = "deployments"
+    __table_args__ = (
+        # A change event naming several services is one deployment on each of them.
+        UniqueConstraint("workspace_id", "source", "remote_id", "service_id"),
+        Index("ix_deployments_ws_at", "workspace_id", "at"),
+        Index("ix_deployments_service_at", "service_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("pd_services.id", ondelete="CASCADE"))
+    source: Mapped[DeploymentSource] = mapped_column(db.Enum(DeploymentSource, native_enum=False, length=30))
+    remote_id: Mapped[str] = mapped_column(String(100))  # change event id, or the caller's id for the API
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(String(1024), default="")
+    url: Mapped[str | None] = mapped_column(String(1000))
+
+    service: Mapped[PDService] = relationship()

@@ -1,0 +1,157 @@
+"""A linked PagerDuty account and the directory synced from it: services, teams, users, priorities."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.accounts import User, Workspace
+from app.models.types import UTCDateTime, utcnow
+
+
+class AuthKind(enum.StrEnum):
+    OAUTH = "oauth"
+    API_TOKEN = "api_token"
+
+
+class Region(enum.StrEnum):
+    US = "us"
+    EU = "eu"
+
+
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    NEEDS_ATTENTION = "needs_attention"
+    UNLINKED = "unlinked"
+
+
+class PagerDutyAccount(db.Model):
+    __tablename__ = "pd_accounts"
+    __table_args__ = (UniqueConstraint("workspace_id", "region", "subdomain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    auth_kind: Mapped[AuthKind] = mapped_column(db.Enum(AuthKind, native_enum=False, length=16))
+    region: Mapped[Region] = mapped_column(db.Enum(Region, native_enum=False, length=4), default=Region.US)
+    subdomain: Mapped[str] = mapped_column(String(100))
+    remote_account_id: Mapped[str | None] = mapped_column(String(40))
+    # Fernet tokens (app/crypto.py); never rendered, never logged.
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str] = mapped_column(String(500), default="")
+    # The token's user: every write to PagerDuty is made `From` this address.
+    token_user_email: Mapped[str | None] = mapped_column(String(254))
+    token_user_name: Mapped[str | None] = mapped_column(String(200))
+    token_user_remote_id: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[AccountStatus] = mapped_column(
+        db.Enum(AccountStatus, native_enum=False, length=20), default=AccountStatus.ACTIVE
+    )
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    history_days: Mapped[int] = mapped_column(default=365)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_successful_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_subscription_id: Mapped[str | None] = mapped_column(String(40))
+    webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
+
+    workspace: Mapped[Workspace] = relationship()
+    linked_by: Mapped[User | None] = relationship()
+
+
+service_teams = Table(
+    "pd_service_teams",
+    db.metadata,
+    Column("service_id", ForeignKey("pd_services.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("pd_teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+team_members = Table(
+    "pd_team_members",
+    db.metadata,
+    Column("team_id", ForeignKey("pd_teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("pd_users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class PDService(db.Model):
+    __tablename__ = "pd_services"
+    __table_args__ = (
+        UniqueConstraint("account_id", "remote_id"),
+        Index("ix_pd_services_workspace_selected", "workspace_id", "selected"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    # active | warning | critical | maintenance | disabled (API-NOTES §2.3); the last two trigger nothing.
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    html_url: Mapped[str | None] = mapped_column(String(500))
+    escalation_policy_remote_id: Mapped[str | None] = mapped_column(String(40))
+    last_incident_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    selected: Mapped[bool] = mapped_column(default=False)
+    selected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once the selected service's history has been fetched; cleared when it is selected again later.
+    backfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_remotely: Mapped[bool] = mapped_column(default=False)
+
+    account: Mapped[PagerDutyAccount] = relationship()
+    teams: Mapped[list[PDTeam]] = relationship(secondary=service_teams, back_populates="services")
+
+    @property
+    def can_trigger(self) -> bool:
+        return self.status not in {"disabled", "maintenance"}
+
+
+class PDTeam(db.Model):
+    __tablename__ = "pd_teams"
+    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(255))
+    html_url: Mapped[str | None] = mapped_column(String(500))
+
+    services: Mapped[list[PDService]] = relationship(secondary=service_teams, back_populates="teams")
+    members: Mapped[list[PDUser]] = relationship(secondary=team_members, back_populates="teams")
+
+
+class PDUser(db.Model):
+    __tablename__ = "pd_users"
+    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # IANA zone; None means the PagerDuty account's zone (API-NOTES §2.2), which we treat as the workspace's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(40))
+    html_url: Mapped[str | None] = mapped_column(String(500))
+
+    teams: Mapped[list[PDTeam]] = relationship(secondary=team_members, back_populates="members")
+
+
+class PDPriority(db.Model):
+    __tablename__ = "pd_priorities"
+    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(40))
+    rank: Mapped[int] = mapped_column(default=0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Membership, Role, User, Workspace
+from app.models import Membership, PagerDutyAccount, PDService, PDTeam, PDUser, Role, User, Workspace
 
 PASSWORD = "correct horse battery"
 # Hashing is deliberately slow; one hash serves every factory user.
@@ -64,3 +64,69 @@ def make_personas() -> Personas:
     )
     db.session.commit()
     return personas
+
+
+def make_pd_account(workspace: Workspace, subdomain: str = "acme", **fields: object) -> PagerDutyAccount:
+    from app.models import AuthKind, Region
+
+    values: dict[str, object] = {
+        "workspace_id": workspace.id,
+        "auth_kind": AuthKind.API_TOKEN,
+        "region": Region.US,
+        "subdomain": subdomain,
+        "token_user_email": "bot@acme.test",
+        **fields,
+    }
+    account = PagerDutyAccount(**values)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def make_service(
+    account: PagerDutyAccount, name: str | None = None, selected: bool = True, **fields: object
+) -> PDService:
+    n = next(_seq)
+    service = PDService(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        remote_id=str(fields.pop("remote_id", f"PSVC{n:03d}")),
+        name=name or f"Service {n}",
+        selected=selected,
+        **fields,
+    )
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def make_team(account: PagerDutyAccount, name: str | None = None, **fields: object) -> PDTeam:
+    n = next(_seq)
+    team = PDTeam(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        remote_id=str(fields.pop("remote_id", f"PTEAM{n:03d}")),
+        name=name or f"Team {n}",
+        **fields,
+    )
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def make_pd_user(
+    account: PagerDutyAccount, name: str | None = None, time_zone: str | None = "UTC", **fields: object
+) -> PDUser:
+    n = next(_seq)
+    user = PDUser(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        remote_id=str(fields.pop("remote_id", f"PUSR{n:03d}")),
+        name=name or f"Responder {n}",
+        email=str(fields.pop("email", f"responder{n}@acme.test")),
+        time_zone=time_zone,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

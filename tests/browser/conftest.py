@@ -41,7 +41,10 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run browser tests"
+        message = (
+            f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) "
+            "to run the browser tests"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -65,9 +68,11 @@ def page(browser: object) -> Iterator[object]:
     # answer is logged as "Failed to load resource"; those are expected where a test submits bad input.)
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""JSON shapes of PagerDuty's REST API v2 resources, built from store rows."""

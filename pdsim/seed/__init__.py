@@ -1,0 +1,5 @@
+"""The seeded account generator."""
+
+from pdsim.seed.generate import generate
+
+__all__ = ["generate"]

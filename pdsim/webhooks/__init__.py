@@ -1,0 +1,1 @@
+"""Webhooks v3: subscriptions' payloads, signatures and a background delivery thread."""

@@ -1,0 +1,204 @@
+"""Deployments, Change Failure Rate, failed-deployment recovery time and an incident's related changes.
+
+A deployment on service S *failed* if an incident on S (not excluded, passing the query's urgency and
+priority filters) was created in [deploy, min(next deploy on S, deploy + attribution window)). Each deployment
+is a 0/1 flag, so two incidents after one deployment count once and CFR can never pass 100 %.
+
+Indexes: the deployments in the window come from ix_deployments_ws_at (workspace_id, at); "the next deployment
+on S" is a seek on ix_deployments_service_at (service_id, at); the incidents after a deployment are a range on
+ix_incidents_ws_service_created (workspace_id, service_id, created_at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.analytics.filters import deployment_conditions, incident_attribute_conditions
+from app.analytics.percentiles import DurationStats, single_stats
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.analytics.sqlfuncs import add_seconds, seconds_between
+from app.extensions import db
+from app.models import Deployment, Incident, PDService
+
+RELATED_CHANGES_LOOKBACK = timedelta(hours=4)
+_WEEK_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ChangeFailure:
+    deployment_count: int
+    failed_deployment_count: int
+    # failed / deployments; None when there were no deployments.
+    change_failure_rate: float | None
+    deployments_per_week: float
+    # Over failed deployments whose linked incidents are all resolved; p50 is the DORA median.
+    recovery: DurationStats
+    # Failed deployments with a linked incident still open: not recovered yet, so outside `recovery`.
+    unrecovered_count: int
+
+
+def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Select[Any]:
+    """One row per deployment in the window: id, service_id, at, failed (0/1), unrecovered (0/1) and
+    recovery_seconds (last linked resolve - deploy, None unless failed and fully resolved)."""
+    attribution_end = add_seconds(Deployment.at, literal(settings.cfr_attribution_hours * 3600))
+    later = aliased(Deployment)
+    # The next deployment on the same service, if it comes before the attribution window ends. `at >= deploy`
+    # alone lets ix_deployments_service_at seek; deployments at the same instant are then ordered by id, so an
+    # incident is attributed to only one of them.
+    next_in_window = (
+        select(func.min(later.at))
+        .where(
+            later.workspace_id == query.workspace_id,
+            later.service_id == Deployment.service_id,
+            later.at >= Deployment.at,
+            later.at < attribution_end,
+            or_(later.at > Deployment.at, later.id > Deployment.id),
+        )
+        .scalar_subquery()
+    )
+    # One row per deployment with the end of its responsibility, min(next deployment, deploy + window): both
+    # bounds of the incident range below are then plain columns, so the incidents come from one index range
+    # scan per deployment. A CTE used twice, which PostgreSQL materialises: one look-up per deployment.
+    deps = (
+        select(
+            Deployment.id,
+            Deployment.service_id,
+            Deployment.at,
+            func.coalesce(next_in_window, attribution_end).label("until"),
+        )
+        .where(*deployment_conditions(query))
+        .cte("deps")
+    )
+    resolved = Incident.status == "resolved"
+    links = (
+        select(
+            deps.c.id.label("deployment_id"),
+            func.count(Incident.id).label("linked"),
+            func.sum(case((resolved, 1), else_=0)).label("linked_resolved"),
+            func.max(case((resolved, Incident.resolved_at))).label("last_resolved_at"),
+        )
+        .select_from(deps)
+        .join(
+            Incident,
+            and_(
+                Incident.workspace_id == query.workspace_id,
+                Incident.service_id == deps.c.service_id,
+                Incident.created_at >= deps.c.at,
+                Incident.created_at < deps.c.until,
+                Incident.excluded == false(),
+                # The deployment's service already passed the service and team filters; any incident on it
+                # counts, narrowed only by urgency and priority.
+                *incident_attribute_conditions(query, services=False, teams=False),
+            ),
+        )
+        .group_by(deps.c.id)
+        .subquery("links")
+    )
+    failed = links.c.deployment_id.is_not(None)
+    recovered = and_(failed, links.c.linked == links.c.linked_resolved)
+    return select(
+        deps.c.id,
+        deps.c.service_id,
+        deps.c.at,
+        case((failed, 1), else_=0).label("failed"),
+        case((and_(failed, links.c.linked > links.c.linked_resolved), 1), else_=0).label("unrecovered"),
+        case((recovered, seconds_between(deps.c.at, links.c.last_resolved_at))).label("recovery_seconds"),
+    ).select_from(deps.outerjoin(links, links.c.deployment_id == deps.c.id))
+
+
+def change_failure(query: MetricQuery, settings: WorkspaceSettings | None = None) -> ChangeFailure:
+    settings = settings or workspace_settings(query.workspace_id)
+    outcomes = deployment_outcomes(query, settings).subquery("outcomes")
+    row = db.session.execute(
+        select(
+            func.count().label("deployments"),
+            func.coalesce(func.sum(outcomes.c.failed), 0).label("failed"),
+            func.coalesce(func.sum(outcomes.c.unrecovered), 0).label("unrecovered"),
+        )
+    ).one()
+    recovery = single_stats(
+        select(outcomes.c.recovery_seconds.label("value")).where(outcomes.c.failed == 1).subquery()
+    )
+    deployments, failed = int(row.deployments), int(row.failed)
+    return ChangeFailure(
+        deployment_count=deployments,
+        failed_deployment_count=failed,
+        change_failure_rate=rate(failed, deployments),
+        deployments_per_week=deployments * _WEEK_SECONDS / query.duration.total_seconds(),
+        recovery=recovery,
+        unrecovered_count=int(row.unrecovered),
+    )
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class RelatedDeployment:
+    id: int
+    service_id: int
+    service_name: str
+    at: datetime
+    summary: str
+    url: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class RelatedChanges:
+    # "service": deployments on the incident's own service; "workspace": none there, so any service's;
+    # "none": no deployment anywhere in the workspace in the look-back.
+    scope: str
+    deployments: list[RelatedDeployment]
+
+
+def related_changes(workspace_id: int, incident_id: int, limit: int = 20) -> RelatedChanges | None:
+    """Deployments in the 4 hours up to an incident's creation (inclusive at both ends, as CFR counts a
+    deployment at the same instant as the cause), newest first.
+
+    None if the incident is not the workspace's.
+    """
+    incident = db.session.execute(
+        select(Incident.service_id, Incident.created_at).where(
+            Incident.id == incident_id, Incident.workspace_id == workspace_id
+        )
+    ).one_or_none()
+    if incident is None:
+        return None
+    base = (
+        select(Deployment, PDService.name)
+        .join(PDService, PDService.id == Deployment.service_id)
+        .where(
+            Deployment.workspace_id == workspace_id,
+            Deployment.at >= incident.created_at - RELATED_CHANGES_LOOKBACK,
+            Deployment.at <= incident.created_at,
+        )
+        .order_by(Deployment.at.desc(), Deployment.id.desc())
+        .limit(limit)
+    )
+    for scope, statement in (
+        ("service", base.where(Deployment.service_id == incident.service_id)),
+        ("workspace", base),
+    ):
+        rows = db.session.execute(statement).all()
+        if rows:
+            return RelatedChanges(scope, [_related(deployment, name) for deployment, name in rows])
+    return RelatedChanges("none", [])
+
+
+def _related(deployment: Deployment, service_name: str) -> RelatedDeployment:
+    return RelatedDeployment(
+        id=deployment.id,
+        service_id=deployment.service_id,
+        service_name=service_name,
+        at=deployment.at,
+        summary=deployment.summary,
+        url=deployment.url,
+        source=str(deployment.source),
+    )

@@ -1,0 +1,262 @@
+"""Interruptions: notifications that reach a person by SMS, phone or push, classed by the hour they arrived.
+
+Definitions (docs/metrics.md, "Interruptions"):
+- a notify log entry with channel sms, phone or push (PagerDuty's `*_notification` spellings too; never
+  email);
+- sent at a time in the window, for an incident that passes the query's filters (excluded incidents never
+  count);
+- one per person per 60 s: a person's notifications are taken in time order, the first counts, and each later
+  one counts only if it came at least 60 s after the last one that counted;
+- classed in the person's own time zone (PDUser.time_zone, else the workspace's): *business* inside business
+  hours on a business day (workspace settings, default 08-18 Mon-Fri), else *sleep* from 22:00 to 08:00, else
+  *off-hours* (so 18-22 on business days and the waking hours of other days).
+
+Where it runs: SQL converts each instant to the person's local hour and weekday with a per-zone table of UTC
+offsets (windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone
+function is needed). The 60-second rule is a chain, which set-based SQL cannot follow in general; so SQL cuts
+each person's notifications into bursts (a burst ends at a gap of 60 s or more), counts each burst shorter
+than 60 s as one interruption of the class of its first notification, and returns only the rare bursts of 60 s
+or more, whose rows the pure `counted_indices` walks. Index: ix_log_entries_ws_type_at (workspace_id, type,
+at).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, or_, select, union_all
+
+from app.analytics.filters import incident_attribute_conditions
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.analytics.sqlfuncs import add_seconds, shifted_hour, shifted_isoweekday
+from app.analytics.windows import offset_spans
+from app.extensions import db
+from app.models import Incident, IncidentLogEntry, LogEntryType, PDUser
+
+INTERRUPTING_CHANNELS = (
+    "sms",
+    "phone",
+    "push",
+    "sms_notification",
+    "phone_notification",
+    "push_notification",
+)
+BURST_GAP = timedelta(seconds=60)
+SLEEP_START_HOUR = 22
+SLEEP_END_HOUR = 8
+
+
+class InterruptionClass(enum.StrEnum):
+    BUSINESS = "business"
+    OFF_HOURS = "off_hours"
+    SLEEP = "sleep"
+
+
+@dataclass(frozen=True)
+class Interruptions:
+    business: int = 0
+    off_hours: int = 0
+    sleep: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.business + self.off_hours + self.sleep
+
+    def __add__(self, other: Interruptions) -> Interruptions:
+        return Interruptions(
+            self.business + other.business, self.off_hours + other.off_hours, self.sleep + other.sleep
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {"business": self.business, "off_hours": self.off_hours, "sleep": self.sleep}
+
+
+def classify(local_hour: int, isoweekday: int, settings: WorkspaceSettings) -> InterruptionClass:
+    """The class of a notification that arrived at `local_hour` on ISO weekday `isoweekday`, local time."""
+    if (
+        isoweekday in settings.business_days
+        and settings.business_day_start <= local_hour < settings.business_day_end
+    ):
+        return InterruptionClass.BUSINESS
+    if local_hour >= SLEEP_START_HOUR or local_hour < SLEEP_END_HOUR:
+        return InterruptionClass.SLEEP
+    return InterruptionClass.OFF_HOURS
+
+
+def counted_indices(times: Sequence[datetime], gap: timedelta = BURST_GAP) -> list[int]:
+    """Which of one person's notifications (in time order) count: the first, then each one at least `gap`
+    after the last counted one."""
+    counted: list[int] = []
+    last: datetime | None = None
+    for index, at in enumerate(times):
+        if last is None or at - last >= gap:
+            counted.append(index)
+            last = at
+    return counted
+
+
+def class_case(hour: Any, weekday: Any, settings: WorkspaceSettings) -> ColumnElement[str]:
+    """`classify` as SQL; the two must agree (tests check every hour of the week against each other)."""
+    return case(
+        (
+            and_(
+                weekday.in_(settings.business_days),
+                hour >= settings.business_day_start,
+                hour < settings.business_day_end,
+            ),
+            literal(InterruptionClass.BUSINESS.value),
+        ),
+        (or_(hour >= SLEEP_START_HOUR, hour < SLEEP_END_HOUR), literal(InterruptionClass.SLEEP.value)),
+        else_=literal(InterruptionClass.OFF_HOURS.value),
+    )
+
+
+def interruptions(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Interruptions:
+    total = Interruptions()
+    for per_user in interruptions_by_user(query, settings).values():
+        total += per_user
+    return total
+
+
+def interruptions_by_user(
+    query: MetricQuery, settings: WorkspaceSettings | None = None
+) -> dict[int, Interruptions]:
+    settings = settings or workspace_settings(query.workspace_id)
+    entry = IncidentLogEntry
+    offset = _user_offset(query, settings, entry.at)
+    ordering = (entry.at, entry.id)
+    notes = (
+        select(
+            entry.id,
+            entry.user_id,
+            entry.at,
+            class_case(shifted_hour(entry.at, offset), shifted_isoweekday(entry.at, offset), settings).label(
+                "cls"
+            ),
+            func.lag(entry.at).over(partition_by=entry.user_id, order_by=ordering).label("prev_at"),
+        )
+        .join(Incident, Incident.id == entry.incident_id)
+        .join(PDUser, PDUser.id == entry.user_id)
+        .where(
+            entry.workspace_id == query.workspace_id,
+            entry.type == LogEntryType.NOTIFY.value,
+            entry.at >= query.start,
+            entry.at < query.end,
+            entry.channel.in_(INTERRUPTING_CHANNELS),
+            Incident.workspace_id == query.workspace_id,
+            Incident.excluded == false(),
+            *incident_attribute_conditions(query),
+        )
+        .subquery("notes")
+    )
+    starts_burst = or_(notes.c.prev_at.is_(None), notes.c.at >= add_seconds(notes.c.prev_at, literal(60)))
+    marked = select(
+        notes,
+        case((starts_burst, 1), else_=0).label("first"),
+    ).subquery("marked")
+    # CTEs, each used twice below, so PostgreSQL computes the bursts once for the one statement.
+    numbered = select(
+        marked,
+        func.sum(marked.c.first)
+        .over(partition_by=marked.c.user_id, order_by=(marked.c.at, marked.c.id))
+        .label("burst"),
+    ).cte("numbered")
+    bursts = (
+        select(
+            numbered.c.user_id,
+            numbered.c.burst,
+            func.max(case((numbered.c.first == 1, numbered.c.cls))).label("cls"),
+            case(
+                (func.max(numbered.c.at) >= add_seconds(func.min(numbered.c.at), literal(60)), 1), else_=0
+            ).label("long"),
+        )
+        .group_by(numbered.c.user_id, numbered.c.burst)
+        .cte("bursts")
+    )
+    # Short bursts come back as counts per (person, class); long ones as their rows, in time order.
+    short = (
+        select(
+            bursts.c.user_id,
+            null().label("burst"),
+            bursts.c.cls,
+            func.count().label("n"),
+            null().label("at"),
+            null().label("id"),
+        )
+        .where(bursts.c.long == 0)
+        .group_by(bursts.c.user_id, bursts.c.cls)
+    )
+    long_rows = (
+        select(
+            numbered.c.user_id,
+            numbered.c.burst,
+            numbered.c.cls,
+            null().label("n"),
+            numbered.c.at,
+            numbered.c.id,
+        )
+        .join(bursts, and_(bursts.c.user_id == numbered.c.user_id, bursts.c.burst == numbered.c.burst))
+        .where(bursts.c.long == 1)
+    )
+    both = union_all(short, long_rows).subquery("both")
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    grouped: dict[tuple[int, int], list[tuple[datetime, str]]] = defaultdict(list)
+    ordered = select(both).order_by(both.c.user_id, both.c.burst, both.c.at, both.c.id)
+    for row in db.session.execute(ordered):
+        if row.n is not None:
+            counts[row.user_id][row.cls] += int(row.n)
+        else:
+            grouped[(row.user_id, row.burst)].append((_utc(row.at), row.cls))
+    for (user_id, _burst), rows in grouped.items():
+        for index in counted_indices([at for at, _cls in rows]):
+            counts[user_id][rows[index][1]] += 1
+    return {
+        user_id: Interruptions(
+            by_class[InterruptionClass.BUSINESS],
+            by_class[InterruptionClass.OFF_HOURS],
+            by_class[InterruptionClass.SLEEP],
+        )
+        for user_id, by_class in counts.items()
+    }
+
+
+def _utc(value: Any) -> datetime:
+    # Through the UNION the column loses its UTCDateTime type: SQLite gives text, PostgreSQL a naive datetime.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _user_offset(query: MetricQuery, settings: WorkspaceSettings, at: Any) -> ColumnElement[int]:
+    """The UTC offset at `at` in the notified person's zone, as a CASE over each zone's offset spans."""
+    zones = db.session.scalars(
+        select(PDUser.time_zone)
+        .where(PDUser.workspace_id == query.workspace_id, PDUser.time_zone.is_not(None))
+        .distinct()
+    ).all()
+    whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = []
+    for name in sorted(zones):
+        zone = _zone(name)
+        if zone is None:
+            continue  # an unknown zone name falls back to the workspace's, like a missing one
+        for span in offset_spans(zone, query.start, query.end):
+            whens.append((and_(PDUser.time_zone == name, at < span.end), literal(span.offset_seconds)))
+    workspace_zone = _zone(settings.timezone) or ZoneInfo("UTC")
+    for span in offset_spans(workspace_zone, query.start, query.end):
+        whens.append((at < span.end, literal(span.offset_seconds)))
+    return case(*whens, else_=literal(0))
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

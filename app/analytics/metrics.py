@@ -1,0 +1,177 @@
+"""The headline numbers for one window: counts, MTTA, MTTR, rates, deployments, CFR and interruptions.
+
+`summary(query)` is what the dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and
+alert rules call; `compare(query)` adds the previous window of equal length. Each number is one aggregate
+query over ix_incidents_ws_created (workspace_id, created_at), narrowed by the population filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, false, func, select, true
+
+from app.analytics.deployments import ChangeFailure, change_failure, rate
+from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
+from app.analytics.filters import incident_conditions
+from app.analytics.interruptions import Interruptions, interruptions
+from app.analytics.percentiles import DurationStats, single_stats
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.analytics.windows import is_local_midnight
+from app.extensions import db
+from app.models import Incident
+
+_WEEK_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class IncidentCounts:
+    incident_count: int = 0
+    unresolved_count: int = 0
+    resolved_count: int = 0
+    escalated_count: int = 0
+    auto_resolved_count: int = 0
+    # Excluded incidents that would otherwise be in the population: shown so an exclusion is never silent.
+    excluded_count: int = 0
+
+
+def incident_counts(query: MetricQuery) -> IncidentCounts:
+    counted = Incident.excluded == false()
+    resolved = Incident.status == "resolved"
+
+    def count_if(*conditions: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(counted, *conditions), 1), else_=0)), 0)
+
+    row = db.session.execute(
+        select(
+            count_if().label("incidents"),
+            count_if(~resolved).label("unresolved"),
+            count_if(resolved).label("resolved"),
+            count_if(Incident.escalation_count >= 1).label("escalated"),
+            count_if(resolved, Incident.auto_resolved == true()).label("auto_resolved"),
+            func.coalesce(func.sum(case((Incident.excluded == true(), 1), else_=0)), 0).label("excluded"),
+        ).where(*incident_conditions(query, include_excluded=True))
+    ).one()
+    return IncidentCounts(
+        incident_count=int(row.incidents),
+        unresolved_count=int(row.unresolved),
+        resolved_count=int(row.resolved),
+        escalated_count=int(row.escalated),
+        auto_resolved_count=int(row.auto_resolved),
+        excluded_count=int(row.excluded),
+    )
+
+
+def mtta(query: MetricQuery) -> DurationStats:
+    """Over incidents created in the window that were acknowledged (first acknowledgement - created)."""
+    return single_stats(
+        select(Incident.ack_seconds.label("value")).where(*incident_conditions(query)).subquery()
+    )
+
+
+def mttr(query: MetricQuery) -> DurationStats:
+    """Over incidents created in the window that are resolved now (final resolve - created)."""
+    return single_stats(
+        select(Incident.resolve_seconds.label("value"))
+        .where(*incident_conditions(query), Incident.status == "resolved")
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    query: MetricQuery
+    counts: IncidentCounts
+    mtta: DurationStats
+    mttr: DurationStats
+    changes: ChangeFailure
+    interruptions: Interruptions
+
+    @property
+    def incident_count(self) -> int:
+        return self.counts.incident_count
+
+    @property
+    def unresolved_count(self) -> int:
+        return self.counts.unresolved_count
+
+    @property
+    def incidents_per_week(self) -> float:
+        return self.counts.incident_count * _WEEK_SECONDS / self.query.duration.total_seconds()
+
+    @property
+    def escalation_rate(self) -> float | None:
+        """Share of the window's incidents escalated at least once."""
+        return rate(self.counts.escalated_count, self.counts.incident_count)
+
+    @property
+    def auto_resolve_rate(self) -> float | None:
+        """Share of the window's *resolved* incidents resolved by a timeout or an integration."""
+        return rate(self.counts.auto_resolved_count, self.counts.resolved_count)
+
+    @property
+    def change_failure_band(self) -> DoraBand | None:
+        return change_failure_band(self.changes.change_failure_rate)
+
+    @property
+    def recovery_time_band(self) -> DoraBand | None:
+        return recovery_time_band(self.changes.recovery.p50)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's shape: null where a metric has no data, counts are 0 when there is nothing."""
+        return {
+            "window": window_dict(self.query),
+            "incident_count": self.counts.incident_count,
+            "unresolved_count": self.counts.unresolved_count,
+            "mtta_seconds": self.mtta.to_dict(),
+            "mttr_seconds": self.mttr.to_dict(),
+            "deployment_count": self.changes.deployment_count,
+            "failed_deployment_count": self.changes.failed_deployment_count,
+            "change_failure_rate": self.changes.change_failure_rate,
+            "escalation_rate": self.escalation_rate,
+            "interruptions": self.interruptions.to_dict(),
+        }
+
+
+def window_dict(query: MetricQuery) -> dict[str, str]:
+    """Local dates in the query's zone, end exclusive; a window that is not whole days shows local
+    instants instead."""
+    zone = query.zone
+
+    def show(instant: Any) -> str:
+        local = instant.astimezone(zone)
+        return local.date().isoformat() if is_local_midnight(instant, zone) else local.isoformat()
+
+    return {"start": show(query.start), "end": show(query.end), "timezone": query.tz}
+
+
+def summary(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Summary:
+    settings = settings or workspace_settings(query.workspace_id)
+    return Summary(
+        query=query,
+        counts=incident_counts(query),
+        mtta=mtta(query),
+        mttr=mttr(query),
+        changes=change_failure(query, settings),
+        interruptions=interruptions(query, settings),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: Summary
+    previous: Summary
+
+    def delta(self, metric: str) -> float | None:
+        """current - previous for a numeric property of Summary (e.g. "incident_count", "escalation_rate");
+        None when either side has no data."""
+        now, before = getattr(self.current, metric), getattr(self.previous, metric)
+        if now is None or before is None:
+            return None
+        return now - before
+
+
+def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
+    settings = settings or workspace_settings(query.workspace_id)
+    return Comparison(summary(query, settings), summary(query.previous(), settings))

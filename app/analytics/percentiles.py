@@ -1,0 +1,135 @@
+"""Mean, p50 and p90 of a duration column, computed in SQL and identical on both engines.
+
+Percentiles interpolate linearly between ranks exactly as PostgreSQL's `percentile_cont` does: for n sorted
+values and quantile q, the position is p = q*(n-1) (0-based); the result is v[floor p] + (p - floor p)*(v[ceil
+p]
+- v[floor p]). PostgreSQL computes it natively. SQLite has no ordered-set aggregates, so it ranks the values
+  with window functions and keeps only the two rows at floor p and ceil p, then does PostgreSQL's arithmetic
+  in the same order (proportion x difference, added to the lower value), which gives bit-for-bit the same
+  double.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, Integer, Select, case, cast, func, literal, literal_column, select
+from sqlalchemy.sql import FromClause
+
+from app.extensions import db
+
+QUANTILES = (0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Seconds; `count` is how many values the figures are over. All figures are None when count is 0."""
+
+    count: int = 0
+    mean: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {"mean": self.mean, "p50": self.p50, "p90": self.p90, "count": self.count}
+
+
+def percentile_cont(sorted_values: Sequence[float], q: float) -> float | None:
+    """The reference definition (PostgreSQL's percentile_cont) in Python, for tests and small lists."""
+    if not sorted_values:
+        return None
+    position = q * (len(sorted_values) - 1)
+    first = math.floor(position)
+    second = math.ceil(position)
+    low = sorted_values[first]
+    if first == second:
+        return float(low)
+    return low + ((position - first) * (sorted_values[second] - low))
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def duration_stats(values: FromClause, grouped: bool = False) -> dict[Hashable, DurationStats]:
+    """Stats of `values.c.value` (NULLs ignored), per `values.c.grp` when grouped, else under the key None.
+
+    Groups without a single value are absent from the result; callers fill them with DurationStats().
+    """
+    statement = _postgresql(values, grouped) if dialect_name() == "postgresql" else _ranked(values, grouped)
+    result: dict[Hashable, DurationStats] = {}
+    for row in db.session.execute(statement):
+        if not row.n:  # an aggregate over no rows still returns one row
+            continue
+        key = row.grp if grouped else None
+        result[key] = DurationStats(
+            count=int(row.n),
+            mean=_float(row.mean),
+            p50=_float(row.p50),
+            p90=_float(row.p90),
+        )
+    return result
+
+
+def single_stats(values: FromClause) -> DurationStats:
+    return duration_stats(values).get(None, DurationStats())
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _postgresql(values: FromClause, grouped: bool) -> Select[Any]:
+    value = values.c.value
+    columns: list[Any] = [
+        func.count(value).label("n"),
+        func.avg(value).label("mean"),
+        *[
+            func.percentile_cont(literal_column(repr(q))).within_group(value).label(_name(q))
+            for q in QUANTILES
+        ],
+    ]
+    statement = select(*([values.c.grp] if grouped else []), *columns).where(value.is_not(None))
+    if grouped:
+        statement = statement.group_by(values.c.grp)
+    return statement
+
+
+def _ranked(values: FromClause, grouped: bool) -> Select[Any]:
+    value = values.c.value
+    partition = [values.c.grp] if grouped else None
+    ranked = (
+        select(
+            *([values.c.grp] if grouped else []),
+            value.label("value"),
+            func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+            func.count().over(partition_by=partition).label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery("ranked")
+    )
+    picks: list[Any] = []
+    for q in QUANTILES:
+        position = literal(q, Float) * (ranked.c.n - 1)
+        first = cast(position, Integer)  # truncation is floor: the position is never negative
+        second = first + case((position > first, 1), else_=0)
+        low = func.max(case((ranked.c.rn == first + 1, ranked.c.value)))
+        high = func.max(case((ranked.c.rn == second + 1, ranked.c.value)))
+        proportion = func.max(position - first)
+        picks.append((low + (proportion * (high - low))).label(_name(q)))
+    statement = select(
+        *([ranked.c.grp] if grouped else []),
+        func.max(ranked.c.n).label("n"),
+        func.avg(ranked.c.value).label("mean"),
+        *picks,
+    )
+    if grouped:
+        statement = statement.group_by(ranked.c.grp)
+    return statement
+
+
+def _name(q: float) -> str:
+    return f"p{round(q * 100)}"

@@ -1,0 +1,125 @@
+"""What a metric is asked about: one workspace, a window and the population filters.
+
+`MetricQuery` is a plain value, so views, the JSON API, the CLI and alert rules build it the same way and can
+cache on it. `WorkspaceSettings` holds the workspace's own knobs (zone, business hours, CFR attribution
+window), read once per call from the workspace row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.analytics import windows
+from app.extensions import db
+from app.models import Workspace
+from app.models.types import utcnow
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """Incidents of `workspace_id` created in [start, end) (aware datetimes), seen in zone `tz`.
+
+    Empty filter tuples mean "no filter". `services` are local PDService ids and, when given, replace the
+    default population of *selected* services; `teams` are local PDTeam ids; `priorities` are priority names,
+    with None standing for "no priority".
+    """
+
+    workspace_id: int
+    start: datetime
+    end: datetime
+    tz: str = "UTC"
+    services: tuple[int, ...] = ()
+    teams: tuple[int, ...] = ()
+    urgencies: tuple[str, ...] = ()
+    priorities: tuple[str | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a window needs aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("a window must end after it starts")
+        ZoneInfo(self.tz)  # fail here, not halfway through a dashboard
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def previous(self) -> MetricQuery:
+        """The same filters over the window of equal length just before this one (windows.previous_window)."""
+        start, end = windows.previous_window(self.start, self.end, self.zone)
+        return replace(self, start=start, end=end)
+
+    def with_window(self, start: datetime, end: datetime) -> MetricQuery:
+        return replace(self, start=start, end=end)
+
+    @classmethod
+    def for_dates(
+        cls, workspace: Workspace, start: date, end: date, tz: str | None = None, **filters: Iterable[object]
+    ) -> MetricQuery:
+        """Local dates in the workspace's zone, end exclusive: (2024-03-01, 2024-04-01) is March."""
+        zone_name = tz or workspace.timezone
+        first, last = windows.days_window(start, end, ZoneInfo(zone_name))
+        return cls(workspace.id, first, last, zone_name, **_filters(filters))
+
+    @classmethod
+    def last_days(
+        cls,
+        workspace: Workspace,
+        days: int = 30,
+        now: datetime | None = None,
+        tz: str | None = None,
+        **filters: Iterable[object],
+    ) -> MetricQuery:
+        """Presets "last 7/30/90 days": whole local days ending with today."""
+        zone_name = tz or workspace.timezone
+        first, last = windows.last_days_window(days, ZoneInfo(zone_name), now or utcnow())
+        return cls(workspace.id, first, last, zone_name, **_filters(filters))
+
+
+def _filters(filters: dict[str, Iterable[object]]) -> dict[str, tuple[object, ...]]:
+    allowed = {"services", "teams", "urgencies", "priorities"}
+    unknown = set(filters) - allowed
+    if unknown:
+        raise TypeError(f"unknown filters: {sorted(unknown)}")
+    return {name: tuple(values) for name, values in filters.items()}
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    timezone: str = "UTC"
+    business_day_start: int = 8
+    business_day_end: int = 18
+    business_days: tuple[int, ...] = field(default=(1, 2, 3, 4, 5))
+    cfr_attribution_hours: int = 24
+
+    @property
+    def attribution(self) -> timedelta:
+        return timedelta(hours=self.cfr_attribution_hours)
+
+
+def workspace_settings(workspace_id: int) -> WorkspaceSettings:
+    row = db.session.execute(
+        select(
+            Workspace.timezone,
+            Workspace.business_day_start,
+            Workspace.business_day_end,
+            Workspace.business_days,
+            Workspace.cfr_attribution_hours,
+        ).where(Workspace.id == workspace_id)
+    ).one()
+    return WorkspaceSettings(
+        timezone=row.timezone,
+        business_day_start=row.business_day_start,
+        business_day_end=row.business_day_end,
+        business_days=tuple(int(day) for day in row.business_days.split(",") if day.strip()),
+        cfr_attribution_hours=row.cfr_attribution_hours,
+    )

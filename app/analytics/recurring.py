@@ -1,0 +1,141 @@
+"""Recurring incidents: the same kind of incident (same service, same title template) again and again.
+
+A group is (service, title template) with at least 3 incidents in the window's population. It is *frequent*
+when it is at least 20 % of that service's incidents in the window (population filters applied to both), and
+an *anomaly* when no incident of that service had that template in the 30 days before the window (any urgency,
+priority or team, excluded incidents ignored): something new that is now repeating. Incidents whose template
+is still empty (not yet filled by sync) are left out. Indexes: ix_incidents_ws_created for the window,
+ix_incidents_ws_service_template_created for the look-back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import aliased
+
+from app.analytics.filters import incident_conditions
+from app.analytics.query import MetricQuery
+from app.analytics.titles import normalise_title
+from app.extensions import db
+from app.models import Incident, PDService
+
+MIN_GROUP_SIZE = 3
+FREQUENT_SHARE = 0.2
+ANOMALY_LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class RecurringGroup:
+    service_id: int
+    service_name: str
+    template: str
+    count: int
+    service_incident_count: int
+    first_at: datetime
+    last_at: datetime
+    example_title: str
+    anomaly: bool
+
+    @property
+    def share(self) -> float:
+        return self.count / self.service_incident_count
+
+    @property
+    def frequent(self) -> bool:
+        return is_frequent(self.count, self.service_incident_count)
+
+
+def is_frequent(group_count: int, service_count: int) -> bool:
+    # Compared in integers so 1 in 5 is exactly 20 % on every engine and in Python alike.
+    return service_count > 0 and group_count * 5 >= service_count
+
+
+def recurring_incidents(query: MetricQuery) -> list[RecurringGroup]:
+    """Groups with ≥ 3 incidents, largest first."""
+    conditions = [*incident_conditions(query), Incident.title_template != ""]
+    groups = (
+        select(
+            Incident.service_id,
+            Incident.title_template,
+            func.count().label("n"),
+            func.min(Incident.created_at).label("first_at"),
+            func.max(Incident.created_at).label("last_at"),
+            func.max(Incident.title).label("example"),
+        )
+        .where(*conditions)
+        .group_by(Incident.service_id, Incident.title_template)
+        .having(func.count() >= MIN_GROUP_SIZE)
+    )
+    rows = db.session.execute(groups).all()
+    if not rows:
+        return []
+    service_ids = {row.service_id for row in rows}
+    totals = dict(
+        db.session.execute(
+            select(Incident.service_id, func.count())
+            .where(*incident_conditions(query), Incident.service_id.in_(service_ids))
+            .group_by(Incident.service_id)
+        ).all()
+    )
+    names = dict(
+        db.session.execute(
+            select(PDService.id, PDService.name).where(
+                PDService.workspace_id == query.workspace_id, PDService.id.in_(service_ids)
+            )
+        ).all()
+    )
+    seen = _seen_before(query, {(row.service_id, row.title_template) for row in rows})
+    result = [
+        RecurringGroup(
+            service_id=row.service_id,
+            service_name=names.get(row.service_id, ""),
+            template=row.title_template,
+            count=int(row.n),
+            service_incident_count=int(totals[row.service_id]),
+            first_at=row.first_at,
+            last_at=row.last_at,
+            example_title=row.example,
+            anomaly=(row.service_id, row.title_template) not in seen,
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda group: (-group.count, group.service_name, group.template))
+
+
+def _seen_before(query: MetricQuery, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (service, template) pairs had an incident in the 30 days before the window."""
+    earlier = aliased(Incident)
+    statement = (
+        select(earlier.service_id, earlier.title_template)
+        .where(
+            earlier.workspace_id == query.workspace_id,
+            earlier.excluded == false(),
+            earlier.service_id.in_({service for service, _ in keys}),
+            earlier.title_template.in_({template for _, template in keys}),
+            earlier.created_at >= query.start - ANOMALY_LOOKBACK,
+            earlier.created_at < query.start,
+        )
+        .distinct()
+    )
+    return {(row.service_id, row.title_template) for row in db.session.execute(statement)} & keys
+
+
+def fill_title_templates(workspace_id: int, batch: int = 1000) -> int:
+    """Fill empty templates for incidents synced before templates existed; returns how many were filled.
+    Callers commit."""
+    filled = 0
+    while True:
+        incidents = db.session.scalars(
+            select(Incident)
+            .where(Incident.workspace_id == workspace_id, Incident.title_template == "")
+            .limit(batch)
+        ).all()
+        if not incidents:
+            return filled
+        for incident in incidents:
+            incident.title_template = normalise_title(incident.title) or "<empty>"
+        db.session.flush()
+        filled += len(incidents)

@@ -1,0 +1,108 @@
+"""Responder load: per person, what the window asked of them.
+
+All three columns count events that happened in the window (not incidents created in it), for incidents that
+pass the query's filters:
+- acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
+- escalations received: escalate log entries naming them (the log entry's user);
+- interruptions by class (see interruptions.py).
+Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_incident_at to check that
+an acknowledgement was the incident's first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, false, func, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from app.analytics.filters import incident_attribute_conditions
+from app.analytics.interruptions import Interruptions, interruptions_by_user
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.extensions import db
+from app.models import Incident, IncidentLogEntry, LogEntryType, PDUser
+
+
+@dataclass(frozen=True)
+class ResponderLoad:
+    user_id: int
+    name: str
+    time_zone: str | None
+    acknowledged: int = 0
+    escalations_received: int = 0
+    interruptions: Interruptions = field(default_factory=Interruptions)
+
+
+def responder_load(query: MetricQuery, settings: WorkspaceSettings | None = None) -> list[ResponderLoad]:
+    """One row per person with any activity, most interrupted first, then by name."""
+    settings = settings or workspace_settings(query.workspace_id)
+    acknowledged = _first_acknowledgements(query)
+    escalations = _events_per_user(query, LogEntryType.ESCALATE)
+    interrupted = interruptions_by_user(query, settings)
+    user_ids = set(acknowledged) | set(escalations) | set(interrupted)
+    if not user_ids:
+        return []
+    users = db.session.execute(
+        select(PDUser.id, PDUser.name, PDUser.time_zone).where(
+            PDUser.workspace_id == query.workspace_id, PDUser.id.in_(user_ids)
+        )
+    ).all()
+    rows = [
+        ResponderLoad(
+            user_id=user.id,
+            name=user.name,
+            time_zone=user.time_zone,
+            acknowledged=acknowledged.get(user.id, 0),
+            escalations_received=escalations.get(user.id, 0),
+            interruptions=interrupted.get(user.id, Interruptions()),
+        )
+        for user in users
+    ]
+    return sorted(rows, key=lambda row: (-row.interruptions.total, -row.acknowledged, row.name, row.user_id))
+
+
+def _event_conditions(query: MetricQuery, kind: LogEntryType) -> list[Any]:
+    entry = IncidentLogEntry
+    return [
+        entry.workspace_id == query.workspace_id,
+        entry.type == kind.value,
+        entry.at >= query.start,
+        entry.at < query.end,
+        entry.user_id.is_not(None),
+        Incident.workspace_id == query.workspace_id,
+        Incident.excluded == false(),
+        *incident_attribute_conditions(query),
+    ]
+
+
+def _events_per_user(query: MetricQuery, kind: LogEntryType) -> dict[int, int]:
+    entry = IncidentLogEntry
+    statement = (
+        select(entry.user_id, func.count().label("n"))
+        .join(Incident, Incident.id == entry.incident_id)
+        .where(*_event_conditions(query, kind))
+        .group_by(entry.user_id)
+    )
+    return {row.user_id: int(row.n) for row in db.session.execute(statement)}
+
+
+def _first_acknowledgements(query: MetricQuery) -> dict[int, int]:
+    entry = IncidentLogEntry
+    earlier = aliased(IncidentLogEntry)
+    is_first = not_(
+        select(earlier.id)
+        .where(
+            earlier.incident_id == entry.incident_id,
+            earlier.type == LogEntryType.ACKNOWLEDGE.value,
+            or_(earlier.at < entry.at, and_(earlier.at == entry.at, earlier.id < entry.id)),
+        )
+        .exists()
+    )
+    statement = (
+        select(entry.user_id, func.count(func.distinct(entry.incident_id)).label("n"))
+        .join(Incident, Incident.id == entry.incident_id)
+        .where(*_event_conditions(query, LogEntryType.ACKNOWLEDGE), is_first)
+        .group_by(entry.user_id)
+    )
+    return {row.user_id: int(row.n) for row in db.session.execute(statement)}

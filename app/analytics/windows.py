@@ -1,0 +1,155 @@
+"""Local calendar arithmetic: windows, trend buckets and UTC-offset spans, all pure.
+
+Every boundary is a local midnight converted to a UTC instant here, in Python, with zoneinfo; the SQL then
+only compares stored UTC timestamps against those instants. That keeps bucketing identical on SQLite and
+PostgreSQL and DST-correct without any engine time-zone function: a day in Europe/Berlin is 23 hours long on
+the last Sunday of March, and its bucket simply has a 23-hour span.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class BucketUnit(enum.StrEnum):
+    DAY = "day"
+    WEEK = "week"  # weeks start on Monday (ISO)
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One trend point: `label` is the local date the day/week/month starts on; [start, end) is clipped to the
+    window, so the first and last buckets of a window that does not start on a Monday may be partial."""
+
+    label: date
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class OffsetSpan:
+    """[start, end) during which the zone's UTC offset is `offset_seconds` (local = utc + offset)."""
+
+    start: datetime
+    end: datetime
+    offset_seconds: int
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of `day` in `zone`, in UTC.
+
+    If midnight falls in a DST gap (America/Santiago jumps 00:00 → 01:00), fold=0 reads it with the offset
+    in force before the jump, which is exactly the instant the local day begins.
+    """
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def is_local_midnight(instant: datetime, zone: ZoneInfo) -> bool:
+    return local_midnight(local_date(instant, zone), zone) == instant
+
+
+def days_window(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[midnight of `start`, midnight of `end`) in `zone`, as UTC instants; `end` is exclusive."""
+    if end <= start:
+        raise ValueError("the window's end date must be after its start date")
+    return local_midnight(start, zone), local_midnight(end, zone)
+
+
+def last_days_window(days: int, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """The `days` whole local days ending with today (today included, so the window ends at tomorrow's
+    midnight and today counts up to now)."""
+    if days < 1:
+        raise ValueError("a window is at least one day long")
+    today = local_date(now, zone)
+    return days_window(today - timedelta(days=days - 1), today + timedelta(days=1), zone)
+
+
+def previous_window(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The window of equal length just before [start, end).
+
+    A window of whole local days steps back the same number of local days, so "the previous 30 days" across a
+    DST change still starts at a local midnight; any other window steps back by its exact duration.
+    """
+    if is_local_midnight(start, zone) and is_local_midnight(end, zone):
+        first, last = local_date(start, zone), local_date(end, zone)
+        return local_midnight(first - (last - first), zone), start
+    return start - (end - start), start
+
+
+def unit_start(day: date, unit: BucketUnit) -> date:
+    if unit is BucketUnit.DAY:
+        return day
+    if unit is BucketUnit.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_unit_start(day: date, unit: BucketUnit) -> date:
+    """The start of the unit after the one that starts on `day`."""
+    if unit is BucketUnit.DAY:
+        return day + timedelta(days=1)
+    if unit is BucketUnit.WEEK:
+        return day + timedelta(days=7)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) -> list[Bucket]:
+    """Every day/week/month touching [start, end), empty ones included, in order."""
+    result: list[Bucket] = []
+    label = unit_start(local_date(start, zone), unit)
+    while True:
+        bucket_start = max(local_midnight(label, zone), start)
+        if bucket_start >= end:
+            return result
+        following = next_unit_start(label, unit)
+        result.append(Bucket(label, bucket_start, min(local_midnight(following, zone), end)))
+        label = following
+
+
+def offset_spans(zone: ZoneInfo, start: datetime, end: datetime) -> list[OffsetSpan]:
+    """Cut [start, end) where the zone's UTC offset changes.
+
+    zoneinfo does not expose its transition table, so we probe the offset every 6 hours and bisect to the
+    second where it changes. Zones change offset at most a few times a year and never twice within 6 hours.
+    """
+    step = timedelta(hours=6)
+    spans: list[OffsetSpan] = []
+    span_start, offset = start, _offset(zone, start)
+    probe = start
+    while probe < end:
+        nxt = min(probe + step, end)
+        if _offset(zone, nxt) != offset:
+            change = _first_change(zone, probe, nxt, offset)
+            if change >= end:  # the change happens exactly at the end: nothing after it is ours
+                break
+            spans.append(OffsetSpan(span_start, change, offset))
+            span_start, offset = change, _offset(zone, change)
+        probe = nxt
+    spans.append(OffsetSpan(span_start, end, offset))
+    return spans
+
+
+def _offset(zone: ZoneInfo, instant: datetime) -> int:
+    delta = instant.astimezone(zone).utcoffset()
+    assert delta is not None  # a ZoneInfo always knows its offset
+    return int(delta.total_seconds())
+
+
+def _first_change(zone: ZoneInfo, low: datetime, high: datetime, offset: int) -> datetime:
+    """The first whole second in (low, high] whose offset differs from `offset` (at low it is `offset`)."""
+    lo, hi = 0, int((high - low).total_seconds())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _offset(zone, low + timedelta(seconds=mid)) == offset:
+            lo = mid
+        else:
+            hi = mid
+    return low + timedelta(seconds=hi)

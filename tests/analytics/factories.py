@@ -1,0 +1,159 @@
+"""Incidents, log entries and deployments for the metric tests, derived columns filled as sync would."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.analytics.query import MetricQuery
+from app.analytics.titles import normalise_title
+from app.extensions import db
+from app.models import (
+    Deployment,
+    DeploymentSource,
+    Incident,
+    IncidentLogEntry,
+    LogEntryType,
+    PagerDutyAccount,
+    PDService,
+    PDTeam,
+    PDUser,
+    Workspace,
+)
+from tests.factories import make_pd_account, make_pd_user, make_service, make_team, make_workspace
+
+_seq = itertools.count(1)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    """A workspace with one account, two selected services, one unselected service and a team."""
+
+    workspace: Workspace
+    account: PagerDutyAccount
+    api: PDService
+    web: PDService
+    legacy: PDService  # not selected: out of the default population
+    team: PDTeam
+
+
+def make_world(timezone: str = "UTC", name: str | None = None, **settings: object) -> World:
+    workspace = make_workspace(name, timezone=timezone)
+    for key, value in settings.items():
+        setattr(workspace, key, value)
+    account = make_pd_account(workspace, subdomain=f"acct{next(_seq)}")
+    world = World(
+        workspace=workspace,
+        account=account,
+        api=make_service(account, "api"),
+        web=make_service(account, "web"),
+        legacy=make_service(account, "legacy", selected=False),
+        team=make_team(account, "Payments"),
+    )
+    db.session.flush()
+    return world
+
+
+def query(world: World, start: datetime, end: datetime, **filters: object) -> MetricQuery:
+    return MetricQuery(world.workspace.id, start, end, world.workspace.timezone, **filters)  # type: ignore[arg-type]
+
+
+def make_incident(
+    service: PDService,
+    created_at: datetime,
+    *,
+    ack_after: float | None = None,
+    resolve_after: float | None = None,
+    status: str | None = None,
+    urgency: str = "high",
+    priority: str | None = None,
+    escalation_count: int = 0,
+    auto_resolved: bool = False,
+    reopen_count: int = 0,
+    title: str = "Something broke",
+    teams: Sequence[PDTeam] = (),
+    excluded: bool = False,
+) -> Incident:
+    """ack_after / resolve_after are seconds after created_at, as sync derives them from log entries."""
+    n = next(_seq)
+    incident = Incident(
+        workspace_id=service.workspace_id,
+        account_id=service.account_id,
+        service_id=service.id,
+        remote_id=f"PINC{n:05d}",
+        number=n,
+        title=title,
+        title_template=normalise_title(title),
+        status=status
+        or ("resolved" if resolve_after is not None else "acknowledged" if ack_after else "triggered"),
+        urgency=urgency,
+        priority=priority,
+        created_at=created_at,
+        first_ack_at=created_at + timedelta(seconds=ack_after) if ack_after is not None else None,
+        ack_seconds=ack_after,
+        resolved_at=created_at + timedelta(seconds=resolve_after) if resolve_after is not None else None,
+        resolve_seconds=resolve_after,
+        escalation_count=escalation_count,
+        auto_resolved=auto_resolved,
+        reopen_count=reopen_count,
+        excluded=excluded,
+    )
+    incident.teams = list(teams)
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
+def make_log_entry(
+    incident: Incident,
+    kind: LogEntryType,
+    at: datetime,
+    user: PDUser | None = None,
+    channel: str | None = None,
+) -> IncidentLogEntry:
+    entry = IncidentLogEntry(
+        workspace_id=incident.workspace_id,
+        account_id=incident.account_id,
+        incident_id=incident.id,
+        remote_id=f"PLOG{next(_seq):06d}",
+        type=kind.value,
+        at=at,
+        user_id=user.id if user is not None else None,
+        channel=channel,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def make_notification(
+    incident: Incident, user: PDUser, at: datetime, channel: str = "sms"
+) -> IncidentLogEntry:
+    return make_log_entry(incident, LogEntryType.NOTIFY, at, user, channel)
+
+
+def make_deployment(
+    service: PDService, at: datetime, summary: str = "deploy", source: DeploymentSource = DeploymentSource.API
+) -> Deployment:
+    deployment = Deployment(
+        workspace_id=service.workspace_id,
+        account_id=service.account_id,
+        service_id=service.id,
+        source=source,
+        remote_id=f"DEP{next(_seq):05d}",
+        at=at,
+        summary=summary,
+    )
+    db.session.add(deployment)
+    db.session.flush()
+    return deployment
+
+
+def make_responder(world: World, name: str, time_zone: str | None = "UTC") -> PDUser:
+    return make_pd_user(world.account, name, time_zone=time_zone)

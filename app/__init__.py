@@ -33,16 +33,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.accounts import bp as accounts_bp
     from app.accounts.context import init_app as init_accounts
     from app.core import bp as core_bp
+    from app.integrations.pagerduty.blueprint import bp as pagerduty_bp
 
     init_accounts(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(pagerduty_bp)
 
     from app import errors
 
     errors.init_app(app)
 
     from app.accounts.cli import users_cli
+    from app.integrations.pagerduty.cli import pagerduty_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(pagerduty_cli)
     return app

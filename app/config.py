@@ -65,6 +65,14 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value.rstrip("/")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (case-insensitive); the first is the default."""
+    value = (_read(env, name) or choices[0]).lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
     url = _read(env, "DATABASE_URL")
     if url is None:
@@ -105,11 +113,15 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 900
     trusted_proxies: int = 0
+    sync_interval_seconds: int = 300
+    sync_lock_seconds: int = 300
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_eu_api_url: str = "https://api.eu.pagerduty.com"
     pagerduty_identity_url: str = "https://identity.pagerduty.com"
     pagerduty_client_id: str | None = None
     pagerduty_client_secret: str | None = None
+    # "scoped" (a private Scoped OAuth app: per-resource scopes, PKCE required) or "classic" (read/write).
+    pagerduty_oauth_kind: str = "scoped"
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -193,11 +205,14 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         "login_max_failures": _int(env, "VIGIL_LOGIN_MAX_FAILURES", 5, minimum=1),
         "login_window_seconds": _int(env, "VIGIL_LOGIN_WINDOW_SECONDS", 900, minimum=1),
         "trusted_proxies": _int(env, "VIGIL_TRUSTED_PROXIES", 0),
+        "sync_interval_seconds": _int(env, "VIGIL_SYNC_INTERVAL_SECONDS", 300, minimum=30),
+        "sync_lock_seconds": _int(env, "VIGIL_SYNC_LOCK_SECONDS", 300, minimum=5),
         "pagerduty_api_url": _url(env, "PAGERDUTY_API_URL", "https://api.pagerduty.com"),
         "pagerduty_eu_api_url": _url(env, "PAGERDUTY_EU_API_URL", "https://api.eu.pagerduty.com"),
         "pagerduty_identity_url": _url(env, "PAGERDUTY_IDENTITY_URL", "https://identity.pagerduty.com"),
         "pagerduty_client_id": _read(env, "PAGERDUTY_CLIENT_ID"),
         "pagerduty_client_secret": _read(env, "PAGERDUTY_CLIENT_SECRET"),
+        "pagerduty_oauth_kind": _choice(env, "PAGERDUTY_OAUTH_KIND", ("scoped", "classic")),
     }
     values.update(overrides)
     return Settings(**values)

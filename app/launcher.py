@@ -82,6 +82,8 @@ class EmbeddedRedis:
         self.port = port or free_port(host)
         self.server = TcpFakeServer((host, self.port), server_type="redis")
         self.server.RequestHandlerClass = _error_replying_handler()
+        # Connections still open at exit (the web app's own pool) must not keep server_close() waiting.
+        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="embedded-redis", daemon=True)
 
     @property

@@ -54,12 +54,15 @@ def enqueue(
     job_id: str | None = None,
     delay: timedelta | None = None,
     timeout: int = 600,
+    replace_started: bool = False,
     **kwargs: Any,
 ) -> Job:
     """Enqueue `func(*args, **kwargs)`; with `job_id`, a job already waiting or running is returned instead.
 
     The stable id is what makes two clicks on "Sync now" start one sync, and what lets a periodic tick run
-    on several schedulers without doubling work.
+    on several schedulers without doubling work. `replace_started` is for callers that know, from a lock of
+    their own, that a job recorded as started is not running any more (its worker died, or it is the job
+    re-enqueueing itself to continue later).
     """
     conn = redis_connection()
     q = get_queue(queue, conn)
@@ -67,12 +70,12 @@ def enqueue(
     if job_id is None:
         return _submit(q, func, args, kwargs, delay, options)
 
-    existing = _pending_job(job_id, conn)
+    existing = _pending_job(job_id, conn, replace_started)
     if existing is not None:
         return existing
     # A short lock closes the window between "no pending job" and "enqueued" for two racing callers.
     with conn.lock(f"vigil:enqueue-lock:{job_id}", timeout=10, blocking_timeout=5):
-        existing = _pending_job(job_id, conn)
+        existing = _pending_job(job_id, conn, replace_started)
         if existing is not None:
             return existing
         return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
@@ -94,12 +97,15 @@ def _submit(
     return job
 
 
-def _pending_job(job_id: str, conn: Redis) -> Job | None:
+def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job | None:
     try:
         job = Job.fetch(job_id, connection=conn)
     except NoSuchJobError:
         return None
-    return job if job.get_status(refresh=False) in _PENDING else None
+    status = job.get_status(refresh=False)
+    if replace_started and status == JobStatus.STARTED:
+        return None
+    return job if status in _PENDING else None
 
 
 def queue_health() -> dict[str, Any]:

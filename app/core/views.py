@@ -44,12 +44,6 @@ def alerts() -> str:
     return render_template("core/alerts.html")
 
 
-@bp.get("/integrations")
-@member_required
-def integrations() -> str:
-    return render_template("core/integrations.html")
-
-
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Response, int]:

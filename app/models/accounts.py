@@ -11,7 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -78,7 +78,7 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=16), default=Role.MEMBER)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16), default=Role.MEMBER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -93,7 +93,7 @@ class Invitation(db.Model):
     # Only a hash is kept: the link itself is shown once to the admin who made it.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=16), default=Role.MEMBER)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16), default=Role.MEMBER)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

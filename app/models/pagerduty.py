@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.accounts import User, Workspace
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class AuthKind(enum.StrEnum):
@@ -35,8 +35,8 @@ class PagerDutyAccount(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    auth_kind: Mapped[AuthKind] = mapped_column(db.Enum(AuthKind, native_enum=False, length=16))
-    region: Mapped[Region] = mapped_column(db.Enum(Region, native_enum=False, length=4), default=Region.US)
+    auth_kind: Mapped[AuthKind] = mapped_column(enum_column(AuthKind, 16))
+    region: Mapped[Region] = mapped_column(enum_column(Region, 4), default=Region.US)
     subdomain: Mapped[str] = mapped_column(String(100))
     remote_account_id: Mapped[str | None] = mapped_column(String(40))
     # Fernet tokens (app/crypto.py); never rendered, never logged.
@@ -48,8 +48,11 @@ class PagerDutyAccount(db.Model):
     token_user_email: Mapped[str | None] = mapped_column(String(254))
     token_user_name: Mapped[str | None] = mapped_column(String(200))
     token_user_remote_id: Mapped[str | None] = mapped_column(String(40))
+    # The token user's PagerDuty role (API-NOTES §2.2): read-only roles cannot create incidents, so the card
+    # can say whether alert delivery will work with an API token, which carries no scopes to read that from.
+    token_user_role: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[AccountStatus] = mapped_column(
-        db.Enum(AccountStatus, native_enum=False, length=20), default=AccountStatus.ACTIVE
+        enum_column(AccountStatus, 20), default=AccountStatus.ACTIVE
     )
     status_reason: Mapped[str | None] = mapped_column(String(500))
     linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

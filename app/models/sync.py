@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.pagerduty import PagerDutyAccount
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class SyncKind(enum.StrEnum):
@@ -36,10 +36,8 @@ class SyncRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
-    kind: Mapped[SyncKind] = mapped_column(db.Enum(SyncKind, native_enum=False, length=20))
-    status: Mapped[SyncStatus] = mapped_column(
-        db.Enum(SyncStatus, native_enum=False, length=20), default=SyncStatus.QUEUED
-    )
+    kind: Mapped[SyncKind] = mapped_column(enum_column(SyncKind, 20))
+    status: Mapped[SyncStatus] = mapped_column(enum_column(SyncStatus, 20), default=SyncStatus.QUEUED)
     stage: Mapped[str] = mapped_column(String(100), default="")
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..1
     fetched: Mapped[int] = mapped_column(default=0)
@@ -47,6 +45,8 @@ class SyncRun(db.Model):
     updated: Mapped[int] = mapped_column(default=0)
     requests: Mapped[int] = mapped_column(default=0)
     rate_limited: Mapped[int] = mapped_column(default=0)
+    # How often the run re-enqueued itself after a retryable failure (long rate limit, 5xx storm).
+    continuations: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

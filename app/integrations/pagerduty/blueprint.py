@@ -1,0 +1,7 @@
+"""The Integrations page and everything about linking PagerDuty accounts (registered by create_app)."""
+
+from flask import Blueprint
+
+bp = Blueprint("pagerduty", __name__)
+
+from app.integrations.pagerduty import views, views_account  # noqa: E402,F401

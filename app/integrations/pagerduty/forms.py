@@ -1,0 +1,42 @@
+"""Forms of the PagerDuty integration. Token checks need PagerDuty, so they live in link.py."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+REGION_CHOICES = [
+    SelectChoice("", "Detect (try US, then EU)"),
+    SelectChoice("us", "US (app.pagerduty.com)"),
+    SelectChoice("eu", "EU (app.eu.pagerduty.com)"),
+]
+
+
+class TokenForm(FlaskForm):
+    # A password field: the token is never sent back to the browser, not even after an error.
+    token = PasswordField("User API token", validators=[Optional(), Length(max=200)])
+    region = SelectField("Service region", choices=REGION_CHOICES, default="")
+
+
+class OAuthStartForm(FlaskForm):
+    # No defaults: an unticked box must mean "no" even when nothing else is posted (the page ticks both).
+    alert_delivery = BooleanField("Allow Vigil to page PagerDuty (incidents.write)")
+    realtime = BooleanField("Near-real-time sync (webhook_subscriptions.write)")
+
+
+class SelectionForm(FlaskForm):
+    selected = HiddenField(validators=[AnyOf(["0", "1"], message="Choose select or deselect.")])
+    q = StringField(validators=[Optional(), Length(max=100)])
+
+
+class UnlinkForm(FlaskForm):
+    synced_data = RadioField(
+        "Synced data",
+        choices=[
+            SelectChoice("keep", "Keep the synced data"),
+            SelectChoice("delete", "Delete the synced data"),
+        ],
+        validators=[DataRequired(message="Choose whether to keep or delete the synced data.")],
+    )

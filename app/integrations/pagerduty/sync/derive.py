@@ -1,0 +1,127 @@
+"""Per-incident facts derived from its log entries, recomputed for just the incidents a page touched.
+
+MTTA needs the first acknowledgement from the log entries, because PagerDuty empties an incident's
+`acknowledgements` once it is resolved (API-NOTES §2.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+
+from app.extensions import db
+from app.models import Incident, IncidentLogEntry
+
+ACK = "acknowledge_log_entry"
+TRIGGER = "trigger_log_entry"
+ESCALATE = "escalate_log_entry"
+ASSIGN = "assign_log_entry"
+RESOLVE = "resolve_log_entry"
+# A resolve by a person comes from a user; timeouts and integrations resolve "by themselves".
+_AUTOMATIC_CHANNELS = {"timeout", "auto", "api", "integration", "email"}
+
+
+DERIVED_FIELDS = (
+    "first_ack_at",
+    "ack_seconds",
+    "resolved_at",
+    "resolve_seconds",
+    "reopen_count",
+    "escalation_count",
+    "assignment_count",
+    "auto_resolved",
+)
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    first_ack_at: datetime | None
+    triggers: int
+    escalations: int
+    assignments: int
+    last_resolve_at: datetime | None
+    last_resolve_by_person: bool | None
+
+
+def derived_values(
+    created_at: datetime, status: str, resolved_at: datetime | None, facts: LogFacts | None
+) -> dict[str, object]:
+    """The derived columns of one incident (pure)."""
+    facts = facts or LogFacts(None, 0, 0, 0, None, None)
+    resolved = status == "resolved"
+    final_resolve = resolved_at or (facts.last_resolve_at if resolved else None)
+    first_ack = facts.first_ack_at
+    return {
+        "first_ack_at": first_ack,
+        "ack_seconds": (first_ack - created_at).total_seconds() if first_ack else None,
+        "resolved_at": final_resolve if resolved else None,
+        "resolve_seconds": (final_resolve - created_at).total_seconds()
+        if resolved and final_resolve
+        else None,
+        # PagerDuty logs a reopen as another trigger after a resolve (SPEC-CL 2025-09-18).
+        "reopen_count": max(facts.triggers - 1, 0),
+        "escalation_count": facts.escalations,
+        "assignment_count": facts.assignments,
+        "auto_resolved": bool(resolved and facts.last_resolve_by_person is False),
+    }
+
+
+def _facts(incident_ids: Collection[int]) -> dict[int, LogFacts]:
+    entry = IncidentLogEntry
+
+    def count(kind: str):  # type: ignore[no-untyped-def]
+        return func.sum(case((entry.type == kind, 1), else_=0))
+
+    rows = db.session.execute(
+        select(
+            entry.incident_id,
+            func.min(case((entry.type == ACK, entry.at))),
+            count(TRIGGER),
+            count(ESCALATE),
+            count(ASSIGN),
+        )
+        .where(entry.incident_id.in_(list(incident_ids)))
+        .group_by(entry.incident_id)
+    ).all()
+    resolves: dict[int, tuple[datetime, bool]] = {}
+    for incident_id, at, agent_type, channel in db.session.execute(
+        select(entry.incident_id, entry.at, entry.agent_type, entry.channel)
+        .where(entry.incident_id.in_(list(incident_ids)), entry.type == RESOLVE)
+        .order_by(entry.incident_id, entry.at, entry.id)
+    ):
+        by_person = agent_type in {"user_reference", "user"} and channel not in _AUTOMATIC_CHANNELS
+        resolves[incident_id] = (at, by_person)  # ordered: the last one wins
+    return {
+        incident_id: LogFacts(
+            first_ack_at=first_ack,
+            triggers=int(triggers or 0),
+            escalations=int(escalations or 0),
+            assignments=int(assignments or 0),
+            last_resolve_at=resolves.get(incident_id, (None, None))[0],
+            last_resolve_by_person=resolves.get(incident_id, (None, None))[1],
+        )
+        for incident_id, first_ack, triggers, escalations, assignments in rows
+    }
+
+
+def refresh_derived(incident_ids: Sequence[int]) -> int:
+    """Recompute derived columns for these incidents; returns how many rows actually changed."""
+    if not incident_ids:
+        return 0
+    facts = _facts(incident_ids)
+    columns = [getattr(Incident, name) for name in DERIVED_FIELDS]
+    changes = []
+    for row in db.session.execute(
+        select(Incident.id, Incident.created_at, Incident.status, Incident.resolved_at, *columns).where(
+            Incident.id.in_(list(incident_ids))
+        )
+    ):
+        values = derived_values(row.created_at, row.status, row.resolved_at, facts.get(row.id))
+        if any(getattr(row, name) != value for name, value in values.items()):
+            changes.append({"id": row.id, **values})
+    if changes:
+        db.session.execute(update(Incident), changes)
+    return len(changes)

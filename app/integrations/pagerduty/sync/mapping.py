@@ -1,0 +1,187 @@
+"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+Json = Mapping[str, Any]
+
+
+def parse_time(value: object) -> datetime | None:
+    """ISO 8601 with `Z` or an offset (API-NOTES §0: both occur) → aware UTC; anything else → None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _ref_id(ref: Json | None) -> str | None:
+    return str(ref["id"]) if ref and ref.get("id") else None
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    remote_id: str
+    values: dict[str, Any]
+    team_remote_ids: tuple[str, ...]
+
+
+def map_service(raw: Json) -> ServiceRow:
+    return ServiceRow(
+        remote_id=str(raw["id"]),
+        values={
+            "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+            "description": raw.get("description"),
+            "status": str(raw.get("status") or "active"),
+            "html_url": raw.get("html_url"),
+            "escalation_policy_remote_id": _ref_id(raw.get("escalation_policy")),
+            "last_incident_at": parse_time(raw.get("last_incident_timestamp")),
+        },
+        team_remote_ids=tuple(t["id"] for t in raw.get("teams") or [] if t.get("id")),
+    )
+
+
+def map_team(raw: Json) -> tuple[str, dict[str, Any]]:
+    return str(raw["id"]), {
+        "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+        "html_url": raw.get("html_url"),
+    }
+
+
+@dataclass(frozen=True)
+class UserRow:
+    remote_id: str
+    values: dict[str, Any]
+    team_remote_ids: tuple[str, ...]
+
+
+def map_user(raw: Json) -> UserRow:
+    return UserRow(
+        remote_id=str(raw["id"]),
+        values={
+            "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+            "email": raw.get("email"),
+            # API-NOTES §2.2: null means the account's zone; analytics then falls back to the workspace's.
+            "time_zone": raw.get("time_zone"),
+            "role": raw.get("role"),
+            "html_url": raw.get("html_url"),
+        },
+        team_remote_ids=tuple(t["id"] for t in raw.get("teams") or [] if t.get("id")),
+    )
+
+
+def map_priority(raw: Json, rank: int) -> tuple[str, dict[str, Any]]:
+    return str(raw["id"]), {"name": str(raw.get("name") or raw.get("summary") or "")[:40], "rank": rank}
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    remote_id: str
+    service_remote_id: str
+    values: dict[str, Any]
+    team_remote_ids: tuple[str, ...] = field(default=())
+
+
+def map_incident(raw: Json) -> IncidentRow:
+    created_at = parse_time(raw.get("created_at"))
+    if created_at is None:
+        raise ValueError(f"incident {raw.get('id')} has no created_at")
+    priority = raw.get("priority")
+    return IncidentRow(
+        remote_id=str(raw["id"]),
+        service_remote_id=str(raw["service"]["id"]),
+        values={
+            "number": int(raw.get("incident_number") or raw.get("number") or 0),
+            "title": str(raw.get("title") or raw.get("summary") or ""),
+            "status": str(raw.get("status") or "triggered"),
+            "urgency": str(raw.get("urgency") or "high"),
+            # Full priority objects carry `name`, references only `summary` (API-NOTES §2.5).
+            "priority": (priority.get("name") or priority.get("summary")) if priority else None,
+            "created_at": created_at,
+            "resolved_at": parse_time(raw.get("resolved_at")),
+            "updated_at": parse_time(raw.get("updated_at")),
+            "incident_key": raw.get("incident_key"),
+            "html_url": raw.get("html_url"),
+        },
+        team_remote_ids=tuple(t["id"] for t in raw.get("teams") or [] if t.get("id")),
+    )
+
+
+# Where the person concerned by a log entry is named, by entry type (API-NOTES §2.7).
+_USER_FROM_AGENT = {
+    "acknowledge_log_entry",
+    "resolve_log_entry",
+    "unacknowledge_log_entry",
+    "trigger_log_entry",
+}
+_USER_FROM_ASSIGNEES = {"escalate_log_entry", "assign_log_entry"}
+
+
+@dataclass(frozen=True)
+class LogEntryRow:
+    remote_id: str
+    incident_remote_id: str
+    user_remote_id: str | None
+    values: dict[str, Any]
+
+
+def map_log_entry(raw: Json) -> LogEntryRow:
+    kind = str(raw["type"])
+    agent = raw.get("agent") or {}
+    agent_type = agent.get("type")
+    user_remote_id: str | None = None
+    if kind == "notify_log_entry":
+        user_remote_id = _ref_id(raw.get("user"))
+    elif kind in _USER_FROM_ASSIGNEES:
+        assignees = raw.get("assignees") or []
+        user_remote_id = _ref_id(assignees[0]) if assignees else None
+    elif kind in _USER_FROM_AGENT and agent_type in {"user_reference", "user"}:
+        user_remote_id = _ref_id(agent)
+    at = parse_time(raw.get("created_at"))
+    if at is None:
+        raise ValueError(f"log entry {raw.get('id')} has no created_at")
+    return LogEntryRow(
+        remote_id=str(raw["id"]),
+        incident_remote_id=str(raw["incident"]["id"]),
+        user_remote_id=user_remote_id,
+        values={
+            "type": kind,
+            "at": at,
+            "summary": raw.get("summary"),
+            "agent_type": agent_type,
+            "agent_remote_id": _ref_id(agent),
+            "channel": (raw.get("channel") or {}).get("type"),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ChangeEventRow:
+    remote_id: str
+    service_remote_ids: tuple[str, ...]
+    values: dict[str, Any]
+
+
+def map_change_event(raw: Json) -> ChangeEventRow:
+    at = parse_time(raw.get("timestamp"))
+    if at is None:
+        raise ValueError(f"change event {raw.get('id')} has no timestamp")
+    links = raw.get("links") or []
+    return ChangeEventRow(
+        remote_id=str(raw["id"]),
+        # API-NOTES §2.9: one change event may name several services; it is a deployment on each.
+        service_remote_ids=tuple(s["id"] for s in raw.get("services") or [] if s.get("id")),
+        values={
+            "at": at,
+            "summary": str(raw.get("summary") or "")[:1024],
+            "url": links[0].get("href") if links else None,
+        },
+    )

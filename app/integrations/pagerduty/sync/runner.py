@@ -1,0 +1,192 @@
+"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Literal
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq.job import Job
+from sqlalchemy import select, update
+
+from app.analytics.titles import normalise_title
+from app.extensions import db
+from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.errors import PagerDutyError
+from app.integrations.pagerduty.sync import streams
+from app.integrations.pagerduty.sync.lock import LockLost, SyncLock
+from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
+from app.models.types import utcnow
+from app.queue import SYNC, QueueNotConfigured, enqueue, redis_connection
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["succeeded", "failed", "waiting", "busy", "skipped"]
+MAX_CONTINUATIONS = 8  # retryable failures (5xx storms, long rate limits) before a run is given up
+ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
+
+
+def _lock(account_id: int) -> SyncLock:
+    return SyncLock(redis_connection(), account_id, current_app.config["VIGIL"].sync_lock_seconds)
+
+
+def job_id(account_id: int) -> str:
+    return f"sync-{account_id}"
+
+
+def request_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> Job | None:
+    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock."""
+    if _lock(account.id).held_by_anyone():
+        return None
+    from app.integrations.pagerduty.sync.jobs import sync_account
+
+    # No live run holds the lock, so a job still recorded as started lost its worker: replace it.
+    return enqueue(
+        sync_account,
+        account.id,
+        queue=SYNC,
+        job_id=job_id(account.id),
+        delay=delay,
+        replace_started=True,
+        timeout=3600,
+    )
+
+
+def nudge_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> None:
+    """Ask for a sync now, from a request; if the queue is unreachable the scheduler's next tick (every
+    few minutes) starts it instead, so the user's action (a link, a selection) still succeeds."""
+    try:
+        request_sync(account, delay=delay)
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning(
+            "could not enqueue a sync of account %s (%s); the scheduler will start it", account.id, exc
+        )
+
+
+def run(account_id: int, run_id: int | None = None) -> Outcome:
+    account = db.session.get(PagerDutyAccount, account_id)
+    if account is None or account.status is AccountStatus.UNLINKED:
+        return "skipped"
+    lock = _lock(account_id)
+    if not lock.acquire():
+        log.info("account %s is already syncing; this request joins that run", account_id)
+        return "busy"
+    try:
+        return _run_locked(account, run_id, lock)
+    finally:
+        lock.release()
+
+
+def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -> Outcome:
+    from app.integrations.pagerduty.accounts import client_for
+
+    sync_run = db.session.get(SyncRun, run_id) if run_id else None
+    if sync_run is None or sync_run.status is not SyncStatus.WAITING:
+        sync_run = SyncRun(
+            workspace_id=account.workspace_id, account_id=account.id, kind=SyncKind.INCREMENTAL
+        )
+        db.session.add(sync_run)
+    _close_interrupted(account, sync_run)
+    sync_run.kind = SyncKind.BACKFILL if streams.needs_backfill(account) else SyncKind.INCREMENTAL
+    sync_run.status, sync_run.error = SyncStatus.RUNNING, None
+    account.last_sync_at = utcnow()
+    db.session.commit()
+    run_pk = sync_run.id
+    client = None
+    try:
+        client = client_for(account)
+        ctx = streams.SyncContext(account, client, sync_run, normalise_title, heartbeat=lock.refresh)
+        (streams.run_backfill if sync_run.kind is SyncKind.BACKFILL else streams.run_incremental)(ctx)
+    except PagerDutyError as exc:
+        return _on_pagerduty_error(account, _after_rollback(run_pk, client), exc)
+    except LockLost:
+        _finish(
+            _after_rollback(run_pk, client),
+            SyncStatus.FAILED,
+            "Stopped: another sync took over this account.",
+        )
+        return "failed"
+    except Exception as exc:
+        error = f"Internal error: {type(exc).__name__}: {exc}"
+        _finish(_after_rollback(run_pk, client), SyncStatus.FAILED, error)
+        raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
+    sync_run.progress = 1.0
+    account.last_successful_sync_at = utcnow()
+    _finish(sync_run, SyncStatus.SUCCEEDED, None)
+    return "succeeded"
+
+
+def _after_rollback(run_pk: int, client: PagerDutyClient | None) -> SyncRun | None:
+    """Drop the unfinished page; keep the run's request counts, which are true whatever was written."""
+    db.session.rollback()
+    sync_run = db.session.get(SyncRun, run_pk)
+    if sync_run is not None and client is not None:
+        sync_run.requests, sync_run.rate_limited = client.stats.requests, client.stats.rate_limited
+    return sync_run
+
+
+def _close_interrupted(account: PagerDutyAccount, current: SyncRun) -> None:
+    """Runs left 'running' by a worker that died: we hold the lock, so none of them is alive."""
+    db.session.execute(
+        update(SyncRun)
+        .where(SyncRun.account_id == account.id, SyncRun.status.in_(ACTIVE), SyncRun.id != (current.id or -1))
+        .values(
+            status=SyncStatus.FAILED,
+            error="Interrupted (the worker stopped); the next run resumed.",
+            finished_at=utcnow(),
+        )
+    )
+
+
+def _finish(sync_run: SyncRun | None, status: SyncStatus, error: str | None) -> None:
+    if sync_run is None:
+        return
+    sync_run.status, sync_run.error, sync_run.finished_at = status, error, utcnow()
+    db.session.commit()
+
+
+def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc: PagerDutyError) -> Outcome:
+    from app.integrations.pagerduty.accounts import record_auth_failure
+
+    if exc.is_auth_failure:
+        record_auth_failure(account, exc)
+        _finish(
+            sync_run,
+            SyncStatus.FAILED,
+            f"PagerDuty refused the token ({exc.status}): {exc.message}. Re-link the account.",
+        )
+        return "failed"
+    if exc.retryable and sync_run is not None and sync_run.continuations < MAX_CONTINUATIONS:
+        sync_run.continuations += 1
+        wait = exc.retry_after if exc.retry_after is not None else 30 * 2 ** (sync_run.continuations - 1)
+        sync_run.status = SyncStatus.WAITING
+        sync_run.error = f"Waiting {wait:.0f} s before continuing: {exc}"
+        db.session.commit()
+        from app.integrations.pagerduty.sync.jobs import sync_account
+
+        enqueue(
+            sync_account,
+            account.id,
+            sync_run.id,
+            queue=SYNC,
+            job_id=job_id(account.id),
+            delay=timedelta(seconds=wait),
+            replace_started=True,
+            timeout=3600,
+        )
+        return "waiting"
+    _finish(sync_run, SyncStatus.FAILED, str(exc))
+    return "failed"
+
+
+def latest_runs(account: PagerDutyAccount, limit: int = 20) -> list[SyncRun]:
+    return list(
+        db.session.scalars(
+            select(SyncRun)
+            .where(SyncRun.account_id == account.id)
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(limit)
+        )
+    )

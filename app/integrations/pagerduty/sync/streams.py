@@ -1,0 +1,322 @@
+"""Backfill and incremental sync of one account, stream by stream, checkpointed after every chunk.
+
+Order matters: the directory first (incidents reference services, teams and users), incidents before log
+entries (entries of incidents Vigil does not keep are skipped), change events last. A checkpoint advances
+only in the same commit as the rows it covers, so a worker killed at any moment resumes without a gap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.errors import PagerDutyError
+from app.integrations.pagerduty.sync import store
+from app.integrations.pagerduty.sync.store import Counts, Directory
+from app.models import Incident, PagerDutyAccount, PDService, SyncCheckpoint, SyncRun
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+CHUNK = timedelta(days=30)  # a checkpoint per chunk; small enough to resume cheaply, big enough to page well
+OVERLAP = timedelta(minutes=10)  # PagerDuty's since/until inclusivity is undocumented (API-NOTES §2.5)
+CHANGE_EVENT_RETENTION = timedelta(days=90)  # API-NOTES §2.9
+DIRECTORY_MAX_AGE = timedelta(hours=1)
+MAX_HEALED_PER_RUN = 100
+
+
+@dataclass
+class SyncContext:
+    account: PagerDutyAccount
+    client: PagerDutyClient
+    run: SyncRun
+    template_of: Callable[[str], str]
+    heartbeat: Callable[[], None] = lambda: None
+    local_fields: Any = None
+    now: datetime = field(default_factory=utcnow)
+    directory: Directory = field(default_factory=Directory)
+
+    def record(self, counts: Counts) -> None:
+        self.run.fetched += counts.fetched
+        self.run.created += counts.created
+        self.run.updated += counts.updated
+        self.run.requests = self.client.stats.requests
+        self.run.rate_limited = self.client.stats.rate_limited
+
+    def commit(self, progress: float | None = None, stage: str | None = None) -> None:
+        if progress is not None:
+            self.run.progress = max(0.0, min(1.0, progress))
+        if stage is not None:
+            self.run.stage = stage
+        self.run.requests = self.client.stats.requests
+        self.run.rate_limited = self.client.stats.rate_limited
+        db.session.commit()
+        self.heartbeat()
+
+
+def checkpoint(account: PagerDutyAccount, stream: str) -> SyncCheckpoint:
+    row = db.session.scalar(
+        select(SyncCheckpoint).where(SyncCheckpoint.account_id == account.id, SyncCheckpoint.stream == stream)
+    )
+    if row is None:
+        row = SyncCheckpoint(account_id=account.id, stream=stream, data={})
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def chunks(since: datetime, until: datetime, size: timedelta = CHUNK) -> Iterator[tuple[datetime, datetime]]:
+    start = since
+    while start < until:
+        stop = min(start + size, until)
+        yield start, stop
+        start = stop
+
+
+# -- the directory -------------------------------------------------------------------------------------------
+
+
+def sync_directory(ctx: SyncContext, force: bool = False) -> None:
+    marker = checkpoint(ctx.account, "directory")
+    if not force and marker.position is not None and ctx.now - marker.position < DIRECTORY_MAX_AGE:
+        ctx.directory = Directory.load(ctx.account)
+        return
+    from app.integrations.pagerduty.directory import refresh_directory
+
+    client, account = ctx.client, ctx.account
+    ctx.commit(stage="Directory: services and teams")
+    found = refresh_directory(account, client)
+    ctx.record(Counts(found.services + found.teams, found.added, 0))
+    teams = Directory.load(account).teams
+    ctx.record(store.store_users(account, client.list_users(), teams))
+    ctx.record(store.store_priorities(account, _optional(client.list_priorities)))
+    marker.position = ctx.now
+    ctx.commit(stage="Directory done")
+    ctx.directory = Directory.load(account)
+
+
+def _optional(fetch: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Teams and priorities are account abilities: without them PagerDuty answers 402/403 (API-NOTES §2.4)."""
+    try:
+        return fetch()
+    except PagerDutyError as exc:
+        # 402: the account lacks the ability; 403: the grant lacks the scope. Either way there is nothing to
+        # sync here, and a token that lost access altogether fails on services right after.
+        if exc.status in {402, 403}:
+            log.info("account %s has no access to this part of the directory: %s", exc.status, exc.message)
+            return []
+        raise
+
+
+# -- incidents, log entries, change events ------------------------------------------------------------------
+
+
+def sync_incidents(
+    ctx: SyncContext,
+    since: datetime,
+    until: datetime,
+    services: list[str] | None,
+    on_chunk: Callable[[datetime], None],
+) -> None:
+    params: dict[str, Any] = {"service_ids": services} if services else {}
+    for start, stop in chunks(since, until):
+        for page in ctx.client.iter_incident_pages(start, stop, params):
+            counts, _ = store.store_incidents(ctx.account, page.items, ctx.directory, ctx.template_of)
+            ctx.record(counts)
+            ctx.commit()
+        on_chunk(stop)
+
+
+def sync_log_entries(
+    ctx: SyncContext,
+    since: datetime,
+    until: datetime,
+    with_incidents: bool,
+    on_chunk: Callable[[datetime], None],
+) -> None:
+    include = ["incidents"] if with_incidents else []
+    for start, stop in chunks(since, until):
+        for page in ctx.client.iter_log_entry_pages(start, stop, include):
+            if with_incidents:
+                # An old incident acknowledged or resolved now shows up here with its current state.
+                embedded = [
+                    e["incident"] for e in page.items if e.get("incident", {}).get("type") == "incident"
+                ]
+                counts, _ = store.store_incidents(ctx.account, embedded, ctx.directory, ctx.template_of)
+                ctx.record(Counts(0, counts.created, counts.updated))
+            ctx.record(store.store_log_entries(ctx.account, page.items, ctx.directory, ctx.local_fields))
+            ctx.commit()
+        on_chunk(stop)
+
+
+def sync_change_events(ctx: SyncContext, since: datetime, until: datetime) -> None:
+    since = max(since, ctx.now - CHANGE_EVENT_RETENTION + timedelta(minutes=1))
+    if since >= until:
+        return
+    ctx.record(
+        store.store_change_events(ctx.account, ctx.client.list_change_events(since, until), ctx.directory)
+    )
+    cp = checkpoint(ctx.account, "change_events")
+    cp.position = until
+    ctx.commit()
+
+
+def rescan_open(ctx: SyncContext) -> None:
+    """Open incidents, fetched as they are now; ones Vigil holds open that PagerDuty closed are re-read."""
+    selected = sorted(ctx.directory.selected_services)
+    if not selected:
+        return
+    current = list(
+        ctx.client.list_incidents(
+            all_dates=True, statuses=["triggered", "acknowledged"], service_ids=selected
+        )
+    )
+    counts, _ = store.store_incidents(ctx.account, current, ctx.directory, ctx.template_of)
+    ctx.record(Counts(0, counts.created, counts.updated))
+    still_open = {item["id"] for item in current}
+    stale = db.session.scalars(
+        select(Incident.remote_id)
+        .where(
+            Incident.account_id == ctx.account.id,
+            Incident.status != "resolved",
+            Incident.remote_id.not_in(still_open),
+        )
+        .limit(MAX_HEALED_PER_RUN)
+    ).all()
+    for remote_id in stale:
+        incident = ctx.client.get_incident(remote_id)
+        counts, _ = store.store_incidents(ctx.account, [incident], ctx.directory, ctx.template_of)
+        ctx.record(Counts(0, counts.created, counts.updated))
+        entries = ctx.client.list_incident_log_entries(remote_id)
+        ctx.record(store.store_log_entries(ctx.account, entries, ctx.directory, ctx.local_fields))
+    ctx.commit()
+
+
+# -- the two kinds of run -----------------------------------------------------------------------------------
+
+
+def pending_backfill(account: PagerDutyAccount) -> list[PDService]:
+    return list(
+        db.session.scalars(
+            select(PDService).where(
+                PDService.account_id == account.id,
+                PDService.selected.is_(True),
+                PDService.backfilled_at.is_(None),
+            )
+        )
+    )
+
+
+def needs_backfill(account: PagerDutyAccount) -> bool:
+    plan = db.session.scalar(
+        select(SyncCheckpoint).where(
+            SyncCheckpoint.account_id == account.id, SyncCheckpoint.stream == "backfill"
+        )
+    )
+    return bool(plan and plan.data) or bool(pending_backfill(account))
+
+
+def run_backfill(ctx: SyncContext) -> None:
+    """History of the services selected but not yet backfilled, resumable from its plan checkpoint."""
+    account = ctx.account
+    sync_directory(ctx, force=True)
+    plan_row = checkpoint(account, "backfill")
+    if not plan_row.data:
+        services = [s.remote_id for s in pending_backfill(account)]
+        if not services:
+            return
+        start = ctx.now - timedelta(days=account.history_days)
+        plan_row.data = {
+            "services": services,
+            "start": start.isoformat(),
+            "end": ctx.now.isoformat(),
+            "incidents_until": start.isoformat(),
+            "log_entries_until": start.isoformat(),
+        }
+        ctx.commit(progress=0.0, stage="Planning backfill")
+    plan = dict(plan_row.data)
+    start, end = datetime.fromisoformat(plan["start"]), datetime.fromisoformat(plan["end"])
+    span = max((end - start).total_seconds(), 1.0)
+
+    def mark(key: str, weight: float, offset: float) -> Callable[[datetime], None]:
+        def on_chunk(until: datetime) -> None:
+            plan[key] = until.isoformat()
+            plan_row.data = dict(plan)
+            ctx.commit(progress=offset + weight * (until - start).total_seconds() / span)
+
+        return on_chunk
+
+    ctx.commit(stage="Backfilling incidents")
+    since = datetime.fromisoformat(plan["incidents_until"])
+    all_selected = set(plan["services"]) == set(ctx.directory.services) - _deleted(account)
+    sync_incidents(
+        ctx, since, end, None if all_selected else plan["services"], mark("incidents_until", 0.4, 0.0)
+    )
+    ctx.commit(stage="Backfilling log entries")
+    sync_log_entries(
+        ctx,
+        datetime.fromisoformat(plan["log_entries_until"]),
+        end,
+        False,
+        mark("log_entries_until", 0.5, 0.4),
+    )
+    ctx.commit(stage="Backfilling change events")
+    sync_change_events(ctx, end - CHANGE_EVENT_RETENTION, end)
+    db.session.execute(
+        update(PDService)
+        .where(PDService.account_id == account.id, PDService.remote_id.in_(plan["services"]))
+        .values(backfilled_at=ctx.now)
+    )
+    for stream in ("incidents", "log_entries"):
+        cp = checkpoint(account, stream)
+        if cp.position is None:
+            cp.position = end
+    plan_row.data = {}
+    ctx.commit(progress=1.0, stage="Backfill done")
+
+
+def _deleted(account: PagerDutyAccount) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(PDService.remote_id).where(
+                PDService.account_id == account.id, PDService.deleted_remotely.is_(True)
+            )
+        )
+    )
+
+
+def run_incremental(ctx: SyncContext) -> None:
+    """What changed since the checkpoints, with an overlap, plus a re-scan of open incidents."""
+    account = ctx.account
+    sync_directory(ctx)
+    selected = sorted(ctx.directory.selected_services)
+    incidents_cp, entries_cp = checkpoint(account, "incidents"), checkpoint(account, "log_entries")
+    default = ctx.now - timedelta(days=1)
+
+    def advance(cp: SyncCheckpoint) -> Callable[[datetime], None]:
+        def on_chunk(until: datetime) -> None:
+            cp.position = until
+            ctx.commit()
+
+        return on_chunk
+
+    ctx.commit(stage="New incidents", progress=0.1)
+    if selected:
+        sync_incidents(
+            ctx, (incidents_cp.position or default) - OVERLAP, ctx.now, selected, advance(incidents_cp)
+        )
+    ctx.commit(stage="Changes to incidents", progress=0.4)
+    sync_log_entries(ctx, (entries_cp.position or default) - OVERLAP, ctx.now, True, advance(entries_cp))
+    ctx.commit(stage="Open incidents", progress=0.7)
+    rescan_open(ctx)
+    ce_cp = checkpoint(account, "change_events")
+    ctx.commit(stage="Change events", progress=0.9)
+    sync_change_events(ctx, (ce_cp.position or ctx.now - CHANGE_EVENT_RETENTION) - OVERLAP, ctx.now)
+    ctx.commit(progress=1.0, stage="Up to date")

@@ -1,0 +1,155 @@
+"""One linked account: its services and their selection (HTMX), refreshing them, and unlinking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.accounts.context import admin_required, current_membership, member_required
+from app.accounts.context import scoped_get_or_404 as get_or_404
+from app.accounts.forms import PostForm
+from app.models import AccountStatus, PagerDutyAccount, PDService, Role
+from app.web import is_htmx, page_or_partial
+
+from . import link, oauth, unlinking
+from .accounts import settings
+from .blueprint import bp
+from .cards import card_for
+from .directory import filtered_services, selection_counts
+from .forms import SelectionForm, UnlinkForm
+
+READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
+PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
+
+
+@bp.get("/integrations/pagerduty/<int:account_id>")
+@member_required
+def account(account_id: int) -> tuple[str, int]:
+    """The account page; the filter box asks the same URL over HTMX and gets the service list alone."""
+    return page_or_partial(PAGE, SERVICES, **_context(get_or_404(PagerDutyAccount, account_id)))
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/services/<int:service_id>")
+@admin_required
+def toggle_service(account_id: int, service_id: int) -> Response | tuple[str, int]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    service = get_or_404(PDService, service_id)
+    if service.account_id != pd_account.id:
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    error = READ_ONLY_UNLINKED if pd_account.status is AccountStatus.UNLINKED else None
+    if error is None:
+        link.select_services(pd_account, [service], request.form.get("selected") == "1")
+    if not is_htmx():
+        followed = "followed" if service.selected else "not followed"
+        flash(error or f"Saved: {service.name} is {followed}.", "error" if error else "success")
+        return redirect(url_for("pagerduty.account", account_id=pd_account.id))
+    context = {**_base(pd_account), "service": service, "saved": error is None, "error": error}
+    return render_template("integrations/_service_row.html", **context), 409 if error else 200
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/services/selection")
+@admin_required
+def select_filtered(account_id: int) -> Response | tuple[str, int]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    form = SelectionForm()
+    if not form.validate_on_submit():
+        return page_or_partial(
+            PAGE, SERVICES, 400, **_context(pd_account, error="Choose select or deselect.")
+        )
+    if pd_account.status is AccountStatus.UNLINKED:
+        return page_or_partial(PAGE, SERVICES, 409, **_context(pd_account, error=READ_ONLY_UNLINKED))
+    query = form.q.data or ""
+    chosen = form.selected.data == "1"
+    changed = link.select_services(pd_account, filtered_services(pd_account, query), chosen)
+    scope = "the services shown" if query.strip() else "all services"
+    notice = f"Saved: {'selected' if chosen else 'deselected'} {scope} ({changed} changed)."
+    if not is_htmx():
+        flash(notice, "success")
+        return redirect(url_for("pagerduty.account", account_id=pd_account.id, q=query or None))
+    return page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/refresh")
+@admin_required
+def refresh(account_id: int) -> Response:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if pd_account.status is AccountStatus.UNLINKED:
+        flash(READ_ONLY_UNLINKED, "error")
+    else:
+        result, problem = link.refresh_services(pd_account)
+        if result is not None:
+            flash(
+                f"Services refreshed: {result.services} found, {result.added} new, {result.removed} gone.",
+                "success",
+            )
+        else:
+            flash(problem or "The services could not be refreshed.", "error")
+    return redirect(url_for("pagerduty.account", account_id=pd_account.id))
+
+
+@bp.get("/integrations/pagerduty/<int:account_id>/unlink")
+@admin_required
+def unlink_confirm(account_id: int) -> str:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    form = UnlinkForm(synced_data="delete" if pd_account.status is AccountStatus.UNLINKED else "keep")
+    return render_template("integrations/unlink.html", **_base(pd_account), form=form)
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/unlink")
+@admin_required
+def unlink(account_id: int) -> Response | tuple[str, int]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    form = UnlinkForm()
+    if not form.validate_on_submit():
+        return render_template("integrations/unlink.html", **_base(pd_account), form=form), 400
+    label = link.account_label(pd_account)
+    result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
+    flash(_unlinked_message(label, result), "success")
+    return redirect(url_for("pagerduty.integrations"))
+
+
+def _base(pd_account: PagerDutyAccount) -> dict[str, Any]:
+    can_admin = current_membership().role.at_least(Role.ADMIN)
+    editable = can_admin and pd_account.status is not AccountStatus.UNLINKED
+    return {
+        "card": card_for(pd_account),
+        "pd_account": pd_account,
+        "can_admin": can_admin,
+        "editable": editable,
+        "oauth_ready": oauth.is_configured(settings()),
+        "show_refresh": True,
+    }
+
+
+def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: Any) -> dict[str, Any]:
+    query = request.args.get("q", "") if query is None else query
+    selected, total = selection_counts(pd_account)
+    return {
+        **_base(pd_account),
+        "services": filtered_services(pd_account, query),
+        "query": query,
+        "selected_count": selected,
+        "total_count": total,
+        "selection_form": SelectionForm(),
+        **extra,
+    }
+
+
+def _unlinked_message(label: str, result: unlinking.UnlinkResult) -> str:
+    data = "Its synced data was deleted." if result.deleted_data else "Its synced data was kept."
+    if result.revoked is None:
+        token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
+    elif result.revoked:
+        token = "PagerDuty confirmed the access was revoked."
+    else:
+        token = (
+            "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
+            "(Integrations → App Registration, or My Profile → Authorized Apps)."
+        )
+    return f"Unlinked {label}. {data} {token}"

@@ -1,0 +1,108 @@
+"""Helpers the link, OAuth, services, unlink and CLI tests share (this module holds no tests).
+
+They drive the local PagerDuty (pdsim) the way a person would: Vigil's forms, then pdsim's consent page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import unescape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from pdsim.testing import RunningSim, run_pdsim
+
+ANCHOR = "2026-11-01T00:00:00Z"
+USER_TOKEN = "u+Vigil_User_Token1"
+SECOND_TOKEN = "u+Vigil_User_Token2"
+ACCOUNT_TOKEN = "Acct_Level_Token_1"
+INTEGRATION_KEY = "0123456789abcdef0123456789abcdef"
+SCOPED_CLIENT = ("vigil-scoped", "scoped-secret")
+CLASSIC_CLIENT = ("vigil-classic", "classic-secret", "classic")
+ANALYTICS = "users.read services.read teams.read incidents.read change_events.read"
+
+
+@contextmanager
+def pdsim(region: str = "us", **options: Any) -> Iterator[RunningSim]:
+    """A small seeded account with a user token, an account token and both kinds of OAuth client."""
+    with run_pdsim(
+        seed=7,
+        incidents=10,
+        days=30,
+        anchor=ANCHOR,
+        region=region,
+        api_tokens=[USER_TOKEN, SECOND_TOKEN],
+        account_tokens=[ACCOUNT_TOKEN],
+        oauth_clients=[SCOPED_CLIENT, CLASSIC_CLIENT],
+        **options,
+    ) as sim:
+        yield sim
+
+
+def sim_settings(sim: RunningSim, client: tuple[str, ...] = SCOPED_CLIENT) -> dict[str, object]:
+    """Settings that point Vigil at pdsim (the `settings_overrides` of a test module)."""
+    return {
+        "pagerduty_api_url": sim.us_url,
+        "pagerduty_eu_api_url": sim.eu_url,
+        "pagerduty_identity_url": sim.identity_url,
+        "pagerduty_client_id": client[0],
+        "pagerduty_client_secret": client[1],
+        "pagerduty_oauth_kind": client[2] if len(client) > 2 else "scoped",
+    }
+
+
+def text_of(html: str) -> str:
+    """A page's text as a person reads it: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def start_oauth(client: FlaskClient, alert_delivery: bool = True, realtime: bool = True) -> TestResponse:
+    form = {"alert_delivery": "y"} if alert_delivery else {}
+    if realtime:
+        form["realtime"] = "y"
+    return client.post("/integrations/pagerduty/oauth/start", data=form)
+
+
+def consent(
+    sim: RunningSim, authorize_url: str, decision: str = "allow", untick: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Answer pdsim's consent page as a person would; returns the query PagerDuty redirects back with."""
+    args = query_of(authorize_url)
+    requested = args.get("scope", "").split()
+    page = requests.get(authorize_url, timeout=10)
+    assert page.status_code == 200, page.text
+    form = {k: v for k, v in args.items() if k != "scope"}
+    form.update({"requested_scope": " ".join(requested), "decision": decision})
+    data = [*form.items(), *(("scope", s) for s in requested if s not in untick)]
+    answer = requests.post(
+        sim.identity_url + "/oauth/authorize", data=data, allow_redirects=False, timeout=10
+    )
+    assert answer.status_code == 302, answer.text
+    return query_of(answer.headers["Location"])
+
+
+def callback(client: FlaskClient, params: dict[str, str]) -> TestResponse:
+    return client.get("/integrations/pagerduty/oauth/callback", query_string=params)
+
+
+def link_by_oauth(client: FlaskClient, sim: RunningSim, **options: Any) -> TestResponse:
+    untick = options.pop("untick", ())
+    started = start_oauth(client, **options)
+    assert started.status_code == 302, started.get_data(as_text=True)
+    return callback(client, consent(sim, started.headers["Location"], untick=untick))
+
+
+def link_by_token(
+    client: FlaskClient, token: str = USER_TOKEN, region: str = "", **extra: str
+) -> TestResponse:
+    return client.post("/integrations/pagerduty/token", data={"token": token, "region": region, **extra})

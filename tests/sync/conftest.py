@@ -1,0 +1,85 @@
+"""Sync tests run against pdsim (the local PagerDuty) over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from app.analytics.titles import normalise_title
+from app.crypto import encrypt
+from app.extensions import db
+from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.sync.streams import SyncContext
+from app.models import PagerDutyAccount, SyncKind, SyncRun, SyncStatus
+from pdsim.testing import RunningSim, run_pdsim
+from tests.factories import make_pd_account, make_workspace
+
+TOKEN = "sync-test-token"
+
+
+@pytest.fixture(scope="session")
+def sim_session() -> Iterator[RunningSim]:
+    with run_pdsim(seed=11, incidents=400, days=120, api_tokens=[TOKEN], rate_limit=100_000) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(sim_session: RunningSim) -> RunningSim:
+    sim_session.control.reset()
+    sim_session.control.clear_faults()
+    return sim_session
+
+
+@pytest.fixture
+def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
+    return {
+        "pagerduty_api_url": sim_session.us_url,
+        "pagerduty_eu_api_url": sim_session.eu_url,
+        "pagerduty_identity_url": sim_session.identity_url,
+        "sync_lock_seconds": 5,
+    }
+
+
+@pytest.fixture
+def account(app: Flask, sim: RunningSim) -> PagerDutyAccount:
+    workspace = make_workspace("Acme")
+    account = make_pd_account(
+        workspace,
+        subdomain="acme",
+        token_user_email=sim.admin_email,
+        history_days=365,
+        access_token_enc=encrypt(TOKEN),
+    )
+    db.session.commit()
+    return account
+
+
+def make_client(sim: RunningSim, **options: object) -> PagerDutyClient:
+    return PagerDutyClient(sim.base_url, TOKEN, auth_kind="api_token", from_email=sim.admin_email, **options)  # type: ignore[arg-type]
+
+
+def make_context(
+    account: PagerDutyAccount, sim: RunningSim, kind: SyncKind = SyncKind.BACKFILL
+) -> SyncContext:
+    run = SyncRun(
+        workspace_id=account.workspace_id, account_id=account.id, kind=kind, status=SyncStatus.RUNNING
+    )
+    db.session.add(run)
+    db.session.commit()
+    return SyncContext(account=account, client=make_client(sim), run=run, template_of=normalise_title)
+
+
+def select_all_services(account: PagerDutyAccount, sim: RunningSim) -> None:
+    """Fetch the directory and select every service, as an admin would after linking."""
+    from sqlalchemy import delete, update
+
+    from app.integrations.pagerduty.sync import streams
+    from app.models import PDService
+
+    ctx = make_context(account, sim)
+    streams.sync_directory(ctx, force=True)
+    db.session.execute(update(PDService).where(PDService.account_id == account.id).values(selected=True))
+    db.session.execute(delete(SyncRun).where(SyncRun.id == ctx.run.id))  # a scratch run, not a real one
+    db.session.commit()

@@ -24,6 +24,9 @@ run: $(VENV)/.run-installed  ## Vigil on http://127.0.0.1:5000 with SQLite, an e
 test: $(VENV)/.dev-installed  ## the whole suite (PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+demo: $(VENV)/.run-installed  ## Vigil + the local PagerDuty (pdsim) with a seeded account to link
+	$(BIN)/python -m app.demo
+
 worker: $(VENV)/.run-installed  ## one RQ worker on all queues (production: run several)
 	$(BIN)/python worker.py
 

@@ -27,6 +27,9 @@ test: $(VENV)/.dev-installed  ## the whole suite (PostgreSQL + Redis when DATABA
 demo: $(VENV)/.run-installed  ## Vigil + the local PagerDuty (pdsim) with a seeded account to link
 	$(BIN)/python -m app.demo
 
+bench: $(VENV)/.dev-installed  ## benchmarks at full size; figures go to BENCHMARKS.md (set DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m bench.sync --write
+
 worker: $(VENV)/.run-installed  ## one RQ worker on all queues (production: run several)
 	$(BIN)/python worker.py
 

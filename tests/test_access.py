@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Personas, membership_of
 
-ACCESS_LEVELS = {"public", "login", "member", "admin", "owner"}
+ACCESS_LEVELS = {"public", "login", "member", "admin", "owner", "api"}
 
 
 def _endpoints(app: Flask) -> list[tuple[str, str, set[str]]]:
@@ -36,7 +36,7 @@ def test_it_declares_access_on_every_route(app: Flask) -> None:
 def test_it_sends_anonymous_visitors_to_login(app: Flask, client: FlaskClient, personas: Personas) -> None:
     checked = 0
     for endpoint, path, methods in _endpoints(app):
-        if _access(app, endpoint) == "public":
+        if _access(app, endpoint) in {"public", "api"}:
             continue
         for method in methods:
             response = client.open(path, method=method)
@@ -44,6 +44,22 @@ def test_it_sends_anonymous_visitors_to_login(app: Flask, client: FlaskClient, p
             assert "/login" in response.headers["Location"], (method, path)
             checked += 1
     assert checked > 10
+
+
+def test_it_answers_anonymous_api_calls_with_401_json(
+    app: Flask, client: FlaskClient, personas: Personas
+) -> None:
+    checked = 0
+    for endpoint, path, methods in _endpoints(app):
+        if _access(app, endpoint) != "api":
+            continue
+        for method in methods:
+            response = client.open(path, method=method)
+            assert response.status_code == 401, (method, path)
+            assert response.json["error"]["status"] == 401, (method, path)
+            assert "Location" not in response.headers, (method, path)
+            checked += 1
+    assert checked >= 3
 
 
 def test_it_asks_htmx_requests_to_redirect_the_whole_page(client: FlaskClient) -> None:

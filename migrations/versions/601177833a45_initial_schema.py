@@ -1,8 +1,8 @@
-"""initial schema: accounts, pagerduty, incidents, sync
+"""initial schema
 
-Revision ID: f1cde341849b
+Revision ID: 601177833a45
 Revises: 
-Create Date: 2026-11-22 05:57:27.920799
+Create Date: 2026-11-22 06:18:03.696798
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f1cde341849b'
+revision = '601177833a45'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspaces')),
     sa.UniqueConstraint('name', name=op.f('uq_workspaces_name'))
     )
+    op.create_table('api_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_keys_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_api_keys_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_api_keys_key_hash'))
+    )
+    with op.batch_alter_table('api_keys', schema=None) as batch_op:
+        batch_op.create_index('ix_api_keys_workspace_created', ['workspace_id', 'created_at'], unique=False)
+
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
@@ -420,6 +438,10 @@ def downgrade():
         batch_op.drop_index('ix_audit_events_workspace_at')
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('api_keys', schema=None) as batch_op:
+        batch_op.drop_index('ix_api_keys_workspace_created')
+
+    op.drop_table('api_keys')
     op.drop_table('workspaces')
     op.drop_table('users')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:

@@ -1,0 +1,45 @@
+"""One error shape for the whole API: {"error": {"status", "message", "field"?}}."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from app.api import bp
+
+
+class ApiError(Exception):
+    """Raised anywhere under a view; becomes a JSON error. `field` names the parameter at fault (400s)."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def bad_request(field: str, message: str) -> ApiError:
+    return ApiError(400, message, field)
+
+
+def error_response(status: int, message: str, field: str | None = None) -> Response:
+    body: dict[str, object] = {"status": status, "message": message}
+    if field is not None:
+        body["field"] = field
+    response = jsonify({"error": body})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="vigil"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.message, exc.field)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Response:
+    # A body that is not JSON, a wrong method: still JSON, never the HTML error page.
+    return error_response(exc.code or 500, exc.description or "error")

@@ -1,0 +1,182 @@
+"""Deployments sent by CI pipelines: validation of the body and the idempotent insert (no Flask here).
+
+A retry must not count a deployment twice: the caller's `id` (or, without one, a hash of service, time and
+summary) is the row's remote_id under the unique (workspace, source, remote_id, service) constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.errors import ApiError, bad_request
+from app.extensions import db
+from app.models import Deployment, DeploymentSource, PDService, Workspace
+
+MAX_SUMMARY = 1024
+MAX_URL = 1000
+MAX_ID = 100
+
+
+@dataclass(frozen=True)
+class DeploymentIn:
+    service: PDService
+    at: datetime
+    summary: str
+    url: str | None
+    remote_id: str
+
+
+def _readable(value: str, field: str) -> str:
+    # PostgreSQL refuses NUL in text: without this check the database, not the caller, would fail.
+    if "\x00" in value:
+        raise bad_request(field, f"{field} must not contain NUL characters.")
+    return value
+
+
+def find_service(workspace: Workspace, value: Any) -> PDService:
+    """By PagerDuty id, else by exact name ignoring case; a name shared by several services is refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request("service", "service is required: a PagerDuty service id or name.")
+    value = _readable(value.strip(), "service")
+    if len(value) > 255:
+        raise bad_request("service", "service is at most 255 characters.")
+    by_id = db.session.scalars(
+        select(PDService).where(PDService.workspace_id == workspace.id, PDService.remote_id == value)
+    ).all()
+    matches = (
+        by_id
+        or db.session.scalars(
+            select(PDService).where(
+                PDService.workspace_id == workspace.id, func.lower(PDService.name) == value.lower()
+            )
+        ).all()
+    )
+    if not matches:
+        raise bad_request("service", f"No service with id or name {value!r} in this workspace.")
+    if len(matches) > 1:
+        raise bad_request("service", f"Several services are named {value!r}: send the PagerDuty service id.")
+    return matches[0]
+
+
+def parse_at(value: Any) -> datetime:
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request("at", "at is required: an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.")
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise bad_request("at", "at must be an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.") from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise bad_request("at", "at needs a time zone: end it with Z or an offset such as +02:00.")
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise bad_request("at", "at is out of range.") from None
+
+
+def parse_summary(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise bad_request("summary", "summary must be a string.")
+    if len(value) > MAX_SUMMARY:
+        raise bad_request("summary", f"summary is at most {MAX_SUMMARY} characters.")
+    return _readable(value, "summary")
+
+
+def parse_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise bad_request("url", f"url must be an http(s) URL of at most {MAX_URL} characters.")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise bad_request("url", "url must be an http(s) URL.") from None
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise bad_request("url", "url must be an http(s) URL.")
+    return _readable(value, "url")
+
+
+def parse_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise bad_request("id", "id must be a string (or a number).")
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID:
+        raise bad_request("id", f"id must be 1 to {MAX_ID} characters.")
+    return _readable(text, "id")
+
+
+def derived_id(service: PDService, at: datetime, summary: str) -> str:
+    digest = hashlib.sha256(f"{service.remote_id}\n{at.isoformat()}\n{summary}".encode()).hexdigest()
+    return f"auto:{digest}"
+
+
+def parse_body(workspace: Workspace, body: Any) -> DeploymentIn:
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
+    service = find_service(workspace, body.get("service"))
+    at = parse_at(body.get("at"))
+    summary = parse_summary(body.get("summary"))
+    url = parse_url(body.get("url"))
+    remote_id = parse_id(body.get("id")) or derived_id(service, at, summary)
+    return DeploymentIn(service, at, summary, url, remote_id)
+
+
+def _existing(workspace: Workspace, data: DeploymentIn) -> Deployment | None:
+    return db.session.scalar(
+        select(Deployment).where(
+            Deployment.workspace_id == workspace.id,
+            Deployment.source == DeploymentSource.API,
+            Deployment.remote_id == data.remote_id,
+            Deployment.service_id == data.service.id,
+        )
+    )
+
+
+def record_deployment(workspace: Workspace, data: DeploymentIn) -> tuple[Deployment, bool]:
+    """Insert and commit; (deployment, created). A repeat of a known id returns the first row unchanged."""
+    existing = _existing(workspace, data)
+    if existing is not None:
+        return existing, False
+    deployment = Deployment(
+        workspace_id=workspace.id,
+        account_id=data.service.account_id,
+        service_id=data.service.id,
+        source=DeploymentSource.API,
+        remote_id=data.remote_id,
+        at=data.at,
+        summary=data.summary,
+        url=data.url,
+    )
+    db.session.add(deployment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two retries raced: the other one inserted first, which is the answer to both.
+        db.session.rollback()
+        existing = _existing(workspace, data)
+        if existing is None:
+            raise
+        return existing, False
+    return deployment, True
+
+
+def deployment_dict(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "id": deployment.id,
+        "external_id": deployment.remote_id,
+        "source": deployment.source.value,
+        "service": {"id": deployment.service.remote_id, "name": deployment.service.name},
+        "at": deployment.at.isoformat().replace("+00:00", "Z"),
+        "summary": deployment.summary,
+        "url": deployment.url,
+    }

@@ -1,0 +1,124 @@
+"""Query parameters shared by the metrics and incidents endpoints and `flask metrics show`.
+
+Services and teams are named by PagerDuty id (PSVC123) and mapped to local ids within the key's workspace,
+so an id from another workspace is simply unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.analytics.query import MetricQuery
+from app.analytics.windows import local_date
+from app.api.errors import bad_request
+from app.extensions import db
+from app.models import PDService, PDTeam, Workspace
+from app.models.types import utcnow
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 732  # about two years: longer windows are a scan of the whole history
+URGENCIES = ("high", "low")
+
+
+def split_values(values: Sequence[str], field: str) -> list[str]:
+    """`?service=A&service=B` and `?service=A,B` both work."""
+    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    if any("\x00" in part or len(part) > 255 for part in parts):
+        # PostgreSQL refuses NUL in text: without this check the database, not the caller, would fail.
+        raise bad_request(field, f"{field} holds a value Vigil cannot read.")
+    return parts
+
+
+def parse_date(value: str, field: str) -> date:
+    try:
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise bad_request(field, f"{field} must be a date as YYYY-MM-DD.") from None
+    # Local midnight of year 1 or 9999 has no UTC instant in some zones; no incident is that old anyway.
+    if not 1970 <= parsed.year <= 2999:
+        raise bad_request(field, f"{field} must be between 1970 and 2999.")
+    return parsed
+
+
+def window_dates(workspace: Workspace, start: str | None, end: str | None) -> tuple[date, date]:
+    """Local dates [start, end). Without `end`, up to and including today; without `start`, 30 days before
+    `end` (so neither gives the last 30 whole days, today included)."""
+    if end:
+        end_date = parse_date(end, "end")
+    else:
+        end_date = local_date(utcnow(), ZoneInfo(workspace.timezone)) + timedelta(days=1)
+    start_date = parse_date(start, "start") if start else end_date - timedelta(days=DEFAULT_DAYS)
+    if end_date <= start_date:
+        raise bad_request("end", "end must be after start (end is exclusive).")
+    if (end_date - start_date).days > MAX_DAYS:
+        raise bad_request("end", f"The window is at most {MAX_DAYS} days long.")
+    return start_date, end_date
+
+
+def _local_ids(
+    model: type[PDService] | type[PDTeam], workspace: Workspace, values: Sequence[str], field: str
+) -> tuple[int, ...]:
+    wanted = split_values(values, field)
+    if not wanted:
+        return ()
+    rows = db.session.execute(
+        select(model.id, model.remote_id).where(
+            model.workspace_id == workspace.id, model.remote_id.in_(wanted)
+        )
+    ).all()
+    unknown = sorted(set(wanted) - {row.remote_id for row in rows})
+    if unknown:
+        raise bad_request(field, f"Unknown {field} id: {', '.join(unknown)}.")
+    return tuple(sorted({row.id for row in rows}))
+
+
+def service_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
+    return _local_ids(PDService, workspace, values, "service")
+
+
+def team_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
+    return _local_ids(PDTeam, workspace, values, "team")
+
+
+def choices(values: Sequence[str], allowed: Sequence[str], field: str) -> tuple[str, ...]:
+    wanted = split_values(values, field)
+    if any(value not in allowed for value in wanted):
+        raise bad_request(field, f"{field} must be one of: {', '.join(allowed)}.")
+    return tuple(dict.fromkeys(wanted))
+
+
+def metric_query(
+    workspace: Workspace,
+    start: str | None = None,
+    end: str | None = None,
+    services: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    urgency: Sequence[str] = (),
+) -> MetricQuery:
+    """Validate everything a caller may send and build the engine's query; a bad value raises a 400."""
+    start_date, end_date = window_dates(workspace, start, end)
+    return MetricQuery.for_dates(
+        workspace,
+        start_date,
+        end_date,
+        services=service_ids(workspace, services),
+        teams=team_ids(workspace, teams),
+        urgencies=choices(urgency, URGENCIES, "urgency"),
+    )
+
+
+def query_from_args(workspace: Workspace, args: MultiDict[str, str]) -> MetricQuery:
+    """The same from a request's query string."""
+    return metric_query(
+        workspace,
+        args.get("start"),
+        args.get("end"),
+        args.getlist("service"),
+        args.getlist("team"),
+        args.getlist("urgency"),
+    )

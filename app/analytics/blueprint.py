@@ -1,0 +1,7 @@
+"""The analytics dashboard and its panels (registered by create_app)."""
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__)
+
+from app.analytics import views  # noqa: E402,F401

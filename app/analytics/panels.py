@@ -1,0 +1,326 @@
+"""Dashboard panels: each turns a MetricQuery into the context of its partial `analytics/_<name>.html`.
+
+Numbers are formatted here (durations, rates, deltas with "better"/"worse"), so templates only lay them out.
+A metric with no data is shown as "—", never as 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import render_template
+
+from app.analytics import breakdowns, interruptions, metrics, recurring, responders, trends
+from app.analytics.breakdowns import BreakdownRow
+from app.analytics.filters_form import DashboardFilters
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+NONE = "—"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def duration(seconds: float | None) -> str:
+    """4 m 12 s, 2 h 5 m, 3 d 4 h; "—" for no data."""
+    if seconds is None:
+        return NONE
+    total = round(abs(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {minutes} m" if minutes else f"{hours} h"
+    elif minutes:
+        text = f"{minutes} m {secs} s" if secs else f"{minutes} m"
+    else:
+        text = f"{secs} s"
+    return f"-{text}" if seconds < 0 else text
+
+
+def percent(rate: float | None) -> str:
+    return NONE if rate is None else f"{rate * 100:.1f} %".replace(".0 %", " %")
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str  # "+3", "-4 m 2 s", "+2.5 pp"; "" when there is nothing to compare
+    arrow: str  # "▲", "▼", "" (no change or no data)
+    verdict: str  # "better", "worse", "same", "none"
+
+
+def delta(now: float | None, before: float | None, fmt: str, lower_is_better: bool = True) -> Delta:
+    if now is None or before is None:
+        return Delta("no data to compare", "", "none")
+    change = now - before
+    if abs(change) < 1e-9:
+        return Delta("no change", "", "same")
+    if fmt == "duration":
+        text = ("+" if change > 0 else "-") + duration(abs(change))
+    elif fmt == "rate":
+        text = f"{change * 100:+.1f} pp"
+    else:
+        text = f"{change:+g}"
+    better = (change < 0) == lower_is_better
+    return Delta(text, "▲" if change > 0 else "▼", "better" if better else "worse")
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: str
+    delta: Delta
+    details: tuple[str, ...] = ()
+    band: str | None = None
+
+
+def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
+    comparison = metrics.compare(query, settings)
+    now, before = comparison.current, comparison.previous
+    cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
+    band = now.change_failure_band
+    tiles = [
+        Tile(
+            "incidents",
+            "Incidents",
+            str(now.incident_count),
+            delta(now.incident_count, before.incident_count, "count"),
+            (f"{now.incidents_per_week:.1f} per week",),
+        ),
+        Tile(
+            "mtta",
+            "MTTA",
+            duration(now.mtta.mean),
+            delta(now.mtta.mean, before.mtta.mean, "duration"),
+            (f"p50 {duration(now.mtta.p50)}", f"p90 {duration(now.mtta.p90)}"),
+        ),
+        Tile(
+            "mttr",
+            "MTTR",
+            duration(now.mttr.mean),
+            delta(now.mttr.mean, before.mttr.mean, "duration"),
+            (f"p50 {duration(now.mttr.p50)}", f"{now.unresolved_count} unresolved"),
+        ),
+        Tile(
+            "cfr",
+            "Change failure rate",
+            percent(cfr_now),
+            delta(cfr_now, cfr_before, "rate"),
+            (f"{now.changes.failed_deployment_count} failed of {now.changes.deployment_count}",),
+            band=band.value if band is not None else None,
+        ),
+        Tile(
+            "deployments",
+            "Deployments",
+            str(now.changes.deployment_count),
+            delta(
+                now.changes.deployment_count, before.changes.deployment_count, "count", lower_is_better=False
+            ),
+            (f"{now.changes.deployments_per_week:.1f} per week",),
+        ),
+        Tile(
+            "escalation",
+            "Escalation rate",
+            percent(now.escalation_rate),
+            delta(now.escalation_rate, before.escalation_rate, "rate"),
+            (f"{now.counts.escalated_count} escalated",),
+        ),
+        Tile(
+            "sleep",
+            "Sleep-hour interruptions",
+            str(now.interruptions.sleep),
+            delta(now.interruptions.sleep, before.interruptions.sleep, "count"),
+            (f"{now.interruptions.total} interruptions in all",),
+        ),
+    ]
+    return {"tiles": tiles, "empty": now.incident_count == 0 and now.changes.deployment_count == 0}
+
+
+def window_label(query: MetricQuery) -> str:
+    """'1 Mar 2026 to 30 Mar 2026 (Europe/Paris)': the last day shown is the one before the exclusive end."""
+    first = query.start.astimezone(query.zone)
+    last = (query.end - timedelta(microseconds=1)).astimezone(query.zone)
+    return f"{first:%-d %b %Y} to {last:%-d %b %Y} ({query.tz})"
+
+
+def trend_unit(query: MetricQuery) -> str:
+    return "day" if query.duration.days <= 21 else "week"
+
+
+def trends_panel(
+    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    unit = trend_unit(query)
+    points = trends.trend(query, unit, settings)
+    labels = [point.label.strftime("%d %b") for point in points]
+
+    def minutes(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 60, 1)
+
+    rows = [
+        {
+            "label": label,
+            "incidents": point.incident_count,
+            "mtta": duration(point.mtta.mean),
+            "mttr": duration(point.mttr.mean),
+            "deployments": point.deployment_count,
+            "cfr": percent(point.change_failure_rate),
+        }
+        for label, point in zip(labels, points, strict=True)
+    ]
+    cfr = [None if p.change_failure_rate is None else round(p.change_failure_rate * 100, 1) for p in points]
+    charts = {
+        "incidents": {
+            "labels": labels,
+            "datasets": [{"type": "bar", "label": "Incidents", "data": [p.incident_count for p in points]}],
+        },
+        "response": {
+            "labels": labels,
+            "unit": "min",
+            "datasets": [
+                {"type": "line", "label": "MTTA (min)", "data": [minutes(p.mtta.mean) for p in points]},
+                {"type": "line", "label": "MTTR (min)", "data": [minutes(p.mttr.mean) for p in points]},
+            ],
+        },
+        "changes": {
+            "labels": labels,
+            "datasets": [
+                {"type": "bar", "label": "Deployments", "data": [p.deployment_count for p in points]},
+                {"type": "line", "label": "CFR (%)", "data": cfr, "yAxisID": "percent"},
+            ],
+        },
+    }
+    empty = not any(p.incident_count or p.deployment_count for p in points)
+    return {"unit": unit, "rows": rows, "charts": charts, "empty": empty}
+
+
+_SORTERS: dict[str, Callable[[BreakdownRow], Any]] = {
+    "name": lambda row: row.name.lower(),
+    "incidents": lambda row: row.incident_count,
+    "unresolved": lambda row: row.unresolved_count,
+    "escalation": lambda row: row.escalation_rate,
+    "mtta": lambda row: row.mtta.mean,
+    "mttr": lambda row: row.mttr.mean,
+}
+
+
+def sort_rows(rows: list[BreakdownRow], sort: str) -> list[BreakdownRow]:
+    """Rows without data for the key always go last, whichever the direction."""
+    key = _SORTERS[sort.removeprefix("-")]
+    known = [row for row in rows if key(row) is not None]
+    unknown = [row for row in rows if key(row) is None]
+    return sorted(known, key=key, reverse=sort.startswith("-")) + unknown
+
+
+def _breakdown(rows: list[BreakdownRow], sort: str, param: str) -> dict[str, Any]:
+    return {
+        "rows": [
+            {
+                "name": row.name,
+                "incidents": row.incident_count,
+                "unresolved": row.unresolved_count,
+                "escalation": percent(row.escalation_rate),
+                "mtta": duration(row.mtta.mean),
+                "mttr": duration(row.mttr.mean),
+                "mttr_p90": duration(row.mttr.p90),
+            }
+            for row in sort_rows(rows, sort)
+        ],
+        "sort": sort,
+        "sort_param": param,
+        "empty": not any(row.incident_count for row in rows),
+    }
+
+
+def services_panel(
+    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    return _breakdown(breakdowns.by_service(query), filters.service_sort, "service_sort")
+
+
+def teams_panel(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
+    return _breakdown(breakdowns.by_team(query), filters.team_sort, "team_sort")
+
+
+def recurring_panel(
+    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    groups = recurring.recurring_incidents(query)
+    return {"groups": groups, "empty": not groups, "percent": percent, "query_zone": query.zone}
+
+
+def heatmap_panel(
+    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    grid = breakdowns.heatmap(query)
+    peak = max((count for row in grid for count in row), default=0)
+
+    def level(count: int) -> int:
+        return 0 if count == 0 or peak == 0 else max(1, round(count * 5 / peak))
+
+    rows = [
+        {"day": WEEKDAYS[index], "cells": [(count, level(count)) for count in row]}
+        for index, row in enumerate(grid)
+    ]
+    return {"rows": rows, "hours": range(24), "peak": peak, "empty": peak == 0, "tz": query.tz}
+
+
+def responders_panel(
+    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    totals = interruptions.interruptions(query, settings)
+    load = sorted(
+        responders.responder_load(query, settings),
+        key=lambda row: (row.interruptions.sleep, row.interruptions.total, row.acknowledged),
+        reverse=True,
+    )
+    empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
+    return {"totals": totals, "load": load, "empty": empty}
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    title: str
+    build: Callable[[MetricQuery, DashboardFilters, WorkspaceSettings], dict[str, Any]]
+
+    @property
+    def template(self) -> str:
+        return f"analytics/_{self.name}.html"
+
+
+PANELS: dict[str, Panel] = {
+    panel.name: panel
+    for panel in (
+        Panel("kpis", "Headline numbers", kpis),
+        Panel("trends", "Trends", trends_panel),
+        Panel("services", "By service", services_panel),
+        Panel("teams", "By team", teams_panel),
+        Panel("recurring", "Recurring incidents", recurring_panel),
+        Panel("heatmap", "When incidents start", heatmap_panel),
+        Panel("responders", "Interruptions and responder load", responders_panel),
+    )
+}
+# Rendered in the first response, so the headline numbers and tables read without JavaScript.
+SERVER_RENDERED = ("kpis", "services", "teams")
+
+
+def render_panel(
+    panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings | None = None
+) -> str:
+    """The panel's partial, or the error partial (logged with its traceback) if computing it failed."""
+    try:
+        context = panel.build(query, filters, settings or workspace_settings(query.workspace_id))
+    except Exception:  # one broken panel must not blank the dashboard; the error is logged, and shown
+        log.exception("dashboard panel %s failed for workspace %s", panel.name, query.workspace_id)
+        db.session.rollback()
+        return render_template("analytics/_error.html", panel=panel, filters=filters)
+    return render_template(panel.template, panel=panel, filters=filters, **context)

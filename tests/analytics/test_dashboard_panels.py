@@ -1,0 +1,185 @@
+"""Each dashboard panel endpoint: its partial with data, its empty state, and the error partial."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
+
+from app.analytics.filters_form import Choice, DashboardFilters, parse_filters
+from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
+from app.analytics.query import MetricQuery, WorkspaceSettings
+from app.extensions import db
+from app.models import LogEntryType, Role
+from tests.analytics.factories import (
+    World,
+    make_deployment,
+    make_incident,
+    make_log_entry,
+    make_notification,
+    make_responder,
+    make_world,
+    utc,
+)
+from tests.factories import make_user
+
+WINDOW = "start=2024-03-04&end=2024-03-11"
+HTMX = {"HX-Request": "true"}
+
+
+def _member_of(world: World, login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    make_user("dana@world.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    return login_as("dana@world.test")
+
+
+def _seed(world: World) -> None:
+    ana = make_responder(world, "Ana Oncall")
+    for day in (4, 5, 6):
+        incident = make_incident(
+            world.api,
+            utc(2024, 3, day, 3),
+            ack_after=120,
+            resolve_after=900,
+            title=f"Disk 9{day}% full on db-{day}",
+        )
+        make_notification(incident, ana, utc(2024, 3, day, 3, 0, 30), channel="phone")
+        make_log_entry(incident, LogEntryType.ACKNOWLEDGE, utc(2024, 3, day, 3, 2), ana)
+    make_deployment(world.api, utc(2024, 3, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("kpis", 'data-kpi="mtta"'),
+        ("trends", 'data-chart="incidents"'),
+        ("services", ">api<"),
+        ("teams", "By team"),
+        ("recurring", "Disk"),
+        ("heatmap", 'title="Mon 03:00 · 1"'),
+        ("responders", "Ana Oncall"),
+    ],
+)
+def test_it_returns_each_panel_as_a_partial(app: Flask, login_as, name: str, expected: str) -> None:
+    world = make_world()
+    _seed(world)
+    client = _member_of(world, login_as)
+    response = client.get(f"/dashboard/panels/{name}?{WINDOW}", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<div class="dash-panel-body" id="panel-{name}"')
+    assert "<html" not in html
+    assert expected in html
+    # It refreshes itself every minute, with the same filters.
+    assert f'hx-get="/dashboard/panels/{name}?start=2024-03-04&amp;end=2024-03-11"' in html
+    assert 'hx-trigger="every 60s"' in html
+
+
+def test_it_feeds_the_charts_json(app: Flask, login_as) -> None:
+    world = make_world()
+    _seed(world)
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard/panels/trends?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    start = html.index("data-series='", html.index('data-chart="incidents"')) + len("data-series='")
+    series = json.loads(html[start : html.index("'", start)])
+    assert series["labels"][:3] == ["04 Mar", "05 Mar", "06 Mar"]  # a 7-day window is shown by day
+    assert series["datasets"][0]["data"] == [1, 1, 1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("kpis", "No incidents in this window"),
+        ("trends", "No incidents in this window"),
+        ("services", "No incidents in this window"),
+        ("recurring", "No recurring incidents"),
+        ("heatmap", "No incidents in this window"),
+        ("responders", "No pages or acknowledgements"),
+    ],
+)
+def test_it_shows_an_empty_state(app: Flask, login_as, name: str, message: str) -> None:
+    world = make_world()
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard/panels/{name}?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    assert message in html
+
+
+def test_it_answers_404_for_an_unknown_panel(app: Flask, login_as) -> None:
+    client = _member_of(make_world(), login_as)
+    assert client.get("/dashboard/panels/nonsense", headers=HTMX).status_code == 404
+
+
+def test_it_renders_the_error_partial_and_logs_when_a_panel_fails(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
+        raise RuntimeError("engine exploded")
+
+    world = make_world()
+    query = MetricQuery.for_dates(world.workspace, date(2024, 3, 4), date(2024, 3, 11))
+    with app.test_request_context("/dashboard/panels/broken"), caplog.at_level(logging.ERROR):
+        html = render_panel(Panel("broken", "Broken", broken), query, DashboardFilters(), WorkspaceSettings())
+    assert "could not be computed" in html
+    assert 'id="panel-broken"' in html  # it keeps its refresh, so it recovers by itself
+    assert "engine exploded" in caplog.text
+    assert "engine exploded" not in html
+
+
+def test_it_lists_every_panel_with_a_template(app: Flask) -> None:
+    assert set(PANELS) == {"kpis", "trends", "services", "teams", "recurring", "heatmap", "responders"}
+    for panel in PANELS.values():
+        assert app.jinja_env.get_template(panel.template)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "—"),
+        (0, "0 s"),
+        (59.6, "1 m"),
+        (252, "4 m 12 s"),
+        (7500, "2 h 5 m"),
+        (3600, "1 h"),
+        (97200, "1 d 3 h"),
+    ],
+)
+def test_it_formats_durations_for_people(seconds: float | None, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_it_judges_deltas_by_the_direction_that_is_better() -> None:
+    assert delta(60, 120, "duration").verdict == "better"
+    assert delta(60, 120, "duration").text == "-1 m"
+    assert delta(5, 3, "count", lower_is_better=False).verdict == "better"
+    assert delta(0.2, 0.1, "rate").text == "+10.0 pp"
+    assert delta(None, 3, "count").verdict == "none"
+    assert delta(3, 3, "count").verdict == "same"
+
+
+def test_it_lets_a_preset_win_over_dates_left_in_the_form() -> None:
+    args = MultiDict([("range", "7"), ("start", "2024-03-04"), ("end", "2024-03-11")])
+    filters = parse_filters(args, [], [])
+    assert (filters.days, filters.start, filters.messages) == (7, None, [])
+    custom = parse_filters(
+        MultiDict([("range", "custom"), ("start", "2024-03-04"), ("end", "2024-03-11")]), [], []
+    )
+    assert (custom.days, custom.start, custom.end) == (None, date(2024, 3, 4), date(2024, 3, 11))
+    assert custom.params() == {"start": "2024-03-04", "end": "2024-03-11"}
+
+
+def test_it_keeps_only_known_ids_once_each() -> None:
+    args = MultiDict([("service", "2"), ("service", "2"), ("service", "9"), ("team", "x")])
+    filters = parse_filters(args, [Choice(2, "api")], [Choice(5, "Payments")])
+    assert filters.services == (2,)
+    assert filters.teams == ()
+    assert filters.messages == [
+        "Ignored 1 unknown service in the filter.",
+        "Ignored 1 unknown team in the filter.",
+    ]

@@ -1,0 +1,114 @@
+"""The weekly / monthly report: which period a request means, and the pieces the engine does not compute.
+
+A week is Monday to Sunday and a month a calendar month, both in the workspace's local dates (end exclusive,
+as MetricQuery.for_dates takes them). Without a date the report is the last *complete* period, the one people
+print on a Monday morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.analytics.breakdowns import BreakdownRow
+from app.analytics.filters import incident_conditions
+from app.analytics.query import MetricQuery
+from app.extensions import db
+from app.models import Incident
+
+PERIODS = ("week", "month")
+BREAKDOWN_HEADER = [
+    "name",
+    "incidents",
+    "unresolved",
+    "escalated",
+    "escalation_rate",
+    "mtta_mean_seconds",
+    "mtta_p50_seconds",
+    "mtta_p90_seconds",
+    "mttr_mean_seconds",
+    "mttr_p50_seconds",
+    "mttr_p90_seconds",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # week | month
+    start: date
+    end: date  # exclusive
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return self.start.strftime("%B %Y")
+        last = self.end - timedelta(days=1)
+        return f"Week of {self.start:%d %b} to {last:%d %b %Y}"
+
+    @property
+    def previous(self) -> Period:
+        return period_containing(self.kind, self.start - timedelta(days=1))
+
+    @property
+    def next(self) -> Period:
+        return period_containing(self.kind, self.end)
+
+
+def period_containing(kind: str, day: date) -> Period:
+    if kind == "month":
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        return Period("month", start, end)
+    start = day - timedelta(days=day.weekday())
+    return Period("week", start, start + timedelta(days=7))
+
+
+def parse_period(kind: str | None, day: str | None, today: date) -> Period:
+    """A bad kind means a week; a bad or missing date means the last complete period before `today`."""
+    kind = kind if kind in PERIODS else "week"
+    try:
+        chosen = date.fromisoformat(day) if day else None
+    except ValueError:
+        chosen = None
+    if chosen is None:
+        return period_containing(kind, today).previous
+    return period_containing(kind, chosen)
+
+
+def slowest_incidents(query: MetricQuery, limit: int = 5) -> list[Incident]:
+    """The counted, resolved incidents of the window that took longest to resolve."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(
+                *incident_conditions(query),
+                Incident.status == "resolved",
+                Incident.resolve_seconds.is_not(None),
+            )
+            .order_by(Incident.resolve_seconds.desc(), Incident.id)
+            .limit(limit)
+        )
+    )
+
+
+def breakdown_cells(row: BreakdownRow) -> list[Any]:
+    def seconds(value: float | None) -> int | None:
+        return None if value is None else round(value)
+
+    rate = row.escalation_rate
+    return [
+        row.name,
+        row.incident_count,
+        row.unresolved_count,
+        row.escalated_count,
+        None if rate is None else round(rate, 4),
+        seconds(row.mtta.mean),
+        seconds(row.mtta.p50),
+        seconds(row.mtta.p90),
+        seconds(row.mttr.mean),
+        seconds(row.mttr.p50),
+        seconds(row.mttr.p90),
+    ]

@@ -1,0 +1,89 @@
+"""The weekly / monthly report: which period a request means, its numbers for a known week, the CSVs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from app.analytics.reports import Period, parse_period
+from app.extensions import db
+from tests.analytics.factories import make_incident, utc
+from tests.factories import Personas, make_pd_account, make_service, make_team
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "expected"),
+    [
+        ("week", "2026-11-19", Period("week", date(2026, 11, 16), date(2026, 11, 23))),
+        ("month", "2026-02-10", Period("month", date(2026, 2, 1), date(2026, 3, 1))),
+        ("month", "2026-12-31", Period("month", date(2026, 12, 1), date(2027, 1, 1))),
+        ("week", None, Period("week", date(2026, 11, 9), date(2026, 11, 16))),
+        ("month", "nonsense", Period("month", date(2026, 10, 1), date(2026, 11, 1))),
+        ("year", None, Period("week", date(2026, 11, 9), date(2026, 11, 16))),
+    ],
+)
+def test_it_picks_the_period(kind: str, day: str | None, expected: Period) -> None:
+    assert parse_period(kind, day, today=date(2026, 11, 18)) == expected
+
+
+def test_it_steps_between_periods() -> None:
+    week = Period("week", date(2026, 11, 16), date(2026, 11, 23))
+    assert week.previous.start == date(2026, 11, 9) and week.next.start == date(2026, 11, 23)
+    assert week.label == "Week of 16 Nov to 22 Nov 2026"
+    assert Period("month", date(2026, 3, 1), date(2026, 4, 1)).previous.start == date(2026, 2, 1)
+
+
+@pytest.fixture
+def known_week(personas: Personas) -> dict[str, object]:
+    """Week of Mon 2 Nov 2026 (UTC): three counted incidents on api (one for Payments), one excluded, one
+    the week before."""
+    account = make_pd_account(personas.workspace)
+    api, web = make_service(account, "api"), make_service(account, "=web")
+    team = make_team(account, "Payments")
+    make_incident(api, utc(2026, 11, 2, 10), ack_after=60, resolve_after=600, teams=[team], title="Disk full")
+    make_incident(
+        api, utc(2026, 11, 4, 3), ack_after=180, resolve_after=7200, escalation_count=1, title="Slow"
+    )
+    make_incident(web, utc(2026, 11, 8, 23, 59), title="Down")
+    make_incident(api, utc(2026, 11, 5, 12), excluded=True, title="Test page")
+    make_incident(api, utc(2026, 10, 28, 12), resolve_after=60)
+    db.session.commit()
+    return {"api": api, "web": web, "team": team}
+
+
+def test_it_reports_a_known_week(login_as, personas: Personas, known_week: dict[str, object]) -> None:
+    html = login_as(personas.member.email).get("/reports?period=week&date=2026-11-04").get_data(as_text=True)
+    assert "Week of 02 Nov to 08 Nov 2026" in html
+    tile = '<div class="rep-label">Incidents</div><div class="rep-value">3</div>'
+    assert tile + '<div class="small muted">before: 1' in html
+    assert '<div class="rep-label">Excluded</div><div class="rep-value">1</div>' in html
+    assert '<div class="rep-label">MTTA (median)</div><div class="rep-value">2m 00s</div>' in html
+    slowest = html[html.index("Slowest to resolve") :]
+    assert slowest.index("Slow</a>") < slowest.index("Disk full</a>")
+    assert "Test page" not in html
+    assert 'href="/reports?period=week&amp;date=2026-10-26"' in html
+
+
+def test_it_exports_the_breakdowns_as_csv(
+    login_as, personas: Personas, known_week: dict[str, object]
+) -> None:
+    client = login_as(personas.member.email)
+    response = client.get("/reports/by-service.csv?period=week&date=2026-11-04")
+    assert response.is_streamed and response.mimetype == "text/csv"
+    assert 'filename="by-service-week-2026-11-02.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:5] == ["name", "incidents", "unresolved", "escalated", "escalation_rate"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["api"][1:5] == ["2", "0", "1", "0.5"]
+    assert by_name["api"][6] == "120" and by_name["api"][9] == "3900"
+    assert by_name["'=web"][1:3] == ["1", "1"]
+
+    teams = list(
+        csv.reader(
+            io.StringIO(client.get("/reports/by-team.csv?period=week&date=2026-11-04").get_data(as_text=True))
+        )
+    )
+    assert {row[0]: row[1] for row in teams[1:]} == {"Payments": "1", "No team": "2"}

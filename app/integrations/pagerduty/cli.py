@@ -166,3 +166,8 @@ def _account(workspace: Workspace, account_id: int | None) -> PagerDutyAccount:
     raise click.ClickException(
         f"{workspace.name} has several PagerDuty accounts; pass --account ({choices})."
     )
+
+
+from .sync.cli import sync_command  # noqa: E402  (it reuses the helpers above)
+
+pagerduty_cli.add_command(sync_command)

@@ -1,0 +1,192 @@
+"""The account page's sync widget (HTMX, polls only while a run is active), "Sync now", and the webhook
+subscription forms. The widget's data comes from `sync_widget(account)`, a template global, so the account
+page includes the same partial the HTMX endpoint returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.accounts import audit
+from app.accounts.context import admin_required, current_membership, member_required
+from app.accounts.context import scoped_get_or_404 as get_or_404
+from app.accounts.forms import PostForm
+from app.extensions import db
+from app.models import AccountStatus, PagerDutyAccount, Role, SyncRun
+from app.queue import QueueNotConfigured, redis_connection
+from app.web import is_htmx
+
+from .. import oauth, webhooks
+from ..accounts import settings
+from ..blueprint import bp
+from ..cards import Card, card_for
+from ..directory import selection_counts
+from . import runner
+
+PARTIAL = "integrations/_sync_status.html"
+HISTORY = 20
+_PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
+
+
+class SecretForm(FlaskForm):
+    secret = PasswordField("Signing secret", validators=[DataRequired(), Length(max=200)])
+    subscription_id = StringField("Subscription id (optional)", validators=[Optional(), Length(max=40)])
+
+
+@dataclass(frozen=True)
+class Widget:
+    account: PagerDutyAccount
+    runs: list[SyncRun]
+    job_pending: bool
+    selected: int
+    can_admin: bool
+    notice: str | None = None
+    card: Card | None = None  # set for HTMX answers, which swap the card out of band
+    oauth_ready: bool = False
+
+    @property
+    def latest(self) -> SyncRun | None:
+        return self.runs[0] if self.runs else None
+
+    @property
+    def active(self) -> bool:
+        """Polling goes on while this holds, and stops by itself once the run has finished."""
+        return self.job_pending or (self.latest is not None and self.latest.status in runner.ACTIVE)
+
+    @property
+    def blocked_reason(self) -> str | None:
+        return blocked_reason(self.account)
+
+
+def blocked_reason(account: PagerDutyAccount) -> str | None:
+    """Why "Sync now" is not offered; the account page shows this instead."""
+    if account.status is AccountStatus.UNLINKED:
+        return "This account is unlinked: re-link it to sync again."
+    if account.status is AccountStatus.NEEDS_ATTENTION:
+        return account.status_reason or "This account needs attention: re-link it."
+    return None
+
+
+def _job_pending(account: PagerDutyAccount) -> bool:
+    try:
+        job = Job.fetch(runner.job_id(account.id), connection=redis_connection())
+        return job.get_status(refresh=False) in _PENDING
+    except (NoSuchJobError, RedisError, QueueNotConfigured):
+        return False
+
+
+def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card: bool = False) -> Widget:
+    return Widget(
+        account=account,
+        runs=runner.latest_runs(account, HISTORY),
+        job_pending=_job_pending(account),
+        selected=selection_counts(account)[0],
+        can_admin=current_membership().role.at_least(Role.ADMIN),
+        notice=notice,
+        card=card_for(account) if with_card else None,
+        oauth_ready=oauth.is_configured(settings()),
+    )
+
+
+@bp.app_context_processor
+def _sync_globals() -> dict[str, Any]:
+    return {"sync_widget": sync_widget, "webhook_panel": webhook_panel}
+
+
+@bp.get("/integrations/pagerduty/<int:account_id>/sync")
+@member_required
+def sync_status(account_id: int) -> str:
+    account = get_or_404(PagerDutyAccount, account_id)
+    return render_template(PARTIAL, sync=sync_widget(account, with_card=is_htmx()))
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/sync")
+@admin_required
+def sync_now(account_id: int) -> Response | tuple[str, int]:
+    account = get_or_404(PagerDutyAccount, account_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    notice, status = _request(account)
+    if not is_htmx():
+        flash(notice, "success" if status == 202 else "error")
+        return redirect(url_for("pagerduty.account", account_id=account.id))
+    return render_template(PARTIAL, sync=sync_widget(account, notice, with_card=True)), status
+
+
+def _request(account: PagerDutyAccount) -> tuple[str, int]:
+    reason = blocked_reason(account)
+    if reason:
+        return reason, 409
+    try:
+        job = runner.request_sync(account)
+    except (RedisError, QueueNotConfigured):
+        return "The job queue is unreachable: the sync could not be started. Try again shortly.", 503
+    if job is None:
+        return "A sync is running; its progress shows here.", 409
+    audit.record(account.workspace, "pagerduty.sync_requested", account.subdomain, job=job.id)
+    db.session.commit()
+    return "Sync requested.", 202
+
+
+# -- webhook subscription -----------------------------------------------------------------------------------
+
+
+def webhook_panel(account: PagerDutyAccount) -> dict[str, Any]:
+    return {
+        "enabled": bool(account.webhook_secret_enc),
+        "subscription_id": account.webhook_subscription_id,
+        "base_url": webhooks.base_url(),
+        "allowed": webhooks.allows_realtime(account),
+        "endpoint": webhooks.endpoint_url(account) if webhooks.base_url() else None,
+        "secret_form": SecretForm(),
+    }
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/webhook/enable")
+@admin_required
+def webhook_enable(account_id: int) -> Response:
+    return _subscription_action(account_id, webhooks.enable, "Near-real-time sync is on.")
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/webhook/disable")
+@admin_required
+def webhook_disable(account_id: int) -> Response:
+    return _subscription_action(account_id, webhooks.disable, "Near-real-time sync is off.")
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/webhook/secret")
+@admin_required
+def webhook_secret(account_id: int) -> Response:
+    account = get_or_404(PagerDutyAccount, account_id)
+    form = SecretForm()
+    if not form.validate_on_submit():
+        flash("Paste the subscription's signing secret.", "error")
+    elif account.status is AccountStatus.UNLINKED:
+        flash("This account is unlinked: re-link it first.", "error")
+    else:
+        webhooks.save_secret(account, form.secret.data or "", form.subscription_id.data or None)
+        flash("Signing secret saved: deliveries are verified with it.", "success")
+    return redirect(url_for("pagerduty.account", account_id=account.id, _anchor="webhooks"))
+
+
+def _subscription_action(account_id: int, action: Callable[[PagerDutyAccount], None], done: str) -> Response:
+    account = get_or_404(PagerDutyAccount, account_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        action(account)
+    except webhooks.SubscriptionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("pagerduty.account", account_id=account.id, _anchor="webhooks"))

@@ -1,0 +1,178 @@
+"""Webhooks v3 (API-NOTES §6): the public endpoint PagerDuty delivers to, and the account's subscription.
+
+A delivery only nudges the account's sync (stable job id, a few seconds' delay so a burst of events makes one
+run): the sync fetches what changed, so a missed or dropped delivery is healed by the next incremental sync.
+
+When the queue is unreachable the endpoint answers 503, not 2xx: PagerDuty then retries (at-least-once,
+API-NOTES §6.5) and the dedupe key is removed so the retry is not mistaken for a duplicate. Answering 2xx
+would lose nothing for good either (the scheduler's tick syncs anyway), but 503 is honest and faster to heal.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, jsonify, request, url_for
+from redis.exceptions import RedisError
+from werkzeug.wrappers import Response
+
+from app import crypto
+from app.accounts import audit
+from app.accounts.context import public
+from app.extensions import csrf, db
+from app.models import AccountStatus, PagerDutyAccount
+from app.queue import QueueNotConfigured, redis_connection
+
+from .accounts import client_for
+from .blueprint import bp
+from .capabilities import capabilities
+from .errors import PagerDutyError
+from .signatures import verify_signature
+from .sync import runner
+
+log = logging.getLogger(__name__)
+
+# API-NOTES §6.2: the incident events that change what Vigil stores.
+EVENTS = (
+    "incident.triggered",
+    "incident.acknowledged",
+    "incident.unacknowledged",
+    "incident.escalated",
+    "incident.reassigned",
+    "incident.resolved",
+    "incident.reopened",
+    "incident.priority_updated",
+)
+DEDUPE_SECONDS = 3 * 86400  # longer than PagerDuty's 48 h retry window (API-NOTES §6.5)
+NUDGE_DELAY = timedelta(seconds=5)
+REALTIME = "Near-real-time sync"
+
+
+def _reply(code: int, **body: str) -> tuple[Response, int]:
+    return jsonify(body), code
+
+
+@bp.post("/webhooks/pagerduty/<int:account_id>")
+@public
+@csrf.exempt
+def webhook(account_id: int) -> tuple[Response, int]:
+    raw = request.get_data(cache=True)  # the signature covers these exact bytes (API-NOTES §6.4)
+    account = db.session.get(PagerDutyAccount, account_id)
+    if account is None or not verify_signature(
+        raw, request.headers.get("X-PagerDuty-Signature"), _secrets(account)
+    ):
+        log.warning(
+            "rejected a webhook delivery for account %s: unknown account or bad signature", account_id
+        )
+        return _reply(401, error="invalid signature")
+    payload = request.get_json(silent=True) or {}
+    event = payload.get("event") or {}
+    if event.get("event_type") == "pagey.ping":
+        return _reply(202, status="pong")
+    delivery = request.headers.get("X-Webhook-Id") or str(event.get("id") or "")
+    try:
+        conn = redis_connection()
+        key = f"vigil:webhook:{delivery}"
+        if delivery and not conn.set(key, 1, nx=True, ex=DEDUPE_SECONDS):
+            return _reply(202, status="duplicate")
+        try:
+            runner.request_sync(account, delay=NUDGE_DELAY)
+        except RedisError:
+            conn.delete(key)  # let PagerDuty's retry through
+            raise
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning(
+            "webhook for account %s not queued (%s); answering 503 so PagerDuty retries", account_id, exc
+        )
+        return _reply(503, error="queue unavailable, retry later")
+    return _reply(202, status="queued")
+
+
+def _secrets(account: PagerDutyAccount) -> list[str]:
+    if account.status is AccountStatus.UNLINKED or not account.webhook_secret_enc:
+        return []
+    try:
+        return [crypto.decrypt(account.webhook_secret_enc)]
+    except crypto.DecryptionError:
+        log.warning("the webhook secret of account %s cannot be decrypted", account.id)
+        return []
+
+
+# -- the subscription ---------------------------------------------------------------------------------------
+
+
+class SubscriptionError(Exception):
+    """Why Vigil could not create or delete the subscription, in words for the account page."""
+
+
+def base_url() -> str | None:
+    return current_app.config["VIGIL"].base_url
+
+
+def allows_realtime(account: PagerDutyAccount) -> bool:
+    caps = capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+    return any(cap.name == REALTIME and cap.state != "no" for cap in caps)
+
+
+def endpoint_url(account: PagerDutyAccount) -> str:
+    root = (base_url() or "").rstrip("/")
+    return root + url_for("pagerduty.webhook", account_id=account.id)
+
+
+def enable(account: PagerDutyAccount) -> None:
+    if not base_url():
+        raise SubscriptionError("PagerDuty needs a public URL to deliver to: set VIGIL_BASE_URL.")
+    if account.status is not AccountStatus.ACTIVE:
+        raise SubscriptionError("The account needs attention: fix its link first.")
+    if account.webhook_secret_enc:
+        raise SubscriptionError("Near-real-time sync is already on.")
+    try:
+        # API-NOTES §6.1: the secret is in this response only.
+        created = client_for(account, max_attempts=1).create_webhook_subscription(
+            endpoint_url(account),
+            EVENTS,
+            {"type": "account_reference"},
+            f"Vigil near-real-time sync (workspace {account.workspace.name})",
+        )
+    except PagerDutyError as exc:
+        raise SubscriptionError(f"PagerDuty refused the subscription: {exc}") from None
+    secret = (created.get("delivery_method") or {}).get("secret")
+    if not secret:
+        raise SubscriptionError("PagerDuty returned no signing secret; paste it below instead.")
+    _store(account, str(created["id"]), secret, "pagerduty.webhook_enabled")
+
+
+def save_secret(account: PagerDutyAccount, secret: str, subscription_id: str | None) -> None:
+    """For a subscription an admin created by hand in PagerDuty."""
+    _store(
+        account,
+        subscription_id or account.webhook_subscription_id,
+        secret.strip(),
+        "pagerduty.webhook_secret_set",
+    )
+
+
+def disable(account: PagerDutyAccount) -> None:
+    subscription = account.webhook_subscription_id
+    if subscription and account.status is not AccountStatus.UNLINKED:
+        try:
+            client_for(account, max_attempts=1).delete_webhook_subscription(subscription)
+        except PagerDutyError as exc:
+            if exc.status != 404:  # already gone is what we wanted
+                raise SubscriptionError(f"PagerDuty did not delete the subscription: {exc}") from None
+    account.webhook_subscription_id = None
+    account.webhook_secret_enc = None
+    audit.record(
+        account.workspace, "pagerduty.webhook_disabled", account.subdomain, subscription=subscription
+    )
+    db.session.commit()
+
+
+def _store(account: PagerDutyAccount, subscription_id: str | None, secret: str, action: str) -> None:
+    account.webhook_subscription_id = subscription_id
+    account.webhook_secret_enc = crypto.encrypt(secret)
+    details: dict[str, Any] = {"subscription": subscription_id}
+    audit.record(account.workspace, action, account.subdomain, **details)
+    db.session.commit()

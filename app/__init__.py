@@ -32,21 +32,32 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.accounts import bp as accounts_bp
     from app.accounts.context import init_app as init_accounts
+    from app.analytics.blueprint import bp as analytics_bp
+    from app.analytics.views_reports import bp as reports_bp
+    from app.api import bp as api_bp
     from app.core import bp as core_bp
+    from app.incidents import bp as incidents_bp
     from app.integrations.pagerduty.blueprint import bp as pagerduty_bp
 
     init_accounts(app)
     app.register_blueprint(core_bp)
+    app.register_blueprint(analytics_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(pagerduty_bp)
+    app.register_blueprint(incidents_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
 
     from app import errors
 
     errors.init_app(app)
 
     from app.accounts.cli import users_cli
+    from app.api.cli import api_keys_cli, metrics_cli
     from app.integrations.pagerduty.cli import pagerduty_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(pagerduty_cli)
+    app.cli.add_command(api_keys_cli)
+    app.cli.add_command(metrics_cli)
     return app

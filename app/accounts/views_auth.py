@@ -69,7 +69,7 @@ def signup() -> Response | tuple[str, int] | str:
             login_user(user)
             set_current_workspace(workspace.id)
             flash(f"Welcome to Vigil, {user.display_name}.", "success")
-            return redirect(url_for("core.dashboard"))
+            return redirect(url_for("analytics.dashboard"))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/signup.html", form=form, mode=mode, invitation=invitation), status
 
@@ -137,7 +137,7 @@ def invitation(token: str) -> Response | tuple[str, int]:
         db.session.commit()
         set_current_workspace(invite.workspace_id)
         flash(f"You joined {invite.workspace.name}.", "success")
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("analytics.dashboard"))
     return render_template("accounts/invitation.html", invite=invite, form=form, token=token), 200
 
 

@@ -59,7 +59,7 @@ def switch_workspace(workspace_id: int) -> Response:
     if not any(m.workspace_id == workspace_id for m in current_user.memberships):
         abort(404)
     set_current_workspace(workspace_id)
-    return redirect(url_for("core.dashboard"))
+    return redirect(url_for("analytics.dashboard"))
 
 
 @bp.post("/workspaces/new")
@@ -79,7 +79,7 @@ def new_workspace() -> Response | tuple[str, int]:
             db.session.commit()
             set_current_workspace(workspace.id)
             flash(f"Workspace {workspace.name} created.", "success")
-            return redirect(url_for("core.dashboard"))
+            return redirect(url_for("analytics.dashboard"))
     return render_template("accounts/no_workspace.html", form=form), 400
 
 

@@ -20,22 +20,10 @@ from app.queue import queue_health
 @public
 def home() -> Response:
     if current_user.is_authenticated:
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("analytics.dashboard"))
     if service.user_count() == 0:
         return redirect(url_for("accounts.signup"))
     return redirect(url_for("accounts.login"))
-
-
-@bp.get("/dashboard")
-@member_required
-def dashboard() -> str:
-    return render_template("core/dashboard.html")
-
-
-@bp.get("/incidents")
-@member_required
-def incidents() -> str:
-    return render_template("core/incidents.html")
 
 
 @bp.get("/alerts")

@@ -250,11 +250,21 @@ def teams_panel(query: MetricQuery, filters: DashboardFilters, settings: Workspa
     return _breakdown(breakdowns.by_team(query), filters.team_sort, "team_sort")
 
 
+TOP_ROWS = 10
+
+
 def recurring_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
-    groups = recurring.recurring_incidents(query)
-    return {"groups": groups, "empty": not groups, "percent": percent, "query_zone": query.zone}
+    # The dashboard is read at a glance: the largest groups only (a busy account has hundreds).
+    groups = sorted(recurring.recurring_incidents(query), key=lambda g: g.count, reverse=True)
+    return {
+        "groups": groups[:TOP_ROWS],
+        "total_groups": len(groups),
+        "empty": not groups,
+        "percent": percent,
+        "query_zone": query.zone,
+    }
 
 
 def heatmap_panel(
@@ -283,7 +293,7 @@ def responders_panel(
         reverse=True,
     )
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
-    return {"totals": totals, "load": load, "empty": empty}
+    return {"totals": totals, "load": load[:TOP_ROWS], "total_responders": len(load), "empty": empty}
 
 
 @dataclass(frozen=True)

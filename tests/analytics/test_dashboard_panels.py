@@ -183,3 +183,33 @@ def test_it_keeps_only_known_ids_once_each() -> None:
         "Ignored 1 unknown service in the filter.",
         "Ignored 1 unknown team in the filter.",
     ]
+
+
+def test_it_shows_only_the_largest_recurring_groups_and_most_interrupted_responders(
+    app: Flask, login_as
+) -> None:
+    world = make_world()
+    # 12 recurring groups; group n has 3 + n incidents, so the largest are n = 11 … 2.
+    for n in range(12):
+        for k in range(3 + n):
+            make_incident(
+                world.api, utc(2024, 3, 4 + k % 6, 1 + n), title=f"Alarm family {chr(65 + n)} on host {k}"
+            )
+    for n in range(12):
+        responder = make_responder(world, f"Responder {n:02d}")
+        incident = make_incident(world.api, utc(2024, 3, 5, 2), title=f"Pager check {chr(97 + n)}x")
+        for minute in range(n + 1):  # responder n is interrupted n + 1 times, two minutes apart
+            make_notification(incident, responder, utc(2024, 3, 5, 2, 2 * minute), channel="sms")
+    client = _member_of(world, login_as)
+
+    recurring = client.get(f"/dashboard/panels/recurring?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    assert recurring.count('<th scope="row">') == 10
+    assert (
+        "Alarm family L" in recurring and "Alarm family A " not in recurring
+    )  # L has 14 incidents, A only 3
+    assert "The 10 largest of 12 recurring groups." in recurring
+
+    responders = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    assert responders.count('<th scope="row">Responder') == 10
+    assert "Responder 11" in responders and "Responder 00" not in responders
+    assert "The 10 most interrupted of 12 responders." in responders

@@ -89,17 +89,35 @@ class Baseline:
             counts[stream] = sum(
                 self.window(path, stream, since, until) for since, until in _chunks(start, end)
             )
-        change = self.get(
-            "/change_events", {"since": _fmt(max(start, end - timedelta(days=89))), "until": _fmt(end)}
+        counts["change_events"] = self.change_events(
+            max(start, end - timedelta(days=90) + timedelta(minutes=1)), end
         )
-        counts["change_events"] = len(change["change_events"])
         return counts
 
+    def change_events(self, since: datetime, until: datetime) -> int:
+        """Week by week; `more` is always false here, so only a short page ends a week's list."""
+        found = 0
+        for week_start, week_end in _chunks(since, until, timedelta(days=7)):
+            offset = 0
+            while True:
+                params = {
+                    "since": _fmt(week_start),
+                    "until": _fmt(week_end),
+                    "limit": LIMIT,
+                    "offset": offset,
+                }
+                items = self.get("/change_events", params)["change_events"]
+                found += len(items)
+                if len(items) < LIMIT:
+                    break
+                offset += LIMIT
+        return found
 
-def _chunks(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+
+def _chunks(start: datetime, end: datetime, size: timedelta = CHUNK) -> Iterator[tuple[datetime, datetime]]:
     while start < end:
-        yield start, min(start + CHUNK, end)
-        start = min(start + CHUNK, end)
+        yield start, min(start + size, end)
+        start = min(start + size, end)
 
 
 # -- Vigil ------------------------------------------------------------------------------------------------------

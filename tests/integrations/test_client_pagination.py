@@ -173,3 +173,41 @@ def test_it_does_not_swallow_a_failed_page(api: responses.RequestsMock, client: 
 
     assert (caught.value.status, caught.value.code) == (402, 2014)
     assert caught.value.retryable is False
+
+
+def test_it_keeps_paging_change_events_while_pages_are_full_despite_more_false(
+    api: responses.RequestsMock, client: PagerDutyClient
+) -> None:
+    # API-NOTES §1.3: `more` is always false on change events; a full page may still have a successor.
+    def events(n: int, first: int) -> dict[str, object]:
+        return {
+            "change_events": [{"id": f"CE{first + i}"} for i in range(n)],
+            "limit": None,
+            "offset": None,
+            "total": None,
+            "more": False,
+        }
+
+    api.get(f"{BASE}/change_events", json=events(100, 0))
+    api.get(f"{BASE}/change_events", json=events(37, 100))
+    since = datetime(2025, 3, 1, tzinfo=UTC)
+
+    found = list(client.list_change_events(since, since + timedelta(days=2)))
+
+    assert [e["id"] for e in found] == [f"CE{i}" for i in range(137)]
+    assert [query(call).rsplit("&", 2)[-1] for call in api.calls] == ["offset=0", "offset=100"]
+
+
+def test_it_asks_for_change_events_a_week_at_a_time(
+    api: responses.RequestsMock, client: PagerDutyClient
+) -> None:
+    api.get(f"{BASE}/change_events", json={"change_events": [], "more": False})
+    since = datetime(2025, 3, 1, tzinfo=UTC)
+
+    assert list(client.list_change_events(since, since + timedelta(days=20))) == []
+
+    assert [query(call).split("&limit")[0] for call in api.calls] == [
+        "since=2025-03-01T00:00:00Z&until=2025-03-08T00:00:00Z",
+        "since=2025-03-08T00:00:00Z&until=2025-03-15T00:00:00Z",
+        "since=2025-03-15T00:00:00Z&until=2025-03-21T00:00:00Z",
+    ]

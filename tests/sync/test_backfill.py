@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -82,7 +82,25 @@ def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, si
     assert db.session.scalar(select(func.count(PDService.id))) == len(sim.store.services())
     assert db.session.scalar(select(func.count(PDUser.id))) == len(sim.store.users())
     assert db.session.scalar(select(func.count(PDTeam.id))) >= 8
-    assert db.session.scalar(select(func.count(Deployment.id))) > 0
+    # Every change event of the last 90 days is a deployment on each service it names (pdsim, like
+    # PagerDuty, says `more: false` even when a page is full: the client must not stop there).
+    fringe = datetime.now(UTC) - timedelta(days=90) + timedelta(minutes=5)
+    expected = {
+        (event["id"], service)
+        for event in sim.store.change_events()
+        if _ts(event["timestamp"]) >= fringe
+        for service in event["service_ids"].split(",")
+    }
+    assert len(expected) > 100
+    synced = set(
+        db.session.execute(
+            select(Deployment.remote_id, PDService.remote_id).join(
+                PDService, Deployment.service_id == PDService.id
+            )
+        ).tuples()
+    )
+    assert expected <= synced
+    assert len(synced - expected) <= 5  # events in the few minutes at the edge of the 90 days
     assert all(s.backfilled_at is not None for s in db.session.scalars(select(PDService)))
 
 

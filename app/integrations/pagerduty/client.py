@@ -17,13 +17,16 @@ from urllib.parse import quote
 import requests
 
 from .errors import PagerDutyError, is_already_resolved_error
-from .pagination import Params, encode_params, items_of, iter_envelopes
+from .pagination import Params, encode_params, items_of, iter_envelopes, iter_full_pages
 from .transport import AuthKind, ClientStats, RetryPolicy, Transport, full_jitter
-from .windows import WindowPage, iter_window_pages
+from .windows import WindowPage, iter_window_pages, split_by_days
 
 logger = logging.getLogger(__name__)
 
 Urgency = Literal["high", "low"]
+
+
+CHANGE_EVENT_WINDOW_DAYS = 7
 
 
 class PagerDutyClient:
@@ -181,9 +184,13 @@ class PagerDutyClient:
         return self._collect(path, "log_entries", {"time_zone": "UTC", "include": include})
 
     def list_change_events(self, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
-        # API-NOTES §2.9: since/until must be `…Z` (400 otherwise); §1.3: the paging fields come back null.
-        params = {"since": since, "until": until}
-        return _flatten(self.iter_pages("/change_events", "change_events", params))
+        # API-NOTES §2.9: since/until must be `…Z` (400 otherwise); §1.3: `more` is always false, so a full
+        # page is taken to mean there may be more. Week-long windows keep each under the 10,000 offset cap.
+        for window in split_by_days(since, until, CHANGE_EVENT_WINDOW_DAYS):
+            pages = iter_full_pages(
+                self._transport.get_json, "/change_events", "change_events", window.params()
+            )
+            yield from _flatten(pages)
 
     def create_incident(
         self,

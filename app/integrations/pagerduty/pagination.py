@@ -88,3 +88,27 @@ def _scalar(value: str | int | bool | datetime) -> str:
     if isinstance(value, datetime):
         return format_utc(value)
     return str(value)
+
+
+def iter_full_pages(
+    get: GetJson, path: str, collection: str, params: Params
+) -> Iterator[list[dict[str, Any]]]:
+    """Offset paging for endpoints whose `more` cannot be trusted: a full page means "ask for the next one".
+
+    API-NOTES §1.3: `GET /change_events` answers `more: false` with null paging fields; whether it honours
+    `limit` is undocumented. Stopping at `more: false` would drop every event after the first page when it
+    does, so only a short page ends the list (one extra request when the last page happens to be full).
+    """
+    base = encode_params(params)
+    offset = 0
+    while True:
+        if offset + PAGE_LIMIT > MAX_OFFSET_PLUS_LIMIT:
+            raise PaginationLimitError(
+                f"{path} has more than {MAX_OFFSET_PLUS_LIMIT} results; narrow the time window",
+                request=f"GET {path}",
+            )
+        items = items_of(get(path, [*base, ("limit", str(PAGE_LIMIT)), ("offset", str(offset))]), collection)
+        yield items
+        if len(items) < PAGE_LIMIT:
+            return
+        offset += PAGE_LIMIT

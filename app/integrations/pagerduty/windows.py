@@ -73,6 +73,16 @@ def split_by_months(since: datetime, until: datetime, months: int = MAX_WINDOW_M
     return windows
 
 
+def split_by_days(since: datetime, until: datetime, days: int) -> list[TimeWindow]:
+    start, end = _floor_second(to_utc(since)), _ceil_second(to_utc(until))
+    windows = []
+    while start < end:
+        stop = min(start + timedelta(days=days), end)
+        windows.append(TimeWindow(start, stop))
+        start = stop
+    return windows
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """Same day and time `months` later, clamped to the month's last day (Aug 31 + 6 months = Feb 28/29)."""
     month_index = moment.month - 1 + months

@@ -88,3 +88,11 @@ def test_it_does_no_io_when_creating_the_app() -> None:
     )
     app = create_app(settings)
     assert "accounts" in app.blueprints
+
+
+def test_it_plans_postgresql_queries_with_their_values_and_without_jit() -> None:
+    from app.config import engine_options
+
+    postgres = engine_options("postgresql+psycopg://u@db/vigil")
+    assert postgres["connect_args"] == {"prepare_threshold": None, "options": "-c jit=off"}
+    assert "connect_args" not in engine_options("sqlite:////tmp/vigil.db")

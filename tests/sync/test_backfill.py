@@ -92,13 +92,14 @@ def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, si
         for service in event["service_ids"].split(",")
     }
     assert len(expected) > 100
-    synced = set(
-        db.session.execute(
+    synced = {
+        (deploy_id, service_id)
+        for deploy_id, service_id in db.session.execute(
             select(Deployment.remote_id, PDService.remote_id).join(
                 PDService, Deployment.service_id == PDService.id
             )
-        ).tuples()
-    )
+        )
+    }
     assert expected <= synced
     assert len(synced - expected) <= 5  # events in the few minutes at the edge of the 90 days
     assert all(s.backfilled_at is not None for s in db.session.scalars(select(PDService)))

@@ -142,6 +142,9 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": None,
+            # Nothing Vigil accepts is large (a PagerDuty webhook is at most 256 KB, API-NOTES §6.5); a bigger
+            # body gets a 413 before anything reads it into memory.
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "WTF_CSRF_SSL_STRICT": self.secure_cookies,
             "TESTING": self.testing,
             "VIGIL": self,

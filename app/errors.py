@@ -16,6 +16,7 @@ MESSAGES = {
     403: ("Not allowed", "Your role in this workspace does not allow this. Ask an owner or admin."),
     404: ("Not found", "There is nothing here, or it belongs to another workspace."),
     405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "That request is larger than Vigil accepts (2 MB)."),
     429: ("Slow down", "Too many requests. Wait a moment and try again."),
     500: ("Something went wrong", "Vigil hit an error. It has been logged; try again in a moment."),
 }

@@ -67,3 +67,13 @@ def test_it_accepts_the_csrf_token_as_an_htmx_header(
         headers={"X-CSRFToken": token, "HX-Request": "true"},
     )
     assert response.status_code == 302
+
+
+def test_it_refuses_oversized_bodies_before_reading_them(client: FlaskClient) -> None:
+    response = client.post(
+        "/webhooks/pagerduty/1", data=b"x" * (3 * 1024 * 1024), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.get_json() == {
+        "error": {"status": 413, "message": "That request is larger than Vigil accepts (2 MB)."}
+    }

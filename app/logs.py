@@ -35,4 +35,6 @@ def configure(app: Flask, settings: Settings) -> None:
     # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks through query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Authlib logs OAuth request data (the PKCE code_verifier among it) at DEBUG.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     app.logger.setLevel(settings.log_level)

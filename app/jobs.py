@@ -66,9 +66,11 @@ def prune_login_failures() -> int:
 @in_app_context
 def tick_hourly() -> None:
     """Scheduled every hour; enqueues housekeeping under a stable id so two schedulers never double it."""
+    from app.alerts.jobs import prune_metric_points
     from app.queue import enqueue
 
     enqueue(prune_login_failures, job_id="prune-login-failures")
+    enqueue(prune_metric_points, job_id="prune-metric-points")
 
 
 def _current_settings() -> Any:

@@ -1,6 +1,16 @@
 """Every model, imported here so Alembic and `db.create_all` see them all."""
 
 from app.models.accounts import AuditEvent, Invitation, LoginFailure, Membership, Role, User, Workspace
+from app.models.alerts import (
+    AlertRule,
+    AlertState,
+    AlertTransition,
+    Delivery,
+    DeliveryAction,
+    DeliveryStatus,
+    MetricPoint,
+    RuleTarget,
+)
 from app.models.api import ApiKey
 from app.models.incidents import Deployment, DeploymentSource, Incident, IncidentLogEntry, LogEntryType
 from app.models.pagerduty import (
@@ -17,9 +27,15 @@ from app.models.sync import SyncCheckpoint, SyncKind, SyncRun, SyncStatus
 
 __all__ = [
     "AccountStatus",
+    "AlertRule",
+    "AlertState",
+    "AlertTransition",
     "ApiKey",
     "AuditEvent",
     "AuthKind",
+    "Delivery",
+    "DeliveryAction",
+    "DeliveryStatus",
     "Deployment",
     "DeploymentSource",
     "Incident",
@@ -28,6 +44,7 @@ __all__ = [
     "LogEntryType",
     "LoginFailure",
     "Membership",
+    "MetricPoint",
     "PDPriority",
     "PDService",
     "PDTeam",
@@ -35,6 +52,7 @@ __all__ = [
     "PagerDutyAccount",
     "Region",
     "Role",
+    "RuleTarget",
     "SyncCheckpoint",
     "SyncKind",
     "SyncRun",

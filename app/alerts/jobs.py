@@ -1,0 +1,88 @@
+"""RQ entry points of alerting: the evaluation pass each minute (queue `default`) and deliveries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.jobs import in_app_context
+from app.queue import DEFAULT, DELIVER, enqueue
+
+log = logging.getLogger(__name__)
+
+EVALUATE_JOB_ID = "evaluate-alert-rules"
+
+
+def delivery_job_id(delivery_id: int) -> str:
+    return f"deliver-{delivery_id}"
+
+
+def enqueue_deliveries(
+    ids: Iterable[int], *, delay: float | None = None, replace_started: bool = False
+) -> None:
+    for delivery_id in ids:
+        enqueue(
+            deliver,
+            delivery_id,
+            queue=DELIVER,
+            job_id=delivery_job_id(delivery_id),
+            delay=timedelta(seconds=delay) if delay else None,
+            timeout=300,
+            replace_started=replace_started,
+        )
+
+
+@in_app_context
+def deliver(delivery_id: int) -> str:
+    from app.integrations.pagerduty.deliver import attempt
+
+    outcome = attempt(delivery_id)
+    if outcome.retry_in is not None:
+        # The job re-enqueues itself under its own id; it is still "started" while it does.
+        enqueue_deliveries([delivery_id], delay=outcome.retry_in, replace_started=True)
+    if outcome.follow_up is not None:
+        enqueue_deliveries([outcome.follow_up])
+    return outcome.status.value if outcome.status else "not claimed"
+
+
+@in_app_context
+def evaluate_rules() -> dict[str, float]:
+    """One pass over every enabled rule, then a sweep for deliveries whose job was lost."""
+    from app.alerts import sweep
+    from app.alerts.evaluate import evaluate_all
+    from app.models.types import utcnow
+
+    result = evaluate_all()
+    enqueue_deliveries(result.deliveries)
+    now = utcnow()
+    waiting, abandoned = sweep.stale_deliveries(now)
+    enqueue_deliveries(waiting)
+    enqueue_deliveries(abandoned, replace_started=True)
+    enqueue_deliveries(sweep.unresolved_tests(now))
+    return {"rules": result.rules, "transitions": result.transitions, "seconds": round(result.seconds, 3)}
+
+
+@in_app_context
+def tick_alerts() -> None:
+    """Scheduled every VIGIL_ALERT_INTERVAL_SECONDS; the stable id keeps two schedulers from doubling it."""
+    enqueue(evaluate_rules, queue=DEFAULT, job_id=EVALUATE_JOB_ID, timeout=300)
+
+
+@in_app_context
+def prune_metric_points() -> int:
+    """Pushed points older than VIGIL_METRIC_RETENTION_DAYS are deleted (no rule window reaches that far)."""
+    from flask import current_app
+
+    from app.models import MetricPoint
+    from app.models.types import utcnow
+
+    days = current_app.config["VIGIL"].metric_retention_days
+    result = db.session.execute(delete(MetricPoint).where(MetricPoint.at < utcnow() - timedelta(days=days)))
+    db.session.commit()
+    removed = int(getattr(result, "rowcount", 0) or 0)
+    log.info("pruned %d old metric points", removed)
+    return removed

@@ -1,0 +1,229 @@
+"""Which pages a rule owes, as Delivery rows: the trigger of an episode on each target, and its resolve.
+
+The text of a page is rendered here, once, when the delivery is created; a retry sends exactly the same
+page. Rendering is plain substitution of a few known names (no format specs, no attribute access), capped
+and never empty, so a template can neither leak anything nor make PagerDuty refuse the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.alerts.signals import describe, unit_of
+from app.extensions import db
+from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, RuleTarget
+
+TITLE_LIMIT = 255  # pdsim refuses longer titles (API-NOTES §2.10 leaves the limit undocumented)
+DETAILS_LIMIT = 10_000
+DEFAULT_TITLE = "[{severity}] {rule}: {metric} is {value} ({operator} {threshold})"
+TEST_TITLE = "[TEST] Vigil test alert for rule {rule} — no action needed"
+PLACEHOLDERS = ("rule", "metric", "value", "threshold", "operator", "severity", "window")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+SEVERITY_URGENCY = {"critical": "high", "error": "high", "warning": "low", "info": "low"}
+
+
+def incident_key(rule: AlertRule, episode: int) -> str:
+    return f"vigil/rule/{rule.uid}/episode/{episode}"
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "no data"
+    text = f"{value:.0f}" if float(value).is_integer() else f"{value:.4g}"
+    return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
+
+
+def format_window(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def _values(rule: AlertRule, value: float | None) -> dict[str, str]:
+    unit = unit_of(rule)
+    return {
+        "rule": rule.name,
+        "metric": describe(rule),
+        "value": format_value(value, unit),
+        "threshold": format_value(rule.threshold, unit),
+        "operator": rule.operator,
+        "severity": rule.severity,
+        "window": format_window(rule.window_seconds),
+    }
+
+
+def render_title(template: str, rule: AlertRule, value: float | None) -> str:
+    values = _values(rule, value)
+    text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template or DEFAULT_TITLE)
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    if not text:
+        text = " ".join(_PLACEHOLDER.sub(lambda m: values[m.group(1)], DEFAULT_TITLE).split())
+    return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
+
+
+def rule_url(rule: AlertRule) -> str:
+    base = current_app.config["VIGIL"].base_url
+    path = f"/alerts/{rule.id}"
+    return f"{base.rstrip('/')}{path}" if base else f"{path} (set VIGIL_BASE_URL for a full link)"
+
+
+def render_details(rule: AlertRule, value: float | None, now: datetime, *, test: bool = False) -> str:
+    """PagerDuty takes a string body (API-NOTES §2.10): the value, the condition and a way back to Vigil."""
+    values = _values(rule, value)
+    lines = []
+    if test:
+        lines += [
+            "This is a TEST incident sent from Vigil. Vigil resolves it right away; no action is needed.",
+            "",
+        ]
+    lines += [
+        f"Rule: {rule.name}",
+        f"Signal: {values['metric']}",
+        f"Value: {values['value']} (at {now:%Y-%m-%d %H:%M:%S} UTC)",
+        f"Condition: {rule.operator} {values['threshold']} over {values['window']}"
+        + (f", for {format_window(rule.for_seconds)}" if rule.for_seconds else ""),
+        f"Severity: {rule.severity}",
+        f"Rule in Vigil: {rule_url(rule)}",
+    ]
+    if rule.description:
+        lines += ["", rule.description]
+    text = "\n".join(lines)
+    return text[:DETAILS_LIMIT]
+
+
+def target_urgency(rule: AlertRule, target: RuleTarget) -> str:
+    return target.urgency or SEVERITY_URGENCY.get(rule.severity, "high")
+
+
+def _trigger(rule: AlertRule, target: RuleTarget, value: float | None, now: datetime) -> Delivery:
+    return Delivery(
+        workspace_id=rule.workspace_id,
+        rule_id=rule.id,
+        target_id=target.id,
+        account_id=target.account_id,
+        action=DeliveryAction.TRIGGER,
+        episode=rule.episode,
+        incident_key=incident_key(rule, rule.episode),
+        service_remote_id=target.service_remote_id,
+        service_name=target.service_name,
+        title=render_title(rule.title_template, rule, value),
+        details=render_details(rule, value, now),
+        urgency=target_urgency(rule, target),
+        escalation_policy_remote_id=target.escalation_policy_remote_id,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+    )
+
+
+def triggers_for(rule: AlertRule, value: float | None, now: datetime) -> list[Delivery]:
+    """The current episode's trigger on every target that has none yet (added to the session)."""
+    have = set(
+        db.session.scalars(
+            select(Delivery.target_id).where(
+                Delivery.rule_id == rule.id,
+                Delivery.episode == rule.episode,
+                Delivery.action == DeliveryAction.TRIGGER,
+            )
+        )
+    )
+    created = [_trigger(rule, t, value, now) for t in rule.targets if t.id not in have]
+    db.session.add_all(created)
+    return created
+
+
+def resolves_for(
+    rule_id: int, episode: int, now: datetime, note: str, targets: Iterable[int] | None = None
+) -> list[Delivery]:
+    """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
+
+    A trigger still queued or retrying gets its resolve too: the resolve waits for it (deliver.py), so a
+    page that recovers before it was delivered still ends with one incident, resolved.
+    """
+    query = select(Delivery).where(
+        Delivery.rule_id == rule_id,
+        Delivery.episode == episode,
+        Delivery.action == DeliveryAction.TRIGGER,
+        Delivery.status.not_in([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+    )
+    if targets is not None:
+        query = query.where(Delivery.target_id.in_(list(targets)))
+    triggers = db.session.scalars(query).all()
+    resolved = set(
+        db.session.scalars(
+            select(Delivery.parent_id).where(
+                Delivery.rule_id == rule_id,
+                Delivery.episode == episode,
+                Delivery.action == DeliveryAction.RESOLVE,
+            )
+        )
+    )
+    created = [_resolve(trigger, now, note) for trigger in triggers if trigger.id not in resolved]
+    db.session.add_all(created)
+    return created
+
+
+def _resolve(trigger: Delivery, now: datetime, note: str) -> Delivery:
+    return Delivery(
+        workspace_id=trigger.workspace_id,
+        rule_id=trigger.rule_id,
+        target_id=trigger.target_id,
+        account_id=trigger.account_id,
+        parent_id=trigger.id,
+        action=DeliveryAction.RESOLVE
+        if trigger.action is DeliveryAction.TRIGGER
+        else DeliveryAction.TEST_RESOLVE,
+        episode=trigger.episode,
+        incident_key=trigger.incident_key,
+        service_remote_id=trigger.service_remote_id,
+        service_name=trigger.service_name,
+        title=trigger.title,
+        details=note[:300],
+        urgency=trigger.urgency,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        pd_incident_id=trigger.pd_incident_id,
+        pd_incident_url=trigger.pd_incident_url,
+    )
+
+
+def test_trigger(rule: AlertRule, target: RuleTarget, now: datetime, nonce: str) -> Delivery:
+    """A clearly labelled test incident on the target's service (its resolve is created once it is sent)."""
+    delivery = Delivery(
+        workspace_id=rule.workspace_id,
+        rule_id=rule.id,
+        target_id=target.id,
+        account_id=target.account_id,
+        action=DeliveryAction.TEST_TRIGGER,
+        episode=None,
+        incident_key=f"vigil/rule/{rule.uid}/test/{nonce}",
+        service_remote_id=target.service_remote_id,
+        service_name=target.service_name,
+        title=render_title(TEST_TITLE, rule, rule.last_value),
+        details=render_details(rule, rule.last_value, now, test=True),
+        urgency="low",
+        escalation_policy_remote_id=target.escalation_policy_remote_id,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+def test_resolve(trigger: Delivery, now: datetime) -> Delivery:
+    resolve = _resolve(trigger, now, "Vigil test alert: resolved automatically.")
+    db.session.add(resolve)
+    return resolve
+
+
+def ids(deliveries: Sequence[Delivery]) -> list[int]:
+    return [d.id for d in deliveries]

@@ -1,0 +1,306 @@
+"""An alert rule as submitted (form or JSON API), validated into a RuleSpec — pure, no database.
+
+`parse_rule(data, choices)` returns a RuleSpec or raises RuleInvalid with one message per field at fault,
+keyed by the API's field names ("threshold", "targets[0].service"), so the form and the API say the same
+thing. What exists in the workspace (services, teams, accounts) comes in as `Choices`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.alerts.signals import AGGREGATIONS, INCIDENT, INCIDENT_METRICS, PUSHED, SIGNALS
+from app.alerts.states import OPERATORS
+
+SEVERITIES = ("critical", "error", "warning", "info")
+NO_DATA_POLICIES = ("ok", "alert", "keep")
+URGENCIES = ("high", "low")
+MAX_WINDOW_SECONDS = 90 * 86400
+MAX_PUSHED_WINDOW_SECONDS = 30 * 86400
+MAX_FOR_SECONDS = 7 * 86400
+MAX_TARGETS = 10
+MAX_LABELS = 20
+METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$")
+
+
+class RuleInvalid(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a rule may name in this workspace: local ids by PagerDuty id, and linked accounts by id."""
+
+    services: Mapping[str, int] = field(default_factory=dict)  # PagerDuty service id -> local id
+    teams: Mapping[str, int] = field(default_factory=dict)
+    accounts: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    account_id: int
+    service_remote_id: str
+    urgency: str | None = None
+    escalation_policy_remote_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    name: str
+    signal: str
+    metric: str
+    window_seconds: int
+    operator: str
+    threshold: float
+    description: str = ""
+    aggregation: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, list[Any]] = field(default_factory=dict)  # local ids
+    for_seconds: int = 0
+    severity: str = "error"
+    no_data: str = "ok"
+    enabled: bool = True
+    muted: bool = False
+    notify_on_resolve: bool = True
+    title_template: str = ""
+    targets: tuple[TargetSpec, ...] = ()
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+def _text(data: Mapping[str, Any], name: str, errs: _Errors, *, limit: int, required: bool = False) -> str:
+    value = data.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errs.add(name, f"{name} must be text.")
+        return ""
+    value = value.strip()
+    if "\x00" in value:
+        errs.add(name, f"{name} must not contain NUL characters.")
+    elif required and not value:
+        errs.add(name, f"{name} is required.")
+    elif len(value) > limit:
+        errs.add(name, f"{name} is at most {limit} characters.")
+    return value
+
+
+def _choice(
+    data: Mapping[str, Any], name: str, allowed: Sequence[str], default: str | None, errs: _Errors
+) -> str:
+    value = data.get(name, default)
+    if value in (None, "") and default is not None:
+        value = default
+    if value not in allowed:
+        errs.add(name, f"{name} must be one of: {', '.join(allowed)}.")
+        return default or allowed[0]
+    return str(value)
+
+
+def _int(
+    data: Mapping[str, Any], name: str, errs: _Errors, *, low: int, high: int, default: int | None = None
+) -> int:
+    value = data.get(name, default)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        errs.add(name, f"{name} must be a whole number.")
+        return low
+    if not low <= value <= high:
+        errs.add(name, f"{name} must be between {low} and {high}.")
+    return value
+
+
+def _number(data: Mapping[str, Any], name: str, errs: _Errors) -> float:
+    value = data.get(name)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            value = None
+    if (
+        value is None
+        or isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+    ):
+        errs.add(name, f"{name} must be a number.")
+        return 0.0
+    return float(value)
+
+
+def _bool(data: Mapping[str, Any], name: str, default: bool, errs: _Errors) -> bool:
+    value = data.get(name, default)
+    if isinstance(value, str) and value.lower() in ("true", "on", "1", "yes", "false", "off", "0", "no", ""):
+        return value.lower() in ("true", "on", "1", "yes")
+    if not isinstance(value, bool):
+        errs.add(name, f"{name} must be true or false.")
+        return default
+    return value
+
+
+def _labels(data: Mapping[str, Any], errs: _Errors) -> dict[str, str]:
+    labels = data.get("labels") or {}
+    if not isinstance(labels, dict):
+        errs.add("labels", "labels must be an object of text values.")
+        return {}
+    if len(labels) > MAX_LABELS:
+        errs.add("labels", f"labels has at most {MAX_LABELS} entries.")
+    out: dict[str, str] = {}
+    for key, value in labels.items():
+        if (
+            not isinstance(key, str)
+            or not key
+            or len(key) > 100
+            or not isinstance(value, str)
+            or len(value) > 200
+        ):
+            errs.add("labels", "each label is a name (up to 100 characters) and a text value (up to 200).")
+            return {}
+        out[key] = value
+    return out
+
+
+def _id_list(value: Any, known: Mapping[str, int], name: str, errs: _Errors) -> list[int]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errs.add(name, f"{name} must be a list of PagerDuty ids.")
+        return []
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        errs.add(name, f"unknown {name}: {', '.join(unknown[:5])}.")
+        return []
+    return sorted({known[v] for v in value})
+
+
+def _filters(data: Mapping[str, Any], choices: Choices, errs: _Errors) -> dict[str, list[Any]]:
+    raw = data.get("filters") or {}
+    if not isinstance(raw, dict):
+        errs.add("filters", "filters must be an object with services, teams and urgencies.")
+        return {}
+    out: dict[str, list[Any]] = {}
+    services = _id_list(raw.get("services"), choices.services, "filters.services", errs)
+    teams = _id_list(raw.get("teams"), choices.teams, "filters.teams", errs)
+    urgencies = raw.get("urgencies") or []
+    if isinstance(urgencies, str):
+        urgencies = [urgencies]
+    if not isinstance(urgencies, list) or any(u not in URGENCIES for u in urgencies):
+        errs.add("filters.urgencies", "filters.urgencies may only hold high and low.")
+        urgencies = []
+    if services:
+        out["services"] = services
+    if teams:
+        out["teams"] = teams
+    if urgencies:
+        out["urgencies"] = sorted(set(urgencies))
+    return out
+
+
+def _targets(data: Mapping[str, Any], choices: Choices, errs: _Errors) -> tuple[TargetSpec, ...]:
+    raw = data.get("targets") or []
+    if not isinstance(raw, list):
+        errs.add("targets", "targets must be a list.")
+        return ()
+    if len(raw) > MAX_TARGETS:
+        errs.add("targets", f"a rule pages at most {MAX_TARGETS} services.")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        where = f"targets[{i}]"
+        if not isinstance(item, dict):
+            errs.add(where, f"{where} must be an object with account and service.")
+            continue
+        account = item.get("account")
+        if isinstance(account, str) and account.isdigit():
+            account = int(account)
+        if account not in choices.accounts:
+            errs.add(
+                f"{where}.account", f"{where}.account must be a linked PagerDuty account of this workspace."
+            )
+            continue
+        service = item.get("service")
+        if not isinstance(service, str) or not service.strip() or len(service) > 40:
+            errs.add(f"{where}.service", f"{where}.service is required: a PagerDuty service id.")
+            continue
+        urgency = item.get("urgency") or None
+        if urgency is not None and urgency not in URGENCIES:
+            errs.add(f"{where}.urgency", f"{where}.urgency must be high, low or empty (from severity).")
+        policy = item.get("escalation_policy") or None
+        if policy is not None and (not isinstance(policy, str) or len(policy) > 40):
+            errs.add(f"{where}.escalation_policy", f"{where}.escalation_policy must be a PagerDuty id.")
+            policy = None
+        out.append(TargetSpec(int(account), service.strip(), urgency, policy))  # type: ignore[arg-type]
+    keys = [(t.account_id, t.service_remote_id) for t in out]
+    if len(set(keys)) != len(keys):
+        errs.add("targets", "each service may be paged only once per rule.")
+    return tuple(out)
+
+
+def parse_rule(data: Mapping[str, Any], choices: Choices) -> RuleSpec:
+    errs = _Errors()
+    name = _text(data, "name", errs, limit=120, required=True)
+    description = _text(data, "description", errs, limit=2000)
+    signal = _choice(data, "signal", SIGNALS, None, errs)
+    metric = _text(data, "metric", errs, limit=200, required=True)
+    aggregation = None
+    labels: dict[str, str] = {}
+    filters: dict[str, list[Any]] = {}
+    max_window = MAX_WINDOW_SECONDS
+    if signal == INCIDENT:
+        if metric and metric not in INCIDENT_METRICS:
+            errs.add("metric", f"metric must be one of: {', '.join(INCIDENT_METRICS)}.")
+        filters = _filters(data, choices, errs)
+    elif signal == PUSHED:
+        if metric and not METRIC_NAME.match(metric):
+            errs.add(
+                "metric",
+                "metric must be a pushed metric name: letters, digits, _ . : - (starting with a letter).",
+            )
+        aggregation = _choice(data, "aggregation", AGGREGATIONS, "avg", errs)
+        labels = _labels(data, errs)
+        max_window = MAX_PUSHED_WINDOW_SECONDS
+    window = _int(data, "window_seconds", errs, low=60, high=max_window, default=3600)
+    operator = _choice(data, "operator", tuple(OPERATORS), None, errs)
+    threshold = _number(data, "threshold", errs)
+    for_seconds = _int(data, "for_seconds", errs, low=0, high=MAX_FOR_SECONDS, default=0)
+    severity = _choice(data, "severity", SEVERITIES, "error", errs)
+    no_data = _choice(data, "no_data", NO_DATA_POLICIES, "ok", errs)
+    title = _text(data, "title_template", errs, limit=255)
+    spec = RuleSpec(
+        name=name,
+        signal=signal,
+        metric=metric,
+        window_seconds=window,
+        operator=operator,
+        threshold=threshold,
+        description=description,
+        aggregation=aggregation,
+        labels=labels,
+        filters=filters,
+        for_seconds=for_seconds,
+        severity=severity,
+        no_data=no_data,
+        enabled=_bool(data, "enabled", True, errs),
+        muted=_bool(data, "muted", False, errs),
+        notify_on_resolve=_bool(data, "notify_on_resolve", True, errs),
+        title_template=title,
+        targets=_targets(data, choices, errs),
+    )
+    if errs.errors:
+        raise RuleInvalid(errs.errors)
+    return spec

@@ -1,0 +1,332 @@
+"""Creating, changing, stopping and testing alert rules: what the views, the JSON API and the CLI share.
+
+Every function takes the workspace (or a rule already scoped to it) and commits; deliveries a change owes
+(resolves when a firing rule is disabled, deleted or loses a target) are enqueued after the commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts import audit
+from app.alerts import evaluate, pages, signals, states
+from app.alerts.jobs import enqueue_deliveries
+from app.alerts.rules import Choices, RuleInvalid, RuleSpec, TargetSpec
+from app.extensions import db
+from app.integrations.pagerduty.accounts import client_for, record_auth_failure, workspace_accounts
+from app.integrations.pagerduty.capabilities import capabilities
+from app.integrations.pagerduty.errors import PagerDutyError
+from app.models import (
+    AccountStatus,
+    AlertRule,
+    AlertState,
+    Delivery,
+    PagerDutyAccount,
+    PDService,
+    PDTeam,
+    RuleTarget,
+    User,
+    Workspace,
+)
+from app.models.types import utcnow
+
+# Fields of AlertRule a RuleSpec sets directly.
+_RULE_FIELDS = (
+    "name",
+    "description",
+    "signal",
+    "metric",
+    "aggregation",
+    "labels",
+    "filters",
+    "window_seconds",
+    "operator",
+    "threshold",
+    "for_seconds",
+    "severity",
+    "no_data",
+    "notify_on_resolve",
+    "title_template",
+)
+
+
+def choices_for(workspace: Workspace) -> Choices:
+    services = db.session.execute(
+        select(PDService.remote_id, PDService.id).where(PDService.workspace_id == workspace.id)
+    ).all()
+    teams = db.session.execute(
+        select(PDTeam.remote_id, PDTeam.id).where(PDTeam.workspace_id == workspace.id)
+    ).all()
+    accounts = [a.id for a in workspace_accounts(workspace.id) if a.status is not AccountStatus.UNLINKED]
+    return Choices(dict(services), dict(teams), accounts)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class CheckedTarget:
+    spec: TargetSpec
+    service_name: str
+    escalation_policy_name: str | None = None
+
+
+def check_targets(workspace: Workspace, specs: tuple[TargetSpec, ...]) -> list[CheckedTarget]:
+    """Refuse, with the reason, a target that cannot be paged: an account that cannot write incidents, a
+    service that is disabled, in maintenance or gone. PagerDuty is asked live; the synced directory is the
+    fallback when it cannot be reached."""
+    errors: dict[str, str] = {}
+    checked = []
+    for i, spec in enumerate(specs):
+        where = f"targets[{i}]"
+        account = db.session.get(PagerDutyAccount, spec.account_id)
+        if account is None or account.workspace_id != workspace.id:
+            errors[f"{where}.account"] = "This PagerDuty account is not linked to the workspace."
+            continue
+        problem = account_problem(account)
+        if problem:
+            errors[f"{where}.account"] = problem
+            continue
+        name, problem = _service_status(account, spec.service_remote_id)
+        if problem:
+            errors[f"{where}.service"] = problem
+            continue
+        checked.append(CheckedTarget(spec, name))
+    if errors:
+        raise RuleInvalid(errors)
+    return checked
+
+
+def account_problem(account: PagerDutyAccount) -> str | None:
+    if account.status is AccountStatus.UNLINKED:
+        return "This PagerDuty account is unlinked."
+    if account.status is AccountStatus.NEEDS_ATTENTION:
+        return f"This PagerDuty account needs attention: {account.status_reason or 'see Integrations'}."
+    write = next(
+        c
+        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+        if c.name == "Alert delivery"
+    )
+    if write.state == "no":
+        return f"This PagerDuty account cannot create incidents: {write.note}."
+    return None
+
+
+def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str | None]:
+    row = db.session.scalar(
+        select(PDService).where(PDService.account_id == account.id, PDService.remote_id == remote_id)
+    )
+    try:
+        remote = client_for(account, max_attempts=2, max_inline_wait=2.0, timeout=(3, 10)).get_service(
+            remote_id
+        )
+        status, name = str(remote.get("status") or "active"), str(remote.get("name") or remote_id)
+    except PagerDutyError as err:
+        if err.status == 404:
+            return remote_id, f"PagerDuty has no service {remote_id} on this account."
+        if record_auth_failure(account, err):
+            db.session.commit()
+            return remote_id, account_problem(account)
+        if row is None:
+            return remote_id, f"Cannot check service {remote_id} with PagerDuty right now ({err.message})."
+        status, name = row.status, row.name
+    if status == "disabled":
+        return name, f"{name} is disabled in PagerDuty: it would create no incident."
+    if status == "maintenance":
+        return name, f"{name} is in maintenance in PagerDuty: it would create no incident."
+    return name, None
+
+
+def _apply(rule: AlertRule, spec: RuleSpec) -> None:
+    for name in _RULE_FIELDS:
+        setattr(rule, name, getattr(spec, name))
+
+
+def create_rule(workspace: Workspace, spec: RuleSpec, user: User | None) -> AlertRule:
+    checked = check_targets(workspace, spec.targets)
+    rule = AlertRule(workspace_id=workspace.id, uid=secrets.token_hex(12), created_by=user)
+    _apply(rule, spec)
+    rule.enabled, rule.muted = spec.enabled, spec.muted
+    rule.state, rule.state_since = AlertState.OK, utcnow()
+    db.session.add(rule)
+    db.session.flush()
+    for target in checked:
+        db.session.add(_target(rule, target))
+    audit.record(workspace, "alert_rule.created", rule.name, rule=rule.id)
+    db.session.commit()
+    return rule
+
+
+def _target(rule: AlertRule, checked: CheckedTarget) -> RuleTarget:
+    return RuleTarget(
+        rule_id=rule.id,
+        account_id=checked.spec.account_id,
+        service_remote_id=checked.spec.service_remote_id,
+        service_name=checked.service_name,
+        urgency=checked.spec.urgency,
+        escalation_policy_remote_id=checked.spec.escalation_policy_remote_id,
+        escalation_policy_name=checked.escalation_policy_name,
+    )
+
+
+def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
+    """Change a rule. A changed condition does not reset its state (the next pass re-decides); targets that
+    are removed while the rule fires get their incidents resolved; new ones are paged by the next pass."""
+    workspace = rule.workspace
+    checked = check_targets(workspace, spec.targets)
+    _apply(rule, spec)
+    now = utcnow()
+    wanted = {(c.spec.account_id, c.spec.service_remote_id): c for c in checked}
+    owed: list[Delivery] = []
+    removed = []
+    for target in rule.targets:
+        found = wanted.pop((target.account_id, target.service_remote_id), None)
+        if found is None:
+            target.removed_at = now
+            removed.append(target.id)
+        else:
+            target.urgency = found.spec.urgency
+            target.escalation_policy_remote_id = found.spec.escalation_policy_remote_id
+            target.service_name = found.service_name
+    owed += evaluate.drop_targets(rule, removed, now)
+    for target in wanted.values():
+        db.session.add(_target(rule, target))
+    owed += _switches(rule, enabled=spec.enabled, muted=spec.muted, now=now)
+    audit.record(workspace, "alert_rule.updated", rule.name, rule=rule.id)
+    db.session.commit()
+    db.session.expire(rule, ["targets"])
+    enqueue_deliveries([d.id for d in owed])
+    return rule
+
+
+def _switches(rule: AlertRule, *, enabled: bool, muted: bool, now: datetime) -> list[Delivery]:
+    owed: list[Delivery] = []
+    if rule.enabled and not enabled:
+        owed += evaluate.stop_rule(rule, "rule disabled", now)
+    rule.enabled = enabled
+    rule.muted = muted  # unmuting a firing rule pages on the next pass (evaluate._unmuted_firing)
+    db.session.flush()
+    return owed
+
+
+def set_switches(rule: AlertRule, *, enabled: bool | None = None, muted: bool | None = None) -> None:
+    owed = _switches(
+        rule,
+        enabled=rule.enabled if enabled is None else enabled,
+        muted=rule.muted if muted is None else muted,
+        now=utcnow(),
+    )
+    audit.record(rule.workspace, "alert_rule.updated", rule.name, enabled=rule.enabled, muted=rule.muted)
+    db.session.commit()
+    enqueue_deliveries([d.id for d in owed])
+
+
+def delete_rule(rule: AlertRule) -> None:
+    """Soft delete: the rule disappears from lists, but resolves it owes are still sent and its deliveries
+    stay in the log."""
+    now = utcnow()
+    owed = evaluate.stop_rule(rule, "rule deleted", now) if rule.enabled else []
+    rule.deleted_at = now
+    rule.enabled = False
+    audit.record(rule.workspace, "alert_rule.deleted", rule.name, rule=rule.id)
+    db.session.commit()
+    enqueue_deliveries([d.id for d in owed])
+
+
+def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
+    """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py)."""
+    delivery = pages.test_trigger(rule, target, utcnow(), secrets.token_hex(6))
+    audit.record(rule.workspace, "alert_rule.test_sent", rule.name, target=target.service_name)
+    db.session.commit()
+    enqueue_deliveries([delivery.id])
+    return delivery
+
+
+@dataclass(frozen=True)
+class Preview:
+    value: float | None
+    error: str | None
+    would_breach: bool | None
+    unit: str
+    shown: str
+
+
+def preview(workspace: Workspace, spec: RuleSpec, now: datetime | None = None) -> Preview:
+    """The signal's value right now and whether the condition holds (no rule is saved, nothing is sent)."""
+    now = now or utcnow()
+    rule = AlertRule(workspace_id=workspace.id, id=0, labels={}, filters={})
+    _apply(rule, spec)
+    observation = signals.observe([rule], now)[0]
+    unit = signals.unit_of(rule)
+    breach = states.breaches(observation.value, spec.operator, spec.threshold)
+    if breach is None and spec.no_data != "keep":
+        breach = spec.no_data == "alert"
+    return Preview(
+        observation.value, observation.error, breach, unit, pages.format_value(observation.value, unit)
+    )
+
+
+def scoped_rule(workspace: Workspace, rule_id: int) -> AlertRule | None:
+    rule = db.session.get(AlertRule, rule_id)
+    if rule is None or rule.workspace_id != workspace.id or rule.deleted_at is not None:
+        return None
+    return rule
+
+
+def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
+    """The JSON API's shape of a rule (PagerDuty ids for services and teams, as the API takes them)."""
+    filters = rule.filters or {}
+    remote_services = _remote_ids(PDService, filters.get("services", []))
+    remote_teams = _remote_ids(PDTeam, filters.get("teams", []))
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "description": rule.description,
+        "signal": rule.signal,
+        "metric": rule.metric,
+        "aggregation": rule.aggregation,
+        "labels": rule.labels or {},
+        "filters": {
+            "services": remote_services,
+            "teams": remote_teams,
+            "urgencies": filters.get("urgencies", []),
+        },
+        "window_seconds": rule.window_seconds,
+        "operator": rule.operator,
+        "threshold": rule.threshold,
+        "for_seconds": rule.for_seconds,
+        "severity": rule.severity,
+        "no_data": rule.no_data,
+        "enabled": rule.enabled,
+        "muted": rule.muted,
+        "notify_on_resolve": rule.notify_on_resolve,
+        "title_template": rule.title_template,
+        "targets": [
+            {
+                "id": t.id,
+                "account": t.account_id,
+                "service": t.service_remote_id,
+                "service_name": t.service_name,
+                "urgency": t.urgency,
+                "escalation_policy": t.escalation_policy_remote_id,
+            }
+            for t in rule.targets
+        ],
+        "state": rule.state.value,
+        "state_since": rule.state_since.isoformat() if rule.state_since else None,
+        "episode": rule.episode,
+        "last_value": rule.last_value,
+        "last_evaluated_at": rule.last_evaluated_at.isoformat() if rule.last_evaluated_at else None,
+        "last_error": rule.last_error,
+        "created_at": rule.created_at.isoformat() if rule.created_at else None,
+    }
+
+
+def _remote_ids(model: type[PDService] | type[PDTeam], local_ids: list[int]) -> list[str]:
+    if not local_ids:
+        return []
+    return list(
+        db.session.scalars(select(model.remote_id).where(model.id.in_(local_ids)).order_by(model.remote_id))
+    )

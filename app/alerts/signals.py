@@ -1,0 +1,335 @@
+"""What a rule watches, and the batched read of every rule's current value.
+
+Incident signals are the analytics engine's numbers over a rolling window ending now; rules that ask the
+same question (workspace, metric, filters, window) share one computation. Pushed signals are aggregated
+from `metric_points` in one grouped query per pass (per series and minute), then combined per rule in
+Python, so a pass over thousands of rules is a handful of queries, not one per rule.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.analytics.deployments import change_failure
+from app.analytics.interruptions import interruptions
+from app.analytics.metrics import incident_counts, mtta, mttr
+from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.extensions import db
+from app.models import AlertRule
+from app.models.alerts import MetricPoint
+
+log = logging.getLogger(__name__)
+
+INCIDENT = "incident"
+PUSHED = "pushed"
+SIGNALS = (INCIDENT, PUSHED)
+
+
+@dataclass(frozen=True)
+class IncidentMetric:
+    key: str
+    label: str
+    unit: str
+    uses_window: bool = True
+
+
+INCIDENT_METRICS: dict[str, IncidentMetric] = {
+    m.key: m
+    for m in (
+        IncidentMetric("incident_count", "Incidents created", "incidents"),
+        IncidentMetric(
+            "open_incidents", "Open incidents (triggered or acknowledged now)", "incidents", False
+        ),
+        IncidentMetric("mtta", "MTTA (mean time to acknowledge)", "minutes"),
+        IncidentMetric("mttr", "MTTR (mean time to resolve)", "minutes"),
+        IncidentMetric("cfr", "Change failure rate", "%"),
+        IncidentMetric("escalation_rate", "Escalation rate", "%"),
+        IncidentMetric("sleep_interruptions", "Sleep-hour interruptions", "interruptions"),
+    )
+}
+AGGREGATIONS = ("avg", "min", "max", "sum", "count", "last")
+# Open incidents are counted over this much history (they may be older than any rule's window).
+OPEN_LOOKBACK = timedelta(days=3650)
+
+
+@dataclass(frozen=True)
+class Observation:
+    value: float | None
+    error: str | None = None
+
+
+def unit_of(rule: AlertRule) -> str:
+    if rule.signal == INCIDENT and rule.metric in INCIDENT_METRICS:
+        return INCIDENT_METRICS[rule.metric].unit
+    return ""
+
+
+def describe(rule: AlertRule) -> str:
+    """ "MTTR (mean time to resolve)" / "avg(queue.depth{env=prod})"."""
+    if rule.signal == INCIDENT:
+        metric = INCIDENT_METRICS.get(rule.metric)
+        return metric.label if metric else rule.metric
+    labels = ",".join(f"{k}={v}" for k, v in sorted((rule.labels or {}).items()))
+    return f"{rule.aggregation}({rule.metric}{'{' + labels + '}' if labels else ''})"
+
+
+def observe(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    """The current value of every rule's signal; a rule whose signal cannot be read gets an error."""
+    incident_rules = [r for r in rules if r.signal == INCIDENT]
+    pushed_rules = [r for r in rules if r.signal == PUSHED]
+    result = observe_incident(incident_rules, now)
+    result.update(observe_pushed(pushed_rules, now))
+    return result
+
+
+# -- incident signals ------------------------------------------------------------------------------------
+
+
+def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
+    filters = json.dumps(rule.filters or {}, sort_keys=True)
+    metric = INCIDENT_METRICS.get(rule.metric)
+    window = rule.window_seconds if metric is None or metric.uses_window else 0
+    return (rule.workspace_id, rule.metric, filters, window)
+
+
+def observe_incident(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    groups: dict[tuple[Any, ...], list[AlertRule]] = defaultdict(list)
+    for rule in rules:
+        groups[_incident_key(rule)].append(rule)
+    settings_cache: dict[int, WorkspaceSettings] = {}
+    result: dict[int, Observation] = {}
+    for key, members in groups.items():
+        first = members[0]
+        try:
+            with db.session.begin_nested():
+                settings = settings_cache.get(first.workspace_id)
+                if settings is None:
+                    settings = settings_cache[first.workspace_id] = workspace_settings(first.workspace_id)
+                observation = Observation(incident_value(first, now, settings))
+        except (SQLAlchemyError, ValueError, KeyError) as exc:
+            log.warning("alert rule %s: cannot read %s: %s", first.id, key[1], exc)
+            observation = Observation(None, f"Cannot compute {first.metric}: {type(exc).__name__}: {exc}")
+        for rule in members:
+            result[rule.id] = observation
+    return result
+
+
+def rule_query(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> MetricQuery:
+    filters = rule.filters or {}
+    metric = INCIDENT_METRICS[rule.metric]
+    start = now - (timedelta(seconds=rule.window_seconds) if metric.uses_window else OPEN_LOOKBACK)
+    return MetricQuery(
+        rule.workspace_id,
+        start,
+        now,
+        settings.timezone,
+        services=tuple(int(s) for s in filters.get("services", [])),
+        teams=tuple(int(t) for t in filters.get("teams", [])),
+        urgencies=tuple(str(u) for u in filters.get("urgencies", [])),
+    )
+
+
+def incident_value(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> float | None:
+    query = rule_query(rule, now, settings)
+    compute = _INCIDENT_COMPUTE[rule.metric]
+    return compute(query, settings)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
+def _escalation_rate(query: MetricQuery, _settings: WorkspaceSettings) -> float | None:
+    counts = incident_counts(query)
+    if not counts.incident_count:
+        return None
+    return _percent(counts.escalated_count / counts.incident_count)
+
+
+def _open_incidents(query: MetricQuery, _settings: WorkspaceSettings) -> float:
+    return float(incident_counts(query).unresolved_count)
+
+
+_INCIDENT_COMPUTE: dict[str, Callable[[MetricQuery, WorkspaceSettings], float | None]] = {
+    "incident_count": lambda q, s: float(incident_counts(q).incident_count),
+    "open_incidents": _open_incidents,
+    "mtta": lambda q, s: _minutes(mtta(q).mean),
+    "mttr": lambda q, s: _minutes(mttr(q).mean),
+    "cfr": lambda q, s: _percent(change_failure(q, s).change_failure_rate),
+    "escalation_rate": _escalation_rate,
+    "sleep_interruptions": lambda q, s: float(interruptions(q, s).sleep),
+}
+assert set(_INCIDENT_COMPUTE) == set(INCIDENT_METRICS)
+
+
+# -- pushed signals --------------------------------------------------------------------------------------
+
+
+def series_key(labels: dict[str, str]) -> str:
+    """Labels in one canonical string, so points of the same series group together in SQL."""
+    return json.dumps(labels, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def epoch_minute(at: datetime) -> int:
+    return math.floor(at.timestamp() / 60)
+
+
+@dataclass
+class _Bucket:
+    count: int
+    total: float
+    low: float
+    high: float
+
+
+@dataclass
+class _Series:
+    labels: dict[str, str]
+    minutes: dict[int, _Bucket]
+    last_at: datetime | None = None
+    last_value: float | None = None
+
+
+def observe_pushed(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    if not rules:
+        return {}
+    earliest = min(now - timedelta(seconds=r.window_seconds) for r in rules)
+    workspaces = sorted({r.workspace_id for r in rules})
+    names = sorted({r.metric for r in rules})
+    try:
+        with db.session.begin_nested():
+            series = _load_series(workspaces, names, epoch_minute(earliest), now)
+            if any(r.aggregation == "last" for r in rules):
+                _load_last(series, workspaces, names, earliest, now)
+    except SQLAlchemyError as exc:
+        log.warning("alert evaluation: cannot read pushed metrics: %s", exc)
+        failed = Observation(None, f"Cannot read pushed metrics: {type(exc).__name__}")
+        return {rule.id: failed for rule in rules}
+    return {rule.id: Observation(_aggregate(rule, series, now)) for rule in rules}
+
+
+_SeriesMap = dict[tuple[int, str], dict[str, _Series]]
+
+
+def _point_filter(workspaces: Iterable[int], names: Iterable[str]) -> list[Any]:
+    return [MetricPoint.workspace_id.in_(list(workspaces)), MetricPoint.name.in_(list(names))]
+
+
+def _load_series(workspaces: list[int], names: list[str], first_minute: int, now: datetime) -> _SeriesMap:
+    rows = db.session.execute(
+        select(
+            MetricPoint.workspace_id,
+            MetricPoint.name,
+            MetricPoint.series,
+            MetricPoint.minute,
+            func.count(),
+            func.sum(MetricPoint.value),
+            func.min(MetricPoint.value),
+            func.max(MetricPoint.value),
+        )
+        .where(*_point_filter(workspaces, names), MetricPoint.minute >= first_minute, MetricPoint.at <= now)
+        .group_by(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series, MetricPoint.minute)
+    )
+    out: _SeriesMap = defaultdict(dict)
+    for ws, name, key, minute, count, total, low, high in rows:
+        found = out[(ws, name)].get(key)
+        if found is None:
+            found = out[(ws, name)][key] = _Series(json.loads(key) if key else {}, {})
+        found.minutes[int(minute)] = _Bucket(int(count), float(total), float(low), float(high))
+    return out
+
+
+def _load_last(
+    series: _SeriesMap, workspaces: list[int], names: list[str], earliest: datetime, now: datetime
+) -> None:
+    latest = (
+        select(
+            MetricPoint.workspace_id.label("ws"),
+            MetricPoint.name.label("name"),
+            MetricPoint.series.label("series"),
+            func.max(MetricPoint.at).label("at"),
+        )
+        .where(*_point_filter(workspaces, names), MetricPoint.at >= earliest, MetricPoint.at <= now)
+        .group_by(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series, MetricPoint.at, MetricPoint.value
+        )
+        .join(
+            latest,
+            and_(
+                MetricPoint.workspace_id == latest.c.ws,
+                MetricPoint.name == latest.c.name,
+                MetricPoint.series == latest.c.series,
+                MetricPoint.at == latest.c.at,
+            ),
+        )
+        .order_by(MetricPoint.id)
+    )
+    for ws, name, key, at, value in rows:
+        found = series[(ws, name)].get(key)
+        if found is not None:  # the later of two points at the same instant (by id) wins
+            found.last_at, found.last_value = at, float(value)
+
+
+def _matches(rule_labels: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in rule_labels.items())
+
+
+def _aggregate(rule: AlertRule, series: _SeriesMap, now: datetime) -> float | None:
+    """The rule's aggregation over the series whose labels include the rule's, in whole minutes: a
+    5-minute window at 12:03:30 counts the points from 11:58:00 on."""
+    start = now - timedelta(seconds=rule.window_seconds)
+    first_minute = epoch_minute(start)
+    wanted = rule.labels or {}
+    count, total = 0, 0.0
+    low: float | None = None
+    high: float | None = None
+    last: tuple[datetime, float] | None = None
+    for candidate in series.get((rule.workspace_id, rule.metric), {}).values():
+        if not _matches(wanted, candidate.labels):
+            continue
+        for minute, bucket in candidate.minutes.items():
+            if minute < first_minute:
+                continue
+            count += bucket.count
+            total += bucket.total
+            low = bucket.low if low is None else min(low, bucket.low)
+            high = bucket.high if high is None else max(high, bucket.high)
+        latest, latest_value = candidate.last_at, candidate.last_value
+        in_window = latest is not None and latest >= start and latest_value is not None
+        if in_window and (last is None or latest > last[0]):  # type: ignore[operator]
+            last = (latest, latest_value)  # type: ignore[assignment]
+    if count == 0:
+        # No points is "no data" for every aggregation, count included: the rule's no-data policy decides,
+        # which is what makes a heartbeat rule ("no data for 10 minutes" = no_data "alert").
+        return None
+    if rule.aggregation == "count":
+        return float(count)
+    if rule.aggregation == "avg":
+        return total / count
+    if rule.aggregation == "sum":
+        return total
+    if rule.aggregation == "min":
+        return low
+    if rule.aggregation == "max":
+        return high
+    if rule.aggregation == "last":
+        return last[1] if last else None
+    raise ValueError(f"unknown aggregation {rule.aggregation!r}")

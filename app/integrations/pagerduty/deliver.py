@@ -1,0 +1,279 @@
+"""Sending one Delivery to PagerDuty: create (or adopt) the incident, or resolve it.
+
+    attempt(delivery_id) -> Outcome        # the `deliver` queue's job calls this, then re-enqueues if told
+
+Exactly one incident per episode and target, whatever fails when:
+- a delivery is *claimed* with a conditional UPDATE and a lease before any request, so two workers never
+  send it at once, and one killed mid-request leaves a lease that runs out (then sweep.py re-enqueues it);
+- a trigger re-sent after a lost answer (or a killed worker) meets PagerDuty's duplicate-key 400 and adopts
+  the open incident with that key (API-NOTES §2.10);
+- a resolve re-sent meets "already resolved" (code 1001), which counts as done (§2.11).
+Requests for one account's token are made one at a time (a Redis lock), as PagerDuty asks (§4).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from redis.exceptions import LockError
+from sqlalchemy import or_, select, update
+
+from app.extensions import db
+from app.models import AccountStatus, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
+from app.models.types import utcnow
+from app.queue import redis_connection
+
+from .accounts import TokenUnavailable, client_for, record_auth_failure
+from .capabilities import capabilities
+from .client import PagerDutyClient
+from .errors import PagerDutyError, is_duplicate_key_error
+
+log = logging.getLogger(__name__)
+
+TOKEN_LOCK_SECONDS = 120
+TOKEN_LOCK_WAIT = 20
+# Short waits are slept in the job (one 429 with a reset of a few seconds is common); longer ones re-enqueue.
+MAX_INLINE_WAIT = 5.0
+ATTEMPTS_PER_RUN = 3
+_BACKOFF_CAP = 300.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: DeliveryStatus | None  # None: not claimed (someone else has it, or it is finished)
+    retry_in: float | None = None  # seconds; set when the job should run again later
+    follow_up: int | None = None  # a delivery to enqueue next (a test alert's resolve)
+
+
+class _Permanent(Exception):
+    """Stop this delivery now with this reason (no request will fix it)."""
+
+
+def _settings_give_up() -> timedelta:
+    return timedelta(seconds=current_app.config["VIGIL"].deliver_give_up_seconds)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["VIGIL"].deliver_lease_seconds)
+
+
+def claim(delivery_id: int, now: datetime) -> bool:
+    """Take the delivery for this worker, unless it is finished or another worker's lease is still live."""
+    result = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            or_(
+                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.RETRYING]),
+                (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
+            ),
+        )
+        .values(status=DeliveryStatus.SENDING, lease_until=now + _lease(), updated_at=now)
+    )
+    db.session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def attempt(delivery_id: int, *, client: PagerDutyClient | None = None) -> Outcome:
+    account_id = db.session.scalar(select(Delivery.account_id).where(Delivery.id == delivery_id))
+    db.session.rollback()
+    lock = redis_connection().lock(
+        f"vigil:pd-token:{account_id}", timeout=TOKEN_LOCK_SECONDS, blocking_timeout=TOKEN_LOCK_WAIT
+    )
+    if not lock.acquire():
+        return Outcome(None, retry_in=1.0)  # another delivery is using this token right now
+    try:
+        return _attempt(delivery_id, client)
+    finally:
+        try:
+            lock.release()
+        except LockError:  # held past its timeout: the next holder already has it, nothing to undo
+            log.warning("token lock of account %s expired during a delivery", account_id)
+
+
+def _attempt(delivery_id: int, client: PagerDutyClient | None) -> Outcome:
+    now = utcnow()
+    if not claim(delivery_id, now):
+        return Outcome(None)
+    delivery = db.session.get(Delivery, delivery_id)
+    assert delivery is not None
+    if delivery.action in (DeliveryAction.RESOLVE, DeliveryAction.TEST_RESOLVE):
+        waiting = _wait_for_parent(delivery)
+        if waiting is not None:
+            return waiting
+    started = time.perf_counter()
+    try:
+        account = _usable_account(delivery)
+        client = client or client_for(account, max_attempts=ATTEMPTS_PER_RUN, max_inline_wait=MAX_INLINE_WAIT)
+        before = client.stats.requests
+        try:
+            _send(delivery, client)
+        finally:
+            delivery.attempts += client.stats.requests - before
+        _finish(delivery, DeliveryStatus.SENT, started)
+    except _Permanent as exc:
+        _fail(delivery, str(exc), started)
+    except PagerDutyError as err:
+        return _on_error(delivery, err, started)
+    db.session.commit()
+    follow_up = _follow_up(delivery)
+    return Outcome(delivery.status, follow_up=follow_up)
+
+
+def _usable_account(delivery: Delivery) -> PagerDutyAccount:
+    account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
+    if account is None or account.status is AccountStatus.UNLINKED:
+        raise _Permanent("The PagerDuty account of this rule is no longer linked. Link it and edit the rule.")
+    if account.status is AccountStatus.NEEDS_ATTENTION:
+        raise _Permanent(
+            f"The PagerDuty account needs attention: {account.status_reason or 'see Integrations'}"
+        )
+    write = next(
+        c
+        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+        if c.name == "Alert delivery"
+    )
+    if write.state == "no":
+        raise _Permanent(f"This PagerDuty account cannot create incidents: {write.note}.")
+    return account
+
+
+def _send(delivery: Delivery, client: PagerDutyClient) -> None:
+    if delivery.action.is_trigger:
+        _trigger(delivery, client)
+    else:
+        _resolve(delivery, client)
+
+
+def _trigger(delivery: Delivery, client: PagerDutyClient) -> None:
+    try:
+        incident = client.create_incident(
+            delivery.service_remote_id,
+            delivery.title,
+            urgency=delivery.urgency,  # type: ignore[arg-type]
+            body_details=delivery.details,
+            incident_key=delivery.incident_key,
+            escalation_policy_id=delivery.escalation_policy_remote_id,
+        )
+        delivery.note = ""
+        delivery.http_status = 201
+    except PagerDutyError as err:
+        if not is_duplicate_key_error(err):
+            raise
+        # An earlier attempt (whose answer was lost) or the same episode already opened it: adopt it.
+        incident = client.find_open_incident_by_key(delivery.service_remote_id, delivery.incident_key)
+        if incident is None:
+            # 2002 is also PagerDuty's answer for a disabled service or one in maintenance (API-NOTES §2.10).
+            raise
+        delivery.note = "adopted the open incident with this key"
+        delivery.http_status = err.status
+    delivery.pd_incident_id = str(incident.get("id") or "") or None
+    delivery.pd_incident_url = incident.get("html_url")
+
+
+def _resolve(delivery: Delivery, client: PagerDutyClient) -> None:
+    if not delivery.pd_incident_id:
+        raise _Permanent("No PagerDuty incident to resolve.")
+    try:
+        resolved = client.resolve_incident(delivery.pd_incident_id, delivery.details or None)
+    except PagerDutyError as err:
+        if err.status == 404:
+            delivery.note = "the incident no longer exists in PagerDuty"
+            delivery.http_status = 404
+            return
+        raise
+    delivery.note = "" if resolved is not None else "already resolved in PagerDuty"
+    delivery.http_status = 200 if resolved is not None else 400
+
+
+def _wait_for_parent(delivery: Delivery) -> Outcome | None:
+    """A resolve goes out only after its trigger: wait while the trigger is in flight, skip if it failed."""
+    parent = delivery.parent
+    if parent is None:
+        _fail(delivery, "The trigger this resolve belongs to is gone.", time.perf_counter())
+        db.session.commit()
+        return Outcome(delivery.status)
+    if parent.status is DeliveryStatus.SENT:
+        delivery.pd_incident_id = parent.pd_incident_id
+        delivery.pd_incident_url = parent.pd_incident_url
+        return None
+    if parent.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+        delivery.status = DeliveryStatus.SKIPPED
+        delivery.note = "the trigger created no incident, so there is nothing to resolve"
+        delivery.lease_until = None
+        db.session.commit()
+        return Outcome(delivery.status)
+    delivery.status = DeliveryStatus.QUEUED
+    delivery.note = "waiting for the trigger to be delivered"
+    delivery.lease_until = None
+    delivery.next_attempt_at = utcnow() + timedelta(seconds=5)
+    db.session.commit()
+    return Outcome(delivery.status, retry_in=5.0)
+
+
+def _finish(delivery: Delivery, status: DeliveryStatus, started: float) -> None:
+    delivery.status = status
+    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
+    delivery.lease_until = None
+    delivery.next_attempt_at = None
+    delivery.error_code = None
+    delivery.error_message = None
+    delivery.sent_at = utcnow()
+
+
+def _fail(delivery: Delivery, message: str, started: float, err: PagerDutyError | None = None) -> None:
+    delivery.status = DeliveryStatus.FAILED
+    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
+    delivery.lease_until = None
+    delivery.next_attempt_at = None
+    delivery.error_message = message[:2000]
+    if err is not None:
+        delivery.http_status = err.status
+        delivery.error_code = err.code
+    log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.action.value, message)
+
+
+def _on_error(delivery: Delivery, err: PagerDutyError, started: float) -> Outcome:
+    account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
+    if not err.retryable or isinstance(err, TokenUnavailable):
+        if account is not None:
+            record_auth_failure(account, err)  # 401/403: the account shows "Needs attention" and why
+        _fail(delivery, str(err), started, err)
+        db.session.commit()
+        return Outcome(delivery.status)
+    now = utcnow()
+    if now - delivery.created_at >= _settings_give_up():
+        _fail(delivery, f"Gave up after {delivery.attempts} attempts: {err}", started, err)
+        db.session.commit()
+        return Outcome(delivery.status)
+    delay = err.retry_after if err.retry_after is not None else _backoff(delivery.attempts)
+    delivery.status = DeliveryStatus.RETRYING
+    delivery.http_status = err.status
+    delivery.error_code = err.code
+    delivery.error_message = str(err)[:2000]
+    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
+    delivery.lease_until = None
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    db.session.commit()
+    log.info("delivery %s: %s; retrying in %.1fs", delivery.id, err, delay)
+    return Outcome(delivery.status, retry_in=delay)
+
+
+def _backoff(attempts: int) -> float:
+    return random.uniform(0.5, 1.0) * min(_BACKOFF_CAP, 2.0 ** min(attempts, 10))
+
+
+def _follow_up(delivery: Delivery) -> int | None:
+    """A test trigger that reached PagerDuty is resolved right away, through the same path."""
+    if delivery.action is not DeliveryAction.TEST_TRIGGER or delivery.status is not DeliveryStatus.SENT:
+        return None
+    from app.alerts import pages
+
+    resolve = pages.test_resolve(delivery, utcnow())
+    db.session.commit()
+    return resolve.id

@@ -1,0 +1,127 @@
+"""Alert tests: rules in a workspace linked (by API token) to pdsim, the local PagerDuty, over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from app.alerts import evaluate, points, service
+from app.alerts.jobs import enqueue_deliveries
+from app.alerts.rules import parse_rule
+from app.crypto import encrypt
+from app.extensions import db
+from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.directory import refresh_directory
+from app.models import AlertRule, PagerDutyAccount, PDService, Workspace
+from app.models.types import utcnow
+from pdsim.testing import RunningSim, run_pdsim
+from tests.factories import make_pd_account, make_workspace
+
+TOKEN = "alerts-test-token"
+
+
+@pytest.fixture(scope="session")
+def sim_session() -> Iterator[RunningSim]:
+    with run_pdsim(seed=7, incidents=30, days=30, api_tokens=[TOKEN], rate_limit=100_000) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(sim_session: RunningSim) -> RunningSim:
+    sim_session.control.reset()
+    sim_session.control.clear_faults()
+    return sim_session
+
+
+@pytest.fixture
+def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
+    return {
+        "pagerduty_api_url": sim_session.us_url,
+        "pagerduty_eu_api_url": sim_session.eu_url,
+        "pagerduty_identity_url": sim_session.identity_url,
+        "base_url": "https://vigil.example",
+    }
+
+
+@pytest.fixture
+def account(app: Flask, sim: RunningSim) -> PagerDutyAccount:
+    workspace = make_workspace("Acme")
+    account = make_pd_account(
+        workspace,
+        subdomain="acme",
+        token_user_email=sim.admin_email,
+        token_user_role="admin",
+        access_token_enc=encrypt(TOKEN),
+    )
+    db.session.commit()
+    refresh_directory(account, client_for(account))
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def workspace(account: PagerDutyAccount) -> Workspace:
+    return db.session.get(Workspace, account.workspace_id)  # type: ignore[return-value]
+
+
+@pytest.fixture
+def pd_service(account: PagerDutyAccount) -> PDService:
+    """An active service of the seeded account to page."""
+    return db.session.scalars(
+        db.select(PDService)
+        .where(PDService.account_id == account.id, PDService.status == "active")
+        .order_by(PDService.name)
+    ).first()  # type: ignore[return-value]
+
+
+def rule_body(pd_service: PDService, **fields: object) -> dict[str, object]:
+    """A pushed-metric rule "avg(queue.depth) > 100 over 5 minutes" paging `pd_service`."""
+    body: dict[str, object] = {
+        "name": "Queue too deep",
+        "signal": "pushed",
+        "metric": "queue.depth",
+        "aggregation": "avg",
+        "window_seconds": 300,
+        "operator": ">",
+        "threshold": 100,
+        "severity": "critical",
+        "targets": [{"account": pd_service.account_id, "service": pd_service.remote_id}],
+    }
+    body.update(fields)
+    return body
+
+
+@pytest.fixture
+def make_rule(workspace: Workspace, pd_service: PDService) -> Callable[..., AlertRule]:
+    def make(**fields: object) -> AlertRule:
+        spec = parse_rule(rule_body(pd_service, **fields), service.choices_for(workspace))
+        return service.create_rule(workspace, spec, None)
+
+    return make
+
+
+@pytest.fixture
+def push(workspace: Workspace) -> Callable[..., None]:
+    def push_value(
+        value: float, name: str = "queue.depth", at: datetime | None = None, **labels: str
+    ) -> None:
+        point = points.PointIn(name, float(value), at or utcnow() - timedelta(seconds=5), dict(labels))
+        points.store_points(workspace, [point])
+
+    return push_value
+
+
+@pytest.fixture
+def tick(run_jobs: Callable[[], int]) -> Callable[..., evaluate.PassResult]:
+    """One evaluation pass, then every delivery it owes sent by a real RQ worker."""
+
+    def run(now: datetime | None = None) -> evaluate.PassResult:
+        result = evaluate.evaluate_all(now)
+        enqueue_deliveries(result.deliveries)
+        run_jobs()
+        return result
+
+    return run

@@ -119,7 +119,7 @@ class Settings:
     # A page that keeps failing with retryable errors is given up (and shown as failed) after this long.
     deliver_give_up_seconds: int = 3600
     # How long a worker owns a delivery it is sending; one that dies holding it is retried after this.
-    deliver_lease_seconds: int = 300
+    deliver_lease_seconds: int = 120
     metric_retention_days: int = 35
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_eu_api_url: str = "https://api.eu.pagerduty.com"
@@ -232,7 +232,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         "sync_lock_seconds": _int(env, "VIGIL_SYNC_LOCK_SECONDS", 300, minimum=5),
         "alert_interval_seconds": _int(env, "VIGIL_ALERT_INTERVAL_SECONDS", 60, minimum=10),
         "deliver_give_up_seconds": _int(env, "VIGIL_DELIVER_GIVE_UP_SECONDS", 3600, minimum=60),
-        "deliver_lease_seconds": _int(env, "VIGIL_DELIVER_LEASE_SECONDS", 300, minimum=2),
+        "deliver_lease_seconds": _int(env, "VIGIL_DELIVER_LEASE_SECONDS", 120, minimum=2),
         "metric_retention_days": _int(env, "VIGIL_METRIC_RETENTION_DAYS", 35, minimum=1),
         "pagerduty_api_url": _url(env, "PAGERDUTY_API_URL", "https://api.pagerduty.com"),
         "pagerduty_eu_api_url": _url(env, "PAGERDUTY_EU_API_URL", "https://api.eu.pagerduty.com"),

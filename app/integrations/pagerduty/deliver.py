@@ -35,8 +35,10 @@ from .errors import PagerDutyError, is_duplicate_key_error
 
 log = logging.getLogger(__name__)
 
-TOKEN_LOCK_SECONDS = 120
 TOKEN_LOCK_WAIT = 20
+# Per request: connect, read. With ATTEMPTS_PER_RUN and MAX_INLINE_WAIT a run stays well inside the default
+# lease (VIGIL_DELIVER_LEASE_SECONDS, 120 s), which also bounds how long a dead worker blocks its token.
+REQUEST_TIMEOUT = (5.0, 20.0)
 # Short waits are slept in the job (one 429 with a reset of a few seconds is common); longer ones re-enqueue.
 MAX_INLINE_WAIT = 5.0
 ATTEMPTS_PER_RUN = 3
@@ -83,7 +85,7 @@ def attempt(delivery_id: int, *, client: PagerDutyClient | None = None) -> Outco
     account_id = db.session.scalar(select(Delivery.account_id).where(Delivery.id == delivery_id))
     db.session.rollback()
     lock = redis_connection().lock(
-        f"vigil:pd-token:{account_id}", timeout=TOKEN_LOCK_SECONDS, blocking_timeout=TOKEN_LOCK_WAIT
+        f"vigil:pd-token:{account_id}", timeout=_lease().total_seconds(), blocking_timeout=TOKEN_LOCK_WAIT
     )
     if not lock.acquire():
         return Outcome(None, retry_in=1.0)  # another delivery is using this token right now
@@ -109,7 +111,9 @@ def _attempt(delivery_id: int, client: PagerDutyClient | None) -> Outcome:
     started = time.perf_counter()
     try:
         account = _usable_account(delivery)
-        client = client or client_for(account, max_attempts=ATTEMPTS_PER_RUN, max_inline_wait=MAX_INLINE_WAIT)
+        client = client or client_for(
+            account, max_attempts=ATTEMPTS_PER_RUN, max_inline_wait=MAX_INLINE_WAIT, timeout=REQUEST_TIMEOUT
+        )
         before = client.stats.requests
         try:
             _send(delivery, client)

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
 
     from app.accounts.cli import users_cli
+    from app.alerts.cli import alerts_cli
     from app.api.cli import api_keys_cli, metrics_cli
     from app.integrations.pagerduty.cli import pagerduty_cli
 
@@ -60,4 +61,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(pagerduty_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(metrics_cli)
+    app.cli.add_command(alerts_cli)
     return app

@@ -49,6 +49,12 @@ def banner(vigil: str, pdsim: str, admin_email: str, days: int) -> str:
     4. Dashboard: MTTA, MTTR, change failure rate, interruptions … for {days} days of seeded history.
        New incidents: curl -X POST {pdsim}/_sim/incidents -H 'Content-Type: application/json' \\
                         -d '{{"service_id": "<a service id>", "title": "Disk full on db-1"}}'
+    5. Alerts → New rule, e.g. pushed metric "demo.queue_depth", avg > 100 over 5 min, paging a service.
+       Create an API key (Settings → API keys), then push a value; within a minute pdsim has the incident
+       (see {pdsim}/_sim/created), and pushing 10 resolves it:
+         curl -X POST {vigil}/api/v1/metrics/points -H 'Authorization: Bearer <key>' \\
+              -H 'Content-Type: application/json' \\
+              -d '{{"points": [{{"name": "demo.queue_depth", "value": 150}}]}}'
   └──────────────────────────────────────────────────────────────────────────────────────────┘
 """
 
@@ -89,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
                 # pdsim can reach Vigil here, so near-real-time sync (webhooks) works in the demo too.
                 "VIGIL_BASE_URL": vigil_url,
                 "VIGIL_SYNC_INTERVAL_SECONDS": os.environ.get("VIGIL_SYNC_INTERVAL_SECONDS", "60"),
+                # Rules are evaluated every 30 s here, so a demo rule pages well within a minute.
+                "VIGIL_ALERT_INTERVAL_SECONDS": os.environ.get("VIGIL_ALERT_INTERVAL_SECONDS", "30"),
             }
         )
         print(banner(vigil_url, pdsim_url, str(state.get("admin_email")), args.days), flush=True)

@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
 
     worker = [sys.executable, str(PROJECT_ROOT / "worker.py")]
     commands = {f"worker-{n + 1}": worker for n in range(max(1, args.workers))}
+    # A page must not wait behind a long backfill: one more worker serves only alerts and their evaluation.
+    commands["worker-alerts"] = [*worker, "--queues", "deliver", "default"]
     commands["scheduler"] = [*worker, "--cron"]
     supervisor = Supervisor(commands, dict(os.environ))
     supervisor.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -109,6 +110,51 @@ def test_it_gives_a_new_user_a_working_tour(tmp_path: Path) -> None:
                 status = conn.execute("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
         assert synced == expected
         assert status is not None
+
+        # Alerts: a rule pages pdsim within a minute of its condition becoming true, and resolves after.
+        with sqlite3.connect(tmp_path / "vigil.db") as conn:
+            service_id = conn.execute(
+                "SELECT remote_id FROM pd_services WHERE status = 'active' ORDER BY name LIMIT 1"
+            ).fetchone()[0]
+            account_id = conn.execute("SELECT id FROM pd_accounts").fetchone()[0]
+        rule = {
+            "name": "Demo queue depth",
+            "signal": "pushed",
+            "metric": "demo.queue_depth",
+            "aggregation": "avg",
+            "window_seconds": 300,
+            "operator": ">",
+            "threshold": 100,
+            "targets": [{"account": account_id, "service": service_id}],
+        }
+        (tmp_path / "rule.json").write_text(json.dumps(rule))
+        _flask(cli, "alerts", "create", "--workspace", "Demo", str(tmp_path / "rule.json"))
+        key = _flask(cli, "api-keys", "create", "--workspace", "Demo", "--name", "demo").strip()
+
+        def push(value: float) -> None:
+            body = {"points": [{"name": "demo.queue_depth", "value": value}]}
+            answer = requests.post(
+                vigil + "/api/v1/metrics/points",
+                json=body,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=5,
+            )
+            assert answer.status_code == 202, answer.text
+
+        def wait_for_page(status: str) -> float:
+            started = time.monotonic()
+            while time.monotonic() - started < 60:
+                created = requests.get(pdsim + "/_sim/created", timeout=5).json()["incidents"]
+                if created and created[-1]["status"] == status:
+                    assert len(created) == 1, created
+                    return time.monotonic() - started
+                time.sleep(1)
+            raise AssertionError(f"no {status} page within a minute: {created}")
+
+        push(150)
+        wait_for_page("triggered")
+        push(10)  # the 5-minute average drops to 80
+        wait_for_page("resolved")
     finally:
         demo.send_signal(signal.SIGINT)
         try:

@@ -68,7 +68,8 @@ def apply_step(
     _record(rule, step, value, now)
     result.transitions += 1
     if step.action == "trigger" and not rule.muted:
-        created = pages.triggers_for(rule, value, now)
+        # A new episode: none of its targets can have been paged yet.
+        created = pages.triggers_for(rule, value, now, have=set())
         result.triggers += len(created)
         return created
     if step.action == "resolve" and rule.notify_on_resolve:
@@ -139,12 +140,13 @@ def evaluate_rule(
 
 def _unmuted_firing(rules: Sequence[AlertRule], now: datetime, result: PassResult) -> list[Delivery]:
     """A rule unmuted (or given a new target) while firing pages now for the episode it is in."""
+    firing = [r for r in rules if r.state is AlertState.FIRING and not r.muted and r.targets]
+    paged = pages.paged_targets(firing)
     created: list[Delivery] = []
-    for rule in rules:
-        if rule.state is AlertState.FIRING and not rule.muted and rule.targets:
-            found = pages.triggers_for(rule, rule.last_value, now)
-            result.triggers += len(found)
-            created += found
+    for rule in firing:
+        found = pages.triggers_for(rule, rule.last_value, now, have=paged.get(rule.id, set()))
+        result.triggers += len(found)
+        created += found
     return created
 
 

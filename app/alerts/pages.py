@@ -125,20 +125,33 @@ def _trigger(rule: AlertRule, target: RuleTarget, value: float | None, now: date
     )
 
 
-def triggers_for(rule: AlertRule, value: float | None, now: datetime) -> list[Delivery]:
-    """The current episode's trigger on every target that has none yet (added to the session)."""
-    have = set(
-        db.session.scalars(
-            select(Delivery.target_id).where(
-                Delivery.rule_id == rule.id,
-                Delivery.episode == rule.episode,
-                Delivery.action == DeliveryAction.TRIGGER,
-            )
-        )
-    )
+def triggers_for(
+    rule: AlertRule, value: float | None, now: datetime, have: set[int] | None = None
+) -> list[Delivery]:
+    """The current episode's trigger on every target not in `have` (target ids already paged this episode;
+    read from the database when not given). Added to the session."""
+    if have is None:
+        have = paged_targets([rule]).get(rule.id, set())
     created = [_trigger(rule, t, value, now) for t in rule.targets if t.id not in have]
     db.session.add_all(created)
     return created
+
+
+def paged_targets(rules: Sequence[AlertRule]) -> dict[int, set[int]]:
+    """For each rule, the targets that already have a trigger in the rule's current episode (one query)."""
+    if not rules:
+        return {}
+    episodes = {rule.id: rule.episode for rule in rules}
+    rows = db.session.execute(
+        select(Delivery.rule_id, Delivery.target_id, Delivery.episode).where(
+            Delivery.rule_id.in_(list(episodes)), Delivery.action == DeliveryAction.TRIGGER
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for rule_id, target_id, episode in rows:
+        if episodes.get(rule_id) == episode and target_id is not None:
+            found.setdefault(rule_id, set()).add(target_id)
+    return found
 
 
 def resolves_for(

@@ -18,8 +18,12 @@ from app.alerts import evaluate, pages, signals, states
 from app.alerts.jobs import enqueue_deliveries
 from app.alerts.rules import Choices, RuleInvalid, RuleSpec, TargetSpec
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for, record_auth_failure, workspace_accounts
-from app.integrations.pagerduty.capabilities import capabilities
+from app.integrations.pagerduty.accounts import (
+    client_for,
+    delivery_problem,
+    record_auth_failure,
+    workspace_accounts,
+)
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import (
     AccountStatus,
@@ -85,7 +89,7 @@ def check_targets(workspace: Workspace, specs: tuple[TargetSpec, ...]) -> list[C
         if account is None or account.workspace_id != workspace.id:
             errors[f"{where}.account"] = "This PagerDuty account is not linked to the workspace."
             continue
-        problem = account_problem(account)
+        problem = delivery_problem(account)
         if problem:
             errors[f"{where}.account"] = problem
             continue
@@ -97,21 +101,6 @@ def check_targets(workspace: Workspace, specs: tuple[TargetSpec, ...]) -> list[C
     if errors:
         raise RuleInvalid(errors)
     return checked
-
-
-def account_problem(account: PagerDutyAccount) -> str | None:
-    if account.status is AccountStatus.UNLINKED:
-        return "This PagerDuty account is unlinked."
-    if account.status is AccountStatus.NEEDS_ATTENTION:
-        return f"This PagerDuty account needs attention: {account.status_reason or 'see Integrations'}."
-    write = next(
-        c
-        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
-        if c.name == "Alert delivery"
-    )
-    if write.state == "no":
-        return f"This PagerDuty account cannot create incidents: {write.note}."
-    return None
 
 
 def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str | None]:
@@ -128,7 +117,7 @@ def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str
             return remote_id, f"PagerDuty has no service {remote_id} on this account."
         if record_auth_failure(account, err):
             db.session.commit()
-            return remote_id, account_problem(account)
+            return remote_id, delivery_problem(account)
         if row is None:
             return remote_id, f"Cannot check service {remote_id} with PagerDuty right now ({err.message})."
         status, name = row.status, row.name

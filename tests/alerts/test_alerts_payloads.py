@@ -164,3 +164,9 @@ def test_titles_are_safe_and_capped(rule: AlertRule, template: str, expected: st
 def test_incident_keys_are_stable_per_episode(rule: AlertRule) -> None:
     assert pages.incident_key(rule, 3) == pages.incident_key(rule, 3) != pages.incident_key(rule, 4)
     assert len(pages.incident_key(rule, 10**9)) <= 255
+
+
+def test_backoff_grows_with_attempts_and_is_capped() -> None:
+    assert all(1.0 <= deliver._backoff(1) <= 2.0 for _ in range(50))
+    assert all(16.0 <= deliver._backoff(5) <= 32.0 for _ in range(50))
+    assert all(150.0 <= deliver._backoff(40) <= 300.0 for _ in range(50))

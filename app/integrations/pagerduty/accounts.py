@@ -28,6 +28,7 @@ from app.models import AccountStatus, AuthKind, PagerDutyAccount, Region
 from app.models.types import utcnow
 
 from . import oauth
+from .capabilities import capabilities
 from .client import PagerDutyClient
 from .errors import PagerDutyError
 
@@ -110,6 +111,23 @@ def record_auth_failure(account: PagerDutyAccount, err: PagerDutyError) -> bool:
         reason = OAUTH_REFUSED if account.auth_kind is AuthKind.OAUTH else TOKEN_REFUSED
     mark_needs_attention(account, reason)
     return True
+
+
+def delivery_problem(account: PagerDutyAccount) -> str | None:
+    """Why Vigil cannot create incidents with this account right now, or None (checked when an alert rule
+    is saved and again before each page)."""
+    if account.status is AccountStatus.UNLINKED:
+        return "This PagerDuty account is unlinked. Link it again and edit the rule."
+    if account.status is AccountStatus.NEEDS_ATTENTION:
+        return f"The PagerDuty account needs attention: {account.status_reason or 'see Integrations'}"
+    write = next(
+        c
+        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+        if c.name == "Alert delivery"
+    )
+    if write.state == "no":
+        return f"This PagerDuty account cannot create incidents: {write.note}."
+    return None
 
 
 def workspace_accounts(workspace_id: int) -> list[PagerDutyAccount]:

@@ -24,12 +24,11 @@ from redis.exceptions import LockError
 from sqlalchemy import or_, select, update
 
 from app.extensions import db
-from app.models import AccountStatus, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
+from app.models import Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
 from app.models.types import utcnow
 from app.queue import redis_connection
 
-from .accounts import TokenUnavailable, client_for, record_auth_failure
-from .capabilities import capabilities
+from .accounts import TokenUnavailable, client_for, delivery_problem, record_auth_failure
 from .client import PagerDutyClient
 from .errors import PagerDutyError, is_duplicate_key_error
 
@@ -131,19 +130,11 @@ def _attempt(delivery_id: int, client: PagerDutyClient | None) -> Outcome:
 
 def _usable_account(delivery: Delivery) -> PagerDutyAccount:
     account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
-    if account is None or account.status is AccountStatus.UNLINKED:
+    if account is None:
         raise _Permanent("The PagerDuty account of this rule is no longer linked. Link it and edit the rule.")
-    if account.status is AccountStatus.NEEDS_ATTENTION:
-        raise _Permanent(
-            f"The PagerDuty account needs attention: {account.status_reason or 'see Integrations'}"
-        )
-    write = next(
-        c
-        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
-        if c.name == "Alert delivery"
-    )
-    if write.state == "no":
-        raise _Permanent(f"This PagerDuty account cannot create incidents: {write.note}.")
+    problem = delivery_problem(account)
+    if problem:
+        raise _Permanent(problem)
     return account
 
 
@@ -255,7 +246,11 @@ def _on_error(delivery: Delivery, err: PagerDutyError, started: float) -> Outcom
         _fail(delivery, f"Gave up after {delivery.attempts} attempts: {err}", started, err)
         db.session.commit()
         return Outcome(delivery.status)
-    delay = err.retry_after if err.retry_after is not None else _backoff(delivery.attempts)
+    if err.is_rate_limited and err.retry_after is not None:
+        delay = err.retry_after  # PagerDuty's ratelimit-reset: exactly when the window opens again
+    else:
+        # Grows with every attempt so far (3 per run), so a 5xx storm is not hammered every second.
+        delay = max(_backoff(delivery.attempts), err.retry_after or 0.0)
     delivery.status = DeliveryStatus.RETRYING
     delivery.http_status = err.status
     delivery.error_code = err.code

@@ -8,7 +8,16 @@ from sqlalchemy import select
 
 from app.accounts import audit, service
 from app.extensions import db
-from app.models import Membership, Role
+from app.models import Membership, Role, Workspace
+
+
+def workspace_named(name: str) -> Workspace:
+    """The workspace a `--workspace NAME` option names, or a clean CLI error (every command group uses it)."""
+    workspace = service.find_workspace(name)
+    if workspace is None:
+        raise click.ClickException(f"No workspace named {name!r}.")
+    return workspace
+
 
 users_cli = AppGroup("users", help="Create users and manage their roles.")
 

@@ -9,21 +9,14 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.accounts import service as accounts
+from app.accounts.cli import workspace_named
 from app.alerts import pages, service, signals
 from app.alerts.jobs import evaluate_rules
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
-from app.models import AlertRule, Workspace
+from app.models import AlertRule
 
 alerts_cli = AppGroup("alerts", help="Create and list alert rules, and evaluate them now.")
-
-
-def _workspace(name: str) -> Workspace:
-    workspace = accounts.find_workspace(name)
-    if workspace is None:
-        raise click.ClickException(f"No workspace named {name!r}.")
-    return workspace
 
 
 @alerts_cli.command("create")
@@ -31,7 +24,7 @@ def _workspace(name: str) -> Workspace:
 @click.argument("rule_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def create(workspace_name: str, rule_file: Path) -> None:
     """Create a rule from a JSON file shaped like the body of POST /api/v1/alert-rules; prints its id."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     try:
         data = json.loads(rule_file.read_text())
     except ValueError as exc:
@@ -50,7 +43,7 @@ def create(workspace_name: str, rule_file: Path) -> None:
 @click.option("--workspace", "workspace_name", required=True)
 def list_rules(workspace_name: str) -> None:
     """One line per rule: id, state, last value, condition, name."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     rules = db.session.scalars(
         select(AlertRule)
         .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))

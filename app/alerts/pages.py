@@ -105,23 +105,33 @@ def target_urgency(rule: AlertRule, target: RuleTarget) -> str:
     return target.urgency or SEVERITY_URGENCY.get(rule.severity, "high")
 
 
-def _trigger(rule: AlertRule, target: RuleTarget, value: float | None, now: datetime) -> Delivery:
+def _page(rule: AlertRule, target: RuleTarget, now: datetime, **fields: object) -> Delivery:
+    """A trigger-like delivery from `rule` to `target`; `fields` name the action, key and text."""
     return Delivery(
         workspace_id=rule.workspace_id,
         rule_id=rule.id,
         target_id=target.id,
         account_id=target.account_id,
-        action=DeliveryAction.TRIGGER,
-        episode=rule.episode,
-        incident_key=incident_key(rule, rule.episode),
         service_remote_id=target.service_remote_id,
         service_name=target.service_name,
-        title=render_title(rule.title_template, rule, value),
-        details=render_details(rule, value, now),
-        urgency=target_urgency(rule, target),
         escalation_policy_remote_id=target.escalation_policy_remote_id,
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
+        **fields,
+    )
+
+
+def _trigger(rule: AlertRule, target: RuleTarget, value: float | None, now: datetime) -> Delivery:
+    return _page(
+        rule,
+        target,
+        now,
+        action=DeliveryAction.TRIGGER,
+        episode=rule.episode,
+        incident_key=incident_key(rule, rule.episode),
+        title=render_title(rule.title_template, rule, value),
+        details=render_details(rule, value, now),
+        urgency=target_urgency(rule, target),
     )
 
 
@@ -209,30 +219,24 @@ def _resolve(trigger: Delivery, now: datetime, note: str) -> Delivery:
     )
 
 
-def test_trigger(rule: AlertRule, target: RuleTarget, now: datetime, nonce: str) -> Delivery:
+def make_test_trigger(rule: AlertRule, target: RuleTarget, now: datetime, nonce: str) -> Delivery:
     """A clearly labelled test incident on the target's service (its resolve is created once it is sent)."""
-    delivery = Delivery(
-        workspace_id=rule.workspace_id,
-        rule_id=rule.id,
-        target_id=target.id,
-        account_id=target.account_id,
+    delivery = _page(
+        rule,
+        target,
+        now,
         action=DeliveryAction.TEST_TRIGGER,
         episode=None,
         incident_key=f"vigil/rule/{rule.uid}/test/{nonce}",
-        service_remote_id=target.service_remote_id,
-        service_name=target.service_name,
         title=render_title(TEST_TITLE, rule, rule.last_value),
         details=render_details(rule, rule.last_value, now, test=True),
         urgency="low",
-        escalation_policy_remote_id=target.escalation_policy_remote_id,
-        status=DeliveryStatus.QUEUED,
-        next_attempt_at=now,
     )
     db.session.add(delivery)
     return delivery
 
 
-def test_resolve(trigger: Delivery, now: datetime) -> Delivery:
+def make_test_resolve(trigger: Delivery, now: datetime) -> Delivery:
     resolve = _resolve(trigger, now, "Vigil test alert: resolved automatically.")
     db.session.add(resolve)
     return resolve

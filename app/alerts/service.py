@@ -226,7 +226,7 @@ def delete_rule(rule: AlertRule) -> None:
 
 def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
     """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py)."""
-    delivery = pages.test_trigger(rule, target, utcnow(), secrets.token_hex(6))
+    delivery = pages.make_test_trigger(rule, target, utcnow(), secrets.token_hex(6))
     audit.record(rule.workspace, "alert_rule.test_sent", rule.name, service=target.service_name)
     db.session.commit()
     enqueue_deliveries([delivery.id])

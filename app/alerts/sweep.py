@@ -46,6 +46,6 @@ def unresolved_tests(now: datetime) -> list[int]:
             child.id.is_(None),
         )
     ).all()
-    created = [pages.test_resolve(trigger, now) for trigger in triggers]
+    created = [pages.make_test_resolve(trigger, now) for trigger in triggers]
     db.session.commit()
     return [d.id for d in created]

@@ -7,23 +7,16 @@ import json
 import click
 from flask.cli import AppGroup
 
-from app.accounts import audit, service
+from app.accounts import audit
+from app.accounts.cli import workspace_named
 from app.analytics import metrics
 from app.api import keys
 from app.api.errors import ApiError
 from app.api.params import metric_query
 from app.extensions import db
-from app.models import Workspace
 
 api_keys_cli = AppGroup("api-keys", help="Create, list and revoke workspace API keys.")
 metrics_cli = AppGroup("metrics", help="Print a workspace's metrics.")
-
-
-def _workspace(name: str) -> Workspace:
-    workspace = service.find_workspace(name)
-    if workspace is None:
-        raise click.ClickException(f"No workspace named {name!r}.")
-    return workspace
 
 
 @api_keys_cli.command("create")
@@ -31,7 +24,7 @@ def _workspace(name: str) -> Workspace:
 @click.option("--name", required=True, help="What uses the key, e.g. 'deploy pipeline'.")
 def create(workspace_name: str, name: str) -> None:
     """Create a key and print it (only the key, on stdout, so scripts can capture it). It is shown once."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     try:
         key, raw = keys.create_key(workspace, name)
     except keys.ApiKeyError as exc:
@@ -46,7 +39,7 @@ def create(workspace_name: str, name: str) -> None:
 @click.option("--workspace", "workspace_name", required=True)
 def list_keys(workspace_name: str) -> None:
     """One line per key: prefix, state, name, created, last used."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     for key in keys.workspace_keys(workspace.id):
         state = "revoked" if key.revoked_at else "active"
         last_used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
@@ -59,7 +52,7 @@ def list_keys(workspace_name: str) -> None:
 @click.option("--prefix", required=True, help="The key's visible prefix, as `list` shows it.")
 def revoke(workspace_name: str, prefix: str) -> None:
     """Revoke the active key with this prefix; calls with it get 401 from now on."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     matches = keys.find_by_prefix(workspace.id, prefix.strip())
     if not matches:
         raise click.ClickException(f"No active key starts with {prefix!r} in {workspace.name}.")
@@ -88,7 +81,7 @@ def show(
     urgencies: tuple[str, ...],
 ) -> None:
     """Print the same JSON as GET /api/v1/metrics."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     try:
         query = metric_query(workspace, start, end, services, teams, urgencies)
     except ApiError as exc:

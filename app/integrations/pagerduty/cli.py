@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app import crypto
-from app.accounts import service as accounts_service
+from app.accounts.cli import workspace_named
 from app.extensions import db
 from app.models import AccountStatus, PagerDutyAccount, Workspace
 
@@ -42,7 +42,7 @@ ACCOUNT = click.option(
 @ACCOUNT
 def link_command(workspace_name: str, token: str, region: str | None, account_id: int | None) -> None:
     """Link (or re-link, or replace the token of) an account with a user API token; prints its id."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     replacing = _account(workspace, account_id) if account_id is not None else None
     if token == "-":
         token = sys.stdin.readline()
@@ -59,7 +59,7 @@ def link_command(workspace_name: str, token: str, region: str | None, account_id
 @WORKSPACE
 def accounts_command(workspace_name: str) -> None:
     """List the workspace's PagerDuty accounts."""
-    for account in workspace_accounts(_workspace(workspace_name).id):
+    for account in workspace_accounts(workspace_named(workspace_name).id):
         reason = f" — {account.status_reason}" if account.status_reason else ""
         label = link.account_label(account)
         click.echo(f"{account.id}\t{label}\t{account.status.value}{reason}\t{method_text(account)}")
@@ -83,7 +83,7 @@ def services_command(
     refresh: bool,
 ) -> None:
     """List the account's services with their selection, after applying any changes asked for."""
-    account = _account(_workspace(workspace_name), account_id)
+    account = _account(workspace_named(workspace_name), account_id)
     changes = bool(select_ids or deselect_ids or select_all or select_none)
     if (changes or refresh) and account.status is AccountStatus.UNLINKED:
         raise click.ClickException("This account is unlinked: link it again to change its services.")
@@ -119,7 +119,7 @@ def services_command(
 @click.option("--delete-data", is_flag=True, help="Also delete everything synced from the account.")
 def unlink_command(workspace_name: str, account_id: int | None, delete_data: bool) -> None:
     """Unlink an account: best-effort token revocation, tokens deleted, synced data kept unless asked."""
-    account = _account(_workspace(workspace_name), account_id)
+    account = _account(workspace_named(workspace_name), account_id)
     label = link.account_label(account)
     result = unlinking.unlink(account, keep_data=not delete_data, via="cli")
     kept = "deleted" if result.deleted_data else "kept"
@@ -142,13 +142,6 @@ def reencrypt_command() -> None:
                 count += 1
     db.session.commit()
     click.echo(f"Re-encrypted {count} secrets.")
-
-
-def _workspace(name: str) -> Workspace:
-    workspace = accounts_service.find_workspace(name)
-    if workspace is None:
-        raise click.ClickException(f"No workspace named {name!r}.")
-    return workspace
 
 
 def _account(workspace: Workspace, account_id: int | None) -> PagerDutyAccount:

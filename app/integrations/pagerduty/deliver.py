@@ -273,6 +273,6 @@ def _follow_up(delivery: Delivery) -> int | None:
         return None
     from app.alerts import pages
 
-    resolve = pages.test_resolve(delivery, utcnow())
+    resolve = pages.make_test_resolve(delivery, utcnow())
     db.session.commit()
     return resolve.id

@@ -7,12 +7,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import delete, update
 
 from app.accounts import audit
+from app.accounts.cli import workspace_named
 from app.extensions import db
 from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncRun
 from app.queue import QueueNotConfigured
 
 from ..accounts import workspace_accounts
-from ..cli import ACCOUNT, WORKSPACE, _account, _workspace
+from ..cli import ACCOUNT, WORKSPACE, _account
 from ..link import account_label
 from . import runner
 
@@ -27,7 +28,7 @@ RESET_STREAMS = ("incidents", "log_entries", "change_events", "backfill")
 @click.option("--wait", is_flag=True, help="Run the sync here and print its result (no worker needed).")
 def sync_command(workspace_name: str, account_id: int | None, full: bool, wait: bool) -> None:
     """Sync one account (--account) or every active account of the workspace."""
-    workspace = _workspace(workspace_name)
+    workspace = workspace_named(workspace_name)
     if account_id is not None:
         accounts = [_account(workspace, account_id)]
     else:

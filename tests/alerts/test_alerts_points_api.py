@@ -128,3 +128,16 @@ def test_points_land_in_the_keys_workspace_only(post, workspace: Workspace) -> N
     db.session.commit()
     assert post({"points": [{"name": "a", "value": 1}]}).status_code == 202
     assert db.session.scalar(select(MetricPoint.workspace_id)) == workspace.id != other.id
+
+
+def test_points_older_than_the_retention_are_pruned(app: Flask, workspace: Workspace) -> None:
+    from app.alerts.jobs import prune_metric_points
+    from app.alerts.points import PointIn, store_points
+
+    now = utcnow()
+    store_points(
+        workspace,
+        [PointIn("a", 1, now - timedelta(days=36), {}), PointIn("a", 2, now - timedelta(days=34), {})],
+    )
+    assert prune_metric_points() == 1
+    assert db.session.scalars(select(MetricPoint.value)).all() == [2.0]

@@ -1,0 +1,50 @@
+""" "Send test alert": a labelled test incident on one target, resolved right away, its steps shown inline."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.accounts.context import admin_required, member_required
+from app.alerts import queries, service
+from app.alerts.blueprint import bp
+from app.alerts.views_rules import get_rule_or_404
+from app.extensions import db
+from app.models import AlertRule, Delivery, DeliveryAction
+from app.web import is_htmx
+
+PARTIAL = "alerts/_test_result.html"
+
+
+def _render(rule: AlertRule, trigger: Delivery, status: int = 200) -> tuple[str, int]:
+    return render_template(PARTIAL, rule=rule, **queries.test_context(trigger)), status
+
+
+@bp.post("/alerts/<int:rule_id>/targets/<int:target_id>/test")
+@admin_required
+def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
+    rule = get_rule_or_404(rule_id)
+    target = next((t for t in rule.targets if t.id == target_id), None)
+    if target is None:
+        abort(404)
+    problem = service.account_problem(target.account)
+    if problem:
+        # The delivery would fail the same way; say so now rather than after a round trip to the worker.
+        if is_htmx():
+            return render_template(PARTIAL, rule=rule, test=None, problem=problem), 409
+        abort(409, problem)
+    trigger = service.send_test(rule, target)
+    if is_htmx():
+        return _render(rule, trigger, 202)
+    return redirect(url_for("alerts.show", rule_id=rule.id, test=trigger.id, _anchor="targets"))
+
+
+@bp.get("/alerts/<int:rule_id>/tests/<int:delivery_id>")
+@member_required
+def test_status(rule_id: int, delivery_id: int) -> tuple[str, int]:
+    """The steps so far; the partial polls this every second until both steps are final."""
+    rule = get_rule_or_404(rule_id)
+    trigger = db.session.get(Delivery, delivery_id)
+    if trigger is None or trigger.rule_id != rule.id or trigger.action is not DeliveryAction.TEST_TRIGGER:
+        abort(404)
+    return _render(rule, trigger)

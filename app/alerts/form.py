@@ -49,7 +49,8 @@ class TargetRow:
 
     @property
     def blank(self) -> bool:
-        return not self.account and not self.service
+        # The "add another" row comes pre-set to the only account: without a service it pages nobody.
+        return not self.service
 
 
 @dataclass

@@ -24,6 +24,6 @@ def deliveries() -> tuple[str, int] | Response:
         "alerts/deliveries.html",
         "alerts/_delivery_log.html",
         log=log,
-        status=status,
+        status_filter=status,
         statuses=list(DeliveryStatus),
     )

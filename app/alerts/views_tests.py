@@ -22,7 +22,11 @@ PARTIAL = "alerts/_test_result.html"
 
 
 def _render(rule: AlertRule, trigger: Delivery, status: int = 200) -> tuple[str, int]:
-    return render_template(PARTIAL, rule=rule, **queries.test_context(trigger)), status
+    context = queries.test_context(trigger)
+    if not context["polling"]:
+        # The test is over: refresh the rule's deliveries table on the page too (out of band).
+        context.update(refresh_deliveries=True, deliveries=queries.rule_deliveries(rule))
+    return render_template(PARTIAL, rule=rule, **context), status
 
 
 @bp.post("/alerts/<int:rule_id>/targets/<int:target_id>/test")

@@ -62,7 +62,7 @@ def test_the_new_form_shows_defaults_placeholders_and_the_accounts_services(
     page = admin.get("/alerts/new").text
     assert 'name="csrf_token"' in page
     assert "Incident metric" in page and "MTTA (mean time to acknowledge)" in page
-    assert "From severity (high)" in page  # severity "error" pages with high urgency
+    assert "error (pages with high urgency)" in page and "From severity</option>" in page
     assert "{rule}" in page and "{value}" in page and "{threshold}" in page
     assert 'name="notify_on_resolve" value="1" checked' in page
     # One account: its services are already in the first row's picker.

@@ -78,6 +78,10 @@ def test_it_creates_then_resolves_a_test_incident_and_shows_each_step(
     assert "Resolving… ✓ resolved" in done
     assert "Both steps succeeded: Vigil can page this service." in done
     assert "hx-trigger" not in done  # final: the partial stops polling
+    # ...and refreshes the rule's deliveries table out of band, both steps in it.
+    assert '<section class="panel" id="rule-deliveries" hx-swap-oob="true">' in done
+    assert "Test trigger" in done and "Test resolve" in done
+    assert "rule-deliveries" not in middle
 
 
 def test_the_worker_runs_both_steps(admin: FlaskClient, make_rule, run_jobs, sim: RunningSim) -> None:

@@ -69,12 +69,7 @@ def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
     """Each rule's most recent delivery (one query for all rules)."""
     if not rule_ids:
         return {}
-    latest = (
-        select(func.max(Delivery.id))
-        .where(Delivery.rule_id.in_(rule_ids))
-        .group_by(Delivery.rule_id)
-        .scalar_subquery()
-    )
+    latest = select(func.max(Delivery.id)).where(Delivery.rule_id.in_(rule_ids)).group_by(Delivery.rule_id)
     rows = db.session.scalars(select(Delivery).where(Delivery.id.in_(latest)))
     return {d.rule_id: d for d in rows if d.rule_id is not None}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts import audit
@@ -41,7 +41,8 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
         # The delivery would fail the same way; say so now rather than after a round trip to the worker.
         if is_htmx():
             return render_template(PARTIAL, rule=rule, test=None, problem=problem), 409
-        abort(409, problem)
+        flash(f"Test alert not sent: {problem}", "error")
+        return redirect(url_for("alerts.show", rule_id=rule.id, _anchor="targets"))
     trigger = _send_test(rule, target)
     if is_htmx():
         return _render(rule, trigger, 202)

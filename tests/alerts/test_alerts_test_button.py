@@ -141,6 +141,10 @@ def test_it_refuses_to_test_through_an_account_that_needs_attention(
     response = send(admin, rule)
     assert response.status_code == 409
     assert "✗ Not sent: This PagerDuty account needs attention: token revoked." in response.text
+    plain = send(admin, rule, headers={})
+    assert plain.status_code == 302
+    page = admin.get(plain.headers["Location"]).text
+    assert "Test alert not sent: This PagerDuty account needs attention: token revoked." in page
     assert db.session.scalar(select(Delivery.id)) is None
 
 

@@ -51,7 +51,12 @@ def condition_text(rule: AlertRule) -> str:
 def shown_value(rule: AlertRule) -> str:
     if rule.last_evaluated_at is None:
         return "not evaluated yet"
-    return format_value(rule.last_value, unit_of(rule))
+    return value_of(rule, rule.last_value)
+
+
+def value_of(rule: AlertRule, value: float | None) -> str:
+    """A value the rule saw, in its unit ("12 minutes", "40%", "no data")."""
+    return format_value(value, unit_of(rule))
 
 
 def workspace_rules(workspace: Workspace) -> list[AlertRule]:

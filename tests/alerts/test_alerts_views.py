@@ -92,7 +92,7 @@ def test_it_shows_a_rule_with_its_history(
     assert '<span class="badge bad">Firing</span>' in page
     assert "avg(queue.depth) &gt; 100 over 5 min" in page
     assert "Send test alert" not in page and "Edit" not in page  # members read only
-    assert "<td>ok</td><td>firing</td>" in page
+    assert "<td>ok</td><td>firing</td>\n          <td>150</td>" in page
     assert f">{incident['id']}</a>" in page  # the delivery links its PagerDuty incident
     assert "<td>201</td>" in page
 

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.accounts import bp as accounts_bp
     from app.accounts.context import init_app as init_accounts
+    from app.alerts.blueprint import bp as alerts_bp
     from app.analytics.blueprint import bp as analytics_bp
     from app.analytics.views_reports import bp as reports_bp
     from app.api import bp as api_bp
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pagerduty_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(alerts_bp)
     app.register_blueprint(api_bp)
 
     from app import errors

@@ -116,3 +116,45 @@ def test_it_answers_404_for_another_workspaces_rows(
     response = client.open(path_template.format(**target), method=method, data={"role": "owner"})
     assert response.status_code == 404
     assert membership_of(personas.member, personas.workspace).role.value == "member"
+
+
+@pytest.mark.parametrize(
+    ("method", "path_template"),
+    [
+        ("GET", "/alerts/{rule}"),
+        ("GET", "/alerts/{rule}/edit"),
+        ("POST", "/alerts/{rule}/edit"),
+        ("GET", "/alerts/{rule}/delete"),
+        ("POST", "/alerts/{rule}/delete"),
+        ("POST", "/alerts/{rule}/switch/disable"),
+        ("POST", "/alerts/{rule}/targets/{target}/test"),
+    ],
+)
+def test_it_answers_404_for_another_workspaces_alert_rules(
+    app: Flask, login_as, personas: Personas, method: str, path_template: str
+) -> None:
+    from app.extensions import db
+    from app.models import AlertRule, RuleTarget
+    from tests.factories import make_pd_account
+
+    rule = AlertRule(
+        workspace_id=personas.workspace.id,
+        uid="access-test-rule",
+        name="Acme's rule",
+        signal="pushed",
+        metric="queue.depth",
+        window_seconds=300,
+        operator=">",
+        threshold=1.0,
+    )
+    db.session.add(rule)
+    db.session.flush()
+    account = make_pd_account(personas.workspace)
+    target = RuleTarget(rule_id=rule.id, account_id=account.id, service_remote_id="PSVC1", service_name="api")
+    db.session.add(target)
+    db.session.commit()
+    client = login_as(personas.outsider.email)  # owner of Globex, nothing in Acme
+    path = path_template.format(rule=rule.id, target=target.id)
+    assert client.open(path, method=method, data={"name": "taken"}).status_code == 404
+    db.session.expire_all()
+    assert (rule.name, rule.enabled, rule.deleted_at) == ("Acme's rule", True, None)

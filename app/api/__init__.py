@@ -1,4 +1,5 @@
-"""The JSON API under /api/v1: metrics and incidents to read, deployments to ingest; workspace API keys."""
+"""The JSON API under /api/v1: metrics and incidents to read, deployments and metric points to ingest,
+alert rules to manage; workspace API keys."""
 
 from flask import Blueprint
 
@@ -8,4 +9,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Callers authenticate with a bearer key, never a session cookie, so there is no form to forge.
 csrf.exempt(bp)
 
-from app.api import deployments, errors, incidents, metrics, points  # noqa: E402,F401
+from app.api import alert_rules, deployments, errors, incidents, metrics, points  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""One error shape for the whole API: {"error": {"status", "message", "field"?}}."""
+"""One error shape for the whole API: {"error": {"status", "message", "field"?}}, plus "errors"
+({field: message}) when a body has several fields at fault."""
 
 from __future__ import annotations
 
@@ -12,22 +13,34 @@ from app.api import bp
 class ApiError(Exception):
     """Raised anywhere under a view; becomes a JSON error. `field` names the parameter at fault (400s)."""
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.errors = errors
 
 
 def bad_request(field: str, message: str) -> ApiError:
     return ApiError(400, message, field)
 
 
-def error_response(status: int, message: str, field: str | None = None) -> Response:
+def error_response(
+    status: int, message: str, field: str | None = None, errors: dict[str, str] | None = None
+) -> Response:
     body: dict[str, object] = {"status": status, "message": message}
     if field is not None:
         body["field"] = field
-    response = jsonify({"error": body})
+    payload: dict[str, object] = {"error": body}
+    if errors:
+        payload["errors"] = errors
+    response = jsonify(payload)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="vigil"'
@@ -36,7 +49,7 @@ def error_response(status: int, message: str, field: str | None = None) -> Respo
 
 @bp.errorhandler(ApiError)
 def api_error(exc: ApiError) -> Response:
-    return error_response(exc.status, exc.message, exc.field)
+    return error_response(exc.status, exc.message, exc.field, exc.errors)
 
 
 @bp.errorhandler(HTTPException)

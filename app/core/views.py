@@ -1,16 +1,16 @@
-"""Home, health and the navigation's top-level pages."""
+"""Home and health."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from app.accounts import service
-from app.accounts.context import member_required, public
+from app.accounts.context import public
 from app.core import bp
 from app.extensions import db
 from app.queue import queue_health
@@ -24,12 +24,6 @@ def home() -> Response:
     if service.user_count() == 0:
         return redirect(url_for("accounts.signup"))
     return redirect(url_for("accounts.login"))
-
-
-@bp.get("/alerts")
-@member_required
-def alerts() -> str:
-    return render_template("core/alerts.html")
 
 
 @bp.get("/healthz")

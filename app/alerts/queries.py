@@ -1,0 +1,231 @@
+"""What the alert pages read: the rules table, the banners, the delivery log and a test alert's steps.
+
+Each is a handful of queries whatever the number of rules (the last delivery of every rule comes from one
+grouped query, not one per row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from app.alerts.pages import format_value, format_window
+from app.alerts.signals import PUSHED, describe, unit_of
+from app.extensions import db
+from app.models import (
+    AccountStatus,
+    AlertRule,
+    AlertTransition,
+    Delivery,
+    DeliveryStatus,
+    PagerDutyAccount,
+    PDService,
+    PDTeam,
+    RuleTarget,
+    Workspace,
+)
+from app.models.types import utcnow
+
+# Failures this recent put a banner on the rules page.
+RECENT_FAILURES = timedelta(hours=24)
+LOG_PER_PAGE = 50
+HISTORY_ROWS = 50
+NO_DATA_WORDS = {"ok": "counts as OK", "alert": "fires", "keep": "keeps the state"}
+
+
+def condition_text(rule: AlertRule) -> str:
+    """ "avg(queue.depth) > 100 over 5 min, for 2 min; no data fires"."""
+    unit = unit_of(rule)
+    text = f"{describe(rule)} {rule.operator} {format_value(rule.threshold, unit)}"
+    text += f" over {format_window(rule.window_seconds)}"
+    if rule.for_seconds:
+        text += f", for {format_window(rule.for_seconds)}"
+    if rule.signal == PUSHED or rule.no_data != "ok":
+        text += f"; no data {NO_DATA_WORDS.get(rule.no_data, rule.no_data)}"
+    return text
+
+
+def shown_value(rule: AlertRule) -> str:
+    if rule.last_evaluated_at is None:
+        return "not evaluated yet"
+    return value_of(rule, rule.last_value)
+
+
+def value_of(rule: AlertRule, value: float | None) -> str:
+    """A value the rule saw, in its unit ("12 minutes", "40%", "no data")."""
+    return format_value(value, unit_of(rule))
+
+
+def workspace_rules(workspace: Workspace) -> list[AlertRule]:
+    return list(
+        db.session.scalars(
+            select(AlertRule)
+            .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))
+            .options(selectinload(AlertRule.targets))
+            .order_by(func.lower(AlertRule.name), AlertRule.id)
+        )
+    )
+
+
+def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
+    """Each rule's most recent delivery (one query for all rules)."""
+    if not rule_ids:
+        return {}
+    latest = select(func.max(Delivery.id)).where(Delivery.rule_id.in_(rule_ids)).group_by(Delivery.rule_id)
+    rows = db.session.scalars(select(Delivery).where(Delivery.id.in_(latest)))
+    return {d.rule_id: d for d in rows if d.rule_id is not None}
+
+
+def recent_failures(workspace: Workspace) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.workspace_id == workspace.id,
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.created_at >= utcnow() - RECENT_FAILURES,
+            )
+        )
+        or 0
+    )
+
+
+def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:
+    """Accounts that live targets page through but that cannot page now (needs attention, unlinked)."""
+    return list(
+        db.session.scalars(
+            select(PagerDutyAccount)
+            .where(
+                PagerDutyAccount.workspace_id == workspace.id,
+                PagerDutyAccount.status != AccountStatus.ACTIVE,
+                PagerDutyAccount.id.in_(
+                    select(RuleTarget.account_id)
+                    .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
+                    .where(RuleTarget.removed_at.is_(None), AlertRule.deleted_at.is_(None))
+                ),
+            )
+            .order_by(PagerDutyAccount.id)
+        )
+    )
+
+
+def usable_accounts(workspace: Workspace) -> list[PagerDutyAccount]:
+    return [
+        a
+        for a in db.session.scalars(
+            select(PagerDutyAccount)
+            .where(
+                PagerDutyAccount.workspace_id == workspace.id,
+                PagerDutyAccount.status != AccountStatus.UNLINKED,
+            )
+            .order_by(PagerDutyAccount.linked_at, PagerDutyAccount.id)
+        )
+    ]
+
+
+def account_services(workspace: Workspace, account_id: int | None) -> list[PDService]:
+    """The synced directory of one account (or of every account), disabled and maintenance ones included:
+    the form marks them, and saving one is refused with the reason."""
+    query = select(PDService).where(
+        PDService.workspace_id == workspace.id, PDService.deleted_remotely.is_(False)
+    )
+    if account_id is not None:
+        query = query.where(PDService.account_id == account_id)
+    return list(db.session.scalars(query.order_by(func.lower(PDService.name), PDService.id)))
+
+
+def workspace_teams(workspace: Workspace) -> list[PDTeam]:
+    return list(
+        db.session.scalars(
+            select(PDTeam).where(PDTeam.workspace_id == workspace.id).order_by(func.lower(PDTeam.name))
+        )
+    )
+
+
+def transitions(rule: AlertRule) -> list[AlertTransition]:
+    return list(
+        db.session.scalars(
+            select(AlertTransition)
+            .where(AlertTransition.rule_id == rule.id)
+            .order_by(AlertTransition.at.desc(), AlertTransition.id.desc())
+            .limit(HISTORY_ROWS)
+        )
+    )
+
+
+def rule_deliveries(rule: AlertRule) -> list[Delivery]:
+    return list(
+        db.session.scalars(
+            select(Delivery)
+            .where(Delivery.rule_id == rule.id)
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+            .limit(HISTORY_ROWS)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: list[Delivery]
+    page: int
+    pages: int
+    total: int
+
+
+def delivery_log(workspace: Workspace, status: DeliveryStatus | None, page: int) -> LogPage:
+    """Failures first (failed, then retrying), then everything else; newest first within each."""
+    where = [Delivery.workspace_id == workspace.id]
+    if status is not None:
+        where.append(Delivery.status == status)
+    total = db.session.scalar(select(func.count()).select_from(Delivery).where(*where)) or 0
+    pages = max(1, -(-total // LOG_PER_PAGE))
+    page = min(max(page, 1), pages)
+    rank = case(
+        (Delivery.status == DeliveryStatus.FAILED, 0),
+        (Delivery.status == DeliveryStatus.RETRYING, 1),
+        else_=2,
+    )
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(*where)
+        .options(selectinload(Delivery.rule))
+        .order_by(rank, Delivery.created_at.desc(), Delivery.id.desc())
+        .offset((page - 1) * LOG_PER_PAGE)
+        .limit(LOG_PER_PAGE)
+    ).all()
+    return LogPage(list(rows), page, pages, total)
+
+
+def test_resolve_of(trigger: Delivery) -> Delivery | None:
+    return db.session.scalars(
+        select(Delivery).where(Delivery.parent_id == trigger.id).order_by(Delivery.id).limit(1)
+    ).first()
+
+
+def test_in_progress(trigger: Delivery, resolve: Delivery | None) -> bool:
+    """Poll while a step can still change: the trigger is not final, or it was sent and its resolve is
+    not (yet created, or final)."""
+    if not trigger.status.is_final:
+        return True
+    if trigger.status is not DeliveryStatus.SENT:
+        return False
+    return resolve is None or not resolve.status.is_final
+
+
+# A test step still waiting this long most likely has no worker to run it: the partial says so.
+STALE_TEST = timedelta(seconds=30)
+
+
+def test_context(trigger: Delivery | None) -> dict[str, object]:
+    """What `_test_result.html` needs about one test alert: both steps, whether to poll, whether stale."""
+    if trigger is None:
+        return {"test": None}
+    resolve = test_resolve_of(trigger)
+    polling = test_in_progress(trigger, resolve)
+    waiting = resolve if resolve is not None else trigger
+    stale = polling and waiting.status is DeliveryStatus.QUEUED and utcnow() - waiting.updated_at > STALE_TEST
+    return {"test": trigger, "test_resolve": resolve, "polling": polling, "stale": stale}

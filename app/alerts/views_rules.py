@@ -1,0 +1,106 @@
+"""The rules table, one rule's page, its switches (enable, mute) and deleting it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.accounts.context import admin_required, current_membership, current_workspace, member_required
+from app.alerts import queries, service
+from app.alerts.blueprint import bp
+from app.extensions import db
+from app.models import AlertRule, AlertState, Delivery, DeliveryAction, Role
+
+
+def get_rule_or_404(rule_id: int) -> AlertRule:
+    """A live rule of the current workspace; another workspace's (or a deleted) rule is a 404."""
+    rule = service.scoped_rule(current_workspace(), rule_id)
+    if rule is None:
+        abort(404)
+    return rule
+
+
+def can_edit() -> bool:
+    return current_membership().role.at_least(Role.ADMIN)
+
+
+@bp.get("/alerts")
+@member_required
+def index() -> str:
+    workspace = current_workspace()
+    rules = queries.workspace_rules(workspace)
+    return render_template(
+        "alerts/index.html",
+        rules=rules,
+        last=queries.last_deliveries([r.id for r in rules]),
+        failures=queries.recent_failures(workspace),
+        attention=queries.accounts_needing_attention(workspace),
+        accounts=queries.usable_accounts(workspace),
+        can_edit=can_edit(),
+        queries=queries,
+    )
+
+
+@bp.get("/alerts/<int:rule_id>")
+@member_required
+def show(rule_id: int) -> str:
+    rule = get_rule_or_404(rule_id)
+    test = None
+    if request.args.get("test", "").isdigit():
+        # Where a test sent without JavaScript lands: its steps, as the inline partial shows them.
+        test = db.session.get(Delivery, int(request.args["test"]))
+        if test is None or test.rule_id != rule.id or test.action is not DeliveryAction.TEST_TRIGGER:
+            test = None
+    return render_template(
+        "alerts/show.html",
+        rule=rule,
+        condition=queries.condition_text(rule),
+        transitions=queries.transitions(rule),
+        deliveries=queries.rule_deliveries(rule),
+        **queries.test_context(test),
+        can_edit=can_edit(),
+        queries=queries,
+    )
+
+
+SWITCHES = {
+    "enable": ({"enabled": True}, "Rule enabled: it is evaluated again from the next pass."),
+    "disable": ({"enabled": False}, "Rule disabled."),
+    "mute": ({"muted": True}, "Rule muted: it pages nothing new, but still resolves what it opened."),
+    "unmute": ({"muted": False}, "Rule unmuted."),
+}
+
+
+@bp.post("/alerts/<int:rule_id>/switch/<switch>")
+@admin_required
+def set_switch(rule_id: int, switch: str) -> Response:
+    rule = get_rule_or_404(rule_id)
+    if switch not in SWITCHES:
+        abort(404)
+    values, message = SWITCHES[switch]
+    firing = rule.state is AlertState.FIRING
+    service.set_switches(rule, **values)
+    if switch == "disable" and firing:
+        message = "Rule disabled: its open PagerDuty incidents are being resolved."
+    flash(message, "success")
+    return redirect(url_for("alerts.show", rule_id=rule.id))
+
+
+@bp.get("/alerts/<int:rule_id>/delete")
+@admin_required
+def confirm_delete(rule_id: int) -> str:
+    return render_template("alerts/delete.html", rule=get_rule_or_404(rule_id))
+
+
+@bp.post("/alerts/<int:rule_id>/delete")
+@admin_required
+def delete(rule_id: int) -> Response:
+    rule = get_rule_or_404(rule_id)
+    firing = rule.state is AlertState.FIRING and rule.enabled
+    name = rule.name
+    service.delete_rule(rule)
+    if firing:
+        flash(f"Rule “{name}” deleted: its open PagerDuty incidents are being resolved.", "success")
+    else:
+        flash(f"Rule “{name}” deleted.", "success")
+    return redirect(url_for("alerts.index"))

@@ -1,0 +1,122 @@
+"""/api/v1/alert-rules: list, create, read, replace (PUT), change (PATCH) and delete alert rules.
+
+Bodies and answers use `rule_to_dict`'s shape (PagerDuty ids for services and teams); validation is
+`parse_rule`'s, so a field at fault gets the same message as in the form. Only the key's workspace's rules
+exist here: another workspace's id is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.wrappers import Response
+
+from app.alerts import service
+from app.alerts.queries import workspace_rules
+from app.alerts.rules import RuleInvalid, parse_rule
+from app.api import bp
+from app.api.auth import api_key_required, current_api_workspace
+from app.api.errors import ApiError
+from app.extensions import db
+from app.models import AlertRule
+
+# What rule_to_dict returns but a client cannot set: kept out of a PATCH merge.
+READ_ONLY = (
+    "id",
+    "state",
+    "state_since",
+    "episode",
+    "last_value",
+    "last_evaluated_at",
+    "last_error",
+    "created_at",
+)
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "Send a JSON object (Content-Type: application/json).")
+    return data
+
+
+def _invalid(exc: RuleInvalid) -> ApiError:
+    field, message = next(iter(exc.errors.items()))
+    return ApiError(400, message, field, errors=exc.errors)
+
+
+def _rule_or_404(rule_id: int) -> AlertRule:
+    rule = service.scoped_rule(current_api_workspace(), rule_id)
+    if rule is None:
+        raise ApiError(404, f"No alert rule {rule_id} in this workspace.")
+    return rule
+
+
+def _parse(data: dict[str, Any]) -> Any:
+    try:
+        return parse_rule(data, service.choices_for(current_api_workspace()))
+    except RuleInvalid as exc:
+        raise _invalid(exc) from None
+
+
+@bp.get("/alert-rules")
+@api_key_required
+def list_alert_rules() -> Response:
+    rules = workspace_rules(current_api_workspace())
+    return jsonify({"alert_rules": [service.rule_to_dict(rule) for rule in rules]})
+
+
+@bp.post("/alert-rules")
+@api_key_required
+def create_alert_rule() -> tuple[Response, int]:
+    spec = _parse(_body())
+    try:
+        rule = service.create_rule(current_api_workspace(), spec, None)
+    except RuleInvalid as exc:  # a target PagerDuty refuses (disabled service, token that cannot write)
+        db.session.rollback()
+        raise _invalid(exc) from None
+    return jsonify(service.rule_to_dict(rule)), 201
+
+
+@bp.get("/alert-rules/<int:rule_id>")
+@api_key_required
+def get_alert_rule(rule_id: int) -> Response:
+    return jsonify(service.rule_to_dict(_rule_or_404(rule_id)))
+
+
+@bp.put("/alert-rules/<int:rule_id>")
+@api_key_required
+def replace_alert_rule(rule_id: int) -> Response:
+    rule = _rule_or_404(rule_id)
+    return _update(rule, _body())
+
+
+@bp.patch("/alert-rules/<int:rule_id>")
+@api_key_required
+def change_alert_rule(rule_id: int) -> Response:
+    """Fields not sent keep their values; `filters` merges key by key; `targets`, when sent, replaces."""
+    rule = _rule_or_404(rule_id)
+    changes = _body()
+    current = {k: v for k, v in service.rule_to_dict(rule).items() if k not in READ_ONLY}
+    merged = {**current, **changes}
+    if isinstance(changes.get("filters"), dict):
+        merged["filters"] = {**current["filters"], **changes["filters"]}
+    return _update(rule, merged)
+
+
+def _update(rule: AlertRule, data: dict[str, Any]) -> Response:
+    spec = _parse(data)
+    try:
+        service.update_rule(rule, spec)
+    except RuleInvalid as exc:
+        db.session.rollback()
+        raise _invalid(exc) from None
+    return jsonify(service.rule_to_dict(rule))
+
+
+@bp.delete("/alert-rules/<int:rule_id>")
+@api_key_required
+def delete_alert_rule(rule_id: int) -> tuple[str, int]:
+    service.delete_rule(_rule_or_404(rule_id))
+    return "", 204

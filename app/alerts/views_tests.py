@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.accounts import audit
 from app.accounts.context import admin_required, member_required
-from app.alerts import pages, queries, service
+from app.alerts import queries, service
 from app.alerts.blueprint import bp
-from app.alerts.jobs import enqueue_deliveries
 from app.alerts.views_rules import get_rule_or_404
 from app.extensions import db
-from app.models import AlertRule, Delivery, DeliveryAction, RuleTarget
-from app.models.types import utcnow
+from app.integrations.pagerduty.accounts import delivery_problem
+from app.models import AlertRule, Delivery, DeliveryAction
 from app.web import is_htmx
 
 PARTIAL = "alerts/_test_result.html"
@@ -36,28 +32,17 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
     target = next((t for t in rule.targets if t.id == target_id), None)
     if target is None:
         abort(404)
-    problem = service.account_problem(target.account)
+    problem = delivery_problem(target.account)
     if problem:
         # The delivery would fail the same way; say so now rather than after a round trip to the worker.
         if is_htmx():
             return render_template(PARTIAL, rule=rule, test=None, problem=problem), 409
         flash(f"Test alert not sent: {problem}", "error")
         return redirect(url_for("alerts.show", rule_id=rule.id, _anchor="targets"))
-    trigger = _send_test(rule, target)
+    trigger = service.send_test(rule, target)
     if is_htmx():
         return _render(rule, trigger, 202)
     return redirect(url_for("alerts.show", rule_id=rule.id, test=trigger.id, _anchor="targets"))
-
-
-def _send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
-    """service.send_test, less its crash: it passes `target=` to audit.record, whose third positional
-    parameter is already `target`, so every call raises TypeError (see
-    tests/alerts/test_alerts_core_bugs.py). Replace this with service.send_test once that is fixed."""
-    delivery = pages.test_trigger(rule, target, utcnow(), secrets.token_hex(6))
-    audit.record(rule.workspace, "alert_rule.test_sent", rule.name, service=target.service_name)
-    db.session.commit()
-    enqueue_deliveries([delivery.id])
-    return delivery
 
 
 @bp.get("/alerts/<int:rule_id>/tests/<int:delivery_id>")

@@ -163,7 +163,7 @@ def test_5xx_errors_are_retried_until_the_page_gets_through(
     tick()
     [trigger] = deliveries(rule)
     assert trigger.status is DeliveryStatus.RETRYING
-    assert trigger.http_status == 503 and "503" in (trigger.error_message or "")
+    assert trigger.http_status == 503 and trigger.error_message
     assert trigger.next_attempt_at is not None
     assert 29 < (trigger.next_attempt_at - trigger.updated_at).total_seconds() <= 30  # the backoff
     sim.control.clear_faults()

@@ -119,7 +119,8 @@ def delivery_problem(account: PagerDutyAccount) -> str | None:
     if account.status is AccountStatus.UNLINKED:
         return "This PagerDuty account is unlinked. Link it again and edit the rule."
     if account.status is AccountStatus.NEEDS_ATTENTION:
-        return f"The PagerDuty account needs attention: {account.status_reason or 'see Integrations'}"
+        reason = (account.status_reason or "see Integrations").rstrip(".")
+        return f"This PagerDuty account needs attention: {reason}."
     write = next(
         c
         for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)

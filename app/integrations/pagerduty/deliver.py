@@ -238,12 +238,12 @@ def _on_error(delivery: Delivery, err: PagerDutyError, started: float) -> Outcom
     if not err.retryable or isinstance(err, TokenUnavailable):
         if account is not None:
             record_auth_failure(account, err)  # 401/403: the account shows "Needs attention" and why
-        _fail(delivery, str(err), started, err)
+        _fail(delivery, _describe(err), started, err)
         db.session.commit()
         return Outcome(delivery.status)
     now = utcnow()
     if now - delivery.created_at >= _settings_give_up():
-        _fail(delivery, f"Gave up after {delivery.attempts} attempts: {err}", started, err)
+        _fail(delivery, f"Gave up after {delivery.attempts} attempts: {_describe(err)}", started, err)
         db.session.commit()
         return Outcome(delivery.status)
     if err.is_rate_limited and err.retry_after is not None:
@@ -254,13 +254,19 @@ def _on_error(delivery: Delivery, err: PagerDutyError, started: float) -> Outcom
     delivery.status = DeliveryStatus.RETRYING
     delivery.http_status = err.status
     delivery.error_code = err.code
-    delivery.error_message = str(err)[:2000]
+    delivery.error_message = _describe(err)[:2000]
     delivery.duration_ms = int((time.perf_counter() - started) * 1000)
     delivery.lease_until = None
     delivery.next_attempt_at = now + timedelta(seconds=delay)
     db.session.commit()
     log.info("delivery %s: %s; retrying in %.1fs", delivery.id, err, delay)
     return Outcome(delivery.status, retry_in=delay)
+
+
+def _describe(err: PagerDutyError) -> str:
+    """PagerDuty's message and details; the HTTP status and error code are stored in their own columns."""
+    details = f" ({'; '.join(err.errors)})" if err.errors else ""
+    return f"{err.message}{details}"
 
 
 def _backoff(attempts: int) -> float:

@@ -94,6 +94,22 @@ def recent_failures(workspace: Workspace) -> int:
     )
 
 
+def account_failures(account: PagerDutyAccount) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.workspace_id == account.workspace_id,
+                Delivery.account_id == account.id,
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.created_at >= utcnow() - RECENT_FAILURES,
+            )
+        )
+        or 0
+    )
+
+
 def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:
     """Accounts that live targets page through but that cannot page now (needs attention, unlinked)."""
     return list(

@@ -110,3 +110,18 @@ def test_it_shows_only_this_workspaces_deliveries(
     page = login_as(personas.outsider.email).get("/alerts/deliveries").text
     assert notes(page) == [] and "Nothing has been sent to PagerDuty yet." in page
     assert "failed in the last 24 hours" not in login_as(personas.outsider.email).get("/alerts").text
+
+
+def test_the_account_page_says_when_pages_through_it_failed(
+    login_as, personas: Personas, make_rule, account
+) -> None:
+    rule = make_rule()
+    client = login_as(personas.member.email)
+    page = client.get(f"/integrations/pagerduty/{account.id}").get_data(as_text=True)
+    assert "alert-failures" not in page
+    delivery(rule, DeliveryStatus.FAILED, 5, http_status=400, error_message="Service is disabled")
+    delivery(rule, DeliveryStatus.FAILED, 60 * 25)  # older than a day: not counted
+    db.session.commit()
+    page = client.get(f"/integrations/pagerduty/{account.id}").get_data(as_text=True)
+    assert "1 alert page through this account failed in the last 24 hours." in page
+    assert "/alerts/deliveries?status=failed" in page

@@ -1,0 +1,52 @@
+"""The BENCHMARKS.md section of the alerting benchmark: a table of figure / value / target and what it means."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1000:.0f} ms"
+
+
+def section(args: argparse.Namespace, r: dict[str, Any], mix: str) -> str:
+    rest = r["cycle_p50_seconds"] - r["observe_incident_seconds"] - r["observe_pushed_seconds"]
+    verdict = "exactly 1 for every episode, all resolved" if r["exactly_one_resolved"] else "**FAILED**"
+    spread = ", ".join(f"{n} incident(s): {count}" for n, count in r["incidents_per_episode"].items())
+    retries_t = r["trigger_attempts"] - r["triggers"]
+    retries_r = r["resolve_attempts"] - r["resolves"]
+    return f"""## Alerts: {r["rules"]:,} rules per evaluation pass, {r["episodes"]:,} episodes paged into {r["engine"]}
+
+`python -m bench.alerts --rules {args.rules} --episodes {args.episodes} --incidents {args.incidents} --cycles \
+{args.cycles}`. pdsim runs as a separate process with its per-token rate limit and its per-account limits on
+POST and PUT /incidents lifted (the benchmark measures Vigil, not PagerDuty's limits); Vigil on a fresh database,
+Redis, two `worker.py --queues deliver` processes.
+
+**Rule mix.** {mix} The run had {r["metric_names"]} metric names, {r["points"]:,} points,
+{r["incidents"]:,} synced incidents and {r["incident_groups"]} distinct incident questions (rules asking the same
+one share a computation).
+
+| figure | value | target |
+| --- | --- | --- |
+| evaluation pass, first cycle | **{_s(r["cycle_first_seconds"])}** | < 5 s |
+| evaluation pass, next {args.cycles - 1} cycles: p50 / max | **{_s(r["cycle_p50_seconds"])}** / {_s(r["cycle_max_seconds"])} | < 5 s |
+| rules evaluated per second (p50 cycle) | {r["rules_per_second"]:,.0f} | |
+| baseline: one bare `SELECT count(*)` per distinct rule window | {_ms(r["baseline_count_seconds"])} | |
+| a pass, taken apart: incident signals / pushed signals / the rest (state machine, row writes, commit) | {_s(r["observe_incident_seconds"])} / {_s(r["observe_pushed_seconds"])} / {_s(rest)} | |
+| delivery latency, firing → PagerDuty's 201: p50 / p95 (max) | **{_s(r["trigger_latency_p50"])}** / **{_s(r["trigger_latency_p95"])}** ({_s(r["trigger_latency_max"])}) | |
+| resolve latency, recovery → PagerDuty's 200: p50 / p95 | {_s(r["resolve_latency_p50"])} / {_s(r["resolve_latency_p95"])} | |
+| throughput: episodes paged per second (first firing → last 201) | **{r["episodes_paged_per_second"]:.1f}/s** | |
+| baseline: plain serial POST /incidents, faults off | {r["baseline_posts_per_second"]:.1f}/s | |
+| Vigil ÷ baseline | **{r["throughput_vs_baseline"]:.3f}×** | |
+| whole episodes (trigger and resolve) per second | {r["episodes_completed_per_second"]:.1f}/s | |
+| requests: triggers / resolves (retries) | {r["trigger_attempts"]:,} ({retries_t:,}) / {r["resolve_attempts"]:,} ({retries_r:,}) | |
+| faults met: 5xx / 429 | {r["faults_5xx"]:,} / {r["faults_429"]:,} of {r["faults_matched"]:,} requests | 20 % / 10 % |
+| time inside the token lock, triggers (of which deliveries retried inline) | {_s(r["trigger_send_seconds"])} ({_s(r["trigger_send_seconds_retried"])}) | |
+| a pass where all {r["episodes"]:,} rules fire / recover; enqueueing the pages | {_s(r["fire_pass_seconds"])} / {_s(r["recover_pass_seconds"])}; {_s(r["fire_enqueue_seconds"])} | |
+| PagerDuty incidents per episode (pdsim's `created()` by incident_key) | **{verdict}** ({spread}) | exactly 1, resolved |
+"""

@@ -180,6 +180,7 @@ def _evaluation(args: argparse.Namespace, workspace_id: int, account_id: int) ->
     _analyze(db)
 
     cycles, statements = [], []
+    load_before = os.getloadavg()[0]
     for n in range(args.cycles):
         db.session.expunge_all()  # each pass starts as the scheduler's job does: nothing loaded
         with _counting_statements(db) as counted:
@@ -229,6 +230,9 @@ def _evaluation(args: argparse.Namespace, workspace_id: int, account_id: int) ->
         "observe_pushed_seconds": observe_pushed,
         "baseline_count_seconds": baseline,
         "final_states": {str(k.value): v for k, v in states.items()},
+        "statements_per_pass": statistics.median(statements[1:] or statements),
+        # Other work on the machine (the timings are wall times): the 1-minute load before and after.
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
 
@@ -302,29 +306,49 @@ def _delivery(
     from app.alerts import service
     from app.alerts.rules import parse_rule
     from app.extensions import db
-    from app.models import Workspace
+    from app.models import AlertRule, Workspace
     from app.models.types import utcnow
     from bench import alerts_delivery, alerts_mix
 
     services, _ = _directory(workspace_id, account_id)
     workspace = db.session.get(Workspace, workspace_id)
     baseline = alerts_delivery.baseline(sim.base_url, TOKEN, sim.admin_email, services, args.episodes)
-    bodies = alerts_delivery.episode_bodies(args.episodes, services, account_id)
     choices = service.choices_for(workspace)
-    # The first rule is created as the UI does (its target checked live with pdsim), the rest written alike.
-    first = service.create_rule(workspace, parse_rule(bodies[0], choices), None)
-    rule_ids = [first.id, *alerts_mix.insert_rules(workspace_id, bodies[1:], choices, utcnow())]
-    figures = alerts_delivery.run(workspace, rule_ids, sim, env, tmp)
-    trigger_rate = args.episodes / figures["trigger_seconds"] if figures["trigger_seconds"] else None
+
+    def rules_for(metric: str) -> list[int]:
+        bodies = alerts_delivery.episode_bodies(args.episodes, services, account_id, metric)
+        # The first rule is created as the UI does (its target checked live with pdsim), the rest alike.
+        first = service.create_rule(workspace, parse_rule(bodies[0], choices), None)
+        return [first.id, *alerts_mix.insert_rules(workspace_id, bodies[1:], choices, utcnow())]
+
+    # One pair of workers for both runs, started before the first page as in production.
+    with alerts_delivery.Workers(env, tmp) as workers:
+        faulty_ids = rules_for(alerts_delivery.METRIC)
+        figures = alerts_delivery.run(
+            workspace, faulty_ids, alerts_delivery.METRIC, alerts_delivery.FAULTS, sim, workers
+        )
+        db.session.execute(update(AlertRule).where(AlertRule.id.in_(faulty_ids)).values(enabled=False))
+        db.session.commit()
+        # The same episodes without faults: Vigil's own cost per page, next to the baseline's.
+        clean_ids = rules_for(alerts_delivery.CLEAN_METRIC)
+        clean = alerts_delivery.run(workspace, clean_ids, alerts_delivery.CLEAN_METRIC, None, sim, workers)
     return {
         **figures,
+        **_rates(args.episodes, figures, baseline),
+        **{f"clean_{k}": v for k, v in {**clean, **_rates(args.episodes, clean, baseline)}.items()},
         "baseline_post_seconds": baseline,
         "baseline_posts_per_second": args.episodes / baseline,
-        "episodes_paged_per_second": trigger_rate,
-        "episodes_completed_per_second": args.episodes / figures["episode_seconds"]
-        if figures["episode_seconds"]
-        else None,
-        "throughput_vs_baseline": trigger_rate / (args.episodes / baseline) if trigger_rate else None,
+        "exactly_one_resolved": figures["exactly_one_resolved"] and clean["exactly_one_resolved"],
+    }
+
+
+def _rates(episodes: int, figures: dict[str, Any], baseline: float) -> dict[str, float | None]:
+    paged = episodes / figures["trigger_seconds"] if figures["trigger_seconds"] else None
+    done = episodes / figures["episode_seconds"] if figures["episode_seconds"] else None
+    return {
+        "episodes_paged_per_second": paged,
+        "episodes_completed_per_second": done,
+        "throughput_vs_baseline": paged / (episodes / baseline) if paged else None,
     }
 
 

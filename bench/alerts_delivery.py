@@ -32,6 +32,7 @@ from app.queue import DELIVER, get_queue
 log = logging.getLogger(__name__)
 
 METRIC = "bench.episode"
+CLEAN_METRIC = "bench.episode_clean"
 FAULTS = {"error_rate": 0.2, "rate_limit_rate": 0.1, "seed": 7}
 WORKERS = 2
 
@@ -62,12 +63,12 @@ def baseline(base_url: str, token: str, email: str, services: Sequence[str], cou
     return time.perf_counter() - started
 
 
-def episode_bodies(count: int, services: Sequence[str], account_id: int) -> list[dict[str, Any]]:
+def episode_bodies(count: int, services: Sequence[str], account_id: int, metric: str) -> list[dict[str, Any]]:
     return [
         {
-            "name": f"episode {i}",
+            "name": f"{metric} {i}",
             "signal": "pushed",
-            "metric": METRIC,
+            "metric": metric,
             "aggregation": "last",
             "window_seconds": 300,
             "operator": ">",
@@ -120,13 +121,13 @@ class Workers:
 
     def tail(self) -> str:
         return "\n".join(
-            (self.folder / f"worker-{n}.log").read_text(errors="replace")[-2000:] for n in range(WORKERS)
+            (self.folder / f"worker-{n}.log").read_text(errors="replace")[-6000:] for n in range(WORKERS)
         )
 
 
-def _pass(workspace: Workspace, value: float) -> tuple[evaluate.PassResult, float]:
+def _pass(workspace: Workspace, metric: str, value: float) -> tuple[evaluate.PassResult, float]:
     """Push `value`, evaluate every enabled rule, enqueue what the pass owes; (result, enqueue seconds)."""
-    points.store_points(workspace, [points.PointIn(METRIC, value, utcnow(), {})])
+    points.store_points(workspace, [points.PointIn(metric, value, utcnow(), {})])
     result = evaluate.evaluate_all(utcnow() + timedelta(milliseconds=1))
     started = time.perf_counter()
     enqueue_deliveries(result.deliveries)
@@ -145,22 +146,32 @@ def _wait_final(ids: list[int], timeout: float, workers: Workers) -> None:
         )
         if not left:
             return
-        if time.monotonic() > deadline or any(p.poll() is not None for p in workers.processes):
-            raise RuntimeError(f"{left} deliveries still not final\n{workers.tail()}")
+        exited = [p.returncode for p in workers.processes if p.poll() is not None]
+        if time.monotonic() > deadline or exited:
+            raise RuntimeError(
+                f"{left} deliveries still not final (workers exited: {exited})\n{workers.tail()}"
+            )
         time.sleep(0.25)
 
 
 def run(
-    workspace: Workspace, rule_ids: list[int], sim: Any, env: dict[str, str], folder: Path
+    workspace: Workspace,
+    rule_ids: list[int],
+    metric: str,
+    faults: dict[str, Any] | None,
+    sim: Any,
+    workers: Workers,
 ) -> dict[str, Any]:
-    sim.control.set_faults(**FAULTS)
+    """Fire every rule watching `metric`, deliver, recover them, deliver; pdsim injects `faults` meanwhile."""
+    sim.control.clear_faults()
+    if faults:
+        sim.control.set_faults(**faults)
     timeout = 600 + 2.0 * len(rule_ids)
-    with Workers(env, folder) as workers:
-        fired, fire_enqueue = _pass(workspace, 1.0)
-        _wait_final(fired.deliveries, timeout, workers)
-        recovered, resolve_enqueue = _pass(workspace, 0.0)
-        _wait_final(recovered.deliveries, timeout, workers)
-    faults = sim.control.faults()["counts"]
+    fired, fire_enqueue = _pass(workspace, metric, 1.0)
+    _wait_final(fired.deliveries, timeout, workers)
+    recovered, resolve_enqueue = _pass(workspace, metric, 0.0)
+    _wait_final(recovered.deliveries, timeout, workers)
+    counts = sim.control.faults()["counts"]
     sim.control.clear_faults()
     figures = {
         "fire_pass_seconds": fired.seconds,
@@ -169,9 +180,9 @@ def run(
         "recover_enqueue_seconds": resolve_enqueue,
         "recover_pass_seconds": recovered.seconds,
         "recover_resolves": recovered.resolves,
-        "faults_5xx": faults["errors"],
-        "faults_429": faults["rate_limited"],
-        "faults_matched": faults["matched"],
+        "faults_5xx": counts["errors"],
+        "faults_429": counts["rate_limited"],
+        "faults_matched": counts["matched"],
     }
     figures.update(_outcome(rule_ids))
     figures.update(incidents_per_episode(rule_ids, sim.control.created()))

@@ -60,22 +60,38 @@ one share a computation).
 
 def _findings(r: dict[str, Any]) -> str:
     rest = r["cycle_p50_seconds"] - r["observe_incident_seconds"] - r["observe_pushed_seconds"]
+    held = r["trigger_send_seconds_retried"] / r["trigger_seconds"] if r["trigger_seconds"] else 0
+    clean_http = (
+        r["clean_trigger_send_seconds"] / r["clean_trigger_seconds"] if r["clean_trigger_seconds"] else 0
+    )
     return f"""
 **Where the time goes.** An evaluation pass spends {_s(r["observe_incident_seconds"])} on incident signals:
 {r["incident_groups"]} distinct questions, each answered by the analytics engine with queries of its own (sleep-hour
 interruptions and incident counts cost the most). {_s(r["observe_pushed_seconds"])} go to pushed signals: the
 grouped query returns one row per series and minute of the longest window, which Python re-aggregates for every
 rule. The other {_s(rest)} load the rules and their targets as ORM objects, run the state machine and write: each
-rule's `last_value`, `last_evaluated_at` and `updated_at` change every pass and are flushed as 5,000 single-row
-UPDATEs, and `_unmuted_firing` runs one SELECT per firing rule ({r["statements_per_pass"]:,.0f} statements per pass,
-an executemany counted once). A pass in which 1,000 rules fire costs
-{_s(r["fire_pass_seconds"])} for the same reason (a SELECT per rule in `pages.triggers_for`, twice).
+rule's `last_value`, `last_evaluated_at` and `updated_at` change every pass and are flushed as {r["rules"]:,}
+single-row UPDATEs, and `_unmuted_firing` runs one SELECT per firing rule ({r["statements_per_pass"]:,.0f} statements
+per pass, an executemany counted once). A pass in which {r["episodes"]:,} rules fire costs {_s(r["fire_pass_seconds"])}
+for the same reason (a SELECT per rule in `pages.triggers_for`, twice).
 
 Delivery is correct under faults (every episode one incident, resolved) but its throughput is one token's: both
-workers page through the same linked account, whose Redis lock lets one request through at a time, and the lock
-is held while the transport sleeps its inline backoff after a 5xx (up to 1 s, then up to 2 s). A 429 from pdsim's
-fault injector says `ratelimit-reset: 20`, so those pages are re-enqueued 20 s later. With {r["episodes"]:,} pages
-queued at once, latency is mostly time in the queue. Without faults the same pages go at
-{r["clean_episodes_paged_per_second"]:.1f}/s against the baseline's {r["baseline_posts_per_second"]:.0f}/s: the
-per-page cost is the job (claim, commit, lock, the request, the final commit), not PagerDuty.
+workers page through the same linked account, whose Redis lock lets one delivery through at a time, and the lock
+is held while the transport sleeps its inline backoff after a 5xx (up to 1 s, then up to 2 s): the send step of
+triggers retried inline, mostly sleeping, took {held:.0%} of the trigger phase. A 429 from pdsim's fault injector says
+`ratelimit-reset: 20`, so those pages are re-enqueued 20 s later. With {r["episodes"]:,} pages queued at once,
+latency is mostly time in the queue. Without faults the same pages go at
+{r["clean_episodes_paged_per_second"]:.1f}/s against the baseline's {r["baseline_posts_per_second"]:.0f}/s, and the
+recorded send step (account check, client set-up, the request) is {clean_http:.0%} of that time: the rest is the
+job around it (RQ's dequeue and bookkeeping, the lock, the claim and its commit, the final commit), the part from
+the lock on taken in turns by the two workers.
+
+**Next** (proposals, not made here): evaluation — write the pass's per-rule results in one statement (`UPDATE …
+FROM unnest(ids, values)`) and stop touching `updated_at`; look up the firing rules' existing triggers in one query;
+aggregate pushed points per series and distinct window in SQL (`FILTER (WHERE minute >= …)`) instead of shipping
+every (series, minute) to Python; answer incident questions per (metric, window) with one grouped query over the
+services and teams the rules filter on, or re-evaluate long windows (≥ 1 d) every few minutes. Delivery — sleep a
+5xx backoff outside the token lock (or re-enqueue instead of sleeping); hold the lock only around the request, not
+the claim and the commits; and since the lock serialises one account anyway, more workers only help several
+accounts.
 """

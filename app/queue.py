@@ -55,6 +55,7 @@ def enqueue(
     delay: timedelta | None = None,
     timeout: int = 600,
     replace_started: bool = False,
+    replace: bool = False,
     **kwargs: Any,
 ) -> Job:
     """Enqueue `func(*args, **kwargs)`; with `job_id`, a job already waiting or running is returned instead.
@@ -62,13 +63,17 @@ def enqueue(
     The stable id is what makes two clicks on "Sync now" start one sync, and what lets a periodic tick run
     on several schedulers without doubling work. `replace_started` is for callers that know, from a lock of
     their own, that a job recorded as started is not running any more (its worker died, or it is the job
-    re-enqueueing itself to continue later).
+    re-enqueueing itself to continue later). `replace` enqueues whatever the existing record says: for
+    idempotent jobs whose record may be orphaned (a job popped by a worker that then vanished still reads
+    "queued"); if the old one does run after all, it finds its work done.
     """
     conn = redis_connection()
     q = get_queue(queue, conn)
     options: dict[str, Any] = {"job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
     if job_id is None:
         return _submit(q, func, args, kwargs, delay, options)
+    if replace:
+        return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
 
     existing = _pending_job(job_id, conn, replace_started)
     if existing is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
@@ -22,7 +22,7 @@ def delivery_job_id(delivery_id: int) -> str:
 
 
 def enqueue_deliveries(
-    ids: Iterable[int], *, delay: float | None = None, replace_started: bool = False
+    ids: Iterable[int], *, delay: float | None = None, replace_started: bool = False, replace: bool = False
 ) -> None:
     for delivery_id in ids:
         enqueue(
@@ -33,6 +33,7 @@ def enqueue_deliveries(
             delay=timedelta(seconds=delay) if delay else None,
             timeout=300,
             replace_started=replace_started,
+            replace=replace,
         )
 
 
@@ -52,18 +53,27 @@ def deliver(delivery_id: int) -> str:
 @in_app_context
 def evaluate_rules() -> dict[str, float]:
     """One pass over every enabled rule, then a sweep for deliveries whose job was lost."""
-    from app.alerts import sweep
     from app.alerts.evaluate import evaluate_all
     from app.models.types import utcnow
 
     result = evaluate_all()
     enqueue_deliveries(result.deliveries)
-    now = utcnow()
-    waiting, abandoned = sweep.stale_deliveries(now)
-    enqueue_deliveries(waiting)
-    enqueue_deliveries(abandoned, replace_started=True)
-    enqueue_deliveries(sweep.unresolved_tests(now))
+    requeue_owed(utcnow())
     return {"rules": result.rules, "transitions": result.transitions, "seconds": round(result.seconds, 3)}
+
+
+def requeue_owed(now: datetime) -> int:
+    """Enqueue again every delivery the database says is owed but whose job is gone (see sweep.py)."""
+    from app.alerts import sweep
+
+    waiting, abandoned = sweep.stale_deliveries(now)
+    # Past their time by the sweep's grace, their job records cannot be trusted: replace them. A duplicate
+    # run is harmless, the delivery is claimed before anything is sent.
+    enqueue_deliveries(waiting, replace=True)
+    enqueue_deliveries(abandoned, replace=True)
+    tests = sweep.unresolved_tests(now)
+    enqueue_deliveries(tests)
+    return len(waiting) + len(abandoned) + len(tests)
 
 
 @in_app_context

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app.alerts import service, sweep
-from app.alerts.jobs import deliver, enqueue_deliveries
+from app.alerts.jobs import deliver, requeue_owed
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.integrations.pagerduty import deliver as deliver_module
@@ -271,7 +271,7 @@ def test_a_worker_dying_between_pagerdutys_answer_and_the_commit_still_makes_one
     db.session.commit()
     _, abandoned = sweep.stale_deliveries(utcnow())
     assert abandoned == [trigger.id]
-    enqueue_deliveries(abandoned, replace_started=True)
+    assert requeue_owed(utcnow()) == 1
     run_jobs()
     [trigger] = deliveries(rule)
     assert trigger.status is DeliveryStatus.SENT and trigger.note == "adopted the open incident with this key"

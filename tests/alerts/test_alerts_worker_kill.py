@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 
 from app.alerts import sweep
 from app.alerts.evaluate import evaluate_all
-from app.alerts.jobs import enqueue_deliveries
+from app.alerts.jobs import enqueue_deliveries, requeue_owed
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Delivery, DeliveryStatus, MetricPoint
@@ -139,7 +139,7 @@ def test_an_episode_still_ends_with_one_incident(
     time.sleep(2.2)  # the dead worker's lease (and its hold on the token's lock) runs out
     _, abandoned = sweep.stale_deliveries(utcnow())
     assert abandoned == [_delivery().id]
-    enqueue_deliveries(abandoned, replace_started=True)
+    assert requeue_owed(utcnow()) == 1
     survivor = _worker(app, proxy.url, tmp_path, "survivor", burst=True)
     assert survivor.wait(60) == 0, (tmp_path / "survivor.log").read_text()[-2000:]
 

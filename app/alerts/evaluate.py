@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from app.alerts import pages, signals, states
@@ -98,9 +98,16 @@ def evaluate_all(now: datetime | None = None) -> PassResult:
     result = PassResult(rules=len(rules))
     observations = signals.observe(rules, now)
     owed: list[Delivery] = []
+    readings: list[dict[str, object]] = []
     for rule in rules:
-        owed += evaluate_rule(rule, observations[rule.id], now, result)
-    owed += _unmuted_firing(rules, now, result)
+        observation = observations[rule.id]
+        readings.append(_reading(rule, observation, now))
+        owed += evaluate_rule(rule, observation, now, result)
+    owed += _unmuted_firing(rules, observations, now, result)
+    if readings:
+        # Every rule's reading in one executemany rather than an ORM UPDATE per rule; `updated_at` is the
+        # time a person changed the rule, so a pass leaves it alone.
+        db.session.execute(_RECORD_READING, readings)
     db.session.commit()
     result.deliveries = [d.id for d in owed]
     result.seconds = time.perf_counter() - started
@@ -116,17 +123,33 @@ def evaluate_all(now: datetime | None = None) -> PassResult:
     return result
 
 
+_rules = AlertRule.__table__
+_RECORD_READING = (
+    update(_rules)
+    .where(_rules.c.id == bindparam("rule_id"))
+    .values(
+        last_value=bindparam("value"),
+        last_error=bindparam("error"),
+        last_evaluated_at=bindparam("at"),
+        updated_at=_rules.c.updated_at,
+    )
+)
+
+
+def _reading(rule: AlertRule, observation: signals.Observation, now: datetime) -> dict[str, object]:
+    # An unreadable signal keeps the last value it had, and says why next to it.
+    value = rule.last_value if observation.error is not None else observation.value
+    return {"rule_id": rule.id, "value": value, "error": observation.error, "at": now}
+
+
 def evaluate_rule(
     rule: AlertRule, observation: signals.Observation, now: datetime, result: PassResult
 ) -> list[Delivery]:
-    rule.last_evaluated_at = now
+    """Decide one rule on what was seen (evaluate_all writes every rule's reading at once)."""
     if observation.error is not None:
-        # The state is kept: an unreadable signal neither pages nor resolves, and the rule shows why.
-        rule.last_error = observation.error
+        # The state is kept: an unreadable signal neither pages nor resolves.
         result.errors += 1
         return []
-    rule.last_error = None
-    rule.last_value = observation.value
     breach = states.breaches(observation.value, rule.operator, rule.threshold)
     step = states.decide(
         rule_state(rule),
@@ -138,13 +161,16 @@ def evaluate_rule(
     return apply_step(rule, step, observation.value, now, result)
 
 
-def _unmuted_firing(rules: Sequence[AlertRule], now: datetime, result: PassResult) -> list[Delivery]:
+def _unmuted_firing(
+    rules: Sequence[AlertRule], seen: dict[int, signals.Observation], now: datetime, result: PassResult
+) -> list[Delivery]:
     """A rule unmuted (or given a new target) while firing pages now for the episode it is in."""
     firing = [r for r in rules if r.state is AlertState.FIRING and not r.muted and r.targets]
     paged = pages.paged_targets(firing)
     created: list[Delivery] = []
     for rule in firing:
-        found = pages.triggers_for(rule, rule.last_value, now, have=paged.get(rule.id, set()))
+        value = seen[rule.id].value if seen[rule.id].error is None else rule.last_value
+        found = pages.triggers_for(rule, value, now, have=paged.get(rule.id, set()))
         result.triggers += len(found)
         created += found
     return created

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.deployments import change_failure
@@ -199,9 +199,13 @@ class _Bucket:
 @dataclass
 class _Series:
     labels: dict[str, str]
-    minutes: dict[int, _Bucket]
+    windows: dict[int, _Bucket]  # by first epoch minute of a window some rule asks about
     last_at: datetime | None = None
     last_value: float | None = None
+
+
+# Windows answered per query: each adds four aggregate columns.
+_WINDOWS_PER_QUERY = 12
 
 
 def observe_pushed(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
@@ -212,7 +216,10 @@ def observe_pushed(rules: Sequence[AlertRule], now: datetime) -> dict[int, Obser
     names = sorted({r.metric for r in rules})
     try:
         with db.session.begin_nested():
-            series = _load_series(workspaces, names, epoch_minute(earliest), now)
+            firsts = sorted({epoch_minute(now - timedelta(seconds=r.window_seconds)) for r in rules})
+            series: _SeriesMap = defaultdict(dict)
+            for at in range(0, len(firsts), _WINDOWS_PER_QUERY):
+                _load_windows(series, workspaces, names, firsts[at : at + _WINDOWS_PER_QUERY], now)
             if any(r.aggregation == "last" for r in rules):
                 _load_last(series, workspaces, names, earliest, now)
     except SQLAlchemyError as exc:
@@ -229,28 +236,33 @@ def _point_filter(workspaces: Iterable[int], names: Iterable[str]) -> list[Any]:
     return [MetricPoint.workspace_id.in_(list(workspaces)), MetricPoint.name.in_(list(names))]
 
 
-def _load_series(workspaces: list[int], names: list[str], first_minute: int, now: datetime) -> _SeriesMap:
+def _load_windows(
+    out: _SeriesMap, workspaces: list[int], names: list[str], firsts: list[int], now: datetime
+) -> None:
+    """Count, sum, min and max per series for each window (given by its first minute), in one grouped query:
+    a row per series however many minutes and windows, so nothing is re-aggregated in Python."""
+    columns: list[Any] = []
+    for first in firsts:
+        inside = MetricPoint.minute >= first
+        columns += [
+            func.count(case((inside, 1))),
+            func.sum(case((inside, MetricPoint.value))),
+            func.min(case((inside, MetricPoint.value))),
+            func.max(case((inside, MetricPoint.value))),
+        ]
     rows = db.session.execute(
-        select(
-            MetricPoint.workspace_id,
-            MetricPoint.name,
-            MetricPoint.series,
-            MetricPoint.minute,
-            func.count(),
-            func.sum(MetricPoint.value),
-            func.min(MetricPoint.value),
-            func.max(MetricPoint.value),
-        )
-        .where(*_point_filter(workspaces, names), MetricPoint.minute >= first_minute, MetricPoint.at <= now)
-        .group_by(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series, MetricPoint.minute)
+        select(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series, *columns)
+        .where(*_point_filter(workspaces, names), MetricPoint.minute >= firsts[0], MetricPoint.at <= now)
+        .group_by(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series)
     )
-    out: _SeriesMap = defaultdict(dict)
-    for ws, name, key, minute, count, total, low, high in rows:
+    for ws, name, key, *values in rows:
         found = out[(ws, name)].get(key)
         if found is None:
             found = out[(ws, name)][key] = _Series(json.loads(key) if key else {}, {})
-        found.minutes[int(minute)] = _Bucket(int(count), float(total), float(low), float(high))
-    return out
+        for index, first in enumerate(firsts):
+            count, total, low, high = values[4 * index : 4 * index + 4]
+            if count:
+                found.windows[first] = _Bucket(int(count), float(total), float(low), float(high))
 
 
 def _load_last(
@@ -305,9 +317,8 @@ def _aggregate(rule: AlertRule, series: _SeriesMap, now: datetime) -> float | No
     for candidate in series.get((rule.workspace_id, rule.metric), {}).values():
         if not _matches(wanted, candidate.labels):
             continue
-        for minute, bucket in candidate.minutes.items():
-            if minute < first_minute:
-                continue
+        bucket = candidate.windows.get(first_minute)
+        if bucket is not None:
             count += bucket.count
             total += bucket.total
             low = bucket.low if low is None else min(low, bucket.low)

@@ -143,3 +143,12 @@ def test_a_pass_fires_and_records_the_value(pushed: Workspace) -> None:
     db.session.expire_all()
     assert (r.state, r.last_value, r.episode, r.last_evaluated_at) == (AlertState.FIRING, 300.0, 1, NOW)
     assert (quiet.state, quiet.last_value) == (AlertState.OK, 300.0)
+
+
+def test_many_distinct_windows_in_one_pass(pushed: Workspace) -> None:
+    # More windows than one query answers: each rule still counts exactly the minutes of its own window.
+    rules = [rule(pushed, aggregation="count", window_seconds=60 * m) for m in range(1, 31)]
+    seen = signals.observe(rules, NOW)
+    # Points in minutes 12:00, 11:59, 11:57 and 11:45; an m-minute window at 12:00:30 starts at 12:00 - m.
+    expected = [2 + (m >= 3) + (m >= 15) for m in range(1, 31)]
+    assert [seen[r.id].value for r in rules] == [float(e) for e in expected]

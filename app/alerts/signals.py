@@ -25,7 +25,7 @@ from app.analytics.interruptions import interruptions
 from app.analytics.metrics import incident_counts, mtta, mttr
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
-from app.models import AlertRule
+from app.models import AlertRule, Incident, PDService
 from app.models.alerts import MetricPoint
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,15 @@ def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
 
 
 def observe_incident(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    """Batchable rules from one grouped query per workspace and window; the rest one question at a time."""
+    batchable = [r for r in rules if _batchable(r)]
+    result = observe_incident_batched(batchable, now)
+    result.update(observe_incident_each([r for r in rules if not _batchable(r)], now))
+    return result
+
+
+def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    """Each distinct question through the analytics engine (rules asking the same one share it)."""
     groups: dict[tuple[Any, ...], list[AlertRule]] = defaultdict(list)
     for rule in rules:
         groups[_incident_key(rule)].append(rule)
@@ -174,6 +183,118 @@ _INCIDENT_COMPUTE: dict[str, Callable[[MetricQuery, WorkspaceSettings], float | 
     "sleep_interruptions": lambda q, s: float(interruptions(q, s).sleep),
 }
 assert set(_INCIDENT_COMPUTE) == set(INCIDENT_METRICS)
+
+
+# Metrics that are sums over incidents: one query grouped by service and urgency answers every rule of a
+# workspace and window, whatever services and urgencies it filters on. Team filters go one at a time.
+_BATCHED = frozenset({"incident_count", "open_incidents", "mtta", "mttr", "escalation_rate"})
+
+
+def _batchable(rule: AlertRule) -> bool:
+    return rule.metric in _BATCHED and not (rule.filters or {}).get("teams")
+
+
+@dataclass
+class _Sums:
+    count: int = 0
+    unresolved: int = 0
+    escalated: int = 0
+    ack_total: float = 0.0
+    ack_count: int = 0
+    resolve_total: float = 0.0
+    resolve_count: int = 0
+
+    def add(self, other: _Sums) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    groups: dict[tuple[int, int], list[AlertRule]] = defaultdict(list)
+    for rule in rules:
+        uses_window = INCIDENT_METRICS[rule.metric].uses_window
+        span = rule.window_seconds if uses_window else int(OPEN_LOOKBACK.total_seconds())
+        groups[(rule.workspace_id, span)].append(rule)
+    result: dict[int, Observation] = {}
+    selected: dict[int, set[int]] = {}
+    for (workspace_id, span), members in groups.items():
+        try:
+            with db.session.begin_nested():
+                sums = _sums_by_service(workspace_id, now - timedelta(seconds=span), now)
+                if workspace_id not in selected:
+                    selected[workspace_id] = set(
+                        db.session.scalars(
+                            select(PDService.id).where(
+                                PDService.workspace_id == workspace_id, PDService.selected.is_(True)
+                            )
+                        )
+                    )
+        except SQLAlchemyError as exc:
+            log.warning("alert evaluation: cannot read incidents of workspace %s: %s", workspace_id, exc)
+            failed = Observation(None, f"Cannot compute incident metrics: {type(exc).__name__}")
+            result.update({rule.id: failed for rule in members})
+            continue
+        for rule in members:
+            result[rule.id] = Observation(_from_sums(rule, sums, selected[workspace_id]))
+    return result
+
+
+def _sums_by_service(workspace_id: int, start: datetime, end: datetime) -> dict[tuple[int, str], _Sums]:
+    resolved = Incident.status == "resolved"
+    rows = db.session.execute(
+        select(
+            Incident.service_id,
+            Incident.urgency,
+            func.count(),
+            func.sum(case((~resolved, 1), else_=0)),
+            func.sum(case((Incident.escalation_count >= 1, 1), else_=0)),
+            func.sum(Incident.ack_seconds),
+            func.count(Incident.ack_seconds),
+            func.sum(case((resolved, Incident.resolve_seconds))),
+            func.count(case((resolved, Incident.resolve_seconds))),
+        )
+        .where(
+            Incident.workspace_id == workspace_id,
+            Incident.created_at >= start,
+            Incident.created_at < end,
+            Incident.excluded.is_(False),
+        )
+        .group_by(Incident.service_id, Incident.urgency)
+    )
+    return {
+        (service, urgency): _Sums(
+            int(n),
+            int(unresolved or 0),
+            int(escalated or 0),
+            float(ack or 0),
+            int(ack_n),
+            float(res or 0),
+            int(res_n),
+        )
+        for service, urgency, n, unresolved, escalated, ack, ack_n, res, res_n in rows
+    }
+
+
+def _from_sums(rule: AlertRule, sums: dict[tuple[int, str], _Sums], selected: set[int]) -> float | None:
+    """The rule's metric over its population, exactly as metrics.py defines it (tests compare the two)."""
+    filters = rule.filters or {}
+    services = {int(s) for s in filters.get("services", [])} or selected
+    urgencies = set(filters.get("urgencies", []))
+    total = _Sums()
+    for (service, urgency), part in sums.items():
+        if service in services and (not urgencies or urgency in urgencies):
+            total.add(part)
+    if rule.metric == "incident_count":
+        return float(total.count)
+    if rule.metric == "open_incidents":
+        return float(total.unresolved)
+    if rule.metric == "mtta":
+        return total.ack_total / total.ack_count / 60 if total.ack_count else None
+    if rule.metric == "mttr":
+        return total.resolve_total / total.resolve_count / 60 if total.resolve_count else None
+    if rule.metric == "escalation_rate":
+        return total.escalated / total.count * 100 if total.count else None
+    raise ValueError(f"{rule.metric} is not a batched metric")
 
 
 # -- pushed signals --------------------------------------------------------------------------------------

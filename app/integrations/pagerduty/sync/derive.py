@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.sync.upsert import unnest_rows
+from app.integrations.pagerduty.sync.upsert import unnest_params, unnest_source
 from app.models import Incident, IncidentLogEntry
 
 ACK = "acknowledge_log_entry"
@@ -140,13 +140,14 @@ def _write(changes: list[dict[str, Any]]) -> None:
     table = Incident.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         # One UPDATE … FROM unnest(arrays): a row-by-row executemany costs a round trip per incident.
-        source, params = unnest_rows(table, ["id", *DERIVED_FIELDS], changes)
+        columns = ("id", *DERIVED_FIELDS)
+        source = unnest_source(table, columns)
         statement = (
             update(table)
             .where(table.c.id == source.c.id)
             .values({name: source.c[name] for name in DERIVED_FIELDS})
         )
-        db.session.execute(statement, params)
+        db.session.execute(statement, unnest_params(columns, changes))
         return
     statement = (
         update(table)

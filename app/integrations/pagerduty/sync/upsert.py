@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Table, bindparam, delete, func, literal_column, or_, select, tuple_
@@ -108,24 +109,11 @@ def _upsert_batch(
     # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
     # time, so only the counts, never the data, could be off under a race).
     existing = set() if postgres else _existing(table, account_id, [remote_id for remote_id, _ in rows])
-    columns = ["account_id", "workspace_id", "remote_id", *fields]
-    if postgres:
-        source, params = unnest_rows(table, columns, values)
-        statement = dialect_insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
-    else:
-        # Executed with a list of rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row VALUES.
-        statement, params = dialect_insert(table), values
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=["account_id", "remote_id"],
-        set_={name: excluded[name] for name in compared},
-        where=or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared)),
-    )
-    # PostgreSQL: xmax is 0 on a freshly inserted row version and the locker's id on an updated one.
-    inserted = literal_column("(xmax = 0)", Boolean) if postgres else literal_column("NULL", Boolean)
-    for remote_id, row_id, is_new in db.session.execute(
-        statement.returning(table.c.remote_id, table.c.id, inserted), params
-    ):
+    columns = ("account_id", "workspace_id", "remote_id", *fields)
+    statement = _upsert_statement(table, columns, tuple(compared), postgres)
+    # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
+    params = unnest_params(columns, values) if postgres else values
+    for remote_id, row_id, is_new in db.session.execute(statement, params):
         result.ids[remote_id] = row_id
         result.written.add(remote_id)
         if is_new if postgres else remote_id not in existing:
@@ -135,17 +123,40 @@ def _upsert_batch(
             result.updated += 1
 
 
-def unnest_rows(
-    table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> tuple[Any, dict[str, list[Any]]]:
-    """PostgreSQL: rows as `unnest(<one array per column>) AS v(columns)`, and the arrays to bind.
+@cache
+def _upsert_statement(
+    table: Table, columns: tuple[str, ...], compared: tuple[str, ...], postgres: bool
+) -> Any:
+    """Built once per shape: building `excluded` and the unnest alias cost more than the write itself."""
+    if postgres:
+        source = unnest_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
+    else:
+        statement = sqlite.insert(table)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "remote_id"],
+        set_={name: excluded[name] for name in compared},
+        where=or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared)),
+    )
+    # PostgreSQL: xmax is 0 on a freshly inserted row version and the locker's id on an updated one.
+    inserted = literal_column("(xmax = 0)", Boolean) if postgres else literal_column("NULL", Boolean)
+    return statement.returning(table.c.remote_id, table.c.id, inserted)
+
+
+@cache
+def unnest_source(table: Table, columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: rows as `unnest(<one array per column>) AS v(columns)`; bind them with unnest_params.
 
     One parameter per column keeps the SQL short and the same for every batch, so neither SQLAlchemy,
     psycopg nor PostgreSQL has to compile, convert or parse a statement with thousands of parameters.
     """
     arrays = [bindparam(f"v_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
-    source = func.unnest(*arrays).table_valued(*columns).render_derived()
-    return source, {f"v_{name}": [row[name] for row in rows] for name in columns}
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def unnest_params(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    return {f"v_{name}": [row[name] for row in rows] for name in columns}
 
 
 def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[str]:
@@ -158,10 +169,10 @@ def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[s
 def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows, skipping any that conflict with one already there."""
     if _is_postgresql():
-        columns = list(rows[0])
-        source, params = unnest_rows(table, columns, rows)
-        statement = dialect_insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
-        db.session.execute(statement.on_conflict_do_nothing(), params)
+        columns = tuple(rows[0])
+        source = unnest_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
+        db.session.execute(statement.on_conflict_do_nothing(), unnest_params(columns, rows))
     else:
         db.session.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
 

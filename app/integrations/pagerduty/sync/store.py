@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,9 +11,11 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
+from app.integrations.pagerduty.sync.entries import write_entries
 from app.integrations.pagerduty.sync.upsert import (
     UpsertResult,
     dialect_insert,
+    is_postgresql,
     pairs,
     replace_links,
     upsert_by_remote_id,
@@ -231,6 +233,8 @@ def upsert_log_entries(
     for item in raw:
         counts.fetched += 1
         mapped.append(mapping.map_log_entry(item))
+    if is_postgresql():
+        return _write_log_entries(account, mapped, directory, local_fields, counts)
     incident_ids = pairs(
         select(Incident.remote_id, Incident.id).where(
             Incident.account_id == account.id,
@@ -243,16 +247,39 @@ def upsert_log_entries(
         if incident_id is None:
             counts.skipped += 1
             continue
-        user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
-        extra = local_fields(entry, user_id) if local_fields else {}
-        rows.append(
-            (entry.remote_id, {**entry.values, "incident_id": incident_id, "user_id": user_id, **extra})
-        )
+        values = _entry_values(entry, directory, local_fields)
+        rows.append((entry.remote_id, {**values, "incident_id": incident_id}))
     result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows, want_ids=False)
     counts.created, counts.updated = result.created, result.updated
     seen = {values["incident_id"] for _, values in rows}
     changed = {values["incident_id"] for remote_id, values in rows if remote_id in result.written}
     return counts, seen, changed
+
+
+def _write_log_entries(
+    account: AccountRef,
+    mapped: Sequence[mapping.LogEntryRow],
+    directory: Directory,
+    local_fields: LocalFields | None,
+    counts: Counts,
+) -> tuple[Counts, set[int], set[int]]:
+    """PostgreSQL: the incidents are looked up by the upsert itself (entries.py)."""
+    rows = {m.remote_id: (m.incident_remote_id, _entry_values(m, directory, local_fields)) for m in mapped}
+    kept = write_entries(account.id, account.workspace_id, rows)
+    counts.skipped = counts.fetched - len(kept)
+    counts.created = sum(1 for _, created in kept if created is True)
+    counts.updated = sum(1 for _, created in kept if created is False)
+    seen = {incident_id for incident_id, _ in kept}
+    changed = {incident_id for incident_id, created in kept if created is not None}
+    return counts, seen, changed
+
+
+def _entry_values(
+    entry: mapping.LogEntryRow, directory: Directory, local_fields: LocalFields | None
+) -> dict[str, Any]:
+    user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
+    extra = local_fields(entry, user_id) if local_fields else {}
+    return {**entry.values, "user_id": user_id, **extra}
 
 
 def store_change_events(account: AccountRef, raw: Iterable[Json], directory: Directory) -> Counts:

@@ -38,11 +38,11 @@ def pairs(statement: Any) -> dict[Any, Any]:
 
 
 def dialect_insert(target: Any) -> Any:
-    module = postgresql if _is_postgresql() else sqlite
+    module = postgresql if is_postgresql() else sqlite
     return module.insert(target)
 
 
-def _is_postgresql() -> bool:
+def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
@@ -105,7 +105,7 @@ def _upsert_batch(
         }
         for remote_id, row in rows
     ]
-    postgres = _is_postgresql()
+    postgres = is_postgresql()
     # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
     # time, so only the counts, never the data, could be off under a race).
     existing = set() if postgres else _existing(table, account_id, [remote_id for remote_id, _ in rows])
@@ -168,7 +168,7 @@ def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[s
 
 def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows, skipping any that conflict with one already there."""
-    if _is_postgresql():
+    if is_postgresql():
         columns = tuple(rows[0])
         source = unnest_source(table, columns)
         statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))

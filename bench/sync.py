@@ -45,8 +45,8 @@ fed by `unnest` of one array per column (on PostgreSQL the log-entry insert also
 `RETURNING (xmax = 0)` counts created against updated rows) instead of a select, compare and write per row; a
 new incident is inserted with its derived fields, and the others are refreshed once per 30-day chunk in one
 `UPDATE … FROM unnest` rather than per page; a commit at most once a second within a chunk; statements built
-once per shape. Requests made equal the baseline's; the gap to the ideal count comes from windows bisected
-past 10,000 results and change events read a week at a time, which the baseline does too."""
+once per shape. The gap to the ideal request count comes from windows bisected past 10,000 results and change
+events read a week at a time, which the baseline does too; the sync's count includes any retried attempt."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------

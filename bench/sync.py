@@ -37,6 +37,16 @@ TOKEN = "bench-sync-token"
 LIMIT = 100
 MAX_OFFSET = 10_000
 CHUNK = timedelta(days=30)
+TARGET_RATIO = 1.3
+WHAT_IT_TOOK = """What it took (from > 13× before): the next page downloads on a helper thread while the current one is
+written (still one request in flight per token, the same requests, checkpoints still in the commit of their
+rows); each page is one `INSERT … ON CONFLICT DO UPDATE … WHERE <a column IS DISTINCT FROM the new value>`
+fed by `unnest` of one array per column (on PostgreSQL the log-entry insert also looks up its incidents, and
+`RETURNING (xmax = 0)` counts created against updated rows) instead of a select, compare and write per row; a
+new incident is inserted with its derived fields, and the others are refreshed once per 30-day chunk in one
+`UPDATE … FROM unnest` rather than per page; a commit at most once a second within a chunk; statements built
+once per shape. The gap to the ideal request count comes from windows bisected past 10,000 results and change
+events read a week at a time, which the baseline does too; the sync's count includes any retried attempt."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------
@@ -301,20 +311,25 @@ def _record(args: argparse.Namespace, r: dict[str, Any]) -> None:
     from bench.report import write_section
 
     engine = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    body = f"""## Sync: backfill of {r["incidents"]:,} incidents ({r["log_entries"]:,} log entries) into {engine}
+    met = r["ratio"] <= TARGET_RATIO
+    verdict = "target met" if met else "target missed"
+    body = f"""## Sync: backfill of {r["incidents"]:,} incidents ({r["log_entries"]:,} log entries) into {engine} — **{verdict}**
 
 pdsim seeded with `--incidents {args.incidents} --days {args.days}` (rate limit lifted: the benchmark measures
-Vigil, not PagerDuty's 960 requests/minute); one worker process; history 365 days.
+Vigil, not PagerDuty's 960 requests/minute); one worker process; history 365 days. The machine's 2 cores are
+shared with pdsim, PostgreSQL and whatever else runs there, so compare the ratio, not the seconds.
 
 | figure | value | target |
 | --- | --- | --- |
 | backfill wall time | {r["backfill_seconds"]:.1f} s ({r["incidents_per_second"]:,.0f} incidents/s) | |
 | baseline: same pages, plain `requests`, discarded | {r["baseline_seconds"]:.1f} s | |
-| backfill ÷ baseline | **{r["ratio"]:.2f}×** | ≤ 1.3× |
-| requests made / pages an ideal client needs | {r["requests"]:,} / {r["pages_needed"]:,} (**{r["request_overhead"]:+.1%}**) | within 5 % |
+| backfill ÷ baseline | **{r["ratio"]:.2f}×** | ≤ {TARGET_RATIO}× |
+| requests made / pages an ideal client needs | {r["requests"]:,} / {r["pages_needed"]:,} (**{r["request_overhead"]:+.1%}**); the baseline made {r["baseline_requests"]:,} | within 5 % |
 | worker peak RSS | **{r["worker_peak_rss_mb"]:.0f} MB** | < 300 MB |
 | incremental sync with nothing new | **{r["empty_incremental_requests"]} requests** | ≤ 5 |
 | rows written by a second backfill | **{r["second_backfill_rows_written"]}** | 0 |
+
+{WHAT_IT_TOOK}
 """
     write_section("sync", body)
 

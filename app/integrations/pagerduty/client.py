@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -67,6 +68,22 @@ class PagerDutyClient:
     @property
     def stats(self) -> ClientStats:
         return self._transport.stats
+
+    @contextmanager
+    def refreshing_through(self, run: Callable[[Callable[[], str]], str]) -> Iterator[None]:
+        """While requests are made on a helper thread, have `run` perform any OAuth token refresh.
+
+        The refresh writes the account row and commits, so it must run on the thread owning the session.
+        """
+        refresh = self._transport.refresh_token
+        if refresh is None:
+            yield
+            return
+        self._transport.refresh_token = lambda: run(refresh)
+        try:
+            yield
+        finally:
+            self._transport.refresh_token = refresh
 
     # generic access
 

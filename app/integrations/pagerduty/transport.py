@@ -81,7 +81,8 @@ class Transport:
         self._session = session
         self._timeout = timeout
         self._retry = retry
-        self._refresh_token = refresh_token
+        # Public so a caller fetching on a helper thread can route the refresh back to its own thread.
+        self.refresh_token = refresh_token
         self._user_agent = user_agent
         self.stats = ClientStats()
 
@@ -109,9 +110,9 @@ class Transport:
             outcome = self._attempt(method, path, query, body, attempt)
             if isinstance(outcome, requests.Response):
                 return outcome
-            if self._refresh_token is not None and self._is_expired_oauth(outcome) and not refreshed:
+            if self.refresh_token is not None and self._is_expired_oauth(outcome) and not refreshed:
                 refreshed = True
-                self._refresh(self._refresh_token)
+                self._refresh(self.refresh_token)
                 continue
             self._wait_or_raise(outcome, attempt)
             attempt += 1

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from app.extensions import db
+from app.integrations.pagerduty.sync.upsert import unnest_params, unnest_source
 from app.models import Incident, IncidentLogEntry
 
 ACK = "acknowledge_log_entry"
@@ -22,6 +24,8 @@ ASSIGN = "assign_log_entry"
 RESOLVE = "resolve_log_entry"
 # A resolve by a person comes from a user; timeouts and integrations resolve "by themselves".
 _AUTOMATIC_CHANNELS = {"timeout", "auto", "api", "integration", "email"}
+# Incidents per refresh query: a chunk's worth of ids is refreshed in a few statements, not one per page.
+BATCH = 1000
 
 
 DERIVED_FIELDS = (
@@ -107,8 +111,13 @@ def _facts(incident_ids: Collection[int]) -> dict[int, LogFacts]:
     }
 
 
-def refresh_derived(incident_ids: Sequence[int]) -> int:
+def refresh_derived(incident_ids: Collection[int]) -> int:
     """Recompute derived columns for these incidents; returns how many rows actually changed."""
+    ordered = sorted(set(incident_ids))
+    return sum(_refresh_batch(ordered[i : i + BATCH]) for i in range(0, len(ordered), BATCH))
+
+
+def _refresh_batch(incident_ids: Sequence[int]) -> int:
     if not incident_ids:
         return 0
     facts = _facts(incident_ids)
@@ -123,5 +132,27 @@ def refresh_derived(incident_ids: Sequence[int]) -> int:
         if any(getattr(row, name) != value for name, value in values.items()):
             changes.append({"id": row.id, **values})
     if changes:
-        db.session.execute(update(Incident), changes)
+        _write(changes)
     return len(changes)
+
+
+def _write(changes: list[dict[str, Any]]) -> None:
+    table = Incident.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One UPDATE … FROM unnest(arrays): a row-by-row executemany costs a round trip per incident.
+        columns = ("id", *DERIVED_FIELDS)
+        source = unnest_source(table, columns)
+        statement = (
+            update(table)
+            .where(table.c.id == source.c.id)
+            .values({name: source.c[name] for name in DERIVED_FIELDS})
+        )
+        db.session.execute(statement, unnest_params(columns, changes))
+        return
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("incident_id"))
+        .values({name: bindparam(name) for name in DERIVED_FIELDS})
+    )
+    params = [{"incident_id": row["id"], **{n: row[n] for n in DERIVED_FIELDS}} for row in changes]
+    db.session.execute(statement, params)

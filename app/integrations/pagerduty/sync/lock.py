@@ -1,7 +1,7 @@
 """One sync per account at a time, with a lock that frees itself if its worker dies.
 
-A Redis key with a TTL, refreshed after every page: a worker killed mid-run holds it at most `ttl` seconds
-more, then the next run takes over from the last checkpoint.
+A Redis key with a TTL, refreshed at every commit of a run (about once a second while pages flow): a worker
+killed mid-run holds it at most `ttl` seconds more, then the next run takes over from the last checkpoint.
 """
 
 from __future__ import annotations

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
-from app.integrations.pagerduty.sync.derive import refresh_derived
-from app.integrations.pagerduty.sync.upsert import dialect_insert, pairs, replace_links, upsert_by_remote_id
+from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
+from app.integrations.pagerduty.sync.entries import write_entries
+from app.integrations.pagerduty.sync.upsert import (
+    UpsertResult,
+    dialect_insert,
+    is_postgresql,
+    pairs,
+    replace_links,
+    upsert_by_remote_id,
+)
 from app.models import (
     Deployment,
     DeploymentSource,
@@ -27,6 +35,23 @@ from app.models.incidents import incident_teams
 from app.models.pagerduty import service_teams, team_members
 
 Json = Mapping[str, Any]
+LocalFields = Callable[[mapping.LogEntryRow, int | None], dict[str, Any]]
+
+
+class AccountRef(Protocol):
+    """What a store function needs of an account: a PagerDutyAccount, or its ids kept by a sync run."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def workspace_id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class AccountIds:
+    id: int
+    workspace_id: int
 
 
 @dataclass
@@ -121,20 +146,25 @@ def store_priorities(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
 
 
 def store_incidents(
-    account: PagerDutyAccount,
+    account: AccountRef,
     raw: Iterable[Json],
     directory: Directory,
     template_of: Callable[[str], str],
     only_selected: bool = True,
 ) -> tuple[Counts, list[int]]:
-    """Upsert incidents of known (by default: selected) services; returns counts and the ids written."""
+    """Upsert incidents of known (by default: selected) services; returns counts and the ids written.
+
+    A new incident is inserted with its derived columns already set: it has no log entries yet (they are
+    stored only for incidents Vigil holds), so they follow from its own fields. An incident that changed is
+    refreshed from its log entries afterwards.
+    """
     counts = Counts()
     rows: list[tuple[str, dict[str, Any]]] = []
     teams_of: dict[str, tuple[str, ...]] = {}
+    wanted = directory.selected_services if only_selected else directory.services
     for item in raw:
         counts.fetched += 1
         row = mapping.map_incident(item)
-        wanted = directory.selected_services if only_selected else directory.services
         if row.service_remote_id not in wanted:
             counts.skipped += 1
             continue
@@ -143,32 +173,68 @@ def store_incidents(
             "service_id": directory.services[row.service_remote_id],
             "title_template": template_of(row.values["title"])[:500],
         }
-        rows.append((row.remote_id, values))
+        derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
+        rows.append((row.remote_id, {**derived, **values}))
         teams_of[row.remote_id] = row.team_remote_ids
-    result = upsert_by_remote_id(Incident, account.id, account.workspace_id, rows)
+    result = upsert_by_remote_id(
+        Incident, account.id, account.workspace_id, rows, insert_only=_INSERT_ONLY_DERIVED
+    )
     counts.created, counts.updated = result.created, result.updated
     links = {
         result.ids[remote_id]: [directory.teams[t] for t in team_ids if t in directory.teams]
         for remote_id, team_ids in teams_of.items()
     }
-    replace_links(incident_teams, "incident_id", "team_id", links)
-    touched = [result.ids[remote_id] for remote_id, _ in rows]
-    counts.updated += refresh_derived(touched) if (result.created or result.updated) else 0
-    return counts, touched
+    fresh = {result.ids[remote_id] for remote_id in result.created_ids}
+    replace_links(incident_teams, "incident_id", "team_id", links, fresh=fresh)
+    stale = [result.ids[remote_id] for remote_id, values in rows if _needs_refresh(remote_id, values, result)]
+    counts.updated += refresh_derived(stale)
+    return counts, [result.ids[remote_id] for remote_id, _ in rows]
+
+
+# Derived columns a later write of the incident leaves to refresh_derived (resolved_at is also PagerDuty's).
+_INSERT_ONLY_DERIVED = frozenset(DERIVED_FIELDS) - {"resolved_at"}
+
+
+def _needs_refresh(remote_id: str, values: Mapping[str, Any], result: UpsertResult) -> bool:
+    if remote_id not in result.written:
+        return False
+    # A created row is exact already, unless PagerDuty sent a resolved_at the derived one drops.
+    return (
+        remote_id not in result.created_ids
+        or values["resolved_at"]
+        != derived_values(values["created_at"], values["status"], values["resolved_at"], None)["resolved_at"]
+    )
 
 
 def store_log_entries(
-    account: PagerDutyAccount,
+    account: AccountRef,
     raw: Iterable[Json],
     directory: Directory,
-    local_fields: Callable[[mapping.LogEntryRow, int | None], dict[str, Any]] | None = None,
+    local_fields: LocalFields | None = None,
 ) -> Counts:
-    """Upsert log entries of incidents Vigil keeps; entries of other incidents are skipped."""
+    """Upsert log entries of incidents Vigil keeps, then refresh the derived columns of those changed."""
+    counts, _, changed = upsert_log_entries(account, raw, directory, local_fields)
+    counts.updated += refresh_derived(changed)
+    return counts
+
+
+def upsert_log_entries(
+    account: AccountRef,
+    raw: Iterable[Json],
+    directory: Directory,
+    local_fields: LocalFields | None = None,
+) -> tuple[Counts, set[int], set[int]]:
+    """Upsert log entries of incidents Vigil keeps (others are skipped), without refreshing derived columns.
+
+    Returns counts, the incidents the entries belong to, and the incidents whose entries were written.
+    """
     counts = Counts()
     mapped = []
     for item in raw:
         counts.fetched += 1
         mapped.append(mapping.map_log_entry(item))
+    if is_postgresql():
+        return _write_log_entries(account, mapped, directory, local_fields, counts)
     incident_ids = pairs(
         select(Incident.remote_id, Incident.id).where(
             Incident.account_id == account.id,
@@ -181,20 +247,42 @@ def store_log_entries(
         if incident_id is None:
             counts.skipped += 1
             continue
-        user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
-        extra = local_fields(entry, user_id) if local_fields else {}
-        rows.append(
-            (entry.remote_id, {**entry.values, "incident_id": incident_id, "user_id": user_id, **extra})
-        )
-    result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows)
+        values = _entry_values(entry, directory, local_fields)
+        rows.append((entry.remote_id, {**values, "incident_id": incident_id}))
+    result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows, want_ids=False)
     counts.created, counts.updated = result.created, result.updated
-    if result.created or result.updated:
-        touched = sorted({values["incident_id"] for _, values in rows})
-        counts.updated += refresh_derived(touched)
-    return counts
+    seen = {values["incident_id"] for _, values in rows}
+    changed = {values["incident_id"] for remote_id, values in rows if remote_id in result.written}
+    return counts, seen, changed
 
 
-def store_change_events(account: PagerDutyAccount, raw: Iterable[Json], directory: Directory) -> Counts:
+def _write_log_entries(
+    account: AccountRef,
+    mapped: Sequence[mapping.LogEntryRow],
+    directory: Directory,
+    local_fields: LocalFields | None,
+    counts: Counts,
+) -> tuple[Counts, set[int], set[int]]:
+    """PostgreSQL: the incidents are looked up by the upsert itself (entries.py)."""
+    rows = {m.remote_id: (m.incident_remote_id, _entry_values(m, directory, local_fields)) for m in mapped}
+    kept = write_entries(account.id, account.workspace_id, rows)
+    counts.skipped = counts.fetched - len(kept)
+    counts.created = sum(1 for _, created in kept if created is True)
+    counts.updated = sum(1 for _, created in kept if created is False)
+    seen = {incident_id for incident_id, _ in kept}
+    changed = {incident_id for incident_id, created in kept if created is not None}
+    return counts, seen, changed
+
+
+def _entry_values(
+    entry: mapping.LogEntryRow, directory: Directory, local_fields: LocalFields | None
+) -> dict[str, Any]:
+    user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
+    extra = local_fields(entry, user_id) if local_fields else {}
+    return {**entry.values, "user_id": user_id, **extra}
+
+
+def store_change_events(account: AccountRef, raw: Iterable[Json], directory: Directory) -> Counts:
     """Change events become deployments, one per named service Vigil knows."""
     counts = Counts()
     wanted: dict[tuple[str, int], dict[str, Any]] = {}

@@ -1,20 +1,25 @@
 """Idempotent writes keyed on (account, remote id), on SQLite and PostgreSQL alike.
 
-Each batch reads the rows it already has, inserts what is new and updates only what changed, so a re-run
-writes nothing and the counts of created/updated rows are exact. Inserts use ON CONFLICT DO NOTHING, so a
-webhook job racing a sync on the same row cannot fail the batch.
+A batch is one multi-row INSERT … ON CONFLICT DO UPDATE … WHERE <some column IS DISTINCT FROM the new value>:
+an unchanged row is neither written nor returned, so a re-run writes nothing and RETURNING yields exactly the
+rows created or updated. Concurrent writers of the same rows (a webhook job and a sync) cannot fail the batch,
+and rows are sent in remote-id order so two such writers take their row locks in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, delete, select, tuple_, update
+from sqlalchemy import Boolean, Table, bindparam, delete, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+
+# Rows per statement: 500 rows of ~20 columns stay below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+BATCH_ROWS = 500
 
 
 @dataclass
@@ -22,6 +27,9 @@ class UpsertResult:
     ids: dict[str, int] = field(default_factory=dict)
     created: int = 0
     updated: int = 0
+    # Remote ids of the rows this batch inserted or changed, and of those it inserted.
+    written: set[str] = field(default_factory=set)
+    created_ids: set[str] = field(default_factory=set)
 
 
 def pairs(statement: Any) -> dict[Any, Any]:
@@ -30,75 +38,170 @@ def pairs(statement: Any) -> dict[Any, Any]:
 
 
 def dialect_insert(target: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if is_postgresql() else sqlite
     return module.insert(target)
 
 
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def upsert_by_remote_id(
-    model: type[Any], account_id: int, workspace_id: int, rows: Iterable[tuple[str, Mapping[str, Any]]]
+    model: type[Any],
+    account_id: int,
+    workspace_id: int,
+    rows: Iterable[tuple[str, Mapping[str, Any]]],
+    *,
+    insert_only: Collection[str] = (),
+    want_ids: bool = True,
 ) -> UpsertResult:
+    """Insert new rows, update changed ones, leave the rest alone; counts are exact.
+
+    `insert_only` columns are written when a row is created but neither compared nor overwritten later
+    (derived columns, which their own refresh keeps). Without `want_ids`, `ids` holds only written rows.
+    """
     batch: dict[str, Mapping[str, Any]] = {}
     for remote_id, values in rows:
         batch[remote_id] = values  # within one batch the last version of a row wins
     result = UpsertResult()
     if not batch:
         return result
+    table: Table = model.__table__
     fields = sorted({name for values in batch.values() for name in values})
-    columns = [model.id, model.remote_id, *(getattr(model, name) for name in fields)]
-    existing = {
-        row.remote_id: row
-        for row in db.session.execute(
-            select(*columns).where(model.account_id == account_id, model.remote_id.in_(list(batch)))
-        )
-    }
-    inserts = [
-        {"account_id": account_id, "workspace_id": workspace_id, "remote_id": remote_id, **values}
-        for remote_id, values in batch.items()
-        if remote_id not in existing
-    ]
-    updates = [
-        {"id": existing[remote_id].id, **values}
-        for remote_id, values in batch.items()
-        if remote_id in existing and _changed(existing[remote_id], values)
-    ]
-    if inserts:
-        statement = dialect_insert(model).on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
-        db.session.execute(statement, inserts)
-    if updates:
-        db.session.execute(update(model), updates)
-    result.created, result.updated = len(inserts), len(updates)
-    result.ids = {remote_id: row.id for remote_id, row in existing.items()}
-    if inserts:
-        new_ids = db.session.execute(
-            select(model.remote_id, model.id).where(
-                model.account_id == account_id, model.remote_id.in_([row["remote_id"] for row in inserts])
+    compared = [name for name in fields if name not in insert_only]
+    ordered = sorted(batch)
+    for start in range(0, len(ordered), BATCH_ROWS):
+        chunk = [(key, batch[key]) for key in ordered[start : start + BATCH_ROWS]]
+        _upsert_batch(table, account_id, workspace_id, chunk, fields, compared, result)
+    if want_ids and len(result.ids) < len(batch):
+        unchanged = [remote_id for remote_id in ordered if remote_id not in result.ids]
+        for start in range(0, len(unchanged), BATCH_ROWS):
+            result.ids.update(
+                pairs(
+                    select(table.c.remote_id, table.c.id).where(
+                        table.c.account_id == account_id,
+                        table.c.remote_id.in_(unchanged[start : start + BATCH_ROWS]),
+                    )
+                )
             )
-        )
-        result.ids.update({remote_id: row_id for remote_id, row_id in new_ids})
     return result
 
 
-def _changed(row: Any, values: Mapping[str, Any]) -> bool:
-    return any(getattr(row, name) != value for name, value in values.items())
+def _upsert_batch(
+    table: Table,
+    account_id: int,
+    workspace_id: int,
+    rows: Sequence[tuple[str, Mapping[str, Any]]],
+    fields: Sequence[str],
+    compared: Sequence[str],
+    result: UpsertResult,
+) -> None:
+    values = [
+        {
+            "account_id": account_id,
+            "workspace_id": workspace_id,
+            "remote_id": remote_id,
+            **{name: row.get(name) for name in fields},
+        }
+        for remote_id, row in rows
+    ]
+    postgres = is_postgresql()
+    # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
+    # time, so only the counts, never the data, could be off under a race).
+    existing = set() if postgres else _existing(table, account_id, [remote_id for remote_id, _ in rows])
+    columns = ("account_id", "workspace_id", "remote_id", *fields)
+    statement = _upsert_statement(table, columns, tuple(compared), postgres)
+    # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
+    params = unnest_params(columns, values) if postgres else values
+    for remote_id, row_id, is_new in db.session.execute(statement, params):
+        result.ids[remote_id] = row_id
+        result.written.add(remote_id)
+        if is_new if postgres else remote_id not in existing:
+            result.created += 1
+            result.created_ids.add(remote_id)
+        else:
+            result.updated += 1
 
 
-def replace_links(table: Table, left: str, right: str, wanted: Mapping[int, Sequence[int]]) -> int:
-    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed."""
+@cache
+def _upsert_statement(
+    table: Table, columns: tuple[str, ...], compared: tuple[str, ...], postgres: bool
+) -> Any:
+    """Built once per shape: building `excluded` and the unnest alias cost more than the write itself."""
+    if postgres:
+        source = unnest_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
+    else:
+        statement = sqlite.insert(table)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "remote_id"],
+        set_={name: excluded[name] for name in compared},
+        where=or_(*(table.c[name].is_distinct_from(excluded[name]) for name in compared)),
+    )
+    # PostgreSQL: xmax is 0 on a freshly inserted row version and the locker's id on an updated one.
+    inserted = literal_column("(xmax = 0)", Boolean) if postgres else literal_column("NULL", Boolean)
+    return statement.returning(table.c.remote_id, table.c.id, inserted)
+
+
+@cache
+def unnest_source(table: Table, columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: rows as `unnest(<one array per column>) AS v(columns)`; bind them with unnest_params.
+
+    One parameter per column keeps the SQL short and the same for every batch, so neither SQLAlchemy,
+    psycopg nor PostgreSQL has to compile, convert or parse a statement with thousands of parameters.
+    """
+    arrays = [bindparam(f"v_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def unnest_params(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    return {f"v_{name}": [row[name] for row in rows] for name in columns}
+
+
+def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[str]:
+    statement = select(table.c.remote_id).where(
+        table.c.account_id == account_id, table.c.remote_id.in_(remote_ids)
+    )
+    return set(db.session.scalars(statement))
+
+
+def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows, skipping any that conflict with one already there."""
+    if is_postgresql():
+        columns = tuple(rows[0])
+        source = unnest_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
+        db.session.execute(statement.on_conflict_do_nothing(), unnest_params(columns, rows))
+    else:
+        db.session.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
+
+
+def replace_links(
+    table: Table,
+    left: str,
+    right: str,
+    wanted: Mapping[int, Sequence[int]],
+    fresh: Collection[int] = (),
+) -> int:
+    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed.
+
+    `fresh` left ids were created in this transaction, so they have no links to read first.
+    """
     if not wanted:
         return 0
     left_col, right_col = table.c[left], table.c[right]
     have: dict[int, set[int]] = {key: set() for key in wanted}
-    for left_id, right_id in db.session.execute(
-        select(left_col, right_col).where(left_col.in_(list(wanted)))
-    ):
-        have[left_id].add(right_id)
+    known = [key for key in wanted if key not in fresh]
+    if known:
+        for left_id, right_id in db.session.execute(select(left_col, right_col).where(left_col.in_(known))):
+            have[left_id].add(right_id)
     to_add = [
         {left: l_id, right: r_id} for l_id, rights in wanted.items() for r_id in set(rights) - have[l_id]
     ]
     to_remove = [(l_id, r_id) for l_id, rights in have.items() for r_id in rights - set(wanted[l_id])]
     if to_add:
-        db.session.execute(dialect_insert(table).on_conflict_do_nothing(), to_add)
+        insert_missing(table, to_add)
     if to_remove:
         db.session.execute(delete(table).where(tuple_(left_col, right_col).in_(to_remove)))
     return len(to_add) + len(to_remove)

@@ -50,7 +50,7 @@ one share a computation).
 | the same episodes with faults off: paged per second (÷ baseline); latency p50 / p95 | {r["clean_episodes_paged_per_second"]:.1f}/s ({r["clean_throughput_vs_baseline"]:.3f}×); {_s(r["clean_trigger_latency_p50"])} / {_s(r["clean_trigger_latency_p95"])} | |
 | requests: triggers / resolves (retries) | {r["trigger_attempts"]:,} ({retries_t:,}) / {r["resolve_attempts"]:,} ({retries_r:,}) | |
 | faults met: 5xx / 429 | {r["faults_5xx"]:,} / {r["faults_429"]:,} of {r["faults_matched"]:,} requests | 20 % / 10 % |
-| send time recorded on the triggers, inside the token lock (of it, triggers retried inline) | {_s(r["trigger_send_seconds"])} ({_s(r["trigger_send_seconds_retried"])}) of {_s(r["trigger_seconds"])} | |
+| send time recorded on the triggers (of it, triggers retried inline) | {_s(r["trigger_send_seconds"])} ({_s(r["trigger_send_seconds_retried"])}) of {_s(r["trigger_seconds"])} | |
 | a pass where all {r["episodes"]:,} rules fire / recover; enqueueing the pages | {_s(r["fire_pass_seconds"])} / {_s(r["recover_pass_seconds"])}; {_s(r["fire_enqueue_seconds"])} | |
 | PagerDuty incidents per episode (pdsim's `created()` by incident_key), faults on | **{verdict}** ({spread}) | exactly 1, resolved |
 | the same, faults off | {clean_verdict} | exactly 1, resolved |
@@ -65,33 +65,22 @@ def _findings(r: dict[str, Any]) -> str:
         r["clean_trigger_send_seconds"] / r["clean_trigger_seconds"] if r["clean_trigger_seconds"] else 0
     )
     return f"""
-**Where the time goes.** An evaluation pass spends {_s(r["observe_incident_seconds"])} on incident signals:
-{r["incident_groups"]} distinct questions, each answered by the analytics engine with queries of its own (sleep-hour
-interruptions and incident counts cost the most). {_s(r["observe_pushed_seconds"])} go to pushed signals: the
-grouped query returns one row per series and minute of the longest window, which Python re-aggregates for every
-rule. The other {_s(rest)} load the rules and their targets as ORM objects, run the state machine and write: each
-rule's `last_value`, `last_evaluated_at` and `updated_at` change every pass and are flushed as {r["rules"]:,}
-single-row UPDATEs, and `_unmuted_firing` runs one SELECT per firing rule ({r["statements_per_pass"]:,.0f} statements
-per pass, an executemany counted once). A pass in which {r["episodes"]:,} rules fire costs {_s(r["fire_pass_seconds"])}
-for the same reason (a SELECT per rule in `pages.triggers_for`, twice).
+**What it took.** A pass reads every signal in a few grouped queries: incident counts, open incidents, MTTA and
+MTTR means and escalation rates come from one query per workspace and window grouped by service and urgency
+(the rules' own service and urgency filters are applied to its rows in Python; team filters, CFR and sleep-hour
+interruptions are still asked one distinct question at a time: {_s(r["observe_incident_seconds"])} for all
+incident signals here); pushed points are aggregated per series for each distinct window in SQL
+({_s(r["observe_pushed_seconds"])}); every rule's reading is written by one executemany, and the targets a firing
+episode already paged are read in one query. The other {_s(rest)} load the rules and their targets as ORM objects,
+run the state machine and commit ({r["statements_per_pass"]:,.0f} statements per pass, an executemany counted once).
 
-Delivery is correct under faults (every episode one incident, resolved) but its throughput is one token's: both
-workers page through the same linked account, whose Redis lock lets one delivery through at a time, and the lock
-is held while the transport sleeps its inline backoff after a 5xx (up to 1 s, then up to 2 s): the send step of
-triggers retried inline, mostly sleeping, took {held:.0%} of the trigger phase. A 429 from pdsim's fault injector says
-`ratelimit-reset: 20`, so those pages are re-enqueued 20 s later. With {r["episodes"]:,} pages queued at once,
-latency is mostly time in the queue. Without faults the same pages go at
-{r["clean_episodes_paged_per_second"]:.1f}/s against the baseline's {r["baseline_posts_per_second"]:.0f}/s, and the
-recorded send step (account check, client set-up, the request) is {clean_http:.0%} of that time: the rest is the
-job around it (RQ's dequeue and bookkeeping, the lock, the claim and its commit, the final commit), the part from
-the lock on taken in turns by the two workers.
-
-**Next** (proposals, not made here): evaluation — write the pass's per-rule results in one statement (`UPDATE …
-FROM unnest(ids, values)`) and stop touching `updated_at`; look up the firing rules' existing triggers in one query;
-aggregate pushed points per series and distinct window in SQL (`FILTER (WHERE minute >= …)`) instead of shipping
-every (series, minute) to Python; answer incident questions per (metric, window) with one grouped query over the
-services and teams the rules filter on, or re-evaluate long windows (≥ 1 d) every few minutes. Delivery — sleep a
-5xx backoff outside the token lock (or re-enqueue instead of sleeping); hold the lock only around the request, not
-the claim and the commits; and since the lock serialises one account anyway, more workers only help several
-accounts.
+**Delivery** is correct under faults (every episode exactly one incident, resolved) but far below the plain-POST
+baseline. Both workers page through one linked account, and requests with one token go one at a time across
+workers (a Redis lock around each request, as PagerDuty asks); 5xx backoffs are slept outside it, but a retried
+trigger's send step (mostly sleeping) was still {held:.0%} of the trigger phase. A 429 from pdsim's fault injector
+says `ratelimit-reset: 20`, so those pages go 20 s later; with {r["episodes"]:,} pages queued at once, latency is
+mostly time in the queue. Without faults the same pages go at {r["clean_episodes_paged_per_second"]:.1f}/s against
+the baseline's {r["baseline_posts_per_second"]:.0f}/s; the recorded send step (account check, client set-up, the
+request) is {clean_http:.0%} of that time, the rest is the job around it (RQ's dequeue and bookkeeping, the claim and
+its commit, the final commit). More workers help only when pages go through several accounts.
 """

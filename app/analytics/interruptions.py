@@ -11,13 +11,15 @@ Definitions (docs/metrics.md, "Interruptions"):
   hours on a business day (workspace settings, default 08-18 Mon-Fri), else *sleep* from 22:00 to 08:00, else
   *off-hours* (so 18-22 on business days and the waking hours of other days).
 
-Where it runs: SQL converts each instant to the person's local hour and weekday with a per-zone table of UTC
-offsets (windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone
-function is needed). The 60-second rule is a chain, which set-based SQL cannot follow in general; so SQL cuts
-each person's notifications into bursts (a burst ends at a gap of 60 s or more), counts each burst shorter
-than 60 s as one interruption of the class of its first notification, and returns only the rare bursts of 60 s
-or more, whose rows the pure `counted_indices` walks. Index: ix_log_entries_ws_type_at (workspace_id, type,
-at).
+Where it runs: each notification's local hour and weekday in the person's zone are stored on its log entry
+when it is written and when that zone changes (local_times.py), so reading them is a CASE over two integers. A
+row not filled yet is converted here instead, with the same per-zone table of UTC offsets
+(windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone function is
+needed); COALESCE evaluates that conversion only for such a row. The 60-second rule is a chain, which
+set-based SQL cannot follow in general; so SQL cuts each person's notifications into bursts (a burst ends at a
+gap of 60 s or more), counts each burst shorter than 60 s as one interruption of the class of its first
+notification, and returns only the rare bursts of 60 s or more, whose rows the pure `counted_indices` walks.
+Index: ix_log_entries_ws_type_at (workspace_id, type, at).
 """
 
 from __future__ import annotations
@@ -136,9 +138,12 @@ def interruptions_by_user(
             entry.id,
             entry.user_id,
             entry.at,
-            class_case(shifted_hour(entry.at, offset), shifted_isoweekday(entry.at, offset), settings).label(
-                "cls"
-            ),
+            # The stored local time (local_times.py); computing it here only for a row not filled yet.
+            class_case(
+                func.coalesce(entry.local_hour, shifted_hour(entry.at, offset)),
+                func.coalesce(entry.local_isoweekday, shifted_isoweekday(entry.at, offset)),
+                settings,
+            ).label("cls"),
             func.lag(entry.at).over(partition_by=entry.user_id, order_by=ordering).label("prev_at"),
         )
         .join(Incident, Incident.id == entry.incident_id)

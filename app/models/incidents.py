@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, SmallInteger, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -91,6 +91,16 @@ class IncidentLogEntry(db.Model):
         UniqueConstraint("account_id", "remote_id"),
         Index("ix_log_entries_ws_type_at", "workspace_id", "type", "at"),
         Index("ix_log_entries_incident_at", "incident_id", "at"),
+        # Responder load asks, for each acknowledgement in the window, "was there an earlier one on this
+        # incident?": a probe here instead of hashing every acknowledgement the workspace ever had.
+        Index(
+            "ix_log_entries_acks_incident_at",
+            "incident_id",
+            "at",
+            "id",
+            postgresql_where=text("type = 'acknowledge_log_entry'"),
+            sqlite_where=text("type = 'acknowledge_log_entry'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +116,10 @@ class IncidentLogEntry(db.Model):
     # The person concerned: who acknowledged/resolved, or who was notified (notify_log_entry).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("pd_users.id", ondelete="SET NULL"), index=True)
     channel: Mapped[str | None] = mapped_column(String(40))  # sms, phone, push, email, api, timeout, auto, …
+    # Notifications only: the local hour (0-23) and ISO weekday at which it reached the person, in their zone
+    # (else the workspace's). Interruptions are classed by them; kept right by app/analytics/local_times.py.
+    local_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    local_isoweekday: Mapped[int | None] = mapped_column(SmallInteger)
 
     incident: Mapped[Incident] = relationship()
     user: Mapped[PDUser | None] = relationship()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from app.analytics import local_times
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import refresh_derived
@@ -102,9 +103,11 @@ def store_services(
 
 def store_users(account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]) -> Counts:
     rows = [mapping.map_user(item) for item in raw]
+    zones_before = pairs(select(PDUser.id, PDUser.time_zone).where(PDUser.account_id == account.id))
     result = upsert_by_remote_id(
         PDUser, account.id, account.workspace_id, [(r.remote_id, r.values) for r in rows]
     )
+    local_times.refresh_zone_changes(account.workspace_id, zones_before)
     memberships: dict[int, list[int]] = {team_id: [] for team_id in teams.values()}
     for r in rows:
         for team_remote in r.team_remote_ids:
@@ -189,6 +192,7 @@ def store_log_entries(
     result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows)
     counts.created, counts.updated = result.created, result.updated
     if result.created or result.updated:
+        local_times.fill_entries(account.workspace_id, [result.ids[remote_id] for remote_id, _ in rows])
         touched = sorted({values["incident_id"] for _, values in rows})
         counts.updated += refresh_derived(touched)
     return counts

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
+from app.analytics import local_times
 from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.models import (
@@ -146,6 +147,8 @@ def load(incidents: int, deployments: int, days: int, now: datetime, email: str)
     first_user = db.session.scalar(select(func.min(PDUser.id)).where(PDUser.workspace_id == ws))
     _incidents(ws, acc, incidents, days, start, now, first_service)
     _log_entries(ws, acc, first_user)
+    # As sync does when it writes notifications: their local hour and weekday in the person's zone.
+    local_times.refresh_users(ws, list(range(first_user, first_user + USERS)))
     _deployments(ws, acc, deployments, days, start, first_service)
     db.session.commit()
     if _dialect() == "postgresql":

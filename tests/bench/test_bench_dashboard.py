@@ -1,5 +1,6 @@
-"""The dashboard benchmark at a tiny size on the suite's own database (SQLite or PostgreSQL), so it cannot rot:
-the generator's SQL runs on both engines, and every panel, the API and the whole dashboard get a figure."""
+"""The dashboard benchmark at a tiny size on the suite's own database (SQLite or PostgreSQL), so it cannot
+rot: the generator's SQL runs on both engines, and every panel, the API and the whole dashboard get a
+figure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Store each notification's local hour and weekday; index acknowledgements by incident
+"""Store each notification's local hour and weekday; index acknowledgements by incident; covering indexes
+
+The dashboard's window scans read incidents and log entries from their indexes alone on PostgreSQL
+(`INCLUDE` columns; other engines keep the plain indexes).
 
 Interruptions are classed by the local hour and weekday at which a notification reached the person, in their
 zone (else the workspace's). The app now writes them with the log entry (app/analytics/local_times.py); this
@@ -24,6 +27,19 @@ branch_labels = None
 depends_on = None
 
 NOTIFY = "notify_log_entry"
+INCIDENT_FILTERS = ["service_id", "excluded", "urgency", "priority"]
+INCIDENT_MEASURES = [
+    "service_id",
+    "status",
+    "urgency",
+    "priority",
+    "excluded",
+    "ack_seconds",
+    "resolve_seconds",
+    "escalation_count",
+    "auto_resolved",
+]
+ENTRY_FIELDS = ["id", "incident_id", "user_id", "channel", "local_hour", "local_isoweekday"]
 
 
 def upgrade():
@@ -38,9 +54,24 @@ def upgrade():
             sqlite_where=sa.text("type = 'acknowledge_log_entry'"),
         )
     _fill_local_times(op.get_bind())
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index("ix_incidents_ws_id_filters", ["workspace_id", "id"], unique=False,
+                              postgresql_include=INCIDENT_FILTERS)  # fmt: skip
+    _recreate("incidents", "ix_incidents_ws_created", ["workspace_id", "created_at"], INCIDENT_MEASURES)
+    _recreate("incident_log_entries", "ix_log_entries_ws_type_at", ["workspace_id", "type", "at"], ENTRY_FIELDS)
+
+
+def _recreate(table, name, columns, include):
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_index(name)
+        batch_op.create_index(name, columns, unique=False, postgresql_include=include)
 
 
 def downgrade():
+    _recreate("incident_log_entries", "ix_log_entries_ws_type_at", ["workspace_id", "type", "at"], [])
+    _recreate("incidents", "ix_incidents_ws_created", ["workspace_id", "created_at"], [])
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index("ix_incidents_ws_id_filters")
     with op.batch_alter_table("incident_log_entries", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_log_entries_acks_incident_at",

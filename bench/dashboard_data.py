@@ -152,8 +152,10 @@ def load(incidents: int, deployments: int, days: int, now: datetime, email: str)
     _deployments(ws, acc, deployments, days, start, first_service)
     db.session.commit()
     if _dialect() == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        # The steady state autovacuum would reach: fresh statistics, and a visibility map, without which
+        # PostgreSQL cannot read a bulk-loaded table from its covering indexes alone.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
 
     def count(model: type[db.Model]) -> int:  # type: ignore[name-defined]
         return int(db.session.scalar(select(func.count()).select_from(model).where(model.workspace_id == ws)))

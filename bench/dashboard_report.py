@@ -13,8 +13,20 @@ TARGET_DASHBOARD_MS = 500.0
 
 # What the panels rely on; kept here so the recorded figures say what they were measured with.
 TOOK = """\
-- Indexes as listed in [docs/metrics.md](docs/metrics.md#indexes-the-queries-rely-on); no rollup tables: every
-  figure is still computed from the incidents, log entries and deployments at request time.
+- **Stored local time of each notification** (`incident_log_entries.local_hour`, `local_isoweekday`, migration
+  `e5e62772e860`): written with the entry by sync and refreshed when a person's or the workspace's zone changes
+  (`app/analytics/local_times.py`), so interruptions no longer convert time zones row by row.
+- **Covering indexes on PostgreSQL** (`INCLUDE`): `ix_incidents_ws_created` (workspace, created_at) carries the
+  filtered and measured columns; new `ix_incidents_ws_id_filters` (workspace, id) carries an incident's filter
+  columns for log entries' checks; `ix_log_entries_ws_type_at` carries what interruptions and responder load
+  read. The window scans become index-only scans.
+- **Partial index** `ix_log_entries_acks_incident_at` (incident, at, id) on acknowledgements: "was this the first
+  acknowledgement" is a probe instead of hashing every acknowledgement ever synced.
+- **Fewer passes**: headline counts, MTTA and MTTR in one query; each breakdown table and trend series in one
+  query (counts beside `percentile_cont`); CFR counts and recovery time in one; recurring groups with their
+  service totals in one; interruptions' bursts marked by window functions and grouped once instead of
+  materialised; the responder panel computes interruptions once.
+- No rollup tables: every figure is still computed exactly, at request time, from the synced rows.
 """
 
 

@@ -6,7 +6,7 @@ An interruption is classed by the hour and weekday at which it reached the perso
 a window at read time was most of the interruptions panel's cost, so the two numbers are written beside the
 entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
 
-- when log entries are written (sync: `fill_entries`);
+- when log entries are written (sync: `fill_entries`, in Python for a page of entries);
 - when a person's zone changes (sync of the users: `refresh_zone_changes`);
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
 
@@ -19,7 +19,7 @@ settings that may change, and is a cheap CASE over these two integers.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,11 +42,32 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
         return None
 
 
+SMALL_BATCH = 1000
+
+
 def fill_entries(workspace_id: int, entry_ids: Collection[int]) -> int:
     """Fill the local times of these log entries (only notifications to a known person get them)."""
     if not entry_ids:
         return 0
-    return _refresh(workspace_id, IncidentLogEntry.id.in_(list(entry_ids)))
+    scope = IncidentLogEntry.id.in_(list(entry_ids))
+    if len(entry_ids) > SMALL_BATCH:
+        return _refresh(workspace_id, scope)
+    # A sync page (100 entries): converting in Python and writing them in one executemany costs two
+    # statements, where the set-based refresh costs one UPDATE per zone on the page.
+    entry = IncidentLogEntry
+    rows = db.session.execute(
+        select(entry.id, entry.at, PDUser.time_zone, Workspace.timezone.label("workspace_zone"))
+        .join(PDUser, PDUser.id == entry.user_id)
+        .join(Workspace, Workspace.id == entry.workspace_id)
+        .where(*_entries(workspace_id, scope))
+    ).all()
+    values = []
+    for row in rows:
+        local = row.at.astimezone(zone_or_none(row.time_zone) or zone_or_none(row.workspace_zone) or UTC)
+        values.append({"id": row.id, "local_hour": local.hour, "local_isoweekday": local.isoweekday()})
+    if values:
+        db.session.execute(update(IncidentLogEntry), values)
+    return len(values)
 
 
 def refresh_users(workspace_id: int, user_ids: Collection[int]) -> int:

@@ -5,8 +5,8 @@ pass the query's filters:
 - acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
 - escalations received: escalate log entries naming them (the log entry's user);
 - interruptions by class (see interruptions.py).
-Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_acks_incident_at (a partial
-index of acknowledgements) to check that an acknowledgement was the incident's first.
+Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_acks_incident_at (a
+partial index of acknowledgements) to check that an acknowledgement was the incident's first.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ An interruption is classed by the hour and weekday at which it reached the perso
 a window at read time was most of the interruptions panel's cost, so the two numbers are written beside the
 entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
 
-- when log entries are written (sync: `fill_entries`, in Python for a page of entries);
+- when log entries are written: sync computes them with each entry (`EntryFields`, store_log_entries' hook);
+  `fill_entries` fills entries written another way;
 - when a person's zone changes (sync of the users: `refresh_zone_changes`);
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
 
@@ -40,6 +41,37 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+class EntryFields:
+    """Sync's hook for the columns it writes with each log entry (store_log_entries' `local_fields`): a
+    notification's local hour and weekday, computed before the INSERT so no second write is needed.
+
+    The people's zones are read once, at the first entry (sync writes the directory before log entries),
+    and again if an entry names someone not seen yet. Every entry gets both keys, so a page's rows share one
+    shape.
+    """
+
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
+        self.zones: dict[int, ZoneInfo] | None = None
+
+    def __call__(self, entry: Any, user_id: int | None) -> dict[str, int | None]:
+        if user_id is None or entry.values.get("type") != _NOTIFY:
+            return {"local_hour": None, "local_isoweekday": None}
+        if self.zones is None or user_id not in self.zones:
+            self.zones = self._load()
+        local = entry.values["at"].astimezone(self.zones.get(user_id, UTC))
+        return {"local_hour": local.hour, "local_isoweekday": local.isoweekday()}
+
+    def _load(self) -> dict[int, ZoneInfo]:
+        workspace_zone = zone_or_none(
+            db.session.scalar(select(Workspace.timezone).where(Workspace.id == self.workspace_id))
+        ) or ZoneInfo("UTC")
+        users = db.session.execute(
+            select(PDUser.id, PDUser.time_zone).where(PDUser.workspace_id == self.workspace_id)
+        )
+        return {user.id: zone_or_none(user.time_zone) or workspace_zone for user in users}
 
 
 SMALL_BATCH = 1000

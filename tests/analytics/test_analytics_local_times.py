@@ -39,7 +39,7 @@ def test_it_stores_the_local_time_in_the_persons_zone_or_the_workspaces(app: Fla
     assert [_local(entry.id) for entry in entries] == [(21, 6), (3, 7), (3, 7)]
 
 
-def test_it_fills_entries_written_by_sync(app: Flask) -> None:
+def test_it_computes_the_local_time_of_entries_sync_writes(app: Flask) -> None:
     world = make_world("UTC")
     incident = make_incident(world.api, AT - timedelta(minutes=5))
     tokyo = make_pd_user(world.account, time_zone="Asia/Tokyo", remote_id="PTOKYO")
@@ -53,7 +53,7 @@ def test_it_fills_entries_written_by_sync(app: Flask) -> None:
         "channel": {"type": "sms"},
         "agent": {"id": "PSVC", "type": "service_reference"},
     }
-    store_log_entries(world.account, [raw], directory)
+    store_log_entries(world.account, [raw], directory, local_times.EntryFields(world.workspace.id))
     entry = db.session.scalars(select(IncidentLogEntry).where(IncidentLogEntry.remote_id == "LOG1")).one()
     assert _local(entry.id) == (10, 7)
 

@@ -192,7 +192,6 @@ def store_log_entries(
     result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows)
     counts.created, counts.updated = result.created, result.updated
     if result.created or result.updated:
-        local_times.fill_entries(account.workspace_id, [result.ids[remote_id] for remote_id, _ in rows])
         touched = sorted({values["incident_id"] for _, values in rows})
         counts.updated += refresh_derived(touched)
     return counts

@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--keep", action="store_true", help="keep the PostgreSQL database (for EXPLAIN ANALYZE)"
     )
+    parser.add_argument("--note", default="", help="how to read the figures (e.g. a busy machine)")
     args = parser.parse_args(argv)
     deployments = args.deployments if args.deployments is not None else max(10, args.incidents // 20)
 
@@ -281,7 +282,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             engine = db.engine.dialect.name
-        result = {"engine": engine, **run(app, args.incidents, deployments, args.days, args.repetitions)}
+        figures = run(app, args.incidents, deployments, args.days, args.repetitions)
+        result = {"engine": engine, **figures, "note": args.note}
         with app.app_context():
             from app.extensions import db
 

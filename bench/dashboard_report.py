@@ -48,6 +48,8 @@ def body(args: argparse.Namespace, result: dict[str, Any]) -> str:
         "under 500 ms.",
         "",
     ]
+    if result.get("note"):
+        lines += [f"**Conditions:** {result['note']}", ""]
     for days, window in result["windows"].items():
         base = window["baseline"]
         lines += [

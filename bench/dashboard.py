@@ -220,8 +220,11 @@ def run(app: Flask, incidents: int, deployments: int, days: int, repetitions: in
     with app.app_context():
         create_member()
     loaded = prepare(app, incidents, deployments, days)
+    before = os.getloadavg()[0]
     figures = measure(app, loaded["workspace_id"], loaded.pop("api_key"), repetitions)
-    return {**loaded, "repetitions": repetitions, "windows": figures}
+    # The machine may be shared: its load while measuring says how far the absolute times can be trusted.
+    load = {"start": round(before, 1), "end": round(os.getloadavg()[0], 1), "cores": os.cpu_count()}
+    return {**loaded, "repetitions": repetitions, "windows": figures, "load_average": load}
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
@@ -147,8 +148,10 @@ def load(incidents: int, deployments: int, days: int, now: datetime, email: str)
     first_user = db.session.scalar(select(func.min(PDUser.id)).where(PDUser.workspace_id == ws))
     _incidents(ws, acc, incidents, days, start, now, first_service)
     _log_entries(ws, acc, first_user)
-    # As sync does when it writes notifications: their local hour and weekday in the person's zone.
-    local_times.refresh_users(ws, list(range(first_user, first_user + USERS)))
+    if _dialect() != "postgresql":
+        # As sync does when it writes notifications: their local hour and weekday in the person's zone. (On
+        # PostgreSQL the INSERTs computed them already: refreshing 2.4 million rows afterwards takes minutes.)
+        local_times.refresh_users(ws, list(range(first_user, first_user + USERS)))
     _deployments(ws, acc, deployments, days, start, first_service)
     db.session.commit()
     if _dialect() == "postgresql":
@@ -260,10 +263,10 @@ def _log_entries(ws: int, acc: int, first_user: int) -> None:
         (2, 35, "'sms'", f"{_hash('inc.id', 22)} % 3 <> 0"),
         (3, 120, "'phone'", "(inc.ack_seconds IS NULL OR inc.ack_seconds > 120)"),
     ):
+        at = _plus_seconds("inc.created_at", str(delay))
         _exec(
-            columns + f"SELECT {ws}, {acc}, inc.id, 'N{step}-' || inc.id, 'notify_log_entry', "
-            f"{_plus_seconds('inc.created_at', str(delay))}, 'service_reference', {primary}, {channel} "
-            f"{source} AND {condition}"
+            _with_local(columns) + f"SELECT {ws}, {acc}, inc.id, 'N{step}-' || inc.id, 'notify_log_entry', "
+            f"{at}, 'service_reference', {primary}, {channel}{_local(at, primary, ws)} {source} AND {condition}"
         )
     _exec(
         columns + f"SELECT {ws}, {acc}, inc.id, 'A-' || inc.id, 'acknowledge_log_entry', inc.first_ack_at, "
@@ -280,9 +283,10 @@ def _log_entries(ws: int, acc: int, first_user: int) -> None:
         f"{_plus_seconds('inc.created_at', '300')}, 'service_reference', {secondary}, 'timeout' "
         f"{source} AND inc.escalation_count > 0"
     )
+    at = _plus_seconds("inc.created_at", "301")
     _exec(
-        columns + f"SELECT {ws}, {acc}, inc.id, 'EN-' || inc.id, 'notify_log_entry', "
-        f"{_plus_seconds('inc.created_at', '301')}, 'service_reference', {secondary}, 'phone' "
+        _with_local(columns) + f"SELECT {ws}, {acc}, inc.id, 'EN-' || inc.id, 'notify_log_entry', "
+        f"{at}, 'service_reference', {secondary}, 'phone'{_local(at, secondary, ws)} "
         f"{source} AND inc.escalation_count > 0"
     )
     _exec(
@@ -291,6 +295,25 @@ def _log_entries(ws: int, acc: int, first_user: int) -> None:
         f"CASE WHEN inc.auto_resolved THEN NULL ELSE {primary} END, "
         f"CASE WHEN inc.auto_resolved THEN 'auto' ELSE 'website' END {source} AND inc.resolved_at IS NOT NULL"
     )
+
+
+def _with_local(columns: str) -> str:
+    if _dialect() != "postgresql":
+        return columns
+    return columns.replace("user_id, channel)", "user_id, channel, local_hour, local_isoweekday)")
+
+
+def _local(at: str, user: str, ws: int) -> str:
+    """PostgreSQL: the notification's local hour and weekday in the person's zone (else the workspace's), for
+    the INSERT itself; `verify` checks a sample against Python's conversion, which the app uses."""
+    if _dialect() != "postgresql":
+        return ""
+    zone = (
+        f"(SELECT COALESCE(u.time_zone, w.timezone) FROM pd_users u JOIN workspaces w ON w.id = u.workspace_id "
+        f"WHERE u.id = {user} AND u.workspace_id = {ws})"
+    )
+    local = f"(({at}) AT TIME ZONE 'UTC') AT TIME ZONE {zone}"
+    return f", CAST(EXTRACT(HOUR FROM {local}) AS INTEGER), CAST(EXTRACT(ISODOW FROM {local}) AS INTEGER)"
 
 
 def _deployments(ws: int, acc: int, n: int, days: int, start: datetime, first_service: int) -> None:
@@ -320,3 +343,15 @@ def verify(loaded: Loaded) -> None:
     wrong = [title for title, template in sample if normalise_title(title) != template]
     if wrong:
         raise RuntimeError(f"title templates differ from normalise_title: {wrong[:3]}")
+    entry = IncidentLogEntry
+    notes = db.session.execute(
+        select(entry.at, entry.local_hour, entry.local_isoweekday, PDUser.time_zone, Workspace.timezone)
+        .join(PDUser, PDUser.id == entry.user_id)
+        .join(Workspace, Workspace.id == entry.workspace_id)
+        .where(entry.workspace_id == ws, entry.type == "notify_log_entry")
+        .limit(5000)
+    ).all()
+    for at, hour, weekday, zone, workspace_zone in notes:
+        local = at.astimezone(ZoneInfo(zone or workspace_zone))
+        if (hour, weekday) != (local.hour, local.isoweekday()):
+            raise RuntimeError(f"local time of a notification at {at} in {zone}: {hour}, {weekday}")

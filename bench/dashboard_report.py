@@ -48,6 +48,13 @@ def body(args: argparse.Namespace, result: dict[str, Any]) -> str:
         "under 500 ms.",
         "",
     ]
+    load = result.get("load_average")
+    if load:
+        lines += [
+            f"Load average (1 min) when the measurements started and ended: {load['start']} / {load['end']} on "
+            f"{load['cores']} cores.",
+            "",
+        ]
     if result.get("note"):
         lines += [f"**Conditions:** {result['note']}", ""]
     for days, window in result["windows"].items():

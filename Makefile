@@ -29,6 +29,7 @@ demo: $(VENV)/.run-installed  ## Vigil + the local PagerDuty (pdsim) with a seed
 
 bench: $(VENV)/.dev-installed  ## benchmarks at full size; figures go to BENCHMARKS.md (set DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m bench.sync --write
+	$(BIN)/python -m bench.dashboard --write
 	$(BIN)/python -m bench.alerts --write
 
 worker: $(VENV)/.run-installed  ## one RQ worker on all queues (production: run several)

@@ -60,3 +60,45 @@ def test_it_has_models_identical_to_the_migrations(migrated_app: Flask) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], "run `flask db migrate` and commit the revision"
+
+
+@pytest.fixture
+def app_at_initial_schema(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="601177833a45")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_it_fills_the_local_times_of_notifications_already_synced(app_at_initial_schema: Flask) -> None:
+    """e5e62772e860: a notification at 2026-03-29 01:30 UTC is 03:30 Sunday in Berlin (summer time began at
+    01:00 UTC), 21:30 Saturday in New York; a person without a zone goes by the workspace's (Berlin)."""
+    rows = {
+        "workspaces": "(id, name, timezone, business_day_start, business_day_end, business_days, "
+        "cfr_attribution_hours, created_at) VALUES (1, 'W', 'Europe/Berlin', 8, 18, '1,2,3,4,5', 24, :at)",
+        "pd_accounts": "(id, workspace_id, auth_kind, region, subdomain, scopes, status, linked_at, "
+        "history_days) VALUES (1, 1, 'api_token', 'us', 'w', '', 'active', :at, 365)",
+        "pd_services": "(id, workspace_id, account_id, remote_id, name, status, selected, deleted_remotely) "
+        "VALUES (1, 1, 1, 'S', 's', 'active', true, false)",
+        "pd_users": "(id, workspace_id, account_id, remote_id, name, time_zone) VALUES "
+        "(1, 1, 1, 'U1', 'a', 'America/New_York'), (2, 1, 1, 'U2', 'b', NULL)",
+        "incidents": "(id, workspace_id, account_id, service_id, remote_id, number, title, title_template, "
+        "status, urgency, created_at, reopen_count, escalation_count, assignment_count, auto_resolved, "
+        "excluded) VALUES (1, 1, 1, 1, 'I', 1, 't', 't', 'triggered', 'high', :at, 0, 0, 0, false, false)",
+        "incident_log_entries": "(id, workspace_id, account_id, incident_id, remote_id, type, at, user_id, "
+        "channel) VALUES (1, 1, 1, 1, 'L1', 'notify_log_entry', :at, 1, 'sms'), "
+        "(2, 1, 1, 1, 'L2', 'notify_log_entry', :at, 2, 'sms'), "
+        "(3, 1, 1, 1, 'L3', 'acknowledge_log_entry', :at, 2, NULL)",
+    }
+    at = "2026-03-29 01:30:00" + ("" if db.engine.dialect.name == "postgresql" else ".000000")
+    with db.engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(text(f"INSERT INTO {table} {values}"), {"at": at})
+    upgrade(directory=str(PROJECT_ROOT / "migrations"))
+    with db.engine.connect() as conn:
+        filled = conn.execute(
+            text("SELECT id, local_hour, local_isoweekday FROM incident_log_entries ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in filled] == [(1, 21, 6), (2, 3, 7), (3, None, None)]

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.accounts import audit, bp, service
 from app.accounts.context import admin_required, current_workspace, login_only, set_current_workspace
 from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
+from app.analytics import local_times
 from app.extensions import db
 from app.models import AuditEvent
 
@@ -43,6 +44,9 @@ def workspace_settings() -> tuple[str, int] | Response:
             workspace.business_day_end = end
             workspace.business_days = ",".join(sorted(form.business_days.data or [], key=int))
             workspace.cfr_attribution_hours = form.cfr_attribution_hours.data or 24
+            if timezone != before["timezone"]:
+                # People without a zone of their own go by the workspace's: re-class their notifications.
+                local_times.refresh_zoneless_users(workspace.id)
             audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
             db.session.commit()
             flash("Workspace settings saved.", "success")

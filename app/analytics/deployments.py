@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from app.analytics.filters import deployment_conditions, incident_attribute_conditions
-from app.analytics.percentiles import DurationStats, single_stats
+from app.analytics.percentiles import DurationStats, is_postgresql, single_stats, stats_columns, stats_of
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.analytics.sqlfuncs import add_seconds, seconds_between
 from app.extensions import db
@@ -114,16 +114,22 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
 def change_failure(query: MetricQuery, settings: WorkspaceSettings | None = None) -> ChangeFailure:
     settings = settings or workspace_settings(query.workspace_id)
     outcomes = deployment_outcomes(query, settings).subquery("outcomes")
-    row = db.session.execute(
-        select(
-            func.count().label("deployments"),
-            func.coalesce(func.sum(outcomes.c.failed), 0).label("failed"),
-            func.coalesce(func.sum(outcomes.c.unrecovered), 0).label("unrecovered"),
+    counted = [
+        func.count().label("deployments"),
+        func.coalesce(func.sum(outcomes.c.failed), 0).label("failed"),
+        func.coalesce(func.sum(outcomes.c.unrecovered), 0).label("unrecovered"),
+    ]
+    if is_postgresql():
+        # One pass over the outcomes; recovery_seconds is NULL unless the deployment failed and recovered.
+        row = db.session.execute(
+            select(*counted, *stats_columns(outcomes.c.recovery_seconds, "recovery"))
+        ).one()
+        recovery = stats_of(row, "recovery")
+    else:
+        row = db.session.execute(select(*counted)).one()
+        recovery = single_stats(
+            select(outcomes.c.recovery_seconds.label("value")).where(outcomes.c.failed == 1).subquery()
         )
-    ).one()
-    recovery = single_stats(
-        select(outcomes.c.recovery_seconds.label("value")).where(outcomes.c.failed == 1).subquery()
-    )
     deployments, failed = int(row.deployments), int(row.failed)
     return ChangeFailure(
         deployment_count=deployments,

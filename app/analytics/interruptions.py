@@ -11,13 +11,15 @@ Definitions (docs/metrics.md, "Interruptions"):
   hours on a business day (workspace settings, default 08-18 Mon-Fri), else *sleep* from 22:00 to 08:00, else
   *off-hours* (so 18-22 on business days and the waking hours of other days).
 
-Where it runs: SQL converts each instant to the person's local hour and weekday with a per-zone table of UTC
-offsets (windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone
-function is needed). The 60-second rule is a chain, which set-based SQL cannot follow in general; so SQL cuts
-each person's notifications into bursts (a burst ends at a gap of 60 s or more), counts each burst shorter
-than 60 s as one interruption of the class of its first notification, and returns only the rare bursts of 60 s
-or more, whose rows the pure `counted_indices` walks. Index: ix_log_entries_ws_type_at (workspace_id, type,
-at).
+Where it runs: each notification's local hour and weekday in the person's zone are stored on its log entry
+when it is written and when that zone changes (local_times.py), so reading them is a CASE over two integers. A
+row not filled yet is converted here instead, with the same per-zone table of UTC offsets
+(windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone function is
+needed); COALESCE evaluates that conversion only for such a row. The 60-second rule is a chain, which
+set-based SQL cannot follow in general; so SQL cuts each person's notifications into bursts (a burst ends at a
+gap of 60 s or more), counts each burst shorter than 60 s as one interruption of the class of its first
+notification, and returns only the rare bursts of 60 s or more, whose rows the pure `counted_indices` walks.
+Index: ix_log_entries_ws_type_at (workspace_id, type, at).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from app.analytics.filters import incident_attribute_conditions
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
@@ -136,9 +138,12 @@ def interruptions_by_user(
             entry.id,
             entry.user_id,
             entry.at,
-            class_case(shifted_hour(entry.at, offset), shifted_isoweekday(entry.at, offset), settings).label(
-                "cls"
-            ),
+            # The stored local time (local_times.py); computing it here only for a row not filled yet.
+            class_case(
+                func.coalesce(entry.local_hour, shifted_hour(entry.at, offset)),
+                func.coalesce(entry.local_isoweekday, shifted_isoweekday(entry.at, offset)),
+                settings,
+            ).label("cls"),
             func.lag(entry.at).over(partition_by=entry.user_id, order_by=ordering).label("prev_at"),
         )
         .join(Incident, Incident.id == entry.incident_id)
@@ -156,60 +161,47 @@ def interruptions_by_user(
         .subquery("notes")
     )
     starts_burst = or_(notes.c.prev_at.is_(None), notes.c.at >= add_seconds(notes.c.prev_at, literal(60)))
+    ordering = (notes.c.at, notes.c.id)
+    # Each row learns when its burst started (the latest burst start so far: starts only move forward in
+    # time, so the start time also names the burst) ...
     marked = select(
-        notes,
+        notes.c.user_id,
+        notes.c.at,
+        notes.c.id,
+        notes.c.cls,
         case((starts_burst, 1), else_=0).label("first"),
-    ).subquery("marked")
-    # CTEs, each used twice below, so PostgreSQL computes the bursts once for the one statement.
-    numbered = select(
-        marked,
-        func.sum(marked.c.first)
-        .over(partition_by=marked.c.user_id, order_by=(marked.c.at, marked.c.id))
+        func.max(case((starts_burst, notes.c.at)))
+        .over(partition_by=notes.c.user_id, order_by=ordering)
         .label("burst"),
-    ).cte("numbered")
-    bursts = (
+    ).subquery("marked")
+    # ... and whether its burst lasts 60 s or more (a "long" burst, whose rows Python walks).
+    far = case((marked.c.at >= add_seconds(marked.c.burst, literal(60)), 1), else_=0)
+    flagged = select(
+        marked,
+        func.max(far).over(partition_by=(marked.c.user_id, marked.c.burst)).label("long"),
+    ).subquery("flagged")
+    # One grouping, no intermediate table: a short burst is one interruption of its first row's class, so
+    # short bursts come back as counts of their first rows per (person, class); rows of long bursts come
+    # back one by one (their burst, time and id keep each its own group).
+    long = flagged.c.long == 1
+    burst, at, row_id = (case((long, column)) for column in (flagged.c.burst, flagged.c.at, flagged.c.id))
+    statement = (
         select(
-            numbered.c.user_id,
-            numbered.c.burst,
-            func.max(case((numbered.c.first == 1, numbered.c.cls))).label("cls"),
-            case(
-                (func.max(numbered.c.at) >= add_seconds(func.min(numbered.c.at), literal(60)), 1), else_=0
-            ).label("long"),
+            flagged.c.user_id,
+            flagged.c.cls,
+            burst.label("burst"),
+            at.label("at"),
+            row_id.label("row_id"),
+            func.sum(flagged.c.first).label("n"),
         )
-        .group_by(numbered.c.user_id, numbered.c.burst)
-        .cte("bursts")
+        .where(or_(flagged.c.first == 1, long))
+        .group_by(flagged.c.user_id, flagged.c.cls, burst, at, row_id)
+        .order_by(flagged.c.user_id, burst, at, row_id)
     )
-    # Short bursts come back as counts per (person, class); long ones as their rows, in time order.
-    short = (
-        select(
-            bursts.c.user_id,
-            null().label("burst"),
-            bursts.c.cls,
-            func.count().label("n"),
-            null().label("at"),
-            null().label("id"),
-        )
-        .where(bursts.c.long == 0)
-        .group_by(bursts.c.user_id, bursts.c.cls)
-    )
-    long_rows = (
-        select(
-            numbered.c.user_id,
-            numbered.c.burst,
-            numbered.c.cls,
-            null().label("n"),
-            numbered.c.at,
-            numbered.c.id,
-        )
-        .join(bursts, and_(bursts.c.user_id == numbered.c.user_id, bursts.c.burst == numbered.c.burst))
-        .where(bursts.c.long == 1)
-    )
-    both = union_all(short, long_rows).subquery("both")
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    grouped: dict[tuple[int, int], list[tuple[datetime, str]]] = defaultdict(list)
-    ordered = select(both).order_by(both.c.user_id, both.c.burst, both.c.at, both.c.id)
-    for row in db.session.execute(ordered):
-        if row.n is not None:
+    grouped: dict[tuple[int, Any], list[tuple[datetime, str]]] = defaultdict(list)
+    for row in db.session.execute(statement):
+        if row.burst is None:
             counts[row.user_id][row.cls] += int(row.n)
         else:
             grouped[(row.user_id, row.burst)].append((_utc(row.at), row.cls))
@@ -227,7 +219,7 @@ def interruptions_by_user(
 
 
 def _utc(value: Any) -> datetime:
-    # Through the UNION the column loses its UTCDateTime type: SQLite gives text, PostgreSQL a naive datetime.
+    # Through the CASE the column loses its UTCDateTime type: SQLite gives text, PostgreSQL a naive datetime.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -286,9 +286,10 @@ def heatmap_panel(
 def responders_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
-    totals = interruptions.interruptions(query, settings)
+    by_user = interruptions.interruptions_by_user(query, settings)  # computed once for totals and rows
+    totals = sum(by_user.values(), interruptions.Interruptions())
     load = sorted(
-        responders.responder_load(query, settings),
+        responders.responder_load(query, settings, by_user),
         key=lambda row: (row.interruptions.sleep, row.interruptions.total, row.acknowledged),
         reverse=True,
     )

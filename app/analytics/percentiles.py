@@ -133,3 +133,33 @@ def _ranked(values: FromClause, grouped: bool) -> Select[Any]:
 
 def _name(q: float) -> str:
     return f"p{round(q * 100)}"
+
+
+def is_postgresql() -> bool:
+    return dialect_name() == "postgresql"
+
+
+def stats_columns(value: Any, prefix: str) -> list[Any]:
+    """PostgreSQL only: the aggregates of `duration_stats` for one value expression, to put beside other
+    aggregates in a single query (NULLs are ignored by each of them, so a CASE can pick the rows)."""
+    return [
+        func.count(value).label(f"{prefix}_n"),
+        func.avg(value).label(f"{prefix}_mean"),
+        *[
+            func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
+            for q in QUANTILES
+        ],
+    ]
+
+
+def stats_of(row: Any, prefix: str) -> DurationStats:
+    """The DurationStats of one `stats_columns` group in a result row."""
+    count = int(getattr(row, f"{prefix}_n") or 0)
+    if not count:
+        return DurationStats()
+    return DurationStats(
+        count=count,
+        mean=_float(getattr(row, f"{prefix}_mean")),
+        p50=_float(getattr(row, f"{prefix}_p50")),
+        p90=_float(getattr(row, f"{prefix}_p90")),
+    )

@@ -55,8 +55,9 @@ def is_frequent(group_count: int, service_count: int) -> bool:
 
 def recurring_incidents(query: MetricQuery) -> list[RecurringGroup]:
     """Groups with ≥ 3 incidents, largest first."""
-    conditions = [*incident_conditions(query), Incident.title_template != ""]
-    groups = (
+    # Every (service, template) pair of the window with its service's total beside it (a window sum over the
+    # pairs, so the totals need no second pass); groups are then the pairs with a template and ≥ 3 incidents.
+    pairs = (
         select(
             Incident.service_id,
             Incident.title_template,
@@ -65,21 +66,20 @@ def recurring_incidents(query: MetricQuery) -> list[RecurringGroup]:
             func.max(Incident.created_at).label("last_at"),
             func.max(Incident.title).label("example"),
         )
-        .where(*conditions)
+        .where(*incident_conditions(query))
         .group_by(Incident.service_id, Incident.title_template)
-        .having(func.count() >= MIN_GROUP_SIZE)
+        .subquery("pairs")
     )
-    rows = db.session.execute(groups).all()
+    with_totals = select(
+        pairs, func.sum(pairs.c.n).over(partition_by=pairs.c.service_id).label("service_total")
+    ).subquery("with_totals")
+    rows = db.session.execute(
+        select(with_totals).where(with_totals.c.title_template != "", with_totals.c.n >= MIN_GROUP_SIZE)
+    ).all()
     if not rows:
         return []
     service_ids = {row.service_id for row in rows}
-    totals = dict(
-        db.session.execute(
-            select(Incident.service_id, func.count())
-            .where(*incident_conditions(query), Incident.service_id.in_(service_ids))
-            .group_by(Incident.service_id)
-        ).all()
-    )
+    totals = {row.service_id: row.service_total for row in rows}
     names = dict(
         db.session.execute(
             select(PDService.id, PDService.name).where(

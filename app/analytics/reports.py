@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.filters import incident_conditions
@@ -76,6 +77,15 @@ def parse_period(kind: str | None, day: str | None, today: date) -> Period:
     if chosen is None:
         return period_containing(kind, today).previous
     return period_containing(kind, chosen)
+
+
+POPULATION_ARGS = ("service", "team", "urgency")
+
+
+def population_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Only the filters a report shares with the dashboard's filter bar: the report's own `date` must not be
+    read as the dashboard's custom window."""
+    return MultiDict([(key, value) for key, value in args.items(multi=True) if key in POPULATION_ARGS])
 
 
 def slowest_incidents(query: MetricQuery, limit: int = 5) -> list[Incident]:

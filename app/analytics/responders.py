@@ -5,12 +5,13 @@ pass the query's filters:
 - acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
 - escalations received: escalate log entries naming them (the log entry's user);
 - interruptions by class (see interruptions.py).
-Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_incident_at to check that
-an acknowledgement was the incident's first.
+Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_acks_incident_at (a
+partial index of acknowledgements) to check that an acknowledgement was the incident's first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +35,18 @@ class ResponderLoad:
     interruptions: Interruptions = field(default_factory=Interruptions)
 
 
-def responder_load(query: MetricQuery, settings: WorkspaceSettings | None = None) -> list[ResponderLoad]:
-    """One row per person with any activity, most interrupted first, then by name."""
+def responder_load(
+    query: MetricQuery,
+    settings: WorkspaceSettings | None = None,
+    interrupted: Mapping[int, Interruptions] | None = None,
+) -> list[ResponderLoad]:
+    """One row per person with any activity, most interrupted first, then by name. `interrupted` is
+    interruptions_by_user(query) when the caller already has it (the dashboard shows its totals too)."""
     settings = settings or workspace_settings(query.workspace_id)
     acknowledged = _first_acknowledgements(query)
     escalations = _events_per_user(query, LogEntryType.ESCALATE)
-    interrupted = interruptions_by_user(query, settings)
+    if interrupted is None:
+        interrupted = interruptions_by_user(query, settings)
     user_ids = set(acknowledged) | set(escalations) | set(interrupted)
     if not user_ids:
         return []

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, metrics, recurring, reports
+from app.analytics.filters_form import DashboardFilters, parse_filters, service_choices, team_choices
 from app.analytics.query import MetricQuery, workspace_settings
 from app.incidents.csv_export import csv_response
 from app.models.types import utcnow
@@ -18,20 +19,42 @@ bp = Blueprint("reports", __name__)
 
 
 def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
+    period, query, args, _ = _report_filters()
+    return period, query, args
+
+
+def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], DashboardFilters]:
+    """The period plus the dashboard's own service / team / urgency filters, validated the same way (an id
+    of another workspace or an unknown urgency is dropped with a message)."""
     workspace = current_workspace()
     today = utcnow().astimezone(ZoneInfo(workspace.timezone)).date()
     period = reports.parse_period(request.args.get("period"), request.args.get("date"), today)
-    services = tuple(int(s) for s in request.args.getlist("service") if s.isdigit())
-    teams = tuple(int(t) for t in request.args.getlist("team") if t.isdigit())
-    query = MetricQuery.for_dates(workspace, period.start, period.end, services=services, teams=teams)
-    args = {"period": period.kind, "date": period.start.isoformat(), "service": services, "team": teams}
-    return period, query, args
+    filters = parse_filters(
+        reports.population_args(request.args), service_choices(workspace), team_choices(workspace)
+    )
+    query = MetricQuery.for_dates(
+        workspace,
+        period.start,
+        period.end,
+        services=filters.services,
+        teams=filters.teams,
+        urgencies=(filters.urgency,) if filters.urgency else (),
+    )
+    args = {
+        "period": period.kind,
+        "date": period.start.isoformat(),
+        "service": list(filters.services),
+        "team": list(filters.teams),
+        "urgency": filters.urgency,
+    }
+    return period, query, args, filters
 
 
 @bp.get("/reports")
 @member_required
 def report() -> str:
-    period, query, args = _period_and_query()
+    period, query, args, filters = _report_filters()
+    workspace = current_workspace()
     settings = workspace_settings(query.workspace_id)
     comparison = metrics.compare(query, settings)
     return render_template(
@@ -39,6 +62,9 @@ def report() -> str:
         period=period,
         query=query,
         args=args,
+        filters=filters,
+        services=service_choices(workspace),
+        teams=team_choices(workspace),
         zone=query.tz,
         comparison=comparison,
         summary=comparison.current,

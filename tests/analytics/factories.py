@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from app.analytics import local_times
 from app.analytics.query import MetricQuery
 from app.analytics.titles import normalise_title
 from app.extensions import db
@@ -129,6 +130,7 @@ def make_log_entry(
     )
     db.session.add(entry)
     db.session.flush()
+    local_times.fill_entries(entry.workspace_id, [entry.id])  # as sync does when it writes an entry
     return entry
 
 

@@ -87,3 +87,50 @@ def test_it_exports_the_breakdowns_as_csv(
         )
     )
     assert {row[0]: row[1] for row in teams[1:]} == {"Payments": "1", "No team": "2"}
+
+
+def test_it_shows_a_filter_form_that_keeps_its_choices(
+    login_as, personas: Personas, known_week: dict[str, object]
+) -> None:
+    api, team = known_week["api"], known_week["team"]
+    html = (
+        login_as(personas.member.email)
+        .get(f"/reports?period=month&date=2026-11-04&service={api.id}&team={team.id}&urgency=high")  # type: ignore[attr-defined]
+        .get_data(as_text=True)
+    )
+    start = html.index('<form class="dash-filters rep-filters')
+    form = html[start : html.index("</form>", start)]
+    assert 'method="get" action="/reports"' in form
+    assert '<option value="month" selected>Monthly</option>' in form
+    assert 'name="date" value="2026-11-01"' in form
+    assert f'name="service" value="{api.id}" checked' in form  # type: ignore[attr-defined]
+    assert f'name="team" value="{team.id}" checked' in form  # type: ignore[attr-defined]
+    assert '<option value="high" selected>High</option>' in form
+    assert "Filtered to services: api; teams: Payments; high urgency." in html
+    # The choices travel with the previous / next links and the CSV downloads.
+    assert f'date=2026-10-01&amp;service={api.id}&amp;team={team.id}&amp;urgency=high"' in html  # type: ignore[attr-defined]
+
+
+def test_it_counts_only_what_the_filters_keep(
+    login_as, personas: Personas, known_week: dict[str, object]
+) -> None:
+    client = login_as(personas.member.email)
+    tile = '<div class="rep-label">Incidents</div><div class="rep-value">{}</div>'
+    team = known_week["team"]
+    by_team = client.get(f"/reports?period=week&date=2026-11-04&team={team.id}").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert tile.format(1) in by_team
+    low = client.get("/reports?period=week&date=2026-11-04&urgency=low").get_data(as_text=True)
+    assert tile.format(0) in low
+
+
+def test_it_drops_filters_it_does_not_know(
+    login_as, personas: Personas, known_week: dict[str, object]
+) -> None:
+    html = (
+        login_as(personas.member.email)
+        .get("/reports?period=week&date=2026-11-04&service=999999&urgency=loud")
+        .get_data(as_text=True)
+    )
+    assert "Ignored 1 unknown service in the filter." in html
+    assert "Unknown urgency “loud”: showing all urgencies." in html
+    assert '<div class="rep-label">Incidents</div><div class="rep-value">3</div>' in html

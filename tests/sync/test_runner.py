@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -11,7 +12,16 @@ from app.extensions import db
 from app.integrations.pagerduty.sync import runner
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.integrations.pagerduty.sync.lock import SyncLock
-from app.models import AccountStatus, Incident, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
+from app.models import (
+    AccountStatus,
+    Incident,
+    IncidentLogEntry,
+    PagerDutyAccount,
+    PDUser,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
 from app.queue import get_queue, redis_connection
 from pdsim.testing import RunningSim
 from tests.sync.conftest import TOKEN, select_all_services
@@ -43,6 +53,21 @@ def test_it_backfills_then_syncs_incrementally_on_the_worker(
     assert db.session.scalar(select(func.count(Incident.id))) == len(sim.store.all_incidents())
     db.session.refresh(account)
     assert account.last_successful_sync_at is not None
+    # Notifications were written with their local hour and weekday in the person's zone (interruptions).
+    notes = db.session.execute(
+        select(
+            IncidentLogEntry.at,
+            IncidentLogEntry.local_hour,
+            IncidentLogEntry.local_isoweekday,
+            PDUser.time_zone,
+        )
+        .join(PDUser, PDUser.id == IncidentLogEntry.user_id)
+        .where(IncidentLogEntry.type == "notify_log_entry")
+    ).all()
+    assert len(notes) > 100
+    for note in notes:
+        local = note.at.astimezone(ZoneInfo(note.time_zone or account.workspace.timezone))
+        assert (note.local_hour, note.local_isoweekday) == (local.hour, local.isoweekday())
 
 
 def test_it_starts_one_sync_for_two_clicks(app: Flask, account: PagerDutyAccount) -> None:

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from rq.job import Job
 from sqlalchemy import select, update
 
+from app.analytics import local_times
 from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
@@ -97,7 +98,15 @@ def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -
     client = None
     try:
         client = client_for(account)
-        ctx = streams.SyncContext(account, client, sync_run, normalise_title, heartbeat=lock.refresh)
+        ctx = streams.SyncContext(
+            account,
+            client,
+            sync_run,
+            normalise_title,
+            heartbeat=lock.refresh,
+            # Notifications are written with their local hour and weekday (interruptions read them).
+            local_fields=local_times.EntryFields(account.workspace_id),
+        )
         (streams.run_backfill if sync_run.kind is SyncKind.BACKFILL else streams.run_incremental)(ctx)
     except PagerDutyError as exc:
         return _on_pagerduty_error(account, _after_rollback(run_pk, client), exc)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
+from app.analytics import local_times
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
@@ -127,9 +128,11 @@ def store_services(
 
 def store_users(account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]) -> Counts:
     rows = [mapping.map_user(item) for item in raw]
+    zones_before = pairs(select(PDUser.id, PDUser.time_zone).where(PDUser.account_id == account.id))
     result = upsert_by_remote_id(
         PDUser, account.id, account.workspace_id, [(r.remote_id, r.values) for r in rows]
     )
+    local_times.refresh_zone_changes(account.workspace_id, zones_before)
     memberships: dict[int, list[int]] = {team_id: [] for team_id in teams.values()}
     for r in rows:
         for team_remote in r.team_remote_ids:

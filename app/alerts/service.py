@@ -97,7 +97,13 @@ def check_targets(workspace: Workspace, specs: tuple[TargetSpec, ...]) -> list[C
         if problem:
             errors[f"{where}.service"] = problem
             continue
-        checked.append(CheckedTarget(spec, name))
+        policy_name = None
+        if spec.escalation_policy_remote_id:
+            policy_name, problem = _policy_name(account, spec.escalation_policy_remote_id)
+            if problem:
+                errors[f"{where}.escalation_policy"] = problem
+                continue
+        checked.append(CheckedTarget(spec, name, policy_name))
     if errors:
         raise RuleInvalid(errors)
     return checked
@@ -126,6 +132,20 @@ def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str
     if status == "maintenance":
         return name, f"{name} is in maintenance in PagerDuty: it would create no incident."
     return name, None
+
+
+def _policy_name(account: PagerDutyAccount, policy_id: str) -> tuple[str | None, str | None]:
+    """(name, problem): an escalation policy a target names must be one of the account's."""
+    try:
+        policies = client_for(
+            account, max_attempts=2, max_inline_wait=2.0, timeout=(3, 10)
+        ).list_escalation_policies()
+    except PagerDutyError as err:
+        return None, f"Cannot check escalation policy {policy_id} with PagerDuty right now ({err.message})."
+    for policy in policies:
+        if policy.get("id") == policy_id:
+            return str(policy.get("name") or policy_id), None
+    return None, f"PagerDuty has no escalation policy {policy_id} on this account."
 
 
 def _apply(rule: AlertRule, spec: RuleSpec) -> None:
@@ -178,6 +198,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
         else:
             target.urgency = found.spec.urgency
             target.escalation_policy_remote_id = found.spec.escalation_policy_remote_id
+            target.escalation_policy_name = found.escalation_policy_name
             target.service_name = found.service_name
     owed += evaluate.drop_targets(rule, removed, now)
     for target in wanted.values():

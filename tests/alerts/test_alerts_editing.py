@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.alerts import service
-from app.alerts.rules import parse_rule
+from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.models import PDService
-from tests.alerts.conftest import rule_body
+from tests.alerts.conftest import TOKEN, rule_body
 
 
 def test_moving_a_firing_rule_to_another_service(
@@ -32,3 +33,39 @@ def test_moving_a_firing_rule_to_another_service(
     pages = {(i["service_id"], i["status"]) for i in sim.control.created()}
     assert pages == {(pd_service.remote_id, "resolved"), (other.remote_id, "triggered")}
     assert {i["incident_key"] for i in sim.control.created()} == {f"vigil/rule/{rule.uid}/episode/1"}
+
+
+def test_a_target_can_page_through_another_escalation_policy(sim, workspace, pd_service, push, tick) -> None:
+    policies = sim.rest(TOKEN).get("/escalation_policies").json()["escalation_policies"]
+    policy = next(p for p in policies if p["id"] != pd_service.escalation_policy_remote_id)
+    target = {
+        "account": pd_service.account_id,
+        "service": pd_service.remote_id,
+        "escalation_policy": policy["id"],
+    }
+    rule = service.create_rule(
+        workspace, parse_rule(rule_body(pd_service, targets=[target]), service.choices_for(workspace)), None
+    )
+    assert (rule.targets[0].escalation_policy_remote_id, rule.targets[0].escalation_policy_name) == (
+        policy["id"],
+        policy["name"],
+    )
+    push(150)
+    tick()
+    [created] = sim.control.created()
+    incident = sim.rest(TOKEN).get(f"/incidents/{created['id']}").json()["incident"]
+    assert incident["escalation_policy"]["id"] == policy["id"]
+
+
+def test_an_unknown_escalation_policy_is_refused_when_saved(sim, workspace, pd_service) -> None:
+    target = {
+        "account": pd_service.account_id,
+        "service": pd_service.remote_id,
+        "escalation_policy": "PNOPE42",
+    }
+    spec = parse_rule(rule_body(pd_service, targets=[target]), service.choices_for(workspace))
+    with pytest.raises(RuleInvalid) as caught:
+        service.create_rule(workspace, spec, None)
+    assert caught.value.errors == {
+        "targets[0].escalation_policy": "PagerDuty has no escalation policy PNOPE42 on this account."
+    }

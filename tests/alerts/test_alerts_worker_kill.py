@@ -7,10 +7,7 @@ must still end with exactly one PagerDuty incident, resolved when the rule recov
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +22,11 @@ from sqlalchemy import delete, select
 from app.alerts import sweep
 from app.alerts.evaluate import evaluate_all
 from app.alerts.jobs import enqueue_deliveries, requeue_owed
-from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Delivery, DeliveryStatus, MetricPoint
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
+from tests.processes import kill_hard, start_worker
 
 pytestmark = pytest.mark.slow
 
@@ -89,26 +86,8 @@ def proxy(sim: RunningSim) -> Iterator[HoldingProxy]:
 
 
 def _worker(app: Flask, api_url: str, tmp_path: Path, name: str, burst: bool) -> subprocess.Popen[bytes]:
-    settings = app.config["VIGIL"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SECRET_KEY": settings.secret_key,
-        "ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
-        "VIGIL_INSTANCE_PATH": str(tmp_path),
-        "PAGERDUTY_API_URL": api_url,
-        "VIGIL_DELIVER_LEASE_SECONDS": "2",
-    }
-    args = [
-        sys.executable,
-        str(PROJECT_ROOT / "worker.py"),
-        "--queues",
-        "deliver",
-        *(["--burst"] if burst else []),
-    ]
-    log = (tmp_path / f"{name}.log").open("wb")
-    return subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    env = {"PAGERDUTY_API_URL": api_url, "VIGIL_DELIVER_LEASE_SECONDS": "2"}
+    return start_worker(app, tmp_path, name, ["deliver"], burst=burst, env=env)
 
 
 def _delivery() -> Delivery:
@@ -127,11 +106,10 @@ def test_an_episode_still_ends_with_one_incident(
     worker = _worker(app, proxy.url, tmp_path, "doomed", burst=False)
     try:
         assert proxy.answered.wait(60), (tmp_path / "doomed.log").read_text()[-2000:]
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(10)
+        kill_hard(worker)
     finally:
         if worker.poll() is None:
-            worker.kill()
+            kill_hard(worker)
     [incident] = sim.control.created()  # PagerDuty created it...
     assert _delivery().status is DeliveryStatus.SENDING  # ...and Vigil never heard back.
     proxy.hold.clear()

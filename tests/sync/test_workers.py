@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,13 +10,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.integrations.pagerduty.sync import runner
 from app.integrations.pagerduty.sync.jobs import sync_account
 from app.models import Incident, IncidentLogEntry, PagerDutyAccount, SyncRun, SyncStatus
 from app.queue import get_queue
 from pdsim.testing import RunningSim
+from tests.processes import kill_hard, start_worker
 from tests.sync.conftest import select_all_services
 from tests.sync.test_backfill import _expected
 
@@ -27,28 +24,13 @@ pytestmark = pytest.mark.slow
 
 
 def _worker(app: Flask, sim: RunningSim, tmp_path: Path, name: str, burst: bool) -> subprocess.Popen[bytes]:
-    settings = app.config["VIGIL"]
     env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SECRET_KEY": settings.secret_key,
-        "ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
-        "VIGIL_INSTANCE_PATH": str(tmp_path),
         "PAGERDUTY_API_URL": sim.us_url,
         "PAGERDUTY_EU_API_URL": sim.eu_url,
         "PAGERDUTY_IDENTITY_URL": sim.identity_url,
-        "VIGIL_SYNC_LOCK_SECONDS": str(settings.sync_lock_seconds),
+        "VIGIL_SYNC_LOCK_SECONDS": str(app.config["VIGIL"].sync_lock_seconds),
     }
-    args = [
-        sys.executable,
-        str(PROJECT_ROOT / "worker.py"),
-        "--queues",
-        "sync",
-        *(["--burst"] if burst else []),
-    ]
-    log = (tmp_path / f"{name}.log").open("wb")
-    return subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    return start_worker(app, tmp_path, name, ["sync"], burst=burst, env=env)
 
 
 def _assert_exactly_pdsims_data(sim: RunningSim) -> None:
@@ -97,11 +79,10 @@ def test_it_resumes_a_backfill_after_its_worker_is_killed(
             time.sleep(0.05)
         else:
             pytest.fail(f"the backfill never got under way: {sorted(set(map(str, samples)))[:40]}")
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+        kill_hard(worker)
     finally:
         if worker.poll() is None:
-            worker.kill()
+            kill_hard(worker)
     assert _progress(run_id)[0] is SyncStatus.RUNNING  # the dead worker could not say anything
     sim.control.clear_faults()
 

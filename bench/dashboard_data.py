@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
-from app.analytics import local_times
+from app.analytics import interruption_store, local_times
 from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.models import (
@@ -153,6 +153,8 @@ def load(incidents: int, deployments: int, days: int, now: datetime, email: str)
         # PostgreSQL the INSERTs computed them already: refreshing 2.4 million rows afterwards takes minutes.)
         local_times.refresh_users(ws, list(range(first_user, first_user + USERS)))
     _deployments(ws, acc, deployments, days, start, first_service)
+    # As sync does before each commit: which notifications are interruptions (one person at a time here).
+    interruption_store.rebuild_workspace(ws)
     db.session.commit()
     if _dialect() == "postgresql":
         # The steady state autovacuum would reach: fresh statistics, and a visibility map, without which

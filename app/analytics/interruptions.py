@@ -2,24 +2,20 @@
 
 Definitions (docs/metrics.md, "Interruptions"):
 - a notify log entry with channel sms, phone or push (PagerDuty's `*_notification` spellings too; never
-  email);
-- sent at a time in the window, for an incident that passes the query's filters (excluded incidents never
-  count);
-- one per person per 60 s: a person's notifications are taken in time order, the first counts, and each later
-  one counts only if it came at least 60 s after the last one that counted;
+  email), for an incident that is not excluded;
+- one per person per 60 s, over the person's whole history: their notifications in time order, the first
+  counts, and each later one counts only if it came at least 60 s after the last one that counted. The verdict
+  belongs to the notification, whatever window or filter is asked, so windows and services add up;
+- counted in the window in which it was sent, for incidents that pass the query's filters;
 - classed in the person's own time zone (PDUser.time_zone, else the workspace's): *business* inside business
   hours on a business day (workspace settings, default 08-18 Mon-Fri), else *sleep* from 22:00 to 08:00, else
   *off-hours* (so 18-22 on business days and the waking hours of other days).
 
-Where it runs: each notification's local hour and weekday in the person's zone are stored on its log entry
-when it is written and when that zone changes (local_times.py), so reading them is a CASE over two integers. A
-row not filled yet is converted here instead, with the same per-zone table of UTC offsets
-(windows.offset_spans, computed in Python, so DST is handled by zoneinfo and no engine time-zone function is
-needed); COALESCE evaluates that conversion only for such a row. The 60-second rule is a chain, which
-set-based SQL cannot follow in general; so SQL cuts each person's notifications into bursts (a burst ends at a
-gap of 60 s or more), counts each burst shorter than 60 s as one interruption of the class of its first
-notification, and returns only the rare bursts of 60 s or more, whose rows the pure `counted_indices` walks.
-Index: ix_log_entries_ws_type_at (workspace_id, type, at).
+Where it runs: the 60-second rule is a chain along each person's notifications, so it is decided when they are
+written (interruption_store.py), one `interruptions` row per notification that counts, with its local hour and
+weekday. Reading is a count of those rows in the window, grouped by person and by a CASE over the two
+integers (the class is not stored: business hours are workspace settings that may change). Index:
+ix_interruptions_ws_at (workspace_id, at) carrying the incident, the person and the local time.
 """
 
 from __future__ import annotations
@@ -28,18 +24,15 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from app.analytics.filters import incident_attribute_conditions
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
-from app.analytics.sqlfuncs import add_seconds, shifted_hour, shifted_isoweekday
-from app.analytics.windows import offset_spans
 from app.extensions import db
-from app.models import Incident, IncidentLogEntry, LogEntryType, PDUser
+from app.models import Incident, Interruption
 
 INTERRUPTING_CHANNELS = (
     "sms",
@@ -130,84 +123,26 @@ def interruptions_by_user(
     query: MetricQuery, settings: WorkspaceSettings | None = None
 ) -> dict[int, Interruptions]:
     settings = settings or workspace_settings(query.workspace_id)
-    entry = IncidentLogEntry
-    offset = _user_offset(query, settings, entry.at)
-    ordering = (entry.at, entry.id)
-    notes = (
-        select(
-            entry.id,
-            entry.user_id,
-            entry.at,
-            # The stored local time (local_times.py); computing it here only for a row not filled yet.
-            class_case(
-                func.coalesce(entry.local_hour, shifted_hour(entry.at, offset)),
-                func.coalesce(entry.local_isoweekday, shifted_isoweekday(entry.at, offset)),
-                settings,
-            ).label("cls"),
-            func.lag(entry.at).over(partition_by=entry.user_id, order_by=ordering).label("prev_at"),
-        )
-        .join(Incident, Incident.id == entry.incident_id)
-        .join(PDUser, PDUser.id == entry.user_id)
+    row = Interruption
+    cls = class_case(row.local_hour, row.local_isoweekday, settings).label("cls")
+    statement = (
+        select(row.user_id, cls, func.count().label("n"))
+        .join(Incident, Incident.id == row.incident_id)
         .where(
-            entry.workspace_id == query.workspace_id,
-            entry.type == LogEntryType.NOTIFY.value,
-            entry.at >= query.start,
-            entry.at < query.end,
-            entry.channel.in_(INTERRUPTING_CHANNELS),
+            row.workspace_id == query.workspace_id,
+            row.at >= query.start,
+            row.at < query.end,
             Incident.workspace_id == query.workspace_id,
+            # Never true for a settled row (an excluded incident's notifications are not interruptions); kept
+            # so a reader in the same transaction as an exclusion not yet re-settled still leaves it out.
             Incident.excluded == false(),
             *incident_attribute_conditions(query),
         )
-        .subquery("notes")
-    )
-    starts_burst = or_(notes.c.prev_at.is_(None), notes.c.at >= add_seconds(notes.c.prev_at, literal(60)))
-    ordering = (notes.c.at, notes.c.id)
-    # Each row learns when its burst started (the latest burst start so far: starts only move forward in
-    # time, so the start time also names the burst) ...
-    marked = select(
-        notes.c.user_id,
-        notes.c.at,
-        notes.c.id,
-        notes.c.cls,
-        case((starts_burst, 1), else_=0).label("first"),
-        func.max(case((starts_burst, notes.c.at)))
-        .over(partition_by=notes.c.user_id, order_by=ordering)
-        .label("burst"),
-    ).subquery("marked")
-    # ... and whether its burst lasts 60 s or more (a "long" burst, whose rows Python walks).
-    far = case((marked.c.at >= add_seconds(marked.c.burst, literal(60)), 1), else_=0)
-    flagged = select(
-        marked,
-        func.max(far).over(partition_by=(marked.c.user_id, marked.c.burst)).label("long"),
-    ).subquery("flagged")
-    # One grouping, no intermediate table: a short burst is one interruption of its first row's class, so
-    # short bursts come back as counts of their first rows per (person, class); rows of long bursts come
-    # back one by one (their burst, time and id keep each its own group).
-    long = flagged.c.long == 1
-    burst, at, row_id = (case((long, column)) for column in (flagged.c.burst, flagged.c.at, flagged.c.id))
-    statement = (
-        select(
-            flagged.c.user_id,
-            flagged.c.cls,
-            burst.label("burst"),
-            at.label("at"),
-            row_id.label("row_id"),
-            func.sum(flagged.c.first).label("n"),
-        )
-        .where(or_(flagged.c.first == 1, long))
-        .group_by(flagged.c.user_id, flagged.c.cls, burst, at, row_id)
-        .order_by(flagged.c.user_id, burst, at, row_id)
+        .group_by(row.user_id, cls)
     )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    grouped: dict[tuple[int, Any], list[tuple[datetime, str]]] = defaultdict(list)
-    for row in db.session.execute(statement):
-        if row.burst is None:
-            counts[row.user_id][row.cls] += int(row.n)
-        else:
-            grouped[(row.user_id, row.burst)].append((_utc(row.at), row.cls))
-    for (user_id, _burst), rows in grouped.items():
-        for index in counted_indices([at for at, _cls in rows]):
-            counts[user_id][rows[index][1]] += 1
+    for result in db.session.execute(statement):
+        counts[result.user_id][result.cls] += int(result.n)
     return {
         user_id: Interruptions(
             by_class[InterruptionClass.BUSINESS],
@@ -216,39 +151,3 @@ def interruptions_by_user(
         )
         for user_id, by_class in counts.items()
     }
-
-
-def _utc(value: Any) -> datetime:
-    # Through the CASE the column loses its UTCDateTime type: SQLite gives text, PostgreSQL a naive datetime.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _user_offset(query: MetricQuery, settings: WorkspaceSettings, at: Any) -> ColumnElement[int]:
-    """The UTC offset at `at` in the notified person's zone, as a CASE over each zone's offset spans."""
-    zones = db.session.scalars(
-        select(PDUser.time_zone)
-        .where(PDUser.workspace_id == query.workspace_id, PDUser.time_zone.is_not(None))
-        .distinct()
-    ).all()
-    whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = []
-    for name in sorted(zones):
-        zone = _zone(name)
-        if zone is None:
-            continue  # an unknown zone name falls back to the workspace's, like a missing one
-        for span in offset_spans(zone, query.start, query.end):
-            whens.append((and_(PDUser.time_zone == name, at < span.end), literal(span.offset_seconds)))
-    workspace_zone = _zone(settings.timezone) or ZoneInfo("UTC")
-    for span in offset_spans(workspace_zone, query.start, query.end):
-        whens.append((at < span.end, literal(span.offset_seconds)))
-    return case(*whens, else_=literal(0))
-
-
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

@@ -8,7 +8,8 @@ entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
 
 - when log entries are written: sync computes them with each entry (`EntryFields`, store_log_entries' hook);
   `fill_entries` fills entries written another way;
-- when a person's zone changes (sync of the users: `refresh_zone_changes`);
+- when a person's zone changes (sync of the users: `refresh_zone_changes`), here and on their interruptions
+  (interruption_store.py keeps a copy with each);
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
 
 Each refresh is one UPDATE per zone involved, converting with the zone's UTC-offset spans over the rows' time
@@ -29,7 +30,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from app.analytics.sqlfuncs import offset_case, shifted_hour, shifted_isoweekday
 from app.analytics.windows import offset_spans
 from app.extensions import db
-from app.models import IncidentLogEntry, LogEntryType, PDUser, Workspace
+from app.models import IncidentLogEntry, Interruption, LogEntryType, PDUser, Workspace
 
 _NOTIFY = LogEntryType.NOTIFY.value
 
@@ -65,13 +66,16 @@ class EntryFields:
         return {"local_hour": local.hour, "local_isoweekday": local.isoweekday()}
 
     def _load(self) -> dict[int, ZoneInfo]:
-        workspace_zone = zone_or_none(
-            db.session.scalar(select(Workspace.timezone).where(Workspace.id == self.workspace_id))
-        ) or ZoneInfo("UTC")
-        users = db.session.execute(
-            select(PDUser.id, PDUser.time_zone).where(PDUser.workspace_id == self.workspace_id)
-        )
-        return {user.id: zone_or_none(user.time_zone) or workspace_zone for user in users}
+        return zones_by_user(self.workspace_id)
+
+
+def zones_by_user(workspace_id: int) -> dict[int, ZoneInfo]:
+    """Each person's zone: their own, else the workspace's."""
+    workspace_zone = zone_or_none(
+        db.session.scalar(select(Workspace.timezone).where(Workspace.id == workspace_id))
+    ) or ZoneInfo("UTC")
+    users = db.session.execute(select(PDUser.id, PDUser.time_zone).where(PDUser.workspace_id == workspace_id))
+    return {user.id: zone_or_none(user.time_zone) or workspace_zone for user in users}
 
 
 SMALL_BATCH = 1000
@@ -106,7 +110,20 @@ def refresh_users(workspace_id: int, user_ids: Collection[int]) -> int:
     """Recompute the notifications of these people, after their zone changed."""
     if not user_ids:
         return 0
-    return _refresh(workspace_id, IncidentLogEntry.user_id.in_(list(user_ids)))
+    written = _refresh(workspace_id, IncidentLogEntry.user_id.in_(list(user_ids)))
+    # Interruptions carry a copy of their notification's local time (interruption_store.py).
+    entry = IncidentLogEntry
+
+    def copied(column: Any) -> Any:
+        return select(column).where(entry.id == Interruption.log_entry_id).scalar_subquery()
+
+    db.session.execute(
+        update(Interruption)
+        .where(Interruption.workspace_id == workspace_id, Interruption.user_id.in_(list(user_ids)))
+        .values(local_hour=copied(entry.local_hour), local_isoweekday=copied(entry.local_isoweekday))
+        .execution_options(synchronize_session=False)
+    )
+    return written
 
 
 def refresh_zone_changes(workspace_id: int, zones_before: Mapping[int, str | None]) -> int:

@@ -13,6 +13,7 @@ from app.models.alerts import (
 )
 from app.models.api import ApiKey
 from app.models.incidents import Deployment, DeploymentSource, Incident, IncidentLogEntry, LogEntryType
+from app.models.interruptions import Interruption
 from app.models.pagerduty import (
     AccountStatus,
     AuthKind,
@@ -40,6 +41,7 @@ __all__ = [
     "DeploymentSource",
     "Incident",
     "IncidentLogEntry",
+    "Interruption",
     "Invitation",
     "LogEntryType",
     "LoginFailure",

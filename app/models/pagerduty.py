@@ -59,6 +59,9 @@ class PagerDutyAccount(db.Model):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     history_days: Mapped[int] = mapped_column(default=365)
+    # Every notification of this account with a log entry id up to here has had its interruption verdict
+    # written (app/analytics/interruption_store.py); the ones above it are settled at the next commit.
+    interruptions_settled_to: Mapped[int] = mapped_column(default=0, server_default="0")
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_successful_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_subscription_id: Mapped[str | None] = mapped_column(String(40))

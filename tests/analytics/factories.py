@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.analytics import local_times
+from sqlalchemy import select
+
+from app.analytics import interruption_store, local_times
 from app.analytics.query import MetricQuery
 from app.analytics.titles import normalise_title
 from app.extensions import db
@@ -16,6 +18,7 @@ from app.models import (
     DeploymentSource,
     Incident,
     IncidentLogEntry,
+    Interruption,
     LogEntryType,
     PagerDutyAccount,
     PDService,
@@ -131,6 +134,7 @@ def make_log_entry(
     db.session.add(entry)
     db.session.flush()
     local_times.fill_entries(entry.workspace_id, [entry.id])  # as sync does when it writes an entry
+    interruption_store.settle_account(entry.account_id)  # as sync does before it commits
     return entry
 
 
@@ -159,3 +163,34 @@ def make_deployment(
 
 def make_responder(world: World, name: str, time_zone: str | None = "UTC") -> PDUser:
     return make_pd_user(world.account, name, time_zone=time_zone)
+
+
+def expected_interruptions(workspace_id: int) -> set[int]:
+    """The log entry ids that should count, worked out from scratch by the rule in docs/metrics.md: each
+    person's SMS/phone/push notifications of incidents not excluded, in time order over their whole history,
+    the first counting and each later one counting 60 s or more after the last that counted."""
+    from app.analytics.interruptions import INTERRUPTING_CHANNELS, counted_indices
+
+    entry = IncidentLogEntry
+    rows = db.session.execute(
+        select(entry.id, entry.user_id, entry.at)
+        .join(Incident, Incident.id == entry.incident_id)
+        .where(
+            entry.workspace_id == workspace_id,
+            entry.type == LogEntryType.NOTIFY.value,
+            entry.channel.in_(INTERRUPTING_CHANNELS),
+            entry.user_id.is_not(None),
+            Incident.excluded.is_(False),
+        )
+        .order_by(entry.user_id, entry.at, entry.id)
+    ).all()
+    by_user: dict[int, list[tuple[int, datetime]]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append((row.id, row.at))
+    return {notes[i][0] for notes in by_user.values() for i in counted_indices([at for _id, at in notes])}
+
+
+def stored_interruptions(workspace_id: int) -> set[int]:
+    return set(
+        db.session.scalars(select(Interruption.log_entry_id).where(Interruption.workspace_id == workspace_id))
+    )

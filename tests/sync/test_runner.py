@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.queue import get_queue, redis_connection
 from pdsim.testing import RunningSim
+from tests.analytics.factories import expected_interruptions, stored_interruptions
 from tests.sync.conftest import TOKEN, select_all_services
 
 
@@ -68,6 +69,10 @@ def test_it_backfills_then_syncs_incrementally_on_the_worker(
     for note in notes:
         local = note.at.astimezone(ZoneInfo(note.time_zone or account.workspace.timezone))
         assert (note.local_hour, note.local_isoweekday) == (local.hour, local.isoweekday())
+    # ... and judged as interruptions in the commits that wrote them: exactly what the rule gives.
+    counted = stored_interruptions(account.workspace_id)
+    assert len(counted) > 50
+    assert counted == expected_interruptions(account.workspace_id)
 
 
 def test_it_starts_one_sync_for_two_clicks(app: Flask, account: PagerDutyAccount) -> None:

@@ -20,6 +20,7 @@ from app.models import (
     Deployment,
     Incident,
     IncidentLogEntry,
+    Interruption,
     PagerDutyAccount,
     PDPriority,
     PDService,
@@ -107,6 +108,7 @@ def _purge(account: PagerDutyAccount) -> None:
     services = select(PDService.id).where(PDService.account_id == account.id)
     teams = select(PDTeam.id).where(PDTeam.account_id == account.id)
     statements = [
+        delete(Interruption).where(Interruption.incident_id.in_(incidents)),
         delete(IncidentLogEntry).where(IncidentLogEntry.account_id == account.id),
         delete(incident_teams).where(incident_teams.c.incident_id.in_(incidents)),
         delete(Incident).where(Incident.account_id == account.id),

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 
+from app.analytics import interruption_store
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
@@ -90,6 +91,9 @@ class SyncContext:
         if stage is not None:
             values["stage"] = stage
         db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(values))
+        # The interruption verdicts of the notifications written since the last commit go into the same
+        # commit (interruption_store.py), so no reader sees a notification without its verdict.
+        interruption_store.settle_account(self.ids.id)
         db.session.commit()
         self._committed_at = time.monotonic()
         self.heartbeat()

@@ -1,0 +1,338 @@
+"""Which notifications are interruptions: verdicts written with the notifications, so reading counts rows.
+
+The rule (docs/metrics.md, "Interruptions"): each person's SMS, phone and push notifications for incidents
+that are not excluded, in time order over their whole history; the first counts, and each later one counts if
+it came 60 s or more after the last one that counted. A notification 60 s or more after the one before it
+(counted or not) always counts, so a person's notifications fall into *bursts*, split at such gaps, and the
+verdicts inside a burst depend on that burst alone. Settling a span of time is therefore: widen it to the
+whole bursts it touches, walk each burst (interruptions.counted_indices), and write the difference to the
+`interruptions` table (one row per notification that counts).
+
+Who settles, always in the caller's transaction:
+- `settle_account`: the notifications an account wrote since its watermark
+  (PagerDutyAccount.interruptions_settled_to). Sync calls it before each commit, so no reader ever sees a
+  notification without its verdict; the benchmark's loader and the tests' factories call it too.
+- `rebuild_workspace`: everything, one person at a time (the benchmark's bulk load, a repair).
+- `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
+  or start counting, and so may the ones after them).
+On PostgreSQL a transaction-scoped advisory lock per workspace keeps two settlers from judging the same burst
+from different snapshots; SQLite has one writer at a time anyway.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, false, func, insert, select, text, update
+
+from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
+from app.analytics.local_times import zones_by_user
+from app.extensions import db
+from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
+
+_NOTIFY = LogEntryType.NOTIFY.value
+# Read this far around a span first; a burst that reaches the edge of what was read makes the read wider.
+_FIRST_PAD = timedelta(hours=1)
+# Notifications a settling step takes at once, and the longest stretch of time one read covers: memory stays
+# small however much an account wrote (a first backfill, the migration that introduced the table).
+_BATCH = 20_000
+_READ_SPAN = timedelta(days=2)
+_CHUNK = 500  # ids per DELETE … IN
+_ADVISORY_KEY = 0x56494749  # "VIGI": the high half of the lock's key; the workspace id is the low half
+
+
+@dataclass(frozen=True)
+class Span:
+    """One person's stretch of time whose verdicts may have changed."""
+
+    user_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """An eligible notification, as settling reads it."""
+
+    id: int
+    user_id: int
+    incident_id: int
+    at: datetime
+    local_hour: int | None
+    local_isoweekday: int | None
+
+
+def settle_account(account_id: int) -> int:
+    """Write the verdicts of the account's notifications above its watermark; returns rows written."""
+    account = db.session.execute(
+        select(PagerDutyAccount.workspace_id, PagerDutyAccount.interruptions_settled_to).where(
+            PagerDutyAccount.id == account_id
+        )
+    ).one()
+    workspace_id, settled_to = account.workspace_id, account.interruptions_settled_to
+    entry = IncidentLogEntry
+    # Backwards along the primary key from the newest entry: reads only what was written since.
+    top = db.session.scalar(
+        select(entry.id)
+        .where(entry.id > settled_to, entry.account_id == account_id)
+        .order_by(entry.id.desc())
+        .limit(1)
+    )
+    if top is None:
+        return 0
+    _lock(workspace_id)
+    written = 0
+    while True:
+        batch = db.session.execute(
+            select(entry.id, entry.user_id, entry.at)
+            .where(
+                entry.account_id == account_id,
+                entry.id > settled_to,
+                entry.id <= top,
+                entry.type == _NOTIFY,
+                entry.channel.in_(INTERRUPTING_CHANNELS),
+                entry.user_id.is_not(None),
+            )
+            .order_by(entry.id)
+            .limit(_BATCH)
+        ).all()
+        if not batch:
+            break
+        written += settle(workspace_id, spans_around((row.user_id, _utc(row.at)) for row in batch))
+        settled_to = batch[-1].id
+        if len(batch) < _BATCH:
+            break
+    db.session.execute(
+        update(PagerDutyAccount)
+        .where(PagerDutyAccount.id == account_id)
+        .values(interruptions_settled_to=top)
+        .execution_options(synchronize_session=False)
+    )
+    return written
+
+
+def resettle_incident(incident: Incident) -> int:
+    """Re-judge the bursts of this incident's notifications (after it was excluded or included)."""
+    entry = IncidentLogEntry
+    rows = db.session.execute(
+        select(entry.user_id, entry.at).where(
+            entry.incident_id == incident.id,
+            entry.type == _NOTIFY,
+            entry.channel.in_(INTERRUPTING_CHANNELS),
+            entry.user_id.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return 0
+    _lock(incident.workspace_id)
+    return settle(incident.workspace_id, spans_around((row.user_id, _utc(row.at)) for row in rows))
+
+
+def rebuild_workspace(workspace_id: int) -> int:
+    """Every verdict of the workspace from scratch, one person at a time (a bulk load, a repair); returns the
+    rows written and leaves every account's watermark at its newest entry."""
+    _lock(workspace_id)
+    db.session.execute(
+        delete(Interruption)
+        .where(Interruption.workspace_id == workspace_id)
+        .execution_options(synchronize_session=False)
+    )
+    zones = zones_by_user(workspace_id)
+    written = 0
+    for user_id in sorted(zones):
+        notes = _eligible(workspace_id, [user_id]).get(user_id, [])
+        counting = [burst[i] for burst in bursts(notes) for i in counted_indices([n.at for n in burst])]
+        for i in range(0, len(counting), _BATCH):
+            db.session.execute(
+                insert(Interruption), [_row(workspace_id, note, zones) for note in counting[i : i + _BATCH]]
+            )
+        written += len(counting)
+    entry = IncidentLogEntry
+    newest = select(func.coalesce(func.max(entry.id), 0)).where(entry.account_id == PagerDutyAccount.id)
+    db.session.execute(
+        update(PagerDutyAccount)
+        .where(PagerDutyAccount.workspace_id == workspace_id)
+        .values(interruptions_settled_to=newest.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    return written
+
+
+def spans_around(notes: Iterable[tuple[int, datetime]]) -> list[Span]:
+    """Each person's notification times merged into spans (times closer than the first read's padding share
+    one), each widened by the 60 s within which a change can reach the next notification."""
+    by_user: dict[int, list[datetime]] = defaultdict(list)
+    for user_id, at in notes:
+        by_user[user_id].append(at)
+    spans: list[Span] = []
+    for user_id, times in by_user.items():
+        times.sort()
+        start = end = times[0]
+        for at in times[1:]:
+            if at - end > _FIRST_PAD:
+                spans.append(Span(user_id, start - BURST_GAP, end + BURST_GAP))
+                start = at
+            end = at
+        spans.append(Span(user_id, start - BURST_GAP, end + BURST_GAP))
+    return spans
+
+
+def settle(workspace_id: int, spans: Sequence[Span]) -> int:
+    """Make `interruptions` right for every burst that touches one of the spans; returns rows written."""
+    written = 0
+    zones = None
+    for group in _read_groups(spans):
+        decided = _decide(workspace_id, group)
+        if zones is None and any(note.local_hour is None for _span, notes in decided for note in notes):
+            zones = zones_by_user(workspace_id)
+        written += _write(workspace_id, decided, zones or {})
+    return written
+
+
+def bursts(notes: Sequence[Note]) -> list[list[Note]]:
+    """One person's notifications (in time order) split where 60 s or more separate two of them."""
+    result: list[list[Note]] = []
+    for note in notes:
+        if result and note.at - result[-1][-1].at < BURST_GAP:
+            result[-1].append(note)
+        else:
+            result.append([note])
+    return result
+
+
+def _read_groups(spans: Sequence[Span]) -> list[list[Span]]:
+    """Spans grouped so that one read of everyone's notifications covers each group's stretch of time."""
+    groups: list[list[Span]] = []
+    group_start: datetime | None = None
+    for span in sorted(spans, key=lambda s: s.start):
+        if groups and group_start is not None and span.end - group_start <= _READ_SPAN:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+            group_start = span.start
+    return groups
+
+
+def _decide(workspace_id: int, spans: list[Span]) -> list[tuple[Span, list[Note]]]:
+    """For each span: the stretch to rewrite (the span widened to whole bursts) and the notifications in it
+    that count."""
+    decided: list[tuple[Span, list[Note]]] = []
+    todo, pad = spans, _FIRST_PAD
+    while todo:
+        low, high = min(s.start for s in todo) - pad, max(s.end for s in todo) + pad
+        by_user = _eligible(workspace_id, sorted({s.user_id for s in todo}), low, high)
+        again: list[Span] = []
+        for span in todo:
+            touched = [
+                burst
+                for burst in bursts(by_user.get(span.user_id, []))
+                if burst[-1].at >= span.start and burst[0].at <= span.end
+            ]
+            if touched and (touched[0][0].at - low < BURST_GAP or high - touched[-1][-1].at < BURST_GAP):
+                again.append(span)  # a touched burst may go on beyond what was read
+                continue
+            start = min(span.start, touched[0][0].at) if touched else span.start
+            end = max(span.end, touched[-1][-1].at) if touched else span.end
+            counting = [burst[i] for burst in touched for i in counted_indices([n.at for n in burst])]
+            decided.append((Span(span.user_id, start, end), counting))
+        todo, pad = again, pad * 8
+    return decided
+
+
+def _eligible(
+    workspace_id: int, user_ids: list[int], low: datetime | None = None, high: datetime | None = None
+) -> dict[int, list[Note]]:
+    """The people's notifications that can interrupt, in [low, high] (all of them without bounds)."""
+    entry = IncidentLogEntry
+    window = [] if low is None or high is None else [entry.at >= low, entry.at <= high]
+    rows = db.session.execute(
+        select(entry.id, entry.user_id, entry.incident_id, entry.at, entry.local_hour, entry.local_isoweekday)
+        .join(Incident, Incident.id == entry.incident_id)
+        .where(
+            entry.workspace_id == workspace_id,
+            entry.type == _NOTIFY,
+            *window,
+            entry.channel.in_(INTERRUPTING_CHANNELS),
+            entry.user_id.in_(user_ids),
+            Incident.workspace_id == workspace_id,
+            Incident.excluded == false(),
+        )
+        .order_by(entry.user_id, entry.at, entry.id)
+    )
+    by_user: dict[int, list[Note]] = defaultdict(list)
+    for row in rows:
+        by_user[row.user_id].append(
+            Note(row.id, row.user_id, row.incident_id, _utc(row.at), row.local_hour, row.local_isoweekday)
+        )
+    return by_user
+
+
+def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dict[int, Any]) -> int:
+    if not decided:
+        return 0
+    stretches: dict[int, list[Span]] = defaultdict(list)
+    wanted: dict[int, Note] = {}
+    for stretch, counting in decided:
+        stretches[stretch.user_id].append(stretch)
+        wanted.update((note.id, note) for note in counting)
+    low = min(s.start for s, _ in decided)
+    high = max(s.end for s, _ in decided)
+    existing = db.session.execute(
+        select(Interruption.log_entry_id, Interruption.user_id, Interruption.at).where(
+            Interruption.workspace_id == workspace_id,
+            Interruption.user_id.in_(sorted(stretches)),
+            Interruption.at >= low,
+            Interruption.at <= high,
+        )
+    ).all()
+    have = set()
+    stale = []
+    for row in existing:
+        at = _utc(row.at)
+        if not any(s.start <= at <= s.end for s in stretches[row.user_id]):
+            continue  # outside every rewritten stretch: not ours to judge
+        have.add(row.log_entry_id)
+        if row.log_entry_id not in wanted:
+            stale.append(row.log_entry_id)
+    for i in range(0, len(stale), _CHUNK):
+        db.session.execute(
+            delete(Interruption)
+            .where(Interruption.log_entry_id.in_(stale[i : i + _CHUNK]))
+            .execution_options(synchronize_session=False)
+        )
+    new = [_row(workspace_id, note, zones) for entry_id, note in wanted.items() if entry_id not in have]
+    if new:
+        db.session.execute(insert(Interruption), new)
+    return len(new) + len(stale)
+
+
+def _row(workspace_id: int, note: Note, zones: dict[int, Any]) -> dict[str, Any]:
+    hour, weekday = note.local_hour, note.local_isoweekday
+    if hour is None or weekday is None:
+        # Not filled yet (local_times.fill_entries): the same conversion, here.
+        local = note.at.astimezone(zones.get(note.user_id, UTC))
+        hour, weekday = local.hour, local.isoweekday()
+    return {
+        "log_entry_id": note.id,
+        "workspace_id": workspace_id,
+        "incident_id": note.incident_id,
+        "user_id": note.user_id,
+        "at": note.at,
+        "local_hour": hour,
+        "local_isoweekday": weekday,
+    }
+
+
+def _lock(workspace_id: int) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:high, :low)"), {"high": _ADVISORY_KEY, "low": workspace_id}
+        )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

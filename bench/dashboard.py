@@ -227,13 +227,59 @@ def run(app: Flask, incidents: int, deployments: int, days: int, repetitions: in
     return {**loaded, "repetitions": repetitions, "windows": figures, "load_average": load}
 
 
+def rerun(app: Flask, repetitions: int) -> dict[str, Any]:
+    """Measure again on a database a `--keep` run loaded (now migrated to head): the load takes ten minutes,
+    a change to a query does not need a new one."""
+    from app.analytics import interruption_store
+    from app.api import keys
+    from app.extensions import db
+    from app.models import Deployment, Incident, IncidentLogEntry, PagerDutyAccount, Workspace
+
+    with app.app_context():
+        workspace = db.session.scalars(select(Workspace).order_by(Workspace.id.desc())).first()
+        if workspace is None:
+            raise SystemExit("--reuse: that database holds no benchmark workspace")
+        behind = db.session.scalar(
+            select(func.count())
+            .select_from(PagerDutyAccount)
+            .where(
+                PagerDutyAccount.workspace_id == workspace.id,
+                PagerDutyAccount.interruptions_settled_to
+                < select(func.max(IncidentLogEntry.id)).scalar_subquery(),
+            )
+        )
+        if behind:  # loaded before a migration that needs its verdicts written
+            interruption_store.rebuild_workspace(workspace.id)
+        _, api_key = keys.create_key(workspace, "bench")
+        db.session.commit()
+
+        def count(model: type[db.Model]) -> int:  # type: ignore[name-defined]
+            where = model.workspace_id == workspace.id
+            return int(db.session.scalar(select(func.count()).select_from(model).where(where)))
+
+        loaded = {
+            "workspace_id": workspace.id,
+            "incidents": count(Incident),
+            "log_entries": count(IncidentLogEntry),
+            "deployments": count(Deployment),
+            "load_seconds": 0.0,
+        }
+    before = os.getloadavg()[0]
+    figures = measure(app, workspace.id, api_key, repetitions)
+    load = {"start": round(before, 1), "end": round(os.getloadavg()[0], 1), "cores": os.cpu_count()}
+    return {**loaded, "repetitions": repetitions, "windows": figures, "load_average": load}
+
+
 @contextmanager
-def fresh_database(tmp: Path, keep: bool = False) -> Iterator[str]:
+def fresh_database(tmp: Path, keep: bool = False, reuse: str | None = None) -> Iterator[str]:
     given = os.environ.get("DATABASE_URL")
     if not given:
         yield f"sqlite:///{tmp / 'bench.db'}"
         return
     server = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
+    if reuse:
+        yield server.set(database=reuse).render_as_string(hide_password=False)
+        return
     name = f"vigil_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -263,13 +309,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--keep", action="store_true", help="keep the PostgreSQL database (for EXPLAIN ANALYZE)"
     )
     parser.add_argument("--note", default="", help="how to read the figures (e.g. a busy machine)")
+    parser.add_argument(
+        "--reuse", metavar="DATABASE", help="measure again on a PostgreSQL database that --keep left"
+    )
     args = parser.parse_args(argv)
     deployments = args.deployments if args.deployments is not None else max(10, args.incidents // 20)
 
     from app import create_app
     from app.config import load_settings
 
-    with tempfile.TemporaryDirectory() as folder, fresh_database(Path(folder), args.keep) as database_url:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        fresh_database(Path(folder), args.keep, args.reuse) as database_url,
+    ):
         env = {
             "SECRET_KEY": "bench-secret-key-0123456789",
             "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
@@ -285,7 +337,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             engine = db.engine.dialect.name
-        figures = run(app, args.incidents, deployments, args.days, args.repetitions)
+        if args.reuse:
+            figures = rerun(app, args.repetitions)
+        else:
+            figures = run(app, args.incidents, deployments, args.days, args.repetitions)
         result = {"engine": engine, **figures, "note": args.note}
         with app.app_context():
             from app.extensions import db

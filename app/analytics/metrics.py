@@ -7,7 +7,7 @@ query over ix_incidents_ws_created (workspace_id, created_at), narrowed by the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, select, true
@@ -16,7 +16,13 @@ from app.analytics.deployments import ChangeFailure, change_failure, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
 from app.analytics.interruptions import Interruptions, interruptions
-from app.analytics.percentiles import DurationStats, is_postgresql, single_stats, stats_columns, stats_of
+from app.analytics.percentiles import (
+    DurationStats,
+    is_postgresql,
+    single_stats,
+    stats_columns,
+    stats_of,
+)
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.analytics.windows import is_local_midnight
 from app.extensions import db
@@ -171,9 +177,46 @@ def incident_figures(query: MetricQuery) -> tuple[IncidentCounts, DurationStats,
     return _counts_of(row), stats_of(row, "mtta"), stats_of(row, "mttr")
 
 
-def summary(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Summary:
+IncidentFigures = tuple[IncidentCounts, DurationStats, DurationStats]
+
+
+def incident_figures_beside(
+    query: MetricQuery, previous: MetricQuery
+) -> tuple[IncidentFigures, IncidentFigures]:
+    """incident_figures of a window and of the window just before it; on PostgreSQL in one pass over both,
+    grouped by which window an incident was created in (the dashboard compares every tile)."""
+    if (
+        not is_postgresql()
+        or previous.end != query.start
+        or replace(previous, start=query.start, end=query.end) != query
+    ):
+        return incident_figures(query), incident_figures(previous)
+    counted = Incident.excluded == false()
+    resolved = and_(counted, Incident.status == "resolved")
+    current = (Incident.created_at >= query.start).label("current")
+    rows = db.session.execute(
+        select(
+            current,
+            *_count_columns(),
+            *stats_columns(case((counted, Incident.ack_seconds)), "mtta"),
+            *stats_columns(case((resolved, Incident.resolve_seconds)), "mttr"),
+        )
+        .where(*incident_conditions(query, start=previous.start, include_excluded=True))
+        .group_by(current)
+    ).all()
+    by_window: dict[bool, IncidentFigures] = {
+        bool(row.current): (_counts_of(row), stats_of(row, "mtta"), stats_of(row, "mttr")) for row in rows
+    }
+    nothing = (IncidentCounts(), DurationStats(), DurationStats())
+    return by_window.get(True, nothing), by_window.get(False, nothing)
+
+
+def summary(
+    query: MetricQuery, settings: WorkspaceSettings | None = None, figures: IncidentFigures | None = None
+) -> Summary:
+    """`figures` are the window's incident_figures when the caller has them already."""
     settings = settings or workspace_settings(query.workspace_id)
-    counts, ack, resolve = incident_figures(query)
+    counts, ack, resolve = figures or incident_figures(query)
     return Summary(
         query=query,
         counts=counts,
@@ -200,4 +243,6 @@ class Comparison:
 
 def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
     settings = settings or workspace_settings(query.workspace_id)
-    return Comparison(summary(query, settings), summary(query.previous(), settings))
+    previous = query.previous()
+    now, before = incident_figures_beside(query, previous)
+    return Comparison(summary(query, settings, now), summary(previous, settings, before))

@@ -133,3 +133,18 @@ def test_it_compares_with_the_previous_window_of_equal_length(app: Flask) -> Non
     assert result.delta("incident_count") == 6  # 7 - 1
     assert result.delta("escalation_rate") == 2 / 7  # 2/7 - 0/1
     assert result.delta("auto_resolve_rate") == 0.25  # 1/4 - 0/1
+
+
+def test_the_comparison_gives_each_window_what_it_gives_alone(app: Flask) -> None:
+    # On PostgreSQL both windows come from one grouped pass; every figure must equal its own query's.
+    world = make_world()
+    _week(world)
+    make_incident(world.api, utc(2024, 2, 27, 8), ack_after=40, resolve_after=900, escalation_count=1)
+    make_incident(world.api, utc(2024, 2, 28, 8), urgency="low")
+    for filters in ({}, {"urgencies": ("low",)}, {"services": (world.legacy.id,)}):
+        current = query(world, MON, NEXT_MON, **filters)
+        result = compare(current)
+        assert result.current == summary(current)
+        assert result.previous == summary(current.previous())
+    empty = query(world, utc(2025, 1, 6), utc(2025, 1, 13))
+    assert compare(empty).current == summary(empty) and compare(empty).previous == summary(empty.previous())

@@ -5,8 +5,8 @@ pass the query's filters:
 - acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
 - escalations received: escalate log entries naming them (the log entry's user);
 - interruptions by class (see interruptions.py).
-Indexes: ix_log_entries_ws_type_at for each event type in the window, ix_log_entries_acks_incident_at (a
-partial index of acknowledgements) to check that an acknowledgement was the incident's first.
+Index: ix_log_entries_ws_type_at for each event type in the window; whether an acknowledgement was the
+incident's first is read from the incident's derived first_ack_at.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, func, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import false, func, select
 
 from app.analytics.filters import incident_attribute_conditions
 from app.analytics.interruptions import Interruptions, interruptions_by_user
@@ -69,14 +68,14 @@ def responder_load(
     return sorted(rows, key=lambda row: (-row.interruptions.total, -row.acknowledged, row.name, row.user_id))
 
 
-def _event_conditions(query: MetricQuery, kind: LogEntryType) -> list[Any]:
+def _event_conditions(query: MetricQuery, kind: LogEntryType, with_person: bool = True) -> list[Any]:
     entry = IncidentLogEntry
     return [
         entry.workspace_id == query.workspace_id,
         entry.type == kind.value,
         entry.at >= query.start,
         entry.at < query.end,
-        entry.user_id.is_not(None),
+        *([entry.user_id.is_not(None)] if with_person else []),
         Incident.workspace_id == query.workspace_id,
         Incident.excluded == false(),
         *incident_attribute_conditions(query),
@@ -96,20 +95,24 @@ def _events_per_user(query: MetricQuery, kind: LogEntryType) -> dict[int, int]:
 
 def _first_acknowledgements(query: MetricQuery) -> dict[int, int]:
     entry = IncidentLogEntry
-    earlier = aliased(IncidentLogEntry)
-    is_first = not_(
-        select(earlier.id)
-        .where(
-            earlier.incident_id == entry.incident_id,
-            earlier.type == LogEntryType.ACKNOWLEDGE.value,
-            or_(earlier.at < entry.at, and_(earlier.at == entry.at, earlier.id < entry.id)),
+    # An incident's first acknowledgement is the one at its first_ack_at (sync derives it as the earliest),
+    # the lowest id among any made at that same instant: no look at the incident's other acknowledgements.
+    firsts = (
+        select(
+            entry.user_id,
+            entry.incident_id,
+            func.row_number().over(partition_by=entry.incident_id, order_by=entry.id).label("rank"),
         )
-        .exists()
+        .join(Incident, Incident.id == entry.incident_id)
+        .where(
+            *_event_conditions(query, LogEntryType.ACKNOWLEDGE, with_person=False),
+            entry.at == Incident.first_ack_at,
+        )
+        .subquery("firsts")
     )
     statement = (
-        select(entry.user_id, func.count(func.distinct(entry.incident_id)).label("n"))
-        .join(Incident, Incident.id == entry.incident_id)
-        .where(*_event_conditions(query, LogEntryType.ACKNOWLEDGE), is_first)
-        .group_by(entry.user_id)
+        select(firsts.c.user_id, func.count().label("n"))
+        .where(firsts.c.rank == 1, firsts.c.user_id.is_not(None))
+        .group_by(firsts.c.user_id)
     )
     return {row.user_id: int(row.n) for row in db.session.execute(statement)}

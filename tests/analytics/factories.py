@@ -134,6 +134,10 @@ def make_log_entry(
     db.session.add(entry)
     db.session.flush()
     local_times.fill_entries(entry.workspace_id, [entry.id])  # as sync does when it writes an entry
+    if kind is LogEntryType.ACKNOWLEDGE and (incident.first_ack_at is None or at < incident.first_ack_at):
+        # As sync derives it: the incident's first acknowledgement is its earliest.
+        incident.first_ack_at = at
+        incident.ack_seconds = (at - incident.created_at).total_seconds()
     interruption_store.settle_account(entry.account_id)  # as sync does before it commits
     return entry
 

@@ -58,3 +58,16 @@ def test_it_counts_events_in_the_window_for_incidents_that_pass_the_filters(app:
     (row,) = responder_load(query(world, START, END))
     assert (row.acknowledged, row.escalations_received) == (1, 0)
     assert responder_load(query(world, utc(2024, 6, 1), utc(2024, 6, 2))) == []
+
+
+def test_a_first_acknowledgement_is_one_per_incident_even_at_the_same_instant(app: Flask) -> None:
+    world = make_world()
+    ann, bob = make_responder(world, "Ann", "UTC"), make_responder(world, "Bob", "UTC")
+    tie = make_incident(world.api, utc(2024, 3, 5, 9))
+    make_log_entry(tie, ACK, utc(2024, 3, 5, 9, 1), ann)  # written first: hers
+    make_log_entry(tie, ACK, utc(2024, 3, 5, 9, 1), bob)  # the same second: not a second first
+    by_integration = make_incident(world.api, utc(2024, 3, 5, 10))
+    make_log_entry(by_integration, ACK, utc(2024, 3, 5, 10, 1))  # no person: nobody's first
+    make_log_entry(by_integration, ACK, utc(2024, 3, 5, 10, 5), bob)  # later: not a first either
+    load = {row.name: row.acknowledged for row in responder_load(query(world, START, END))}
+    assert load == {"Ann": 1}  # Bob did nothing that counts, so he is not listed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, SmallInteger, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, SmallInteger, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -123,16 +123,6 @@ class IncidentLogEntry(db.Model):
             postgresql_include=["id", "incident_id", "user_id", "channel", "local_hour", "local_isoweekday"],
         ),
         Index("ix_log_entries_incident_at", "incident_id", "at"),
-        # Responder load asks, for each acknowledgement in the window, "was there an earlier one on this
-        # incident?": a probe here instead of hashing every acknowledgement the workspace ever had.
-        Index(
-            "ix_log_entries_acks_incident_at",
-            "incident_id",
-            "at",
-            "id",
-            postgresql_where=text("type = 'acknowledge_log_entry'"),
-            sqlite_where=text("type = 'acknowledge_log_entry'"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,12 +22,12 @@ from different snapshots; SQLite has one writer at a time anyway.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, false, func, insert, select, text, update
+from sqlalchemy import Select, delete, false, func, insert, select, text, update
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
@@ -142,15 +142,17 @@ def rebuild_workspace(workspace_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     zones = zones_by_user(workspace_id)
-    written = 0
-    for user_id in sorted(zones):
-        notes = _eligible(workspace_id, [user_id]).get(user_id, [])
-        counting = [burst[i] for burst in bursts(notes) for i in counted_indices([n.at for n in burst])]
-        for i in range(0, len(counting), _BATCH):
-            db.session.execute(
-                insert(Interruption), [_row(workspace_id, note, zones) for note in counting[i : i + _BATCH]]
-            )
-        written += len(counting)
+    written, pending = 0, []
+    # One ordered stream of the whole workspace (a server-side cursor on PostgreSQL): a person's
+    # notifications arrive together, and only one person's are held at a time.
+    for notes in _eligible_by_person(workspace_id):
+        pending += [burst[i] for burst in bursts(notes) for i in counted_indices([n.at for n in burst])]
+        if len(pending) >= _BATCH:
+            db.session.execute(insert(Interruption), [_row(workspace_id, note, zones) for note in pending])
+            written, pending = written + len(pending), []
+    if pending:
+        db.session.execute(insert(Interruption), [_row(workspace_id, note, zones) for note in pending])
+        written += len(pending)
     entry = IncidentLogEntry
     newest = select(func.coalesce(func.max(entry.id), 0)).where(entry.account_id == PagerDutyAccount.id)
     db.session.execute(
@@ -243,32 +245,50 @@ def _decide(workspace_id: int, spans: list[Span]) -> list[tuple[Span, list[Note]
     return decided
 
 
-def _eligible(
-    workspace_id: int, user_ids: list[int], low: datetime | None = None, high: datetime | None = None
-) -> dict[int, list[Note]]:
-    """The people's notifications that can interrupt, in [low, high] (all of them without bounds)."""
+def _eligible(workspace_id: int, user_ids: list[int], low: datetime, high: datetime) -> dict[int, list[Note]]:
+    """The people's notifications that can interrupt, sent in [low, high]."""
     entry = IncidentLogEntry
-    window = [] if low is None or high is None else [entry.at >= low, entry.at <= high]
     rows = db.session.execute(
+        _eligible_query(workspace_id).where(entry.user_id.in_(user_ids), entry.at >= low, entry.at <= high)
+    )
+    by_user: dict[int, list[Note]] = defaultdict(list)
+    for row in rows:
+        by_user[row.user_id].append(_note(row))
+    return by_user
+
+
+def _eligible_by_person(workspace_id: int) -> Iterator[list[Note]]:
+    """Every notification of the workspace that can interrupt, one person's at a time, in time order."""
+    rows = db.session.execute(_eligible_query(workspace_id), execution_options={"yield_per": _BATCH})
+    current: list[Note] = []
+    for row in rows:
+        if current and current[-1].user_id != row.user_id:
+            yield current
+            current = []
+        current.append(_note(row))
+    if current:
+        yield current
+
+
+def _eligible_query(workspace_id: int) -> Select[Any]:
+    entry = IncidentLogEntry
+    return (
         select(entry.id, entry.user_id, entry.incident_id, entry.at, entry.local_hour, entry.local_isoweekday)
         .join(Incident, Incident.id == entry.incident_id)
         .where(
             entry.workspace_id == workspace_id,
             entry.type == _NOTIFY,
-            *window,
             entry.channel.in_(INTERRUPTING_CHANNELS),
-            entry.user_id.in_(user_ids),
+            entry.user_id.is_not(None),
             Incident.workspace_id == workspace_id,
             Incident.excluded == false(),
         )
         .order_by(entry.user_id, entry.at, entry.id)
     )
-    by_user: dict[int, list[Note]] = defaultdict(list)
-    for row in rows:
-        by_user[row.user_id].append(
-            Note(row.id, row.user_id, row.incident_id, _utc(row.at), row.local_hour, row.local_isoweekday)
-        )
-    return by_user
+
+
+def _note(row: Any) -> Note:
+    return Note(row.id, row.user_id, row.incident_id, _utc(row.at), row.local_hour, row.local_isoweekday)
 
 
 def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dict[int, Any]) -> int:

@@ -11,14 +11,13 @@ from flask import Flask
 from app.alerts import evaluate, points, service
 from app.alerts.jobs import enqueue_deliveries
 from app.alerts.rules import parse_rule
-from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.accounts import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.models import AlertRule, PagerDutyAccount, PDService, Workspace
 from app.models.types import utcnow
 from pdsim.testing import RunningSim, run_pdsim
-from tests.factories import make_pd_account, make_workspace
+from tests.pdsim_support import clean, linked_account, pointing_at
 
 TOKEN = "alerts-test-token"
 
@@ -31,32 +30,17 @@ def sim_session() -> Iterator[RunningSim]:
 
 @pytest.fixture
 def sim(sim_session: RunningSim) -> RunningSim:
-    sim_session.control.reset()
-    sim_session.control.clear_faults()
-    return sim_session
+    return clean(sim_session)
 
 
 @pytest.fixture
 def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return {
-        "pagerduty_api_url": sim_session.us_url,
-        "pagerduty_eu_api_url": sim_session.eu_url,
-        "pagerduty_identity_url": sim_session.identity_url,
-        "base_url": "https://vigil.example",
-    }
+    return pointing_at(sim_session, base_url="https://vigil.example")
 
 
 @pytest.fixture
 def account(app: Flask, sim: RunningSim) -> PagerDutyAccount:
-    workspace = make_workspace("Acme")
-    account = make_pd_account(
-        workspace,
-        subdomain="acme",
-        token_user_email=sim.admin_email,
-        token_user_role="admin",
-        access_token_enc=encrypt(TOKEN),
-    )
-    db.session.commit()
+    account = linked_account(sim, TOKEN, token_user_role="admin")
     refresh_directory(account, client_for(account))
     db.session.commit()
     return account

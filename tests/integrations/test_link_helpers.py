@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from pdsim.testing import RunningSim, run_pdsim
+from tests.pdsim_support import pointing_at
 
 ANCHOR = "2026-11-01T00:00:00Z"
 USER_TOKEN = "u+Vigil_User_Token1"
@@ -47,14 +48,12 @@ def pdsim(region: str = "us", **options: Any) -> Iterator[RunningSim]:
 
 def sim_settings(sim: RunningSim, client: tuple[str, ...] = SCOPED_CLIENT) -> dict[str, object]:
     """Settings that point Vigil at pdsim (the `settings_overrides` of a test module)."""
-    return {
-        "pagerduty_api_url": sim.us_url,
-        "pagerduty_eu_api_url": sim.eu_url,
-        "pagerduty_identity_url": sim.identity_url,
-        "pagerduty_client_id": client[0],
-        "pagerduty_client_secret": client[1],
-        "pagerduty_oauth_kind": client[2] if len(client) > 2 else "scoped",
-    }
+    return pointing_at(
+        sim,
+        pagerduty_client_id=client[0],
+        pagerduty_client_secret=client[1],
+        pagerduty_oauth_kind=client[2] if len(client) > 2 else "scoped",
+    )
 
 
 def text_of(html: str) -> str:

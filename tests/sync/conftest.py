@@ -8,13 +8,12 @@ import pytest
 from flask import Flask
 
 from app.analytics.titles import normalise_title
-from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.sync.streams import SyncContext
 from app.models import PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from pdsim.testing import RunningSim, run_pdsim
-from tests.factories import make_pd_account, make_workspace
+from tests.pdsim_support import clean, linked_account, pointing_at
 
 TOKEN = "sync-test-token"
 
@@ -27,33 +26,17 @@ def sim_session() -> Iterator[RunningSim]:
 
 @pytest.fixture
 def sim(sim_session: RunningSim) -> RunningSim:
-    sim_session.control.reset()
-    sim_session.control.clear_faults()
-    return sim_session
+    return clean(sim_session)
 
 
 @pytest.fixture
 def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return {
-        "pagerduty_api_url": sim_session.us_url,
-        "pagerduty_eu_api_url": sim_session.eu_url,
-        "pagerduty_identity_url": sim_session.identity_url,
-        "sync_lock_seconds": 5,
-    }
+    return pointing_at(sim_session, sync_lock_seconds=5)
 
 
 @pytest.fixture
 def account(app: Flask, sim: RunningSim) -> PagerDutyAccount:
-    workspace = make_workspace("Acme")
-    account = make_pd_account(
-        workspace,
-        subdomain="acme",
-        token_user_email=sim.admin_email,
-        history_days=365,
-        access_token_enc=encrypt(TOKEN),
-    )
-    db.session.commit()
-    return account
+    return linked_account(sim, TOKEN, history_days=365)
 
 
 def make_client(sim: RunningSim, **options: object) -> PagerDutyClient:

@@ -19,6 +19,7 @@ from app.models import AuditEvent, Incident, PagerDutyAccount, PDService
 from app.queue import get_queue
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
+from tests.pdsim_support import pointing_at
 from tests.sync.conftest import TOKEN, make_client, select_all_services
 
 
@@ -33,13 +34,7 @@ PORT = _free_port()
 
 @pytest.fixture
 def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return {
-        "pagerduty_api_url": sim_session.us_url,
-        "pagerduty_eu_api_url": sim_session.eu_url,
-        "pagerduty_identity_url": sim_session.identity_url,
-        "sync_lock_seconds": 5,
-        "base_url": f"http://127.0.0.1:{PORT}",
-    }
+    return pointing_at(sim_session, sync_lock_seconds=5, base_url=f"http://127.0.0.1:{PORT}")
 
 
 @pytest.fixture

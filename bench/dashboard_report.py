@@ -20,13 +20,20 @@ TOOK = """\
   filtered and measured columns; new `ix_incidents_ws_id_filters` (workspace, id) carries an incident's filter
   columns for log entries' checks; `ix_log_entries_ws_type_at` carries what interruptions and responder load
   read. The window scans become index-only scans.
-- **Partial index** `ix_log_entries_acks_incident_at` (incident, at, id) on acknowledgements: "was this the first
-  acknowledgement" is a probe instead of hashing every acknowledgement ever synced.
-- **Fewer passes**: headline counts, MTTA and MTTR in one query; each breakdown table and trend series in one
-  query (counts beside `percentile_cont`); CFR counts and recovery time in one; recurring groups with their
-  service totals in one; interruptions' bursts marked by window functions and grouped once instead of
-  materialised; the responder panel computes interruptions once.
-- No rollup tables: every figure is still computed exactly, at request time, from the synced rows.
+- **Interruption verdicts stored** (table `interruptions`, migration `fc7e1c3652c9`): the 60-second rule is a
+  chain along each person's notifications, so it is decided when sync writes them (and again around an incident
+  that is excluded or included), one row per notification that counts, carrying its incident, person and local
+  time. The tiles, the responder panel and the API count rows of `ix_interruptions_ws_at` instead of replaying
+  every notification of the window through window functions.
+- **First acknowledgements from `incidents.first_ack_at`** (which sync derives as the earliest): responder load
+  keeps the acknowledgement at that instant instead of probing for an earlier one per acknowledgement, and the
+  partial index of acknowledgements that probe needed is gone.
+- **Fewer passes**: headline counts, MTTA and MTTR of the window *and the one before it* in one grouped query;
+  each breakdown table and trend series in one query (counts beside `percentile_cont`); CFR counts and recovery
+  time in one; recurring groups with their service totals in one; the responder panel computes interruptions
+  once.
+- No rollup tables: every figure is still computed exactly, at request time, from the synced rows and the
+  stored verdicts.
 """
 
 
@@ -35,13 +42,17 @@ def _mark(ok: bool) -> str:
 
 
 def body(args: argparse.Namespace, result: dict[str, Any]) -> str:
+    if getattr(args, "reuse", None):
+        loaded = "loaded by an earlier `--keep` run with set-based SQL and measured again with `--reuse`"
+    else:
+        loaded = f"loaded with set-based SQL in {result['load_seconds']:.0f} s"
     lines = [
         f"## Dashboard: {result['incidents']:,} incidents on {result['engine']}",
         "",
         f"`python -m bench.dashboard --incidents {args.incidents}` — a fresh database with "
         f"{result['incidents']:,} incidents over {args.days} days, {result['log_entries']:,} log entries and "
         f"{result['deployments']:,} deployments (50 services, 40 followed; 20 teams; 300 responders in 13 time "
-        f"zones), loaded with set-based SQL in {result['load_seconds']:.0f} s. Each panel partial is requested "
+        f"zones), {loaded}. Each panel partial is requested "
         f"{result['repetitions']} times after a warm-up by a logged-in member (Flask test client, in process); "
         "the baseline is a bare `SELECT count(*)` of the incidents of the same window and filters, measured in "
         "the same run. Targets: every panel under 100 ms p50 and within 5× the baseline; the whole dashboard "

@@ -31,12 +31,15 @@ class Interruption(db.Model):
         Index("ix_interruptions_user_at", "user_id", "at"),
     )
 
+    # The one foreign key: a verdict goes with its notification (which goes with its incident, person and
+    # workspace). The other columns are copies of the notification's, so writing a verdict checks one key,
+    # not four (sync writes them in every commit).
     log_entry_id: Mapped[int] = mapped_column(
         ForeignKey("incident_log_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("pd_users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column()
+    incident_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Copied from the log entry (local_times.py keeps both right when a zone changes).
     local_hour: Mapped[int] = mapped_column(SmallInteger)

@@ -29,10 +29,7 @@ def upgrade():
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('local_hour', sa.SmallInteger(), nullable=False),
     sa.Column('local_isoweekday', sa.SmallInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_interruptions_incident_id_incidents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['log_entry_id'], ['incident_log_entries.id'], name=op.f('fk_interruptions_log_entry_id_incident_log_entries'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['pd_users.id'], name=op.f('fk_interruptions_user_id_pd_users'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_interruptions_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('log_entry_id', name=op.f('pk_interruptions'))
     )
     with op.batch_alter_table('interruptions', schema=None) as batch_op:

@@ -252,6 +252,9 @@ def rerun(app: Flask, repetitions: int) -> dict[str, Any]:
             interruption_store.rebuild_workspace(workspace.id)
         _, api_key = keys.create_key(workspace, "bench")
         db.session.commit()
+        if behind and db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE interruptions")
 
         def count(model: type[db.Model]) -> int:  # type: ignore[name-defined]
             where = model.workspace_id == workspace.id

@@ -13,6 +13,7 @@ Who settles, always in the caller's transaction:
   (PagerDutyAccount.interruptions_settled_to). Sync calls it before each commit, so no reader ever sees a
   notification without its verdict; the benchmark's loader and the tests' factories call it too.
 - `rebuild_workspace`: everything, one person at a time (the benchmark's bulk load, a repair).
+- `follow_service_moves`: sync, after writing incidents (a verdict carries its incident's service).
 - `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
   or start counting, and so may the ones after them).
 On PostgreSQL a transaction-scoped advisory lock per workspace keeps two settlers from judging the same burst
@@ -61,6 +62,7 @@ class Note:
     id: int
     user_id: int
     incident_id: int
+    service_id: int
     at: datetime
     local_hour: int | None
     local_isoweekday: int | None
@@ -162,6 +164,20 @@ def rebuild_workspace(workspace_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return written
+
+
+def follow_service_moves(incident_ids: Sequence[int]) -> None:
+    """Incidents sync just wrote may have moved to another service (PagerDuty allows it): their verdicts
+    carry the service, so they follow. A probe of ix_interruptions_incident per incident."""
+    if not incident_ids:
+        return
+    current = select(Incident.service_id).where(Incident.id == Interruption.incident_id).scalar_subquery()
+    db.session.execute(
+        update(Interruption)
+        .where(Interruption.incident_id.in_(list(incident_ids)), Interruption.service_id != current)
+        .values(service_id=current)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def spans_around(notes: Iterable[tuple[int, datetime]]) -> list[Span]:
@@ -273,7 +289,15 @@ def _eligible_by_person(workspace_id: int) -> Iterator[list[Note]]:
 def _eligible_query(workspace_id: int) -> Select[Any]:
     entry = IncidentLogEntry
     return (
-        select(entry.id, entry.user_id, entry.incident_id, entry.at, entry.local_hour, entry.local_isoweekday)
+        select(
+            entry.id,
+            entry.user_id,
+            entry.incident_id,
+            Incident.service_id,
+            entry.at,
+            entry.local_hour,
+            entry.local_isoweekday,
+        )
         .join(Incident, Incident.id == entry.incident_id)
         .where(
             entry.workspace_id == workspace_id,
@@ -288,7 +312,8 @@ def _eligible_query(workspace_id: int) -> Select[Any]:
 
 
 def _note(row: Any) -> Note:
-    return Note(row.id, row.user_id, row.incident_id, _utc(row.at), row.local_hour, row.local_isoweekday)
+    at, hour, weekday = _utc(row.at), row.local_hour, row.local_isoweekday
+    return Note(row.id, row.user_id, row.incident_id, row.service_id, at, hour, weekday)
 
 
 def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dict[int, Any]) -> int:
@@ -340,6 +365,7 @@ def _row(workspace_id: int, note: Note, zones: dict[int, Any]) -> dict[str, Any]
         "log_entry_id": note.id,
         "workspace_id": workspace_id,
         "incident_id": note.incident_id,
+        "service_id": note.service_id,
         "user_id": note.user_id,
         "at": note.at,
         "local_hour": hour,

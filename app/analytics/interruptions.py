@@ -13,9 +13,10 @@ Definitions (docs/metrics.md, "Interruptions"):
 
 Where it runs: the 60-second rule is a chain along each person's notifications, so it is decided when they are
 written (interruption_store.py), one `interruptions` row per notification that counts, with its local hour and
-weekday. Reading is a count of those rows in the window, grouped by person and by a CASE over the two
-integers (the class is not stored: business hours are workspace settings that may change). Index:
-ix_interruptions_ws_at (workspace_id, at) carrying the incident, the person and the local time.
+weekday and its incident's service. Reading is a count of those rows in the window, grouped by person and by a
+CASE over the two integers (the class is not stored: business hours are workspace settings that may change);
+only a team, urgency or priority filter joins the incidents. Index: ix_interruptions_ws_at (workspace_id, at)
+carrying the service, the incident, the person and the local time.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
-from app.analytics.filters import incident_attribute_conditions
+from app.analytics.filters import incident_attribute_conditions, service_condition
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 from app.models import Incident, Interruption
@@ -127,19 +128,21 @@ def interruptions_by_user(
     cls = class_case(row.local_hour, row.local_isoweekday, settings).label("cls")
     statement = (
         select(row.user_id, cls, func.count().label("n"))
-        .join(Incident, Incident.id == row.incident_id)
         .where(
             row.workspace_id == query.workspace_id,
             row.at >= query.start,
             row.at < query.end,
-            Incident.workspace_id == query.workspace_id,
-            # Never true for a settled row (an excluded incident's notifications are not interruptions); kept
-            # so a reader in the same transaction as an exclusion not yet re-settled still leaves it out.
-            Incident.excluded == false(),
-            *incident_attribute_conditions(query),
+            # A verdict carries its incident's service, and excluded incidents have none: the usual view (the
+            # followed services) is read from ix_interruptions_ws_at alone.
+            service_condition(query, row.service_id),
         )
         .group_by(row.user_id, cls)
     )
+    if query.teams or query.urgencies or query.priorities:
+        statement = statement.join(Incident, Incident.id == row.incident_id).where(
+            Incident.workspace_id == query.workspace_id,
+            *incident_attribute_conditions(query, services=False),
+        )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for result in db.session.execute(statement):
         counts[result.user_id][result.cls] += int(result.n)

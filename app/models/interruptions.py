@@ -25,10 +25,12 @@ class Interruption(db.Model):
             "ix_interruptions_ws_at",
             "workspace_id",
             "at",
-            postgresql_include=["incident_id", "user_id", "local_hour", "local_isoweekday"],
+            postgresql_include=["service_id", "incident_id", "user_id", "local_hour", "local_isoweekday"],
         ),
         # Settling re-reads a person's verdicts over a span of time.
         Index("ix_interruptions_user_at", "user_id", "at"),
+        # An incident moved to another service takes its verdicts along (follow_service_moves).
+        Index("ix_interruptions_incident", "incident_id"),
     )
 
     # The one foreign key: a verdict goes with its notification (which goes with its incident, person and
@@ -39,6 +41,9 @@ class Interruption(db.Model):
     )
     workspace_id: Mapped[int] = mapped_column()
     incident_id: Mapped[int] = mapped_column()
+    # The incident's service, so the dashboard's usual population (the followed services) needs no join to
+    # the incidents; kept right when sync sees an incident move (interruption_store.follow_service_moves).
+    service_id: Mapped[int] = mapped_column()
     user_id: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Copied from the log entry (local_times.py keeps both right when a zone changes).

@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('log_entry_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('local_hour', sa.SmallInteger(), nullable=False),
@@ -33,8 +34,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('log_entry_id', name=op.f('pk_interruptions'))
     )
     with op.batch_alter_table('interruptions', schema=None) as batch_op:
+        batch_op.create_index('ix_interruptions_incident', ['incident_id'], unique=False)
         batch_op.create_index('ix_interruptions_user_at', ['user_id', 'at'], unique=False)
-        batch_op.create_index('ix_interruptions_ws_at', ['workspace_id', 'at'], unique=False, postgresql_include=['incident_id', 'user_id', 'local_hour', 'local_isoweekday'])
+        batch_op.create_index('ix_interruptions_ws_at', ['workspace_id', 'at'], unique=False, postgresql_include=['service_id', 'incident_id', 'user_id', 'local_hour', 'local_isoweekday'])
 
     with op.batch_alter_table('pd_accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('interruptions_settled_to', sa.Integer(), server_default='0', nullable=False))
@@ -56,8 +58,9 @@ def downgrade():
         batch_op.drop_column('interruptions_settled_to')
 
     with op.batch_alter_table('interruptions', schema=None) as batch_op:
-        batch_op.drop_index('ix_interruptions_ws_at', postgresql_include=['incident_id', 'user_id', 'local_hour', 'local_isoweekday'])
+        batch_op.drop_index('ix_interruptions_ws_at', postgresql_include=['service_id', 'incident_id', 'user_id', 'local_hour', 'local_isoweekday'])
         batch_op.drop_index('ix_interruptions_user_at')
+        batch_op.drop_index('ix_interruptions_incident')
 
     op.drop_table('interruptions')
     # ### end Alembic commands ###

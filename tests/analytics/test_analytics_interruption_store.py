@@ -140,3 +140,17 @@ def test_unlinking_without_keeping_data_takes_the_verdicts_with_the_notification
     assert stored_interruptions(world.workspace.id) == {note.id}
     unlinking.unlink(world.account, keep_data=False)
     assert stored_interruptions(world.workspace.id) == set()
+
+
+def test_verdicts_follow_an_incident_moved_to_another_service(app: Flask) -> None:
+    world = make_world()
+    ann = make_responder(world, "Ann", "UTC")
+    incident = make_incident(world.api, START)
+    make_notification(incident, ann, utc(2024, 3, 5, 10))
+    api_only = query(world, START, END, services=(world.api.id,))
+    web_only = query(world, START, END, services=(world.web.id,))
+    assert (interruptions(api_only), interruptions(web_only)) == (Interruptions(business=1), Interruptions())
+    incident.service_id = world.web.id  # PagerDuty lets a responder move an incident; sync writes it ...
+    db.session.flush()
+    interruption_store.follow_service_moves([incident.id])  # ... and then this
+    assert (interruptions(api_only), interruptions(web_only)) == (Interruptions(), Interruptions(business=1))

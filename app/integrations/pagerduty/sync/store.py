@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
-from app.analytics import local_times
+from app.analytics import interruption_store, local_times
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
@@ -191,6 +191,8 @@ def store_incidents(
     replace_links(incident_teams, "incident_id", "team_id", links, fresh=fresh)
     stale = [result.ids[remote_id] for remote_id, values in rows if _needs_refresh(remote_id, values, result)]
     counts.updated += refresh_derived(stale)
+    # An incident seen before may have moved to another service; its interruption verdicts carry the service.
+    interruption_store.follow_service_moves([i for i in result.ids.values() if i not in fresh])
     return counts, [result.ids[remote_id] for remote_id, _ in rows]
 
 

@@ -274,6 +274,11 @@ def _log_entries(ws: int, acc: int, first_user: int) -> None:
         columns + f"SELECT {ws}, {acc}, inc.id, 'A-' || inc.id, 'acknowledge_log_entry', inc.first_ack_at, "
         f"'user_reference', {primary}, 'website' {source} AND inc.first_ack_at IS NOT NULL"
     )
+    # As sync derives it from those entries: who made the first acknowledgement.
+    _exec(
+        f"UPDATE incidents AS inc SET first_ack_user_id = {primary} "
+        f"WHERE inc.workspace_id = {ws} AND inc.first_ack_at IS NOT NULL"
+    )
     # Reopened incidents were acknowledged a second time, by someone else, after the first.
     _exec(
         columns + f"SELECT {ws}, {acc}, inc.id, 'A2-' || inc.id, 'acknowledge_log_entry', "

@@ -5,8 +5,8 @@ pass the query's filters:
 - acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
 - escalations received: escalate log entries naming them (the log entry's user);
 - interruptions by class (see interruptions.py).
-Index: ix_log_entries_ws_type_at for each event type in the window; whether an acknowledgement was the
-incident's first is read from the incident's derived first_ack_at.
+Indexes: ix_log_entries_ws_type_at for the escalations in the window; ix_incidents_ws_first_ack for the first
+acknowledgements (sync derives when and by whom, from the log entries).
 """
 
 from __future__ import annotations
@@ -68,14 +68,14 @@ def responder_load(
     return sorted(rows, key=lambda row: (-row.interruptions.total, -row.acknowledged, row.name, row.user_id))
 
 
-def _event_conditions(query: MetricQuery, kind: LogEntryType, with_person: bool = True) -> list[Any]:
+def _event_conditions(query: MetricQuery, kind: LogEntryType) -> list[Any]:
     entry = IncidentLogEntry
     return [
         entry.workspace_id == query.workspace_id,
         entry.type == kind.value,
         entry.at >= query.start,
         entry.at < query.end,
-        *([entry.user_id.is_not(None)] if with_person else []),
+        entry.user_id.is_not(None),
         Incident.workspace_id == query.workspace_id,
         Incident.excluded == false(),
         *incident_attribute_conditions(query),
@@ -94,25 +94,18 @@ def _events_per_user(query: MetricQuery, kind: LogEntryType) -> dict[int, int]:
 
 
 def _first_acknowledgements(query: MetricQuery) -> dict[int, int]:
-    entry = IncidentLogEntry
-    # An incident's first acknowledgement is the one at its first_ack_at (sync derives it as the earliest),
-    # the lowest id among any made at that same instant: no look at the incident's other acknowledgements.
-    firsts = (
-        select(
-            entry.user_id,
-            entry.incident_id,
-            func.row_number().over(partition_by=entry.incident_id, order_by=entry.id).label("rank"),
-        )
-        .join(Incident, Incident.id == entry.incident_id)
-        .where(
-            *_event_conditions(query, LogEntryType.ACKNOWLEDGE, with_person=False),
-            entry.at == Incident.first_ack_at,
-        )
-        .subquery("firsts")
-    )
+    # Sync derives each incident's first acknowledgement, its time and who made it (derive.py), so this is
+    # one range of ix_incidents_ws_first_ack: no look at the acknowledgements themselves.
     statement = (
-        select(firsts.c.user_id, func.count().label("n"))
-        .where(firsts.c.rank == 1, firsts.c.user_id.is_not(None))
-        .group_by(firsts.c.user_id)
+        select(Incident.first_ack_user_id, func.count().label("n"))
+        .where(
+            Incident.workspace_id == query.workspace_id,
+            Incident.first_ack_at >= query.start,
+            Incident.first_ack_at < query.end,
+            Incident.first_ack_user_id.is_not(None),
+            Incident.excluded == false(),
+            *incident_attribute_conditions(query),
+        )
+        .group_by(Incident.first_ack_user_id)
     )
-    return {row.user_id: int(row.n) for row in db.session.execute(statement)}
+    return {row.first_ack_user_id: int(row.n) for row in db.session.execute(statement)}

@@ -52,6 +52,13 @@ class Incident(db.Model):
             "id",
             postgresql_include=["service_id", "excluded", "urgency", "priority"],
         ),
+        # Responder load: the incidents first acknowledged in a window, with who did it, from the index alone.
+        Index(
+            "ix_incidents_ws_first_ack",
+            "workspace_id",
+            "first_ack_at",
+            postgresql_include=["first_ack_user_id", "service_id", "excluded", "urgency", "priority"],
+        ),
         Index("ix_incidents_ws_service_created", "workspace_id", "service_id", "created_at"),
         Index("ix_incidents_ws_status", "workspace_id", "status"),
         # Recurring incidents (app/analytics/recurring.py): "was this template seen on this service in the
@@ -79,6 +86,8 @@ class Incident(db.Model):
     priority: Mapped[str | None] = mapped_column(String(40))  # priority name, e.g. "P1"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who made it (the lowest log entry id at that instant), derived with first_ack_at.
+    first_ack_user_id: Mapped[int | None] = mapped_column(ForeignKey("pd_users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Seconds from created_at, kept beside the timestamps so percentiles need no date arithmetic in SQL
     # (which differs between SQLite and PostgreSQL).

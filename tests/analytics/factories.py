@@ -135,8 +135,10 @@ def make_log_entry(
     db.session.flush()
     local_times.fill_entries(entry.workspace_id, [entry.id])  # as sync does when it writes an entry
     if kind is LogEntryType.ACKNOWLEDGE and (incident.first_ack_at is None or at < incident.first_ack_at):
-        # As sync derives it: the incident's first acknowledgement is its earliest.
+        # As sync derives it: the incident's first acknowledgement is its earliest (the first written, at
+        # the same instant), with who made it.
         incident.first_ack_at = at
+        incident.first_ack_user_id = user.id if user is not None else None
         incident.ack_seconds = (at - incident.created_at).total_seconds()
     interruption_store.settle_account(entry.account_id)  # as sync does before it commits
     return entry

@@ -24,6 +24,9 @@ def _expected(sim: RunningSim) -> dict[str, dict[str, object]]:
     for row in sim.store.all_incidents():
         entries = sim.store.log_entries_for(row["number"])
         acks = [e["created_at"] for e in entries if e["type"] == "acknowledge"]
+        first_ack = min(
+            (e for e in entries if e["type"] == "acknowledge"), key=lambda e: e["created_at"], default=None
+        )
         resolves = [e for e in entries if e["type"] == "resolve"]
         resolved = row["status"] == "resolved"
         last = resolves[-1] if resolves else None
@@ -48,6 +51,8 @@ def _expected(sim: RunningSim) -> dict[str, dict[str, object]]:
                 )
             ),
             "log_entries": len(entries),
+            # Who made the first acknowledgement (responder load), as PagerDuty's user id.
+            "first_ack_by": first_ack["agent"] if first_ack and first_ack["agent"] in users else None,
         }
     return expected
 
@@ -61,10 +66,15 @@ def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, si
         i.remote_id: i for i in db.session.scalars(select(Incident).where(Incident.account_id == account.id))
     }
     assert set(incidents) == set(expected)
+    people = pairs(select(PDUser.id, PDUser.remote_id).where(PDUser.account_id == account.id))
+    assert any(want["first_ack_by"] for want in expected.values())
     for remote_id, want in expected.items():
         got = incidents[remote_id]
         for name, value in want.items():
             if name == "log_entries":
+                continue
+            if name == "first_ack_by":
+                assert people.get(got.first_ack_user_id) == value, (remote_id, name)
                 continue
             assert getattr(got, name) == value, (remote_id, name)
         if got.first_ack_at is not None:

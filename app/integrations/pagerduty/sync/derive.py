@@ -30,6 +30,7 @@ BATCH = 1000
 
 DERIVED_FIELDS = (
     "first_ack_at",
+    "first_ack_user_id",
     "ack_seconds",
     "resolved_at",
     "resolve_seconds",
@@ -43,6 +44,7 @@ DERIVED_FIELDS = (
 @dataclass(frozen=True)
 class LogFacts:
     first_ack_at: datetime | None
+    first_ack_user_id: int | None  # who made the first acknowledgement (responder load)
     triggers: int
     escalations: int
     assignments: int
@@ -54,12 +56,13 @@ def derived_values(
     created_at: datetime, status: str, resolved_at: datetime | None, facts: LogFacts | None
 ) -> dict[str, object]:
     """The derived columns of one incident (pure)."""
-    facts = facts or LogFacts(None, 0, 0, 0, None, None)
+    facts = facts or LogFacts(None, None, 0, 0, 0, None, None)
     resolved = status == "resolved"
     final_resolve = resolved_at or (facts.last_resolve_at if resolved else None)
     first_ack = facts.first_ack_at
     return {
         "first_ack_at": first_ack,
+        "first_ack_user_id": facts.first_ack_user_id,
         "ack_seconds": (first_ack - created_at).total_seconds() if first_ack else None,
         "resolved_at": final_resolve if resolved else None,
         "resolve_seconds": (final_resolve - created_at).total_seconds()
@@ -80,34 +83,33 @@ def _facts(incident_ids: Collection[int]) -> dict[int, LogFacts]:
         return func.sum(case((entry.type == kind, 1), else_=0))
 
     rows = db.session.execute(
-        select(
-            entry.incident_id,
-            func.min(case((entry.type == ACK, entry.at))),
-            count(TRIGGER),
-            count(ESCALATE),
-            count(ASSIGN),
-        )
+        select(entry.incident_id, count(TRIGGER), count(ESCALATE), count(ASSIGN))
         .where(entry.incident_id.in_(list(incident_ids)))
         .group_by(entry.incident_id)
     ).all()
     resolves: dict[int, tuple[datetime, bool]] = {}
-    for incident_id, at, agent_type, channel in db.session.execute(
-        select(entry.incident_id, entry.at, entry.agent_type, entry.channel)
-        .where(entry.incident_id.in_(list(incident_ids)), entry.type == RESOLVE)
+    first_acks: dict[int, tuple[datetime, int | None]] = {}
+    for incident_id, kind, at, user_id, agent_type, channel in db.session.execute(
+        select(entry.incident_id, entry.type, entry.at, entry.user_id, entry.agent_type, entry.channel)
+        .where(entry.incident_id.in_(list(incident_ids)), entry.type.in_((ACK, RESOLVE)))
         .order_by(entry.incident_id, entry.at, entry.id)
     ):
+        if kind == ACK:
+            first_acks.setdefault(incident_id, (at, user_id))  # ordered: the first one stays
+            continue
         by_person = agent_type in {"user_reference", "user"} and channel not in _AUTOMATIC_CHANNELS
         resolves[incident_id] = (at, by_person)  # ordered: the last one wins
     return {
         incident_id: LogFacts(
-            first_ack_at=first_ack,
+            first_ack_at=first_acks.get(incident_id, (None, None))[0],
+            first_ack_user_id=first_acks.get(incident_id, (None, None))[1],
             triggers=int(triggers or 0),
             escalations=int(escalations or 0),
             assignments=int(assignments or 0),
             last_resolve_at=resolves.get(incident_id, (None, None))[0],
             last_resolve_by_person=resolves.get(incident_id, (None, None))[1],
         )
-        for incident_id, first_ack, triggers, escalations, assignments in rows
+        for incident_id, triggers, escalations, assignments in rows
     }
 
 

@@ -25,9 +25,12 @@ TOOK = """\
   that is excluded or included), one row per notification that counts, carrying its incident, person and local
   time. The tiles, the responder panel and the API count rows of `ix_interruptions_ws_at` instead of replaying
   every notification of the window through window functions.
-- **First acknowledgements from `incidents.first_ack_at`** (which sync derives as the earliest): responder load
-  keeps the acknowledgement at that instant instead of probing for an earlier one per acknowledgement, and the
-  partial index of acknowledgements that probe needed is gone.
+- **Who acknowledged first, derived by sync** (`incidents.first_ack_user_id` beside `first_ack_at`, migration
+  `6780a93d8d8e`, index `ix_incidents_ws_first_ack` carrying it and the filter columns): responder load's first
+  acknowledgements are one index range instead of a probe for an earlier acknowledgement per acknowledgement,
+  and the partial index of acknowledgements that probe needed is gone.
+- **Verdicts carry the incident's service** (kept right when an incident moves): the usual view, the followed
+  services, counts interruptions without joining the incidents.
 - **Fewer passes**: headline counts, MTTA and MTTR of the window *and the one before it* in one grouped query;
   each breakdown table and trend series in one query (counts beside `percentile_cont`); CFR counts and recovery
   time in one; recurring groups with their service totals in one; the responder panel computes interruptions

@@ -301,6 +301,9 @@ def parse_rule(data: Mapping[str, Any], choices: Choices) -> RuleSpec:
         title_template=title,
         targets=_targets(data, choices, errs),
     )
+    if spec.enabled and not spec.targets and not any(key.startswith("targets") for key in errs.errors):
+        # An enabled rule with nowhere to page would fire silently: say so while the form is still open.
+        errs.add("targets", "choose at least one service to page, or save the rule disabled.")
     if errs.errors:
         raise RuleInvalid(errs.errors)
     return spec

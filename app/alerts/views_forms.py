@@ -76,6 +76,7 @@ def _preview(form: RuleForm) -> tuple[service.Preview | None, dict[str, str]]:
     data, errors = form.to_data()
     data["name"] = data["name"] or "Preview"
     data["targets"] = []
+    data["enabled"] = False  # nothing is saved: an enabled rule's "somewhere to page" does not apply
     try:
         spec = parse_rule(data, service.choices_for(current_workspace()))
     except RuleInvalid as exc:

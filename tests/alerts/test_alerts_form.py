@@ -149,6 +149,19 @@ def test_it_shows_each_error_next_to_its_field_and_saves_nothing(
     assert rule_count() == 0
 
 
+def test_an_enabled_rule_needs_a_service_to_page_and_a_disabled_one_may_wait(
+    admin: FlaskClient, pd_service: PDService
+) -> None:
+    nowhere = pushed_form(pd_service, **{"targets-0-service": ""})
+    response = admin.post("/alerts/new", data=nowhere)
+    assert response.status_code == 422
+    assert "Choose at least one service to page, or save the rule disabled." in response.text
+    assert rule_count() == 0
+    later = {key: value for key, value in nowhere.items() if key != "enabled"}  # the box unticked
+    assert admin.post("/alerts/new", data=later).status_code == 302
+    assert rule_count() == 1
+
+
 def test_it_says_windows_in_minutes(admin: FlaskClient, pd_service: PDService) -> None:
     response = admin.post("/alerts/new", data=pushed_form(pd_service, window_minutes="100000"))
     assert response.status_code == 422

@@ -26,6 +26,7 @@ from app.models import (
     Deployment,
     Incident,
     IncidentLogEntry,
+    Interruption,
     PagerDutyAccount,
     PDService,
     PDTeam,
@@ -362,3 +363,16 @@ def verify(loaded: Loaded) -> None:
         local = at.astimezone(ZoneInfo(zone or workspace_zone))
         if (hour, weekday) != (local.hour, local.isoweekday()):
             raise RuntimeError(f"local time of a notification at {at} in {zone}: {hour}, {weekday}")
+    # Who acknowledged first, as sync derives it: the acknowledgement at first_ack_at.
+    acks = db.session.execute(
+        select(Incident.id, Incident.first_ack_user_id, entry.user_id)
+        .join(entry, (entry.incident_id == Incident.id) & (entry.at == Incident.first_ack_at))
+        .where(Incident.workspace_id == ws, entry.type == "acknowledge_log_entry")
+        .limit(2000)
+    ).all()
+    if not acks or any(derived != logged for _id, derived, logged in acks):
+        raise RuntimeError("incidents.first_ack_user_id differs from the first acknowledgement's person")
+    if not db.session.scalar(
+        select(func.count()).select_from(Interruption).where(Interruption.workspace_id == ws)
+    ):
+        raise RuntimeError("no interruption verdicts were written")

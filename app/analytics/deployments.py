@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, literal, or_, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.analytics.filters import deployment_conditions, incident_attribute_conditions
@@ -63,7 +63,7 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
     )
     # One row per deployment with the end of its responsibility, min(next deployment, deploy + window): both
     # bounds of the incident range below are then plain columns, so the incidents come from one index range
-    # scan per deployment. A CTE used twice, which PostgreSQL materialises: one look-up per deployment.
+    # scan per deployment. A CTE, as the SQLite form below reads it twice: one look-up per deployment.
     deps = (
         select(
             Deployment.id,
@@ -75,31 +75,38 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
         .cte("deps")
     )
     resolved = Incident.status == "resolved"
-    links = (
-        select(
-            deps.c.id.label("deployment_id"),
-            func.count(Incident.id).label("linked"),
-            func.sum(case((resolved, 1), else_=0)).label("linked_resolved"),
-            func.max(case((resolved, Incident.resolved_at))).label("last_resolved_at"),
-        )
-        .select_from(deps)
-        .join(
-            Incident,
-            and_(
-                Incident.workspace_id == query.workspace_id,
-                Incident.service_id == deps.c.service_id,
-                Incident.created_at >= deps.c.at,
-                Incident.created_at < deps.c.until,
-                Incident.excluded == false(),
-                # The deployment's service already passed the service and team filters; any incident on it
-                # counts, narrowed only by urgency and priority.
-                *incident_attribute_conditions(query, services=False, teams=False),
-            ),
-        )
-        .group_by(deps.c.id)
-        .subquery("links")
+    measures = (
+        func.count(Incident.id).label("linked"),
+        func.coalesce(func.sum(case((resolved, 1), else_=0)), 0).label("linked_resolved"),
+        func.max(case((resolved, Incident.resolved_at))).label("last_resolved_at"),
     )
-    failed = links.c.deployment_id.is_not(None)
+    incidents_of_deployment = (
+        Incident.workspace_id == query.workspace_id,
+        Incident.service_id == deps.c.service_id,
+        Incident.created_at >= deps.c.at,
+        Incident.created_at < deps.c.until,
+        Incident.excluded == false(),
+        # The deployment's service already passed the service and team filters; any incident on it counts,
+        # narrowed only by urgency and priority.
+        *incident_attribute_conditions(query, services=False, teams=False),
+    )
+    if is_postgresql():
+        # LATERAL: one range of ix_incidents_ws_service_created per deployment, whatever the statistics say.
+        # (As a join, fresh statistics once led PostgreSQL to merge-join every incident of the workspace
+        # against the deployments: 22 s instead of 20 ms.)
+        links = select(*measures).where(*incidents_of_deployment).lateral("links")
+        joined = deps.join(links, true())
+        failed = links.c.linked > 0
+    else:
+        links = (
+            select(deps.c.id.label("deployment_id"), *measures)
+            .select_from(deps)
+            .join(Incident, and_(*incidents_of_deployment))
+            .group_by(deps.c.id)
+            .subquery("links")
+        )
+        joined = deps.outerjoin(links, links.c.deployment_id == deps.c.id)
+        failed = links.c.deployment_id.is_not(None)
     recovered = and_(failed, links.c.linked == links.c.linked_resolved)
     return select(
         deps.c.id,
@@ -108,7 +115,7 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
         case((failed, 1), else_=0).label("failed"),
         case((and_(failed, links.c.linked > links.c.linked_resolved), 1), else_=0).label("unrecovered"),
         case((recovered, seconds_between(deps.c.at, links.c.last_resolved_at))).label("recovery_seconds"),
-    ).select_from(deps.outerjoin(links, links.c.deployment_id == deps.c.id))
+    ).select_from(joined)
 
 
 def change_failure(query: MetricQuery, settings: WorkspaceSettings | None = None) -> ChangeFailure:

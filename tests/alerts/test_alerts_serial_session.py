@@ -14,10 +14,14 @@ from app.integrations.pagerduty.deliver import SerialSession
 
 
 class SlowServer:
+    """Answers after 150 ms, or, once `meet` is set, as soon as that many requests are in at once (or after
+    5 s): requests that may overlap are then sure to, however slowly the threads start."""
+
     def __init__(self) -> None:
         self.active = 0
         self.most = 0
-        self.guard = threading.Lock()
+        self.meet: int | None = None
+        self.guard = threading.Condition()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,7 +29,11 @@ class SlowServer:
                 with server.guard:
                     server.active += 1
                     server.most = max(server.most, server.active)
-                time.sleep(0.15)
+                    server.guard.notify_all()
+                    if server.meet is not None:
+                        server.guard.wait_for(lambda: server.most >= (server.meet or 0), timeout=5)
+                if server.meet is None:
+                    time.sleep(0.15)
                 with server.guard:
                     server.active -= 1
                 self.send_response(200)
@@ -66,5 +74,6 @@ def test_one_token_one_request_at_a_time(app: Flask, server: SlowServer) -> None
 
 
 def test_different_tokens_go_side_by_side(app: Flask, server: SlowServer) -> None:
+    server.meet = 3  # each request waits for the other two: only if none is held back do they meet
     _fire(app, server, [7, 8, 9])
-    assert server.most > 1
+    assert server.most == 3

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, false, func, select, true
 
-from app.analytics.deployments import ChangeFailure, change_failure, rate
+from app.analytics.deployments import ChangeFailure, change_failure, change_failure_beside, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
 from app.analytics.interruptions import Interruptions, interruptions
@@ -212,9 +212,13 @@ def incident_figures_beside(
 
 
 def summary(
-    query: MetricQuery, settings: WorkspaceSettings | None = None, figures: IncidentFigures | None = None
+    query: MetricQuery,
+    settings: WorkspaceSettings | None = None,
+    figures: IncidentFigures | None = None,
+    changes: ChangeFailure | None = None,
 ) -> Summary:
-    """`figures` are the window's incident_figures when the caller has them already."""
+    """`figures` and `changes` are the window's incident_figures and change_failure when the caller has them
+    already."""
     settings = settings or workspace_settings(query.workspace_id)
     counts, ack, resolve = figures or incident_figures(query)
     return Summary(
@@ -222,7 +226,7 @@ def summary(
         counts=counts,
         mtta=ack,
         mttr=resolve,
-        changes=change_failure(query, settings),
+        changes=changes or change_failure(query, settings),
         interruptions=interruptions(query, settings),
     )
 
@@ -245,4 +249,7 @@ def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Co
     settings = settings or workspace_settings(query.workspace_id)
     previous = query.previous()
     now, before = incident_figures_beside(query, previous)
-    return Comparison(summary(query, settings, now), summary(previous, settings, before))
+    changes_now, changes_before = change_failure_beside(query, previous, settings)
+    return Comparison(
+        summary(query, settings, now, changes_now), summary(previous, settings, before, changes_before)
+    )

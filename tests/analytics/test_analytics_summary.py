@@ -7,7 +7,7 @@ from flask import Flask
 
 from app.analytics.metrics import compare, incident_counts, mtta, mttr, summary
 from app.analytics.percentiles import DurationStats
-from tests.analytics.factories import World, make_incident, make_world, query, utc
+from tests.analytics.factories import World, make_deployment, make_incident, make_world, query, utc
 
 MON, NEXT_MON = utc(2024, 3, 4), utc(2024, 3, 11)
 
@@ -141,10 +141,16 @@ def test_the_comparison_gives_each_window_what_it_gives_alone(app: Flask) -> Non
     _week(world)
     make_incident(world.api, utc(2024, 2, 27, 8), ack_after=40, resolve_after=900, escalation_count=1)
     make_incident(world.api, utc(2024, 2, 28, 8), urgency="low")
+    # Deployments in both weeks, failed and not, one the day before the window whose incident falls inside it.
+    deploys = (utc(2024, 2, 27, 7), utc(2024, 3, 1, 9), utc(2024, 3, 3, 23), utc(2024, 3, 5, 9), utc(2024, 3, 8))
+    for at in deploys:
+        make_deployment(world.api, at)
+    make_deployment(world.legacy, utc(2024, 3, 5, 11))
     for filters in ({}, {"urgencies": ("low",)}, {"services": (world.legacy.id,)}):
         current = query(world, MON, NEXT_MON, **filters)
         result = compare(current)
         assert result.current == summary(current)
         assert result.previous == summary(current.previous())
+    assert compare(query(world, MON, NEXT_MON)).current.changes.failed_deployment_count > 0
     empty = query(world, utc(2025, 1, 6), utc(2025, 1, 13))
     assert compare(empty).current == summary(empty) and compare(empty).previous == summary(empty.previous())

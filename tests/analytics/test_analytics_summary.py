@@ -142,8 +142,7 @@ def test_the_comparison_gives_each_window_what_it_gives_alone(app: Flask) -> Non
     make_incident(world.api, utc(2024, 2, 27, 8), ack_after=40, resolve_after=900, escalation_count=1)
     make_incident(world.api, utc(2024, 2, 28, 8), urgency="low")
     # Deployments in both weeks, failed and not, one the day before the window whose incident falls inside it.
-    deploys = (utc(2024, 2, 27, 7), utc(2024, 3, 1, 9), utc(2024, 3, 3, 23), utc(2024, 3, 5, 9), utc(2024, 3, 8))
-    for at in deploys:
+    for at in (utc(2024, 2, 27, 7), utc(2024, 3, 1, 9), utc(2024, 3, 3, 23), utc(2024, 3, 5, 9)):
         make_deployment(world.api, at)
     make_deployment(world.legacy, utc(2024, 3, 5, 11))
     for filters in ({}, {"urgencies": ("low",)}, {"services": (world.legacy.id,)}):

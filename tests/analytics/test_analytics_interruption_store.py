@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from app.analytics import exclusion, interruption_store
 from app.analytics.interruptions import Interruptions, interruptions, interruptions_by_user
@@ -154,3 +155,30 @@ def test_verdicts_follow_an_incident_moved_to_another_service(app: Flask) -> Non
     db.session.flush()
     interruption_store.follow_service_moves([incident.id])  # ... and then this
     assert (interruptions(api_only), interruptions(web_only)) == (Interruptions(), Interruptions(business=1))
+
+
+def test_a_whole_unsettled_history_is_rebuilt_in_one_pass(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the upgrade that introduced verdicts, an account's first settle finds its whole history waiting.
+    monkeypatch.setattr(interruption_store, "_BATCH", 10)
+    world = make_world()
+    ann, bob = make_responder(world, "Ann", "UTC"), make_responder(world, "Bob", "UTC")
+    incident = make_incident(world.api, START)
+    t0 = utc(2024, 3, 5, 9)
+    _write(world, [(incident, (ann, bob)[i % 2], t0 + timedelta(seconds=40 * i), "sms") for i in range(60)])
+    rebuilt: list[int] = []
+    rebuild = interruption_store.rebuild_workspace
+
+    def watched(workspace_id: int) -> int:
+        rebuilt.append(workspace_id)
+        return rebuild(workspace_id)
+
+    monkeypatch.setattr(interruption_store, "rebuild_workspace", watched)
+    interruption_store.settle_account(world.account.id)
+    assert rebuilt == [world.workspace.id]
+    assert stored_interruptions(world.workspace.id) == expected_interruptions(world.workspace.id)
+    db.session.refresh(world.account)
+    assert world.account.interruptions_settled_to == max(
+        db.session.scalars(select(IncidentLogEntry.id).where(IncidentLogEntry.account_id == world.account.id))
+    )

@@ -12,7 +12,8 @@ Who settles, always in the caller's transaction:
 - `settle_account`: the notifications an account wrote since its watermark
   (PagerDutyAccount.interruptions_settled_to). Sync calls it before each commit, so no reader ever sees a
   notification without its verdict; the benchmark's loader and the tests' factories call it too.
-- `rebuild_workspace`: everything, one person at a time (the benchmark's bulk load, a repair).
+- `rebuild_workspace`: everything, in one pass ordered by person and time (the benchmark's bulk load, and an
+  account's whole history the first time it is settled after the upgrade that introduced verdicts).
 - `follow_service_moves`: sync, after writing incidents (a verdict carries its incident's service).
 - `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
   or start counting, and so may the ones after them).

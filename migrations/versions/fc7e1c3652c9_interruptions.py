@@ -4,8 +4,9 @@ Revision ID: fc7e1c3652c9
 Revises: e5e62772e860
 Create Date: 2026-11-22 10:43:13.955058
 
-Existing notifications start unsettled (each account's watermark 0): the account's next sync settles them in
-batches before its first commit (app/analytics/interruption_store.py), after which the dashboard counts them.
+Existing notifications start unsettled (each account's watermark 0): the account's next sync settles them, in
+one pass over the workspace, before its first commit (app/analytics/interruption_store.py); until then the
+dashboard counts no interruptions.
 
 """
 from alembic import op

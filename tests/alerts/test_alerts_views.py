@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from app.extensions import db
 from app.models import (
     AccountStatus,
     AlertState,
+    AlertTransition,
     Delivery,
     DeliveryAction,
     DeliveryStatus,
@@ -95,6 +98,19 @@ def test_it_shows_a_rule_with_its_history(
     assert "<td>ok</td><td>firing</td>\n          <td>150</td>" in page
     assert f">{incident['id']}</a>" in page  # the delivery links its PagerDuty incident
     assert "<td>201</td>" in page
+
+
+def test_it_shows_times_in_the_workspace_zone(login_as, personas: Personas, make_rule, push, tick) -> None:
+    personas.workspace.timezone = "Asia/Tokyo"  # UTC+9, no DST
+    db.session.commit()
+    rule = make_rule()
+    push(150)
+    tick()
+    at = db.session.scalars(select(AlertTransition.at).where(AlertTransition.rule_id == rule.id)).one()
+    local = at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S")
+    page = text_of(login_as(personas.member.email), f"/alerts/{rule.id}")
+    assert f"{local} Asia/Tokyo</span>" in page
+    assert " UTC</span>" not in page
 
 
 def test_it_shows_the_last_evaluation_error(login_as, personas: Personas, make_rule) -> None:

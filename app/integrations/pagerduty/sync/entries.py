@@ -12,14 +12,12 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import Boolean, Integer, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.integrations.pagerduty.sync.upsert import unnest_params
 from app.models import Incident, IncidentLogEntry
-
-KEYS = ("account_id", "workspace_id", "remote_id")
 
 
 def write_entries(
@@ -30,20 +28,23 @@ def write_entries(
         return []
     fields = tuple(sorted({name for _, values in rows.values() for name in values}))
     ordered = sorted(rows)  # the same lock order for any two writers of the same entries
-    keys = {"account_id": account_id, "workspace_id": workspace_id}
     values = [
-        {**keys, "remote_id": remote_id, **{name: rows[remote_id][1].get(name) for name in fields}}
+        {"remote_id": remote_id, **{name: rows[remote_id][1].get(name) for name in fields}}
         for remote_id in ordered
     ]
-    params = unnest_params((*KEYS, *fields), values)
+    params: dict[str, Any] = unnest_params(("remote_id", *fields), values)
     params["v_incident_remote_id"] = [rows[remote_id][0] for remote_id in ordered]
+    params["account_id"], params["workspace_id"] = account_id, workspace_id
     return [(incident_id, created) for incident_id, created in db.session.execute(_statement(fields), params)]
 
 
 @cache
 def _statement(fields: Sequence[str]) -> Any:
     entries, incidents = IncidentLogEntry.__table__, Incident.__table__
-    columns = (*KEYS, *fields)
+    columns = ("remote_id", *fields)
+    # The account and the workspace are the same for every row: scalars, not arrays of one value repeated.
+    account = bindparam("account_id", type_=Integer)
+    workspace = bindparam("workspace_id", type_=Integer)
     arrays = [bindparam(f"v_{name}", type_=postgresql.ARRAY(entries.c[name].type)) for name in columns]
     arrays.append(bindparam("v_incident_remote_id", type_=postgresql.ARRAY(incidents.c.remote_id.type)))
     source = func.unnest(*arrays).table_valued(*columns, "incident_remote_id").render_derived()
@@ -52,15 +53,13 @@ def _statement(fields: Sequence[str]) -> Any:
         .join_from(
             source,
             incidents,
-            and_(
-                incidents.c.account_id == source.c.account_id,
-                incidents.c.remote_id == source.c.incident_remote_id,
-            ),
+            and_(incidents.c.account_id == account, incidents.c.remote_id == source.c.incident_remote_id),
         )
         .cte("matched")
     )
     insert = postgresql.insert(entries).from_select(
-        [*columns, "incident_id"], select(*(matched.c[name] for name in columns), matched.c.incident_id)
+        ["account_id", "workspace_id", *columns, "incident_id"],
+        select(account, workspace, *(matched.c[name] for name in columns), matched.c.incident_id),
     )
     compared = [*fields, "incident_id"]
     insert = insert.on_conflict_do_update(

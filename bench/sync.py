@@ -38,15 +38,19 @@ LIMIT = 100
 MAX_OFFSET = 10_000
 CHUNK = timedelta(days=30)
 TARGET_RATIO = 1.3
-WHAT_IT_TOOK = """What it took (from > 13× before): the next page downloads on a helper thread while the current one is
-written (still one request in flight per token, the same requests, checkpoints still in the commit of their
-rows); each page is one `INSERT … ON CONFLICT DO UPDATE … WHERE <a column IS DISTINCT FROM the new value>`
-fed by `unnest` of one array per column (on PostgreSQL the log-entry insert also looks up its incidents, and
-`RETURNING (xmax = 0)` counts created against updated rows) instead of a select, compare and write per row; a
-new incident is inserted with its derived fields, and the others are refreshed once per 30-day chunk in one
-`UPDATE … FROM unnest` rather than per page; a commit at most once a second within a chunk; statements built
-once per shape. The gap to the ideal request count comes from windows bisected past 10,000 results and change
-events read a week at a time, which the baseline does too; the sync's count includes any retried attempt."""
+WHAT_IT_TOOK = """What it took (from > 13× before): the next pages download on a helper thread while the current one is
+written (up to 64 pages ahead; still one request in flight per token, the same requests, checkpoints still in
+the commit of their rows); each page is one `INSERT … ON CONFLICT DO UPDATE … WHERE <a column IS DISTINCT FROM
+the new value>` fed by `unnest` of one array per column, sent in binary (psycopg formats a list as text in
+Python, element by element: 6.2 ms against 1.7 ms for a page of log entries), with `RETURNING (xmax = 0)`
+counting created against updated rows, instead of a select, compare and write per row; a log entry names its
+incident's id from the ids the run has met rather than by a join in the upsert (which cost a third of it); a
+log entry has one composite foreign key to its incident, account and workspace instead of three (two fewer
+lookups per row, the same guarantees); a new incident is inserted with its derived fields, and the others are
+refreshed once per 30-day chunk in one `UPDATE … FROM unnest` rather than per page; a commit at most once a
+second within a chunk; statements built once per shape. The gap to the ideal request count comes from windows
+bisected past 10,000 results and change events read a week at a time, which the baseline does too; the sync's
+count includes any retried attempt."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------

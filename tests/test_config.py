@@ -93,6 +93,16 @@ def test_it_does_no_io_when_creating_the_app() -> None:
 def test_it_plans_postgresql_queries_with_their_values_and_without_jit() -> None:
     from app.config import engine_options
 
-    postgres = engine_options("postgresql+psycopg://u@db/vigil")
-    assert postgres["connect_args"] == {"prepare_threshold": None, "options": "-c jit=off"}
+    postgres = engine_options("postgresql+psycopg://u@db/vigil")["connect_args"]
+    assert (postgres["prepare_threshold"], postgres["options"]) == (None, "-c jit=off")
     assert "connect_args" not in engine_options("sqlite:////tmp/vigil.db")
+
+
+def test_it_sends_list_parameters_to_postgresql_in_binary() -> None:
+    from psycopg.adapt import PyFormat
+    from psycopg.types.array import ListBinaryDumper
+
+    from app.config import engine_options
+
+    adapters = engine_options("postgresql+psycopg://u@db/vigil")["connect_args"]["context"]
+    assert adapters.get_dumper(list, PyFormat.AUTO) is ListBinaryDumper

@@ -1,4 +1,4 @@
-"""The prefetching iterator: one item ahead, errors where they belong, owner-thread calls between items."""
+"""The prefetching iterator: items ahead, errors where they belong, owner-thread calls between items."""
 
 from __future__ import annotations
 
@@ -28,6 +28,22 @@ def test_it_fetches_exactly_one_item_ahead_of_the_caller() -> None:
     assert [e for e in log if e.startswith("fetch")] == [f"fetch {n}" for n in range(4)]
     assert [e for e in log if e.startswith("write")] == [f"write {n}" for n in range(4)]
     assert log.index("fetch 1") < log.index("write 0")  # page 1 was downloaded while page 0 was written
+
+
+def test_it_fetches_up_to_the_given_number_of_items_ahead_and_no_further() -> None:
+    log: list[str] = []
+    with Prefetch(_pages(log, 8), ahead=3) as pages:
+        for n in pages:
+            threading.Event().wait(0.05)  # a slow write: the helper runs on to n + 3, never to n + 4
+            assert f"fetch {n + 4}" not in log
+            log.append(f"write {n}")
+    assert [e for e in log if e.startswith("fetch")] == [f"fetch {n}" for n in range(8)]
+    assert log.index("fetch 3") < log.index("write 0")  # three pages in hand while page 0 was written
+
+
+def test_it_refuses_to_hold_no_item_ahead() -> None:
+    with pytest.raises(ValueError):
+        Prefetch(_pages([], 1), ahead=0)
 
 
 def test_it_raises_the_helpers_error_where_the_caller_asks_for_the_next_item() -> None:

@@ -1,10 +1,10 @@
-"""Download the next page while this one is written: an iterator advanced one item ahead on a helper thread.
+"""Download the next pages while this one is written: an iterator advanced ahead of its caller on a thread.
 
-Only the helper advances the source, and never more than one item past what the caller has taken, so there
-is still exactly one request in flight per token (PagerDuty asks for serial requests, API-NOTES §4) and the
-same requests are made as without it. The caller's thread owns the database session; work the helper needs
-done there (an OAuth refresh writes the account row and commits) is handed over with `on_owner` and runs
-when the caller asks for its next item, i.e. between two pages, after the previous one was committed.
+Only the helper advances the source, one item at a time and never more than `ahead` items past what the
+caller has taken, so there is still exactly one request in flight per token (PagerDuty asks for serial
+requests, API-NOTES §4) and the same requests are made as without it. The caller's thread owns the database
+session; work the helper needs done there (an OAuth refresh writes the account row and commits) is handed
+over with `on_owner` and runs when the caller asks for its next item, i.e. between two pages.
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ class Cancelled(Exception):
 
 
 class Prefetch(Generic[T]):
-    def __init__(self, source: Iterator[T]) -> None:
+    def __init__(self, source: Iterator[T], ahead: int = 1) -> None:
+        if ahead < 1:
+            raise ValueError("a prefetch holds at least one item ahead")
         self._source = source
         self._owner = threading.get_ident()
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._taken = threading.Semaphore(0)
+        # Released when the caller takes an item; the helper acquires it after each item it hands over, so
+        # at most `ahead` items wait for the caller (and none is fetched past them).
+        self._taken = threading.Semaphore(ahead - 1)
         self._stopping = threading.Event()
         self._finished = False
         self._thread = threading.Thread(target=self._run, name="sync-prefetch", daemon=True)

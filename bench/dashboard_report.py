@@ -31,10 +31,12 @@ TOOK = """\
   and the partial index of acknowledgements that probe needed is gone.
 - **Verdicts carry the incident's service** (kept right when an incident moves): the usual view, the followed
   services, counts interruptions without joining the incidents.
-- **Fewer passes**: headline counts, MTTA and MTTR of the window *and the one before it* in one grouped query;
-  each breakdown table and trend series in one query (counts beside `percentile_cont`); CFR counts and recovery
-  time in one; recurring groups with their service totals in one; the responder panel computes interruptions
-  once.
+- **Fewer passes**: headline counts, MTTA and MTTR of the window *and the one before it* in one grouped query,
+  and their CFR likewise; each breakdown table and trend series in one query (counts beside
+  `percentile_cont`); CFR counts and recovery time in one; recurring groups with their service totals in one;
+  the responder panel computes interruptions once.
+- **CFR through a `LATERAL` range per deployment** on PostgreSQL: as a plain join, fresh statistics once made
+  the planner merge-join every incident of the workspace against the deployments (22 s instead of 50 ms).
 - No rollup tables: every figure is still computed exactly, at request time, from the synced rows and the
   stored verdicts.
 """

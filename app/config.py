@@ -122,6 +122,8 @@ class Settings:
     # How long a worker owns a delivery it is sending; one that dies holding it is retried after this.
     deliver_lease_seconds: int = 120
     metric_retention_days: int = 35
+    # How long a computed dashboard panel or API answer is kept (a data change retires it sooner); 0 = never.
+    analytics_cache_seconds: int = 600
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_eu_api_url: str = "https://api.eu.pagerduty.com"
     pagerduty_identity_url: str = "https://identity.pagerduty.com"
@@ -253,6 +255,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         "deliver_give_up_seconds": _int(env, "VIGIL_DELIVER_GIVE_UP_SECONDS", 3600, minimum=60),
         "deliver_lease_seconds": _int(env, "VIGIL_DELIVER_LEASE_SECONDS", 120, minimum=2),
         "metric_retention_days": _int(env, "VIGIL_METRIC_RETENTION_DAYS", 35, minimum=1),
+        "analytics_cache_seconds": _int(env, "VIGIL_ANALYTICS_CACHE_SECONDS", 600),
         "pagerduty_api_url": _url(env, "PAGERDUTY_API_URL", "https://api.pagerduty.com"),
         "pagerduty_eu_api_url": _url(env, "PAGERDUTY_EU_API_URL", "https://api.eu.pagerduty.com"),
         "pagerduty_identity_url": _url(env, "PAGERDUTY_IDENTITY_URL", "https://identity.pagerduty.com"),

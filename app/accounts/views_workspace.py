@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from app.accounts import audit, bp, service
 from app.accounts.context import admin_required, current_workspace, login_only, set_current_workspace
 from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
-from app.analytics import local_times
+from app.analytics import cache, local_times
 from app.extensions import db
 from app.models import AuditEvent
 
@@ -47,6 +47,7 @@ def workspace_settings() -> tuple[str, int] | Response:
             if timezone != before["timezone"]:
                 # People without a zone of their own go by the workspace's: re-class their notifications.
                 local_times.refresh_zoneless_users(workspace.id)
+            cache.data_changed(workspace.id)
             audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
             db.session.commit()
             flash("Workspace settings saved.", "success")

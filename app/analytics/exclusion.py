@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, true
 
 from app.accounts import audit
-from app.analytics import interruption_store
+from app.analytics import cache, interruption_store
 from app.extensions import db
 from app.models import Incident, User, Workspace
 from app.models.types import utcnow
@@ -36,6 +36,7 @@ def exclude_incident(incident: Incident, user: User | None, reason: str, now: da
     incident.excluded_by_id = user.id if user is not None else None
     # Its notifications stop counting as interruptions, and ones they had silenced may start.
     interruption_store.resettle_incident(incident)
+    cache.data_changed(incident.workspace_id)
     _audit(incident, "incident.excluded", reason=reason)
 
 
@@ -47,6 +48,7 @@ def include_incident(incident: Incident) -> None:
     incident.excluded_at = None
     incident.excluded_by_id = None
     interruption_store.resettle_incident(incident)
+    cache.data_changed(incident.workspace_id)
     _audit(incident, "incident.included")
 
 

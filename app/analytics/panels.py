@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import render_template
 
-from app.analytics import breakdowns, interruptions, metrics, recurring, responders, trends
+from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.filters_form import DashboardFilters
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
@@ -327,9 +327,15 @@ SERVER_RENDERED = ("kpis", "services", "teams")
 def render_panel(
     panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings | None = None
 ) -> str:
-    """The panel's partial, or the error partial (logged with its traceback) if computing it failed."""
+    """The panel's partial, or the error partial (logged with its traceback) if computing it failed.
+
+    The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
+    viewers of the same view read it instead of computing it again."""
+    settings = settings or workspace_settings(query.workspace_id)
+    # Sorts are the only part of the filters a panel reads besides the query itself.
+    question = ("panel", panel.name, query, settings, tuple(sorted(filters.params().items())))
     try:
-        context = panel.build(query, filters, settings or workspace_settings(query.workspace_id))
+        context = cache.remember(query.workspace_id, question, lambda: panel.build(query, filters, settings))
     except Exception:  # one broken panel must not blank the dashboard; the error is logged, and shown
         log.exception("dashboard panel %s failed for workspace %s", panel.name, query.workspace_id)
         db.session.rollback()

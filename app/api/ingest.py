@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.analytics import cache
 from app.api.errors import ApiError, bad_request
 from app.extensions import db
 from app.models import Deployment, DeploymentSource, PDService, Workspace
@@ -158,6 +159,7 @@ def record_deployment(workspace: Workspace, data: DeploymentIn) -> tuple[Deploym
         url=data.url,
     )
     db.session.add(deployment)
+    cache.data_changed(workspace.id)
     try:
         db.session.commit()
     except IntegrityError:

@@ -1,11 +1,13 @@
-"""GET /api/v1/metrics: the headline numbers of one window, exactly `metrics.summary(query).to_dict()`."""
+"""GET /api/v1/metrics: the headline numbers of one window, exactly `metrics.summary(query).to_dict()`, kept
+until the workspace's data changes (app/analytics/cache.py)."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from app.analytics import metrics
+from app.analytics import cache, metrics
+from app.analytics.query import workspace_settings
 from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
 from app.api.params import query_from_args
@@ -15,4 +17,10 @@ from app.api.params import query_from_args
 @api_key_required
 def get_metrics() -> Response:
     query = query_from_args(current_api_workspace(), request.args)
-    return jsonify(metrics.summary(query).to_dict())
+    settings = workspace_settings(query.workspace_id)
+    answer = cache.remember(
+        query.workspace_id,
+        ("api.metrics", query, settings),
+        lambda: metrics.summary(query, settings).to_dict(),
+    )
+    return jsonify(answer)

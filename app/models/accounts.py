@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +61,9 @@ class Workspace(db.Model):
     # ISO weekdays (1 = Monday) that count as business days, e.g. "1,2,3,4,5".
     business_days: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
     cfr_attribution_hours: Mapped[int] = mapped_column(default=24)
+    # Replaced by every write that can change a metric (app/analytics/cache.py): computed answers are kept
+    # per version.
+    data_version: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 
 from app import crypto
 from app.accounts import audit
+from app.analytics import cache
 from app.extensions import db
 from app.models import (
     AccountStatus,
@@ -104,6 +105,7 @@ def _revoke(account: PagerDutyAccount) -> bool | None:
 
 def _purge(account: PagerDutyAccount) -> None:
     """Delete everything synced from the account, then the account (explicitly: SQLite may not cascade)."""
+    cache.data_changed(account.workspace_id)
     incidents = select(Incident.id).where(Incident.account_id == account.id)
     services = select(PDService.id).where(PDService.account_id == account.id)
     teams = select(PDTeam.id).where(PDTeam.account_id == account.id)

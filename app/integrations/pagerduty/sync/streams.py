@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 
-from app.analytics import interruption_store
+from app.analytics import cache, interruption_store
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
@@ -66,11 +66,21 @@ class SyncContext:
     totals: Counts = field(init=False)
     run_id: int = field(init=False)
     _committed_at: float = field(init=False, default_factory=time.monotonic)
+    # The created/updated totals when the workspace's data version last moved, and whether something the
+    # totals do not count (a refreshed directory) was written since.
+    _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
+    _unversioned_write: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.ids = AccountIds(self.account.id, self.account.workspace_id)
         self.run_id = self.run.id
         self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
+        self._versioned_totals = (self.totals.created, self.totals.updated)
+
+    def wrote(self) -> None:
+        """Something the counts do not show was written (a renamed service, say): the next commit still
+        retires the workspace's computed analytics."""
+        self._unversioned_write = True
 
     def record(self, counts: Counts) -> None:
         self.totals.fetched += counts.fetched
@@ -101,7 +111,13 @@ class SyncContext:
         db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(values))
         # The interruption verdicts of the notifications written since the last commit go into the same
         # commit (interruption_store.py), so no reader sees a notification without its verdict.
-        interruption_store.settle_account(self.ids.id)
+        settled = interruption_store.settle_account(self.ids.id)
+        # Kept dashboard answers are retired in the same commit as the rows that change them (cache.py); an
+        # incremental sync that found nothing new leaves them be.
+        totals = (self.totals.created, self.totals.updated)
+        if settled or self._unversioned_write or totals != self._versioned_totals:
+            cache.data_changed(self.ids.workspace_id)
+            self._versioned_totals, self._unversioned_write = totals, False
         db.session.commit()
         self._committed_at = time.monotonic()
         self.heartbeat()
@@ -140,6 +156,7 @@ def sync_directory(ctx: SyncContext, force: bool = False) -> None:
     ctx.commit(stage="Directory: services and teams")
     found = refresh_directory(account, client)
     ctx.record(Counts(found.services + found.teams, found.added, 0))
+    ctx.wrote()  # renames and team changes are not in the counts above
     teams = Directory.load(account).teams
     ctx.record(store.store_users(account, client.list_users(), teams))
     ctx.record(store.store_priorities(account, _optional(client.list_priorities)))

@@ -1,0 +1,138 @@
+"""Computed analytics, kept until the workspace's data changes.
+
+Every dashboard panel and GET /api/v1/metrics is an exact computation over the synced rows: up to half a
+second on a million incidents. The same question is asked again and again: each open dashboard refreshes each
+panel every minute, colleagues open the same shared view, a script polls the API. So an answer is kept, keyed
+on the question (what is computed, the window, the filters, the workspace's settings) and on the workspace's
+*data version*: a random token (`workspaces.data_version`) that every write the metrics read replaces, in the
+same transaction as the write (`data_changed`: sync commits, exclusions, deployments, settings, service
+selection, unlinking). A new token makes every answer computed before it unreachable, so an answer is never
+older than the data committed when it was asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0
+turns the cache off) whatever happens, which also bounds what an old token leaves behind.
+
+The store is Redis when REDIS_URL is set (shared by every web process; values are pickled, as RQ pickles its
+jobs in the same Redis), else this process's memory. A store that fails is logged and bypassed: the answer is
+computed as if nothing were kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Protocol, TypeVar
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Workspace
+from app.queue import redis_connection
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_PREFIX = "vigil:analytics:"
+_MEMORY_ENTRIES = 512
+
+
+def new_version() -> str:
+    return uuid.uuid4().hex
+
+
+def data_changed(workspace_id: int) -> None:
+    """Call in the transaction of any write that can change a metric of the workspace; its commit then
+    retires every kept answer."""
+    db.session.execute(
+        update(Workspace).where(Workspace.id == workspace_id).values(data_version=new_version())
+    )
+
+
+def data_version(workspace_id: int) -> str | None:
+    return db.session.scalar(select(Workspace.data_version).where(Workspace.id == workspace_id))
+
+
+def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s answer to `question` for the workspace's current data, computed at most once per data
+    version (per process without Redis). `question` must name everything the answer depends on besides the
+    data: a tuple of plain values, frozen dataclasses included (their repr is the key)."""
+    seconds = current_app.config["VIGIL"].analytics_cache_seconds
+    version = data_version(workspace_id) if seconds > 0 else None
+    if version is None:
+        return compute()
+    key = f"{_PREFIX}{workspace_id}:{version}:{hashlib.sha256(repr(question).encode()).hexdigest()[:40]}"
+    store = _store()
+    kept = store.get(key)
+    if kept is not None:
+        return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
+    answer = compute()
+    store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), seconds)
+    return answer
+
+
+class _Store(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes, seconds: int) -> None: ...
+
+
+class _RedisStore:
+    def get(self, key: str) -> bytes | None:
+        try:
+            value = redis_connection().get(key)
+        except RedisError as exc:
+            log.warning("analytics cache unavailable, computing instead: %s", exc)
+            return None
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes, seconds: int) -> None:
+        try:
+            redis_connection().set(key, value, ex=seconds)
+        except RedisError as exc:
+            log.warning("analytics cache unavailable, answer not kept: %s", exc)
+
+
+class _MemoryStore:
+    """Least recently used entries go first; expired ones are dropped when met."""
+
+    def __init__(self, entries: int = _MEMORY_ENTRIES) -> None:
+        self._entries = entries
+        self._kept: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            if kept[0] <= time.monotonic():
+                del self._kept[key]
+                return None
+            self._kept.move_to_end(key)
+            return kept[1]
+
+    def set(self, key: str, value: bytes, seconds: int) -> None:
+        with self._lock:
+            self._kept[key] = (time.monotonic() + seconds, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._entries:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def _store() -> _Store:
+    if current_app.config["VIGIL"].redis_url is not None:
+        return _RedisStore()
+    memory = current_app.extensions.get("vigil_analytics_cache")
+    if memory is None:
+        memory = current_app.extensions.setdefault("vigil_analytics_cache", _MemoryStore())
+    return memory

@@ -62,18 +62,34 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
     """`compute()`'s answer to `question` for the workspace's current data, computed at most once per data
     version (per process without Redis). `question` must name everything the answer depends on besides the
     data: a tuple of plain values, frozen dataclasses included (their repr is the key)."""
-    seconds = current_app.config["VIGIL"].analytics_cache_seconds
-    version = data_version(workspace_id) if seconds > 0 else None
-    if version is None:
+    key = _key(workspace_id, question)
+    if key is None:
         return compute()
-    key = f"{_PREFIX}{workspace_id}:{version}:{hashlib.sha256(repr(question).encode()).hexdigest()[:40]}"
     store = _store()
     kept = store.get(key)
     if kept is not None:
         return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
     answer = compute()
-    store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), seconds)
+    store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
     return answer
+
+
+def peek(workspace_id: int, question: Hashable) -> object | None:
+    """The kept answer to `question` for the current data, or None: never computes."""
+    key = _key(workspace_id, question)
+    kept = None if key is None else _store().get(key)
+    return None if kept is None else pickle.loads(kept)
+
+
+def _seconds() -> int:
+    return int(current_app.config["VIGIL"].analytics_cache_seconds)
+
+
+def _key(workspace_id: int, question: Hashable) -> str | None:
+    version = data_version(workspace_id) if _seconds() > 0 else None
+    if version is None:
+        return None
+    return f"{_PREFIX}{workspace_id}:{version}:{hashlib.sha256(repr(question).encode()).hexdigest()[:40]}"
 
 
 class _Store(Protocol):

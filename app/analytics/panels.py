@@ -320,7 +320,8 @@ PANELS: dict[str, Panel] = {
         Panel("responders", "Interruptions and responder load", responders_panel),
     )
 }
-# Rendered in the first response, so the headline numbers and tables read without JavaScript.
+# Rendered in the first response, so the headline numbers and tables read without JavaScript. The other panels
+# are too when their answer is kept (cache.py); else they load lazily.
 SERVER_RENDERED = ("kpis", "services", "teams")
 
 
@@ -332,12 +333,35 @@ def render_panel(
     The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
     viewers of the same view read it instead of computing it again."""
     settings = settings or workspace_settings(query.workspace_id)
-    # Sorts are the only part of the filters a panel reads besides the query itself.
-    question = ("panel", panel.name, query, settings, tuple(sorted(filters.params().items())))
     try:
-        context = cache.remember(query.workspace_id, question, lambda: panel.build(query, filters, settings))
+        context = panel_context(panel, query, filters, settings)
     except Exception:  # one broken panel must not blank the dashboard; the error is logged, and shown
         log.exception("dashboard panel %s failed for workspace %s", panel.name, query.workspace_id)
         db.session.rollback()
         return render_template("analytics/_error.html", panel=panel, filters=filters)
     return render_template(panel.template, panel=panel, filters=filters, **context)
+
+
+def panel_context(
+    panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    """What the panel's template shows, computed once per version of the workspace's data."""
+    question = _question(panel, query, filters, settings)
+    return cache.remember(query.workspace_id, question, lambda: panel.build(query, filters, settings))
+
+
+def render_kept(
+    panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> str | None:
+    """The panel's partial if its answer for the current data is kept, else None (nothing is computed)."""
+    context = cache.peek(query.workspace_id, _question(panel, query, filters, settings))
+    if not isinstance(context, dict):
+        return None
+    return render_template(panel.template, panel=panel, filters=filters, **context)
+
+
+def _question(
+    panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> tuple[object, ...]:
+    # Sorts are the only part of the filters a panel reads besides the query itself.
+    return ("panel", panel.name, query, settings, tuple(sorted(filters.params().items())))

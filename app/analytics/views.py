@@ -11,7 +11,7 @@ from sqlalchemy import func, select, true
 from app.accounts.context import current_workspace, member_required
 from app.analytics.blueprint import bp
 from app.analytics.filters_form import parse_filters, service_choices, team_choices
-from app.analytics.panels import PANELS, SERVER_RENDERED, render_panel, window_label
+from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.query import workspace_settings
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
@@ -28,9 +28,13 @@ def dashboard() -> tuple[str, int]:
     filters = parse_filters(request.args, services, teams)
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
-    rendered: dict[str, Markup] = {
-        name: Markup(render_panel(PANELS[name], query, filters, settings)) for name in SERVER_RENDERED
-    }
+    rendered: dict[str, Markup] = {}
+    for name, panel in PANELS.items():
+        html = render_kept(panel, query, filters, settings)
+        if html is None and name in SERVER_RENDERED:
+            html = render_panel(panel, query, filters, settings)
+        if html is not None:
+            rendered[name] = Markup(html)
     context: dict[str, Any] = {
         "linked": True,
         "filters": filters,

@@ -266,3 +266,16 @@ def test_every_panel_comes_back_whole_from_the_cache(admin: tuple[World, FlaskCl
         assert "could not be computed" not in again
         kept[name] = again
     assert "Ana Oncall" in kept["responders"]
+
+
+def test_the_page_shows_kept_panels_at_once_and_loads_the_others(admin: tuple[World, FlaskClient]) -> None:
+    world, client = admin
+    _seed(world)
+    page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
+    # Tiles and tables are always in the page (they read without JavaScript); the rest loads lazily.
+    assert 'id="panel-kpis"' in page and 'id="panel-services"' in page
+    assert 'id="panel-trends"' not in page and page.count('hx-trigger="load"') == 4
+
+    client.get(f"/dashboard/panels/trends?{WINDOW}", headers=HTMX)  # now kept
+    page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
+    assert 'id="panel-trends"' in page and page.count('hx-trigger="load"') == 3

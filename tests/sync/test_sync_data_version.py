@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.analytics.panels import PANELS
 from app.extensions import db
-from app.integrations.pagerduty.sync import streams
-from app.models import PagerDutyAccount, PDService, SyncKind, Workspace
+from app.integrations.pagerduty.sync import runner, streams
+from app.integrations.pagerduty.sync.jobs import tick_sync
+from app.models import PagerDutyAccount, PDService, Role, SyncKind, Workspace
 from pdsim.testing import RunningSim
+from tests.factories import make_user
 from tests.sync.conftest import make_context, select_all_services
 
 
@@ -35,3 +41,23 @@ def test_a_sync_that_writes_moves_the_data_version_and_an_idle_one_does_not(
     sim.control.trigger_incident(service.remote_id, "Disk full on db-7 (/var at 97%)")
     streams.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
     assert _version(account) != backfilled
+
+
+def test_a_sync_that_wrote_computes_the_dashboards_first_view(
+    account: PagerDutyAccount,
+    sim: RunningSim,
+    run_jobs: Callable[[], int],
+    login_as: Callable[[str], FlaskClient],
+) -> None:
+    select_all_services(account, sim)
+    runner.request_sync(account)
+    assert run_jobs() == 2  # the backfill, then the dashboard's first view
+    make_user("mo@acme.test", "Mo", account.workspace, Role.MEMBER)
+    db.session.commit()
+    html = login_as("mo@acme.test").get("/dashboard").get_data(as_text=True)
+    for name in PANELS:
+        assert f'id="panel-{name}"' in html
+    assert 'hx-trigger="load"' not in html  # every panel is in the page: none waits to be computed
+
+    tick_sync()
+    assert run_jobs() == 1  # nothing new: the incremental sync alone, the kept view still holds

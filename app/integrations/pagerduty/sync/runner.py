@@ -12,6 +12,7 @@ from rq.job import Job
 from sqlalchemy import select, update
 
 from app.analytics import local_times
+from app.analytics.jobs import schedule_warm_dashboard
 from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
@@ -124,6 +125,8 @@ def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -
     sync_run.progress = 1.0
     account.last_successful_sync_at = utcnow()
     _finish(sync_run, SyncStatus.SUCCEEDED, None)
+    if ctx.changed_data:
+        schedule_warm_dashboard(account.workspace_id)
     return "succeeded"
 
 

@@ -70,6 +70,9 @@ class SyncContext:
     # totals do not count (a refreshed directory) was written since.
     _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
     _unversioned_write: bool = field(init=False, default=False)
+    # Whether any commit of this run changed the workspace's data (the dashboard's first view is then
+    # computed again in the background).
+    changed_data: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.ids = AccountIds(self.account.id, self.account.workspace_id)
@@ -118,6 +121,7 @@ class SyncContext:
         if settled or self._unversioned_write or totals != self._versioned_totals:
             cache.data_changed(self.ids.workspace_id)
             self._versioned_totals, self._unversioned_write = totals, False
+            self.changed_data = True
         db.session.commit()
         self._committed_at = time.monotonic()
         self.heartbeat()

@@ -1,0 +1,43 @@
+"""Background work of the analytics: the dashboard's first view, computed before anyone opens it."""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+
+from app.analytics.filters_form import DashboardFilters
+from app.analytics.panels import PANELS, panel_context
+from app.analytics.query import workspace_settings
+from app.extensions import db
+from app.jobs import in_app_context
+from app.models import Workspace
+from app.queue import DEFAULT, QueueNotConfigured, enqueue
+
+log = logging.getLogger(__name__)
+
+
+@in_app_context
+def warm_dashboard(workspace_id: int) -> int:
+    """Compute and keep (cache.py) every panel of the dashboard as it opens, the last 30 days of the followed
+    services, for the workspace's current data: the first viewer after a sync then reads it instead of waiting
+    for it. Returns how many panels were computed; safe to run twice (a kept panel is not computed again)."""
+    workspace = db.session.get(Workspace, workspace_id)
+    if workspace is None:
+        return 0
+    filters = DashboardFilters()
+    query = filters.query(workspace)
+    settings = workspace_settings(workspace_id)
+    for panel in PANELS.values():
+        panel_context(panel, query, filters, settings)
+    db.session.rollback()  # read only: end the transaction the reads opened
+    return len(PANELS)
+
+
+def schedule_warm_dashboard(workspace_id: int) -> None:
+    """Queue warm_dashboard once (a pending one is not doubled). Without a queue, the first viewer computes
+    the panels instead, which is only slower: logged, not raised, so a sync that succeeded stays a success."""
+    try:
+        enqueue(warm_dashboard, workspace_id, queue=DEFAULT, job_id=f"analytics-warm-{workspace_id}")
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning("could not queue the dashboard's first view for workspace %s: %s", workspace_id, exc)

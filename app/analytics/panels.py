@@ -17,6 +17,7 @@ from flask import render_template
 from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.filters_form import DashboardFilters
+from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 
@@ -347,7 +348,12 @@ def panel_context(
 ) -> dict[str, Any]:
     """What the panel's template shows, computed once per version of the workspace's data."""
     question = _question(panel, query, filters, settings)
-    return cache.remember(query.workspace_id, question, lambda: panel.build(query, filters, settings))
+
+    def compute() -> dict[str, Any]:
+        room_to_sort()
+        return panel.build(query, filters, settings)
+
+    return cache.remember(query.workspace_id, question, compute)
 
 
 def render_kept(

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, metrics, recurring, reports
 from app.analytics.filters_form import DashboardFilters, parse_filters, service_choices, team_choices
+from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, workspace_settings
 from app.incidents.csv_export import csv_response
 from app.models.types import utcnow
@@ -56,6 +57,7 @@ def report() -> str:
     period, query, args, filters = _report_filters()
     workspace = current_workspace()
     settings = workspace_settings(query.workspace_id)
+    room_to_sort()
     comparison = metrics.compare(query, settings)
     return render_template(
         "reports/report.html",

@@ -6,10 +6,19 @@ import random
 
 import pytest
 from flask import Flask
-from sqlalchemy import Float, cast, select, union_all
+from sqlalchemy import Float, cast, select, text, union_all
 from sqlalchemy import literal as sql_literal
 
-from app.analytics.percentiles import DurationStats, duration_stats, percentile_cont, single_stats
+from app.analytics.percentiles import (
+    ANALYTICS_WORK_MEM,
+    DurationStats,
+    duration_stats,
+    is_postgresql,
+    percentile_cont,
+    room_to_sort,
+    single_stats,
+)
+from app.extensions import db
 
 
 def test_it_interpolates_between_the_two_neighbouring_ranks() -> None:
@@ -73,3 +82,13 @@ def test_it_computes_each_group_on_its_own(app: Flask) -> None:
         1: DurationStats(4, 2.5, 2.5, percentile_cont([1.0, 2.0, 3.0, 4.0], 0.9)),
         2: DurationStats(1, 100.0, 100.0, 100.0),
     }
+
+
+def test_analytics_get_room_to_sort_for_their_own_transaction_only(app: Flask) -> None:
+    if not is_postgresql():
+        pytest.skip("SQLite has no work_mem (CI runs PostgreSQL too)")
+    default = db.session.scalar(text("SHOW work_mem"))
+    room_to_sort()
+    assert db.session.scalar(text("SHOW work_mem")) == ANALYTICS_WORK_MEM
+    db.session.rollback()
+    assert db.session.scalar(text("SHOW work_mem")) == default

@@ -77,7 +77,7 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
     )
     resolved = Incident.status == "resolved"
     measures = (
-        func.count(Incident.id).label("linked"),
+        func.count().label("linked"),  # not count(id): the index carries no id, and every row is an incident
         func.coalesce(func.sum(case((resolved, 1), else_=0)), 0).label("linked_resolved"),
         func.max(case((resolved, Incident.resolved_at))).label("last_resolved_at"),
     )

@@ -71,7 +71,15 @@ class Incident(db.Model):
             "first_ack_at",
             postgresql_include=["first_ack_user_id", "service_id", "excluded", "urgency", "priority"],
         ),
-        Index("ix_incidents_ws_service_created", "workspace_id", "service_id", "created_at"),
+        # The incidents after a deployment (CFR, recovery time): on PostgreSQL it carries what a deployment's
+        # outcome reads, so each deployment's range is read from the index alone.
+        Index(
+            "ix_incidents_ws_service_created",
+            "workspace_id",
+            "service_id",
+            "created_at",
+            postgresql_include=["excluded", "status", "resolved_at", "urgency", "priority"],
+        ),
         Index("ix_incidents_ws_status", "workspace_id", "status"),
         # Recurring incidents (app/analytics/recurring.py): "was this template seen on this service in the
         # 30 days before the window" is one seek per group here instead of a scan of the service's history.

@@ -22,6 +22,9 @@ TOOK = """\
 - **The first view computed after each sync that wrote** (`app/analytics/jobs.py`): a background job computes
   every panel of the dashboard as it opens (last 30 days, followed services), so its first viewer after new
   data usually reads kept answers.
+- **CFR from the index alone**: `ix_incidents_ws_service_created` carries what a deployment's outcome reads
+  (excluded, status, resolved_at, urgency, priority; migration `9d0c4f1a7b2e`), so the incidents after each
+  deployment no longer visit the table (CFR of two 90-day windows: ~520 ms → ~205 ms).
 - **32 MB of sort memory** for analytics transactions on PostgreSQL (`SET LOCAL work_mem`): grouped queries
   with percentiles sorted ~70,000 rows on disk under the default 4 MB.
 - **Stored local time of each notification** (`incident_log_entries.local_hour`, `local_isoweekday`, migration

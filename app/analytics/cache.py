@@ -8,7 +8,8 @@ on the question (what is computed, the window, the filters, the workspace's sett
 same transaction as the write (`data_changed`: sync commits, exclusions, deployments, settings, service
 selection, unlinking). A new token makes every answer computed before it unreachable, so an answer is never
 older than the data committed when it was asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0
-turns the cache off) whatever happens, which also bounds what an old token leaves behind.
+turns the cache off) whatever happens, which also bounds what an old token leaves behind. Keys also carry a
+digest of this package's code, so answers pickled by another release are never read.
 
 The store is Redis when REDIS_URL is set (shared by every web process; values are pickled, as RQ pickles its
 jobs in the same Redis), else this process's memory. A store that fails is logged and bypassed: the answer is
@@ -17,6 +18,7 @@ computed as if nothing were kept.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import pickle
@@ -25,6 +27,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from flask import current_app
@@ -89,7 +92,19 @@ def _key(workspace_id: int, question: Hashable) -> str | None:
     version = data_version(workspace_id) if _seconds() > 0 else None
     if version is None:
         return None
-    return f"{_PREFIX}{workspace_id}:{version}:{hashlib.sha256(repr(question).encode()).hexdigest()[:40]}"
+    asked = hashlib.sha256(f"{_code_version()}:{question!r}".encode()).hexdigest()[:40]
+    return f"{_PREFIX}{workspace_id}:{version}:{asked}"
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the analytics code: answers pickled by another release (an upgrade, or web processes on
+    two releases during a rolling deploy) may not fit this one's classes, so they are never read."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class _Store(Protocol):

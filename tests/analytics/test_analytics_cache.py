@@ -279,3 +279,13 @@ def test_the_page_shows_kept_panels_at_once_and_loads_the_others(admin: tuple[Wo
     client.get(f"/dashboard/panels/trends?{WINDOW}", headers=HTMX)  # now kept
     page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
     assert 'id="panel-trends"' in page and page.count('hx-trigger="load"') == 3
+
+
+def test_answers_kept_by_another_release_are_not_read(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = make_world()
+    db.session.commit()
+    compute = Counter()
+    cache.remember(world.workspace.id, "q", compute)
+    monkeypatch.setattr(cache, "_code_version", lambda: "another release")
+    cache.remember(world.workspace.id, "q", compute)
+    assert compute.calls == 2

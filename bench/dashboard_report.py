@@ -19,9 +19,9 @@ TOOK = """\
   transaction (sync commits that wrote, exclusions, deployments, settings, service selection, unlinking). The
   minute refresh of every open dashboard, colleagues on the same view and API polling read the kept answer; a
   kept panel is also rendered in the page itself, so a kept dashboard is one request.
-- **The first view computed after each sync that wrote** (`app/analytics/jobs.py`): a background job computes
-  every panel of the dashboard as it opens (last 30 days, followed services), so its first viewer after new
-  data usually reads kept answers.
+- **The first views computed after each sync that wrote** (`app/analytics/jobs.py`): a background job computes
+  every panel of the dashboard as it opens (last 30 days, followed services), then of the 7- and 90-day
+  presets, so their first viewer after new data usually reads kept answers.
 - **CFR from the index alone**: `ix_incidents_ws_service_created` carries what a deployment's outcome reads
   (excluded, status, resolved_at, urgency, priority; migration `9d0c4f1a7b2e`), so the incidents after each
   deployment no longer visit the table (CFR of two 90-day windows: ~520 ms → ~205 ms).
@@ -58,7 +58,7 @@ TOOK = """\
 # What the computed figures still miss, and why; kept here beside TOOK so a re-run keeps saying it.
 STILL = """
 Still over target when *computed* (the first request for a view after its data changed, which the background job
-takes for the default view): the tiles (two windows of exact counts and percentiles, CFR for both and
+takes for the three presets): the tiles (two windows of exact counts and percentiles, CFR for both and
 interruptions: each part 50–150 ms at 30 days, together ~20× a count), the by-team table (a probe of the
 incident's teams per incident; 1 s at 90 days, for which `incident_teams` would need the incident's time beside
 it), recurring groups and the API at 90 days, and the whole dashboard, whose page computes the tiles and both

@@ -54,10 +54,14 @@ def test_a_sync_that_wrote_computes_the_dashboards_first_view(
     assert run_jobs() == 2  # the backfill, then the dashboard's first view
     make_user("mo@acme.test", "Mo", account.workspace, Role.MEMBER)
     db.session.commit()
-    html = login_as("mo@acme.test").get("/dashboard").get_data(as_text=True)
-    for name in PANELS:
-        assert f'id="panel-{name}"' in html
-    assert 'hx-trigger="load"' not in html  # every panel is in the page: none waits to be computed
+    browser = login_as("mo@acme.test")
+    for view in ("/dashboard", "/dashboard?range=7", "/dashboard?range=90"):  # the default, then the presets
+        html = browser.get(view).get_data(as_text=True)
+        for name in PANELS:
+            assert f'id="panel-{name}"' in html
+        assert 'hx-trigger="load"' not in html  # every panel is in the page: none waits to be computed
+    html = browser.get("/dashboard?urgency=high").get_data(as_text=True)
+    assert 'hx-trigger="load"' in html  # a view nobody asked for yet is computed when it is
 
     tick_sync()
     assert run_jobs() == 1  # nothing new: the incremental sync alone, the kept view still holds

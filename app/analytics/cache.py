@@ -29,7 +29,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -70,9 +70,9 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
     if key is None:
         return compute()
     store = _store()
-    kept = store.get(key)
-    if kept is not None:
-        return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
+    kept = _load(store.get(key))
+    if kept is not _MISSING:
+        return cast(T, kept)
     answer = compute()
     store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
     return answer
@@ -81,8 +81,22 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
 def peek(workspace_id: int, question: Hashable) -> object | None:
     """The kept answer to `question` for the current data, or None: never computes."""
     key = _key(workspace_id, question)
-    kept = None if key is None else _store().get(key)
-    return None if kept is None else pickle.loads(kept)
+    kept = _MISSING if key is None else _load(_store().get(key))
+    return None if kept is _MISSING else kept
+
+
+_MISSING = object()
+
+
+def _load(kept: bytes | None) -> object:
+    """The kept value, or _MISSING: nothing kept, or bytes that no longer load (logged; computed anew)."""
+    if kept is None:
+        return _MISSING
+    try:
+        return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
+    except Exception as exc:  # a damaged entry is a miss, never a failed page
+        log.warning("analytics cache entry unreadable, computing instead: %s", exc)
+        return _MISSING
 
 
 def _seconds() -> int:

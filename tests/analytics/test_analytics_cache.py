@@ -289,3 +289,17 @@ def test_answers_kept_by_another_release_are_not_read(app: Flask, monkeypatch: p
     monkeypatch.setattr(cache, "_code_version", lambda: "another release")
     cache.remember(world.workspace.id, "q", compute)
     assert compute.calls == 2
+
+
+def test_an_unreadable_entry_is_computed_anew(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    world = make_world()
+    db.session.commit()
+    compute = Counter()
+    key = cache._key(world.workspace.id, "q")
+    assert key is not None
+    cache._store().set(key, b"not a pickle", 60)
+    assert cache.peek(world.workspace.id, "q") is None
+    with caplog.at_level(logging.WARNING, logger="app.analytics.cache"):
+        assert cache.remember(world.workspace.id, "q", compute) == {"answer": 1}
+    assert "unreadable" in caplog.text
+    assert cache.remember(world.workspace.id, "q", compute) == {"answer": 1}  # and kept again

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, false, func, insert, select, text, update
+from sqlalchemy import Select, Table, delete, false, func, select, text, update
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
 from app.extensions import db
 from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
+from app.models.bulk import insert_rows
 
 _NOTIFY = LogEntryType.NOTIFY.value
 # Read this far around a span first; a burst that reaches the edge of what was read makes the read wider.
@@ -44,6 +45,7 @@ _FIRST_PAD = timedelta(hours=1)
 _BATCH = 20_000
 _READ_SPAN = timedelta(days=2)
 _CHUNK = 500  # ids per DELETE … IN
+_TABLE: Table = Interruption.__table__  # type: ignore[assignment]
 _ADVISORY_KEY = 0x56494749  # "VIGI": the high half of the lock's key; the workspace id is the low half
 
 
@@ -90,10 +92,14 @@ def settle_account(account_id: int) -> int:
     _lock(workspace_id)
     written = 0
     while True:
+        # The account is checked here rather than in SQL: with it there, PostgreSQL (without statistics, as
+        # during a first backfill with autovacuum off) intersected this id range with every entry of the
+        # account in the (account, remote id) index, a read that grows with the account's history on every
+        # commit. The id range alone is a short walk of the primary key; another account's entries in it
+        # (a concurrent sync) are only skipped.
         batch = db.session.execute(
-            select(entry.id, entry.user_id, entry.at)
+            select(entry.id, entry.account_id, entry.user_id, entry.at)
             .where(
-                entry.account_id == account_id,
                 entry.id > settled_to,
                 entry.id <= top,
                 entry.type == _NOTIFY,
@@ -109,7 +115,8 @@ def settle_account(account_id: int) -> int:
             # A whole history waits (the account synced before verdicts were stored): one ordered pass over
             # the workspace is far quicker than settling it span by span.
             return rebuild_workspace(workspace_id)
-        written += settle(workspace_id, spans_around((row.user_id, _utc(row.at)) for row in batch))
+        mine = [(row.user_id, _utc(row.at)) for row in batch if row.account_id == account_id]
+        written += settle(workspace_id, spans_around(mine))
         settled_to = batch[-1].id
         if len(batch) < _BATCH:
             break
@@ -155,10 +162,10 @@ def rebuild_workspace(workspace_id: int) -> int:
     for notes in _eligible_by_person(workspace_id):
         pending += [burst[i] for burst in bursts(notes) for i in counted_indices([n.at for n in burst])]
         if len(pending) >= _BATCH:
-            db.session.execute(insert(Interruption), [_row(workspace_id, note, zones) for note in pending])
+            insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
             written, pending = written + len(pending), []
     if pending:
-        db.session.execute(insert(Interruption), [_row(workspace_id, note, zones) for note in pending])
+        insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
         written += len(pending)
     entry = IncidentLogEntry
     newest = select(func.coalesce(func.max(entry.id), 0)).where(entry.account_id == PagerDutyAccount.id)
@@ -355,8 +362,9 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
             .execution_options(synchronize_session=False)
         )
     new = [_row(workspace_id, note, zones) for entry_id, note in wanted.items() if entry_id not in have]
-    if new:
-        db.session.execute(insert(Interruption), new)
+    # One statement for the lot: through the ORM's bulk insert it was one INSERT per verdict, a third of
+    # settling's time in a backfill.
+    insert_rows(_TABLE, new)
     return len(new) + len(stale)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.sync.upsert import unnest_params, unnest_source
 from app.models import Incident, IncidentLogEntry
+from app.models.bulk import unnest_params, unnest_source
 
 ACK = "acknowledge_log_entry"
 TRIGGER = "trigger_log_entry"

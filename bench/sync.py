@@ -50,7 +50,15 @@ lookups per row, the same guarantees); a new incident is inserted with its deriv
 refreshed once per 30-day chunk in one `UPDATE … FROM unnest` rather than per page; a commit at most once a
 second within a chunk; statements built once per shape. The gap to the ideal request count comes from windows
 bisected past 10,000 results and change events read a week at a time, which the baseline does too; the sync's
-count includes any retried attempt."""
+count includes any retried attempt.
+
+This session (less CPU per page on the writing side, no change to what is stored): the interruption verdicts
+of a commit go in one `INSERT … SELECT FROM unnest` instead of the ORM's one INSERT per verdict; the
+notifications to settle are found by a walk of the primary key's id range (with the account in the WHERE
+clause, PostgreSQL without statistics intersected the range with every entry of the account, on every
+commit); they are read as plain rows into tuples (no ORM loading, no frozen dataclass); a chunk's refresh of
+derived columns probes the log entries and incidents per id (`unnest` + `LATERAL … OFFSET 0`) instead of an
+`IN` list that PostgreSQL without statistics answered by reading the whole table, twice per 1,000 incidents."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------

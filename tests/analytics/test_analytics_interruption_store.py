@@ -14,7 +14,7 @@ from app.analytics import exclusion, interruption_store
 from app.analytics.interruptions import Interruptions, interruptions, interruptions_by_user
 from app.extensions import db
 from app.integrations.pagerduty import unlinking
-from app.models import Incident, IncidentLogEntry, LogEntryType, PDUser
+from app.models import Incident, IncidentLogEntry, LogEntryType, PagerDutyAccount, PDUser
 from tests.analytics.factories import (
     World,
     expected_interruptions,
@@ -26,18 +26,25 @@ from tests.analytics.factories import (
     stored_interruptions,
     utc,
 )
+from tests.factories import make_pd_account, make_pd_user, make_service
 
 START, END = utc(2024, 3, 4), utc(2024, 3, 11)  # Monday to Monday
 
 
 def _write(world: World, rows: list[tuple[Incident, PDUser, datetime, str]]) -> None:
     """Notifications written straight to the table, as a sync page is, without settling."""
+    _write_for(world.account, world, rows)
+
+
+def _write_for(
+    account: PagerDutyAccount, world: World, rows: list[tuple[Incident, PDUser, datetime, str]]
+) -> None:
     db.session.execute(
         insert(IncidentLogEntry),
         [
             {
                 "workspace_id": world.workspace.id,
-                "account_id": world.account.id,
+                "account_id": account.id,
                 "incident_id": incident.id,
                 "remote_id": f"R{index}-{incident.id}-{user.id}-{at.timestamp()}",
                 "type": LogEntryType.NOTIFY.value,
@@ -182,3 +189,23 @@ def test_a_whole_unsettled_history_is_rebuilt_in_one_pass(
     assert world.account.interruptions_settled_to == max(
         db.session.scalars(select(IncidentLogEntry.id).where(IncidentLogEntry.account_id == world.account.id))
     )
+
+
+def test_settling_an_account_judges_its_own_notifications_only(app: Flask) -> None:
+    # Two accounts of one workspace sync at the same time, so their notifications' ids interleave.
+    world = make_world()
+    other = make_pd_account(world.workspace, subdomain="other")
+    ann, bob = make_responder(world, "Ann", "UTC"), make_pd_user(other, "Bob", time_zone="UTC")
+    ours, theirs = make_incident(world.api, START), make_incident(make_service(other, "db"), START)
+    t0 = utc(2024, 3, 5, 9)
+    for i in range(6):
+        _write(world, [(ours, ann, t0 + timedelta(minutes=2 * i), "sms")])
+        _write_for(other, world, [(theirs, bob, t0 + timedelta(minutes=2 * i), "sms")])
+    interruption_store.settle_account(world.account.id)
+    ann_entries = set(
+        db.session.scalars(select(IncidentLogEntry.id).where(IncidentLogEntry.user_id == ann.id))
+    )
+    assert stored_interruptions(world.workspace.id) == ann_entries
+    interruption_store.settle_account(other.id)
+    assert stored_interruptions(world.workspace.id) == expected_interruptions(world.workspace.id)
+    assert len(stored_interruptions(world.workspace.id)) == 12

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Table, bindparam, delete, func, literal_column, or_, select, tuple_
+from sqlalchemy import Boolean, Table, delete, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.models.bulk import unnest_params, unnest_source
 
 # Rows per statement: 500 rows of ~20 columns stay below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 BATCH_ROWS = 500
@@ -142,21 +143,6 @@ def _upsert_statement(
     # PostgreSQL: xmax is 0 on a freshly inserted row version and the locker's id on an updated one.
     inserted = literal_column("(xmax = 0)", Boolean) if postgres else literal_column("NULL", Boolean)
     return statement.returning(table.c.remote_id, table.c.id, inserted)
-
-
-@cache
-def unnest_source(table: Table, columns: tuple[str, ...]) -> Any:
-    """PostgreSQL: rows as `unnest(<one array per column>) AS v(columns)`; bind them with unnest_params.
-
-    One parameter per column keeps the SQL short and the same for every batch, so neither SQLAlchemy,
-    psycopg nor PostgreSQL has to compile, convert or parse a statement with thousands of parameters.
-    """
-    arrays = [bindparam(f"v_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
-    return func.unnest(*arrays).table_valued(*columns).render_derived()
-
-
-def unnest_params(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    return {f"v_{name}": [row[name] for row in rows] for name in columns}
 
 
 def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[str]:

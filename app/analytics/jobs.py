@@ -12,7 +12,7 @@ from app.analytics.query import workspace_settings
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import Workspace
-from app.queue import DEFAULT, QueueNotConfigured, enqueue
+from app.queue import SYNC, QueueNotConfigured, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def schedule_warm_dashboard(workspace_id: int) -> None:
     """Queue warm_dashboard once (a pending one is not doubled). Without a queue, the first viewer computes
     the panels instead, which is only slower: logged, not raised, so a sync that succeeded stays a success."""
     try:
-        enqueue(warm_dashboard, workspace_id, queue=DEFAULT, job_id=f"analytics-warm-{workspace_id}")
+        # On the sync queue, behind the sync that asked for it: never ahead of alert evaluation on `default`.
+        enqueue(warm_dashboard, workspace_id, queue=SYNC, job_id=f"analytics-warm-{workspace_id}")
     except (RedisError, QueueNotConfigured) as exc:
         log.warning("could not queue the dashboard's first view for workspace %s: %s", workspace_id, exc)

@@ -66,10 +66,15 @@ def test_it_creates_a_rule_sends_a_test_alert_and_shows_the_log(
     page.select_option("#operator", ">")
     page.fill("#threshold", "100")
     page.select_option("#severity", "critical")
-    # Choosing the account (re)loads its services from the synced directory.
-    page.select_option("#targets-0-account", "")
-    page.select_option("#targets-0-account", str(account.id))
-    page.wait_for_selector(f"#targets-0-service option[value='{service.remote_id}']", state="attached")
+    # Choosing the account (re)loads its services from the synced directory. Each choice waits for
+    # its own swap (the old picker is marked first): a wait the old picker satisfies would let the
+    # service be chosen on it, and the late swap would then replace the choice with an empty one.
+    for account_value in ("", str(account.id)):
+        page.eval_on_selector("#target-service-0", "el => { el.dataset.replaced = 'no'; }")
+        page.select_option("#targets-0-account", account_value)
+        page.wait_for_selector(
+            f"#target-service-0:not([data-replaced]) option[value='{service.remote_id}']", state="attached"
+        )
     page.select_option("#targets-0-service", service.remote_id)
     page.fill("#threshold", "")
     page.click("button:has-text('Create rule')")  # a mistake first: shown next to its field, nothing saved

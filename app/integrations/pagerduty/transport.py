@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 import requests
 
 from .errors import PagerDutyError
@@ -78,6 +79,16 @@ class Transport:
         self.auth_kind = auth_kind
         self._token = token
         self._from_email = from_email
+        # requests reads the environment (proxies, no_proxy, a CA bundle, ~/.netrc) again for every request
+        # of a session that trusts it: ~0.25 ms of CPU a page, on the download that is a backfill's critical
+        # path. Every request goes to one host, so the environment is read once, for that host, and the
+        # answer passed with each request. (A ~/.netrc entry is no longer read: it would have replaced the
+        # token's Authorization header.)
+        self._environment: dict[str, Any] = {}
+        if session.trust_env:
+            found = session.merge_environment_settings(self.base_url, {}, None, None, None)
+            self._environment = {"proxies": found["proxies"], "verify": found["verify"]}
+            session.trust_env = False
         self._session = session
         self._timeout = timeout
         self._retry = retry
@@ -129,6 +140,7 @@ class Transport:
                 data=None if body is None else json.dumps(body).encode("utf-8"),
                 headers=self._headers(method, has_body=body is not None),
                 timeout=self._timeout,
+                **self._environment,
             )
         except _NETWORK_ERRORS as exc:
             logger.debug("PagerDuty %s %s failed without a response (attempt %d)", method, path, attempt)
@@ -154,6 +166,12 @@ class Transport:
         if method != "GET" and self._from_email:
             headers["From"] = self._from_email
         return headers
+
+    def use_token(self, token: str) -> None:
+        self._token = token
+
+    def drop_connections(self) -> None:
+        self._session.close()  # a closed Session opens new connections when used again
 
     def _is_expired_oauth(self, error: PagerDutyError) -> bool:
         # §5.3: an expired OAuth access token answers 401.
@@ -206,7 +224,11 @@ def _json_body(response: requests.Response) -> dict[str, Any] | None:
         return None
     request = f"{response.request.method} {response.request.path_url}"
     try:
-        document = response.json()
+        # orjson rather than response.json(): a page of 100 log entries (~125 kB) decodes in ~0.4 ms instead
+        # of ~0.9 ms, on the download thread whose every millisecond is on a backfill's critical path (it
+        # also holds the GIL the writing thread needs). PagerDuty sends UTF-8 JSON (RFC 8259), which is all
+        # orjson reads; its JSONDecodeError is a ValueError.
+        document = orjson.loads(response.content)
     except ValueError:
         raise PagerDutyError("response is not JSON", status=response.status_code, request=request) from None
     if not isinstance(document, dict):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import select, update
 
 from app.analytics import cache, interruption_store
@@ -192,11 +193,24 @@ class ChunkDone:
     until: datetime
 
 
+@dataclass(frozen=True)
+class PageItems:
+    """A page's items as JSON, the way they cross from the download process to the writing one: orjson
+    encodes a page of log entries in ~0.09 ms against pickle's ~0.35 ms (on the download, the critical path)
+    and decodes it in ~0.42 ms against ~0.6 ms."""
+
+    encoded: bytes
+
+    def decode(self) -> list[dict[str, Any]]:
+        return orjson.loads(self.encoded)  # type: ignore[no-any-return]
+
+
 def _by_chunk(
     fetch: Callable[[datetime, datetime], Iterator[WindowPage]], since: datetime, until: datetime
-) -> Iterator[WindowPage | ChunkDone]:
+) -> Iterator[PageItems | ChunkDone]:
     for start, stop in chunks(since, until):
-        yield from fetch(start, stop)
+        for page in fetch(start, stop):
+            yield PageItems(orjson.dumps(page.items))
         yield ChunkDone(stop)
 
 
@@ -204,11 +218,15 @@ def _by_chunk(
 def _prefetching(ctx: SyncContext, pages: Iterator[T]) -> Iterator[Prefetch[T]]:
     """The next pages download while this one is written (still one request at a time, see prefetch.py).
 
-    The `with` guarantees the helper thread has stopped before an error leaves the stream.
+    The `with` guarantees the download process has stopped before an error leaves the stream.
     """
-    ahead = Prefetch(pages, ahead=PAGES_AHEAD)
-    with ctx.client.refreshing_through(ahead.on_owner), ahead:
-        yield ahead
+    client = ctx.client
+    ahead = Prefetch(pages, ahead=PAGES_AHEAD, report=lambda: client.stats, adopt=client.adopt_stats)
+    try:
+        with client.refreshing_through(ahead.routed), ahead:
+            yield ahead
+    finally:
+        client.drop_connections()
 
 
 def sync_incidents(
@@ -228,7 +246,7 @@ def sync_incidents(
             if isinstance(page, ChunkDone):
                 on_chunk(page.until)
                 continue
-            counts, _ = store.store_incidents(ctx.ids, page.items, ctx.directory, ctx.template_of)
+            counts, _ = store.store_incidents(ctx.ids, page.decode(), ctx.directory, ctx.template_of)
             ctx.record(counts)
             ctx.page_done()
 
@@ -256,16 +274,13 @@ def sync_log_entries(
                 named = set()
                 on_chunk(page.until)
                 continue
+            items = page.decode()
             if with_incidents:
                 # An old incident acknowledged or resolved now shows up here with its current state.
-                embedded = [
-                    e["incident"] for e in page.items if e.get("incident", {}).get("type") == "incident"
-                ]
+                embedded = [e["incident"] for e in items if e.get("incident", {}).get("type") == "incident"]
                 counts, _ = store.store_incidents(ctx.ids, embedded, ctx.directory, ctx.template_of)
                 ctx.record(Counts(0, counts.created, counts.updated))
-            counts, incidents, _ = store.upsert_log_entries(
-                ctx.ids, page.items, ctx.directory, ctx.local_fields
-            )
+            counts, incidents, _ = store.upsert_log_entries(ctx.ids, items, ctx.directory, ctx.local_fields)
             named |= incidents
             ctx.record(counts)
             ctx.page_done()

@@ -13,10 +13,10 @@ Definitions (docs/metrics.md, "Interruptions"):
 
 Where it runs: the 60-second rule is a chain along each person's notifications, so it is decided when they are
 written (interruption_store.py), one `interruptions` row per notification that counts, with its local hour and
-weekday and its incident's service. Reading is a count of those rows in the window, grouped by person and by a
-CASE over the two integers (the class is not stored: business hours are workspace settings that may change);
-only a team, urgency or priority filter joins the incidents. Index: ix_interruptions_ws_at (workspace_id, at)
-carrying the service, the incident, the person and the local time.
+weekday and its incident's service. Reading is a count of those rows in the window, grouped by a CASE over the
+two integers (the class is not stored: business hours are workspace settings that may change), and by person
+for the responders panel; only a team, urgency or priority filter joins the incidents. Index:
+ix_interruptions_ws_at (workspace_id, at) carrying the service, the incident, the person and the local time.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from app.analytics.filters import incident_attribute_conditions, service_condition
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
@@ -114,10 +114,17 @@ def class_case(hour: Any, weekday: Any, settings: WorkspaceSettings) -> ColumnEl
 
 
 def interruptions(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Interruptions:
-    total = Interruptions()
-    for per_user in interruptions_by_user(query, settings).values():
-        total += per_user
-    return total
+    """The window's totals by class. Counted by class alone: grouping by person too (as the responders
+    panel needs) doubles the time on a busy account, for totals that are the same."""
+    settings = settings or workspace_settings(query.workspace_id)
+    cls = class_case(Interruption.local_hour, Interruption.local_isoweekday, settings).label("cls")
+    statement = _counted(query, select(cls, func.count().label("n"))).group_by(cls)
+    by_class = {result.cls: int(result.n) for result in db.session.execute(statement)}
+    return Interruptions(
+        by_class.get(InterruptionClass.BUSINESS, 0),
+        by_class.get(InterruptionClass.OFF_HOURS, 0),
+        by_class.get(InterruptionClass.SLEEP, 0),
+    )
 
 
 def interruptions_by_user(
@@ -126,23 +133,7 @@ def interruptions_by_user(
     settings = settings or workspace_settings(query.workspace_id)
     row = Interruption
     cls = class_case(row.local_hour, row.local_isoweekday, settings).label("cls")
-    statement = (
-        select(row.user_id, cls, func.count().label("n"))
-        .where(
-            row.workspace_id == query.workspace_id,
-            row.at >= query.start,
-            row.at < query.end,
-            # A verdict carries its incident's service, and excluded incidents have none: the usual view (the
-            # followed services) is read from ix_interruptions_ws_at alone.
-            service_condition(query, row.service_id),
-        )
-        .group_by(row.user_id, cls)
-    )
-    if query.teams or query.urgencies or query.priorities:
-        statement = statement.join(Incident, Incident.id == row.incident_id).where(
-            Incident.workspace_id == query.workspace_id,
-            *incident_attribute_conditions(query, services=False),
-        )
+    statement = _counted(query, select(row.user_id, cls, func.count().label("n"))).group_by(row.user_id, cls)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for result in db.session.execute(statement):
         counts[result.user_id][result.cls] += int(result.n)
@@ -154,3 +145,22 @@ def interruptions_by_user(
         )
         for user_id, by_class in counts.items()
     }
+
+
+def _counted(query: MetricQuery, statement: Select[Any]) -> Select[Any]:
+    """`statement` narrowed to the verdicts that count for the query: its window and its filters."""
+    row = Interruption
+    statement = statement.where(
+        row.workspace_id == query.workspace_id,
+        row.at >= query.start,
+        row.at < query.end,
+        # A verdict carries its incident's service, and excluded incidents have none: the usual view (the
+        # followed services) is read from ix_interruptions_ws_at alone.
+        service_condition(query, row.service_id),
+    )
+    if query.teams or query.urgencies or query.priorities:
+        statement = statement.join(Incident, Incident.id == row.incident_id).where(
+            Incident.workspace_id == query.workspace_id,
+            *incident_attribute_conditions(query, services=False),
+        )
+    return statement

@@ -1,4 +1,4 @@
-"""Background work of the analytics: the dashboard's first view, computed before anyone opens it."""
+"""Background work of the analytics: the dashboard views people look at, computed before they open them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ import logging
 
 from redis.exceptions import RedisError
 
-from app.analytics.filters_form import DEFAULT_DAYS, PRESETS, DashboardFilters
+from app.analytics import cache
+from app.analytics.filters_form import (
+    DEFAULT_DAYS,
+    PRESETS,
+    DashboardFilters,
+    parse_filters,
+    service_choices,
+    team_choices,
+)
 from app.analytics.panels import PANELS, panel_context
 from app.analytics.query import workspace_settings
+from app.analytics.recent_views import recent_views, view_args, view_key
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import Workspace
@@ -16,25 +25,53 @@ from app.queue import SYNC, QueueNotConfigured, enqueue
 
 log = logging.getLogger(__name__)
 
+# Data that changes while the views are computed (the next sync committed meanwhile) is warmed again, a few
+# times at most: a workspace whose data never stops changing leaves the rest to its viewers.
+MAX_ROUNDS = 3
+
 
 @in_app_context
 def warm_dashboard(workspace_id: int) -> int:
-    """Compute and keep (cache.py) every panel of the dashboard as it opens (the last 30 days of the followed
-    services), then of the other presets (7 and 90 days), for the workspace's current data: the first viewer
-    after a sync reads them instead of waiting. Returns how many views were computed; safe to run twice (a
-    kept panel is not computed again)."""
-    workspace = db.session.get(Workspace, workspace_id)
-    if workspace is None:
-        return 0
-    settings = workspace_settings(workspace_id)
+    """Compute and keep (cache.py) every panel of the dashboard views its viewers will open, for the
+    workspace's current data: the presets (the last 30 days of the followed services first, as the dashboard
+    opens, then 7 and 90 days) and the views opened lately (recent_views.py). The first viewer after a sync
+    reads them instead of waiting. Returns how many views were computed; safe to run twice (a kept panel is
+    not computed again)."""
+    warmed = 0
+    for _ in range(MAX_ROUNDS):
+        workspace = db.session.get(Workspace, workspace_id)
+        if workspace is None:
+            return warmed
+        version = workspace.data_version
+        settings = workspace_settings(workspace_id)
+        for filters in dashboard_views(workspace):
+            query = filters.query(workspace)
+            for panel in PANELS.values():
+                panel_context(panel, query, filters, settings)
+            db.session.rollback()  # read only: end the transaction (and its sort memory) the reads opened
+            warmed += 1
+        db.session.expire_all()
+        if cache.data_version(workspace_id) == version:
+            break
+    return warmed
+
+
+def dashboard_views(workspace: Workspace) -> list[DashboardFilters]:
+    """The presets, then the recent views that still read as they were asked (a view of a service or team
+    that is gone is not guessed at)."""
     presets = sorted(PRESETS, key=lambda days: days != DEFAULT_DAYS)  # the view the dashboard opens on first
-    for days in presets:
-        filters = DashboardFilters(days=days)
-        query = filters.query(workspace)
-        for panel in PANELS.values():
-            panel_context(panel, query, filters, settings)
-        db.session.rollback()  # read only: end the transaction (and its sort memory) the reads opened
-    return len(presets)
+    views = [DashboardFilters(days=days) for days in presets]
+    seen = {view_key(view.params()) for view in views}
+    recent = [key for key in recent_views(workspace.id) if key not in seen]
+    if not recent:
+        return views
+    services, teams = service_choices(workspace), team_choices(workspace)
+    for key in recent:
+        filters = parse_filters(view_args(key), services, teams)
+        if filters.messages or view_key(filters.params()) != key:
+            continue
+        views.append(filters)
+    return views
 
 
 def schedule_warm_dashboard(workspace_id: int) -> None:

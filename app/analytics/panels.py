@@ -334,13 +334,21 @@ def render_panel(
     The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
     viewers of the same view read it instead of computing it again."""
     settings = settings or workspace_settings(query.workspace_id)
+    return render_outcome(panel, query, filters, lambda: panel_context(panel, query, filters, settings))
+
+
+def render_outcome(
+    panel: Panel, query: MetricQuery, filters: DashboardFilters, context: Callable[[], dict[str, Any]]
+) -> str:
+    """The partial of the context `context()` gives, or the error partial if it raised (logged with its
+    traceback): one broken panel must not blank the dashboard."""
     try:
-        context = panel_context(panel, query, filters, settings)
-    except Exception:  # one broken panel must not blank the dashboard; the error is logged, and shown
+        values = context()
+    except Exception:
         log.exception("dashboard panel %s failed for workspace %s", panel.name, query.workspace_id)
         db.session.rollback()
         return render_template("analytics/_error.html", panel=panel, filters=filters)
-    return render_template(panel.template, panel=panel, filters=filters, **context)
+    return render_template(panel.template, panel=panel, filters=filters, **values)
 
 
 def panel_context(

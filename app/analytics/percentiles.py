@@ -143,12 +143,26 @@ def is_postgresql() -> bool:
 # group first: the tiles' two windows of a busy account (~70,000 rows) overflowed PostgreSQL's default 4 MB
 # and sorted on disk. Per sort node, and only for the transaction that asked.
 ANALYTICS_WORK_MEM = "32MB"
+ANALYTICS_RANDOM_PAGE_COST = "1.1"
 
 
 def room_to_sort() -> None:
-    """Call before computing analytics in a transaction (PostgreSQL; nothing on SQLite)."""
+    """Call before computing analytics in a transaction (PostgreSQL; nothing on SQLite).
+
+    Also prices a page read as for data in memory or on SSD (random_page_cost 1.1, for the transaction only)
+    instead of the default 4 that prices a disk seek: with 4, PostgreSQL read the 90-day recurring groups of a
+    million incidents by a whole-table scan rather than the window's index range (~290 against ~190 ms). (JIT
+    is off for every connection already: config.engine_options.)
+    """
     if is_postgresql():
-        db.session.execute(text(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'"))
+        # set_config(..., true) is SET LOCAL: both in one round trip.
+        db.session.execute(
+            text(
+                "SELECT set_config('work_mem', :work_mem, true),"
+                " set_config('random_page_cost', :page_cost, true)"
+            ),
+            {"work_mem": ANALYTICS_WORK_MEM, "page_cost": ANALYTICS_RANDOM_PAGE_COST},
+        )
 
 
 def stats_columns(value: Any, prefix: str) -> list[Any]:

@@ -13,6 +13,8 @@ from app.analytics.blueprint import bp
 from app.analytics.filters_form import parse_filters, service_choices, team_choices
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.query import workspace_settings
+from app.analytics.recent_views import note_view
+from app.analytics.side_by_side import render_side_by_side
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
 from app.web import page_or_partial
@@ -26,15 +28,19 @@ def dashboard() -> tuple[str, int]:
         return render_template("analytics/dashboard.html", linked=False), 200
     services, teams = service_choices(workspace), team_choices(workspace)
     filters = parse_filters(request.args, services, teams)
+    note_view(workspace.id, filters.params())  # recomputed after each sync while people look at it
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
     rendered: dict[str, Markup] = {}
+    to_compute = []
     for name, panel in PANELS.items():
         html = render_kept(panel, query, filters, settings)
-        if html is None and name in SERVER_RENDERED:
-            html = render_panel(panel, query, filters, settings)
         if html is not None:
             rendered[name] = Markup(html)
+        elif name in SERVER_RENDERED:
+            to_compute.append(panel)
+    for name, html in render_side_by_side(to_compute, query, filters, settings).items():
+        rendered[name] = Markup(html)
     context: dict[str, Any] = {
         "linked": True,
         "filters": filters,
@@ -56,6 +62,7 @@ def panel(name: str) -> str:
         abort(404)
     workspace = current_workspace()
     filters = parse_filters(request.args, service_choices(workspace), team_choices(workspace))
+    note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
     return render_panel(PANELS[name], filters.query(workspace), filters)
 
 

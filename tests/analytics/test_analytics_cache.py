@@ -303,3 +303,87 @@ def test_an_unreadable_entry_is_computed_anew(app: Flask, caplog: pytest.LogCapt
         assert cache.remember(world.workspace.id, "q", compute) == {"answer": 1}
     assert "unreadable" in caplog.text
     assert cache.remember(world.workspace.id, "q", compute) == {"answer": 1}  # and kept again
+
+
+# -- one computation per answer --------------------------------------------------------------------------
+
+
+def _ask_at_once(app: Flask, workspace_id: int, compute: Callable[[], object], askers: int) -> list[object]:
+    """`askers` threads ask the same question together, each in its own app context (as web processes and the
+    warm-up job do); returns their answers."""
+    import threading
+
+    answers: list[object] = []
+    ready = threading.Barrier(askers, timeout=10)
+
+    def ask() -> None:
+        with app.app_context():
+            ready.wait()
+            try:
+                answers.append(cache.remember(workspace_id, "same question", compute))
+            except RuntimeError as exc:  # the asker whose computation failed gets its error
+                answers.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(askers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+class SlowCounter(Counter):
+    def __init__(self, seconds: float = 0.3, fail_first: bool = False) -> None:
+        super().__init__()
+        self.seconds, self.fail_first = seconds, fail_first
+
+    def __call__(self) -> dict[str, int]:
+        import time
+
+        answer = super().__call__()
+        time.sleep(self.seconds)
+        if self.fail_first and self.calls == 1:
+            raise RuntimeError("the database went away")
+        return answer
+
+
+@pytest.fixture(params=["redis", "memory"])
+def either_store(request: pytest.FixtureRequest, app: Flask) -> World:
+    """A workspace whose answers are kept in Redis, then (second run) in this process's memory."""
+    if request.param == "memory":
+        app.config["VIGIL"] = replace(app.config["VIGIL"], redis_url=None)
+    world = make_world()
+    db.session.commit()
+    return world
+
+
+def test_askers_of_the_same_answer_at_once_compute_it_once(app: Flask, either_store: World) -> None:
+    world = either_store
+    compute = SlowCounter()
+    answers = _ask_at_once(app, world.workspace.id, compute, askers=4)
+    assert compute.calls == 1
+    assert answers == [{"answer": 1}] * 4
+
+
+def test_when_the_claimant_fails_a_waiter_computes_it(app: Flask, either_store: World) -> None:
+    world = either_store
+    compute = SlowCounter(fail_first=True)
+    answers = _ask_at_once(app, world.workspace.id, compute, askers=3)
+    # The first asker's failure is its own (its page shows the error partial); the others did not wait the
+    # whole WAIT_SECONDS for it, and one of them computed the answer for the rest.
+    assert compute.calls == 2
+    assert sorted(map(str, answers)) == ["the database went away", "{'answer': 2}", "{'answer': 2}"]
+
+
+def test_a_claim_whose_holder_died_is_waited_for_only_so_long(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world()
+    db.session.commit()
+    key = cache._key(world.workspace.id, "same question")
+    assert key is not None
+    assert cache._store().claim(key, 60) is not None  # held by a worker that was then killed
+    monkeypatch.setattr(cache, "WAIT_SECONDS", 0.3)
+    compute = Counter()
+    assert cache.remember(world.workspace.id, "same question", compute) == {"answer": 1}
+    assert compute.calls == 1

@@ -76,3 +76,25 @@ def test_it_counts_notifications_sent_in_the_window_for_incidents_in_the_populat
     make_notification(low, ann, utc(2024, 3, 5, 23))  # Tuesday 23:00: sleep
     assert interruptions(query(world, START, END)) == Interruptions(business=1, sleep=1)
     assert interruptions(query(world, START, END, urgencies=("low",))) == Interruptions(sleep=1)
+
+
+def test_the_totals_are_the_sum_over_people_for_every_filter(app: Flask) -> None:
+    """The tiles count by class alone and the responders panel by person too: the two must agree."""
+    world = make_world()
+    ann, bob = make_responder(world, "Ann", "UTC"), make_responder(world, "Bob", "Asia/Tokyo")
+    tagged = make_incident(world.api, utc(2024, 3, 5), teams=[world.team], priority="P1")
+    plain = make_incident(world.web, utc(2024, 3, 6), urgency="low")
+    for hour in (2, 9, 19):
+        make_notification(tagged, ann, utc(2024, 3, 5, hour))
+        make_notification(plain, bob, utc(2024, 3, 6, hour))
+    queries = [
+        query(world, START, END),
+        query(world, START, END, teams=(world.team.id,)),
+        query(world, START, END, urgencies=("low",)),
+        query(world, START, END, priorities=("P1",)),
+        query(world, START, END, services=(world.web.id,)),
+    ]
+    totals = [interruptions(q) for q in queries]
+    assert totals == [sum(interruptions_by_user(q).values(), Interruptions()) for q in queries]
+    assert totals[0].total == 6 and totals[1].total == 3 and totals[2].total == 3
+    assert totals[3] == totals[1] and totals[4] == totals[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from app.analytics import panels
 from app.analytics.filters_form import Choice, DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
 from app.analytics.query import MetricQuery, WorkspaceSettings
@@ -213,3 +215,38 @@ def test_it_shows_only_the_largest_recurring_groups_and_most_interrupted_respond
     assert responders.count('<th scope="row">Responder') == 10
     assert "Responder 11" in responders and "Responder 00" not in responders
     assert "The 10 most interrupted of 12 responders." in responders
+
+
+def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
+    app: Flask, login_as, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """app/analytics/side_by_side.py: tiles and tables are computed at once, each on its own thread and
+    session; a failing one is the error partial in a page that still shows the others."""
+    world = make_world()
+    make_incident(world.api, utc(2024, 3, 5, 3), ack_after=120, resolve_after=900)
+    client = _member_of(world, login_as)
+    threads: dict[str, str] = {}
+    started = threading.Barrier(
+        3, timeout=10
+    )  # each waits for the other two: they can only meet side by side
+
+    def watched(panel: Panel) -> Panel:
+        def build(
+            query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+        ) -> dict[str, Any]:
+            threads[panel.name] = threading.current_thread().name
+            started.wait()
+            if panel.name == "services":
+                raise RuntimeError("services engine exploded")
+            return panel.build(query, filters, settings)
+
+        return Panel(panel.name, panel.title, build)
+
+    monkeypatch.setattr(panels, "PANELS", {name: watched(panel) for name, panel in PANELS.items()})
+    monkeypatch.setattr("app.analytics.views.PANELS", panels.PANELS)
+    with caplog.at_level(logging.ERROR):
+        page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
+    assert set(threads) == {"kpis", "services", "teams"}
+    assert all(name.startswith("dashboard-panel") for name in threads.values())
+    assert 'data-kpi="incidents"' in page and 'id="panel-teams"' in page
+    assert "could not be computed" in page and "services engine exploded" in caplog.text

@@ -178,11 +178,9 @@ def engine_options(database_url: str) -> dict[str, Any]:
 
 @cache
 def _binary_arrays() -> Any:
-    """psycopg adapters that send a list parameter in binary: the sync's `unnest` upserts pass one array per
-    column, which psycopg formats as text in Python element by element (quoting and escaping each), about
-    4x the cost of packing it in binary: 6 ms against 1.7 ms for a 100-entry page of log entries, a fifth of
-    the writing thread's time in a backfill. PostgreSQL reads either format; the statements cast each array
-    to its column's type.
+    """psycopg adapters that send a list parameter in binary (the sync's arrays of incident ids): psycopg
+    formats a list as text in Python element by element, quoting and escaping each, about 4x the cost of
+    packing it in binary. PostgreSQL reads either format; the statements cast each array to its type.
     """
     import psycopg
     from psycopg.adapt import AdaptersMap

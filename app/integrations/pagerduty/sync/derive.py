@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.models import Incident, IncidentLogEntry
-from app.models.bulk import unnest_params, unnest_source
+from app.models.bulk import rows_param, rows_source
 
 ACK = "acknowledge_log_entry"
 TRIGGER = "trigger_log_entry"
@@ -161,15 +161,14 @@ def _refresh_batch(incident_ids: Sequence[int]) -> int:
 def _write(changes: list[dict[str, Any]]) -> None:
     table = Incident.__table__
     if db.session.get_bind().dialect.name == "postgresql":
-        # One UPDATE … FROM unnest(arrays): a row-by-row executemany costs a round trip per incident.
-        columns = ("id", *DERIVED_FIELDS)
-        source = unnest_source(table, columns)
+        # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
+        source = rows_source(table, ("id", *DERIVED_FIELDS))
         statement = (
             update(table)
-            .where(table.c.id == source.c.id)
-            .values({name: source.c[name] for name in DERIVED_FIELDS})
+            .where(table.c.id == source["id"])
+            .values({name: source[name] for name in DERIVED_FIELDS})
         )
-        db.session.execute(statement, unnest_params(columns, changes))
+        db.session.execute(statement, rows_param(changes))
         return
     statement = (
         update(table)

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Table, delete, literal_column, or_, select, tupl
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models.bulk import unnest_params, unnest_source
+from app.models.bulk import rows_param, rows_source
 
 # Rows per statement: 500 rows of ~20 columns stay below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 BATCH_ROWS = 500
@@ -113,7 +113,7 @@ def _upsert_batch(
     columns = ("account_id", "workspace_id", "remote_id", *fields)
     statement = _upsert_statement(table, columns, tuple(compared), postgres)
     # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
-    params = unnest_params(columns, values) if postgres else values
+    params: Any = rows_param(values) if postgres else values
     for remote_id, row_id, is_new in db.session.execute(statement, params):
         result.ids[remote_id] = row_id
         result.written.add(remote_id)
@@ -128,10 +128,10 @@ def _upsert_batch(
 def _upsert_statement(
     table: Table, columns: tuple[str, ...], compared: tuple[str, ...], postgres: bool
 ) -> Any:
-    """Built once per shape: building `excluded` and the unnest alias cost more than the write itself."""
+    """Built once per shape: building `excluded` and the rows' alias cost more than the write itself."""
     if postgres:
-        source = unnest_source(table, columns)
-        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
+        source = rows_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source[n] for n in columns)))
     else:
         statement = sqlite.insert(table)
     excluded = statement.excluded
@@ -156,9 +156,9 @@ def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert rows, skipping any that conflict with one already there."""
     if is_postgresql():
         columns = tuple(rows[0])
-        source = unnest_source(table, columns)
-        statement = postgresql.insert(table).from_select(columns, select(*(source.c[n] for n in columns)))
-        db.session.execute(statement.on_conflict_do_nothing(), unnest_params(columns, rows))
+        source = rows_source(table, columns)
+        statement = postgresql.insert(table).from_select(columns, select(*(source[n] for n in columns)))
+        db.session.execute(statement.on_conflict_do_nothing(), rows_param(rows))
     else:
         db.session.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
 

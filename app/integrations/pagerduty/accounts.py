@@ -31,6 +31,7 @@ from . import oauth
 from .capabilities import capabilities
 from .client import PagerDutyClient
 from .errors import PagerDutyError
+from .serial import SerialSession, queue_connection
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def client_for(account: PagerDutyAccount, **options: Any) -> PagerDutyClient:
         refresher = _Refresher(account)
         if account.expires_at is not None and account.expires_at - utcnow() <= REFRESH_MARGIN:
             token = refresher()
+    # Every worker acting as this account takes the token's turn for each request (serial.py).
+    options.setdefault("session", SerialSession(account.id, queue_connection()))
     return PagerDutyClient(
         api_url(account.region),
         token,

@@ -8,8 +8,8 @@ Exactly one incident per episode and target, whatever fails when:
 - a trigger re-sent after a lost answer (or a killed worker) meets PagerDuty's duplicate-key 400 and adopts
   the open incident with that key (API-NOTES §2.10);
 - a resolve re-sent meets "already resolved" (code 1001), which counts as done (§2.11).
-Requests for one account's token are made one at a time (a Redis lock around each request, SerialSession),
-as PagerDuty asks (§4).
+Requests for one account's token are made one at a time across workers (serial.SerialSession), as PagerDuty
+asks (§4).
 """
 
 from __future__ import annotations
@@ -19,27 +19,21 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-import requests
 from flask import current_app
-from redis.exceptions import LockError
 from sqlalchemy import or_, update
 
 from app.extensions import db
 from app.models import Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
 from app.models.types import utcnow
-from app.queue import redis_connection
 
 from .accounts import TokenUnavailable, client_for, delivery_problem, record_auth_failure
 from .client import PagerDutyClient
 from .errors import PagerDutyError, is_duplicate_key_error
+from .serial import HOLD_SECONDS, SerialSession, queue_connection
 
 log = logging.getLogger(__name__)
 
-TOKEN_LOCK_WAIT = 20
-# A request holds its token's turn at most this long (it times out sooner): what a dead worker can block.
-REQUEST_LOCK_SECONDS = 30.0
 # Per request: connect, read. With ATTEMPTS_PER_RUN and MAX_INLINE_WAIT a run stays well inside the default
 # lease (VIGIL_DELIVER_LEASE_SECONDS, 120 s).
 REQUEST_TIMEOUT = (5.0, 20.0)
@@ -64,6 +58,11 @@ def _settings_give_up() -> timedelta:
     return timedelta(seconds=current_app.config["VIGIL"].deliver_give_up_seconds)
 
 
+def _turn_seconds() -> float:
+    """A request holds its token's turn no longer than a delivery's lease (serial.HOLD_SECONDS at most)."""
+    return min(HOLD_SECONDS, _lease().total_seconds())
+
+
 def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["VIGIL"].deliver_lease_seconds)
 
@@ -85,30 +84,6 @@ def claim(delivery_id: int, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-class SerialSession(requests.Session):
-    """One request at a time per PagerDuty token across every worker (PagerDuty asks for serial requests per
-    token, API-NOTES §4): a Redis lock is held around each request only, so backoff sleeps and database work
-    happen outside it and other deliveries through the same account go meanwhile."""
-
-    def __init__(self, account_id: int | None) -> None:
-        super().__init__()
-        self.key = f"vigil:pd-token:{account_id}"
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        ttl = min(REQUEST_LOCK_SECONDS, _lease().total_seconds())
-        lock = redis_connection().lock(self.key, timeout=ttl, blocking_timeout=TOKEN_LOCK_WAIT)
-        if not lock.acquire():
-            # Seen by the transport as a network error: retried with backoff like one.
-            raise requests.ConnectionError("another worker held this PagerDuty token's turn too long")
-        try:
-            return super().request(method, url, *args, **kwargs)
-        finally:
-            try:
-                lock.release()
-            except LockError:  # held past its timeout: the next holder already has it, nothing to undo
-                log.warning("the turn on %s expired during a request", self.key)
-
-
 def attempt(delivery_id: int, *, client: PagerDutyClient | None = None) -> Outcome:
     now = utcnow()
     if not claim(delivery_id, now):
@@ -127,7 +102,7 @@ def attempt(delivery_id: int, *, client: PagerDutyClient | None = None) -> Outco
             max_attempts=ATTEMPTS_PER_RUN,
             max_inline_wait=MAX_INLINE_WAIT,
             timeout=REQUEST_TIMEOUT,
-            session=SerialSession(account.id),
+            session=SerialSession(account.id, queue_connection(), hold_seconds=_turn_seconds()),
         )
         before = client.stats.requests
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,3 +115,42 @@ def test_it_shows_the_dashboard_with_charts_and_shareable_filters(
     _wait_for_panels(new_page)
     assert new_page.locator("select[name=urgency]").input_value() == "high"
     new_page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
+
+
+def test_it_reads_without_javascript(app: Flask, live_server, browser, artifacts: Path) -> None:
+    """Tiles and the two tables are in the page; each panel left to load has a link to itself as a page."""
+    world = make_world(name="Acme Payments")
+    _seed(world)
+    make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    url = live_server.url
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 860})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _log_in(page, url, "dana@acme.test")
+        page.goto(url + "/dashboard?range=90&urgency=high")
+        expect(page.locator("[data-kpi=incidents] .dash-tile-value")).to_have_text(re.compile(r"^\d+"))
+        expect(page.locator("#panel-services tbody tr")).to_have_count(2)
+        expect(page.locator("#panel-teams tbody tr")).to_have_count(2)
+        expect(page.locator(".dash-loading").first).to_be_hidden()  # nothing would ever replace it
+        page.screenshot(path=str(artifacts / "dashboard-no-javascript.png"), full_page=True)
+
+        for link, table in (
+            ("Show recurring incidents", "#panel-recurring tbody tr"),
+            ("Show when incidents start", "#panel-heatmap td.heat-5"),
+            ("Show interruptions and responder load", "#panel-responders tbody tr"),
+        ):
+            page.click(f"a:has-text('{link}')")
+            page.wait_for_url(lambda address: "/dashboard/panels/" in address and "urgency=high" in address)
+            assert page.locator(table).count() >= 1
+            page.click("a:has-text('Back to the dashboard')")
+            page.wait_for_url(url + "/dashboard?range=90&urgency=high")
+
+        page.click("a:has-text('Show trends')")
+        page.click("summary:has-text('Show the numbers')")  # <details> opens without JavaScript
+        expect(page.locator("#panel-trends tbody tr").first).to_be_visible()
+        assert page.locator("#panel-trends tbody tr").count() >= 13  # 90 days by week (13 or 14 Mondays)
+        page.screenshot(path=str(artifacts / "dashboard-no-javascript-trends.png"), full_page=True)
+    finally:
+        context.close()

@@ -42,7 +42,7 @@ from app.config import PROJECT_ROOT
 
 WINDOWS = (30, 90)
 # A panel the page left to load: its placeholder asks for it as soon as the page is shown.
-_LAZY = re.compile(r'hx-get="/dashboard/panels/(\w+)[^"]*" hx-trigger="load"')
+_LAZY = re.compile(r'hx-get="/dashboard/panels/(\w+)[^"]*" hx-trigger="load[,"]')
 # As htmx asks for a panel: without it the endpoint answers the panel inside a whole page (for no JavaScript).
 _HTMX = {"HX-Request": "true"}
 EMAIL = "member@bench.test"

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("analytics", __name__)
 
-from app.analytics import views  # noqa: E402,F401
+from app.analytics import views, views_export  # noqa: E402,F401

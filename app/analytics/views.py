@@ -17,7 +17,7 @@ from app.analytics.recent_views import note_view
 from app.analytics.side_by_side import render_side_by_side
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
-from app.web import page_or_partial
+from app.web import is_htmx, page_or_partial
 
 
 @bp.get("/dashboard")
@@ -63,7 +63,19 @@ def panel(name: str) -> str:
     workspace = current_workspace()
     filters = parse_filters(request.args, service_choices(workspace), team_choices(workspace))
     note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
-    return render_panel(PANELS[name], filters.query(workspace), filters)
+    query = filters.query(workspace)
+    html = render_panel(PANELS[name], query, filters)
+    if is_htmx():
+        return html
+    # Without JavaScript the dashboard links here (<noscript>) for each panel it left to load: the same
+    # partial in the layout, with the way back.
+    return render_template(
+        "analytics/panel_page.html",
+        panel=PANELS[name],
+        body=Markup(html),
+        filters=filters,
+        window_label=window_label(query),
+    )
 
 
 def _has_linked_account(workspace: Workspace) -> bool:

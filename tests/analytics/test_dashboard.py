@@ -67,6 +67,17 @@ def test_it_renders_the_breakdown_tables_without_javascript(app: Flask, login_as
     # The other panels are lazy: a loading state pointing at their endpoint.
     assert 'hx-get="/dashboard/panels/trends?start=2024-03-04&amp;end=2024-03-11"' in html
     assert "Loading…" in html
+    # Each keeps a way to it without JavaScript: its endpoint answers such a request with a whole page.
+    for name, text in (
+        ("trends", "Show trends"),
+        ("recurring", "Show recurring incidents"),
+        ("heatmap", "Show when incidents start"),
+        ("responders", "Show interruptions and responder load"),
+    ):
+        link = (
+            f'<noscript><p><a href="/dashboard/panels/{name}?start=2024-03-04&amp;end=2024-03-11">{text}</a>'
+        )
+        assert link in html
 
 
 def test_it_sorts_a_breakdown_by_the_query_parameter(app: Flask, login_as) -> None:

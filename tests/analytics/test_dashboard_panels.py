@@ -84,6 +84,43 @@ def test_it_returns_each_panel_as_a_partial(app: Flask, login_as, name: str, exp
     assert 'hx-trigger="every 60s"' in html
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("trends", "<summary>Show the numbers</summary>"),
+        ("services", ">api<"),
+        ("recurring", "Disk"),
+        ("heatmap", 'title="Mon 03:00 · 1"'),
+        ("responders", "Ana Oncall"),
+    ],
+)
+def test_it_answers_a_whole_page_to_a_request_without_htmx(
+    app: Flask, login_as, name: str, expected: str
+) -> None:
+    """Where the dashboard's <noscript> links lead: the panel readable in the layout, with the way back."""
+    world = make_world()
+    _seed(world)
+    client = _member_of(world, login_as)
+    response = client.get(f"/dashboard/panels/{name}?{WINDOW}&urgency=high")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith("<!doctype html>")
+    assert f"<title>{PANELS[name].title} · Dashboard · Vigil</title>" in html
+    assert '<a href="/dashboard?start=2024-03-04&amp;end=2024-03-11&amp;urgency=high">' in html
+    assert "4 Mar 2024 to 10 Mar 2024 (UTC)." in html
+    assert f'id="panel-{name}"' in html and expected in html
+    # A boosted navigation wants the whole page too; only a plain htmx request gets the partial alone.
+    boosted = client.get(f"/dashboard/panels/{name}?{WINDOW}", headers={**HTMX, "HX-Boosted": "true"})
+    assert "<!doctype html>" in boosted.get_data(as_text=True)
+
+
+def test_it_shows_filter_messages_on_a_whole_panel_page(app: Flask, login_as) -> None:
+    client = _member_of(make_world(), login_as)
+    html = client.get("/dashboard/panels/heatmap?range=12").get_data(as_text=True)
+    assert "Unknown range “12”: showing the last 30 days." in html
+    assert "<!doctype html>" in html
+
+
 def test_it_feeds_the_charts_json(app: Flask, login_as) -> None:
     world = make_world()
     _seed(world)

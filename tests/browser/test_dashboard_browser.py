@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,3 +115,92 @@ def test_it_shows_the_dashboard_with_charts_and_shareable_filters(
     _wait_for_panels(new_page)
     assert new_page.locator("select[name=urgency]").input_value() == "high"
     new_page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
+
+
+def test_it_reads_without_javascript(app: Flask, live_server, browser, artifacts: Path) -> None:
+    """Tiles and the two tables are in the page; each panel left to load has a link to itself as a page."""
+    world = make_world(name="Acme Payments")
+    _seed(world)
+    make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    url = live_server.url
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 860})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        _log_in(page, url, "dana@acme.test")
+        page.goto(url + "/dashboard?range=90&urgency=high")
+        expect(page.locator("[data-kpi=incidents] .dash-tile-value")).to_have_text(re.compile(r"^\d+"))
+        expect(page.locator("#panel-services tbody tr")).to_have_count(2)
+        expect(page.locator("#panel-teams tbody tr")).to_have_count(2)
+        expect(page.locator(".dash-loading").first).to_be_hidden()  # nothing would ever replace it
+        page.screenshot(path=str(artifacts / "dashboard-no-javascript.png"), full_page=True)
+
+        for link, table in (
+            ("Show recurring incidents", "#panel-recurring tbody tr"),
+            ("Show when incidents start", "#panel-heatmap td.heat-5"),
+            ("Show interruptions and responder load", "#panel-responders tbody tr"),
+        ):
+            page.click(f"a:has-text('{link}')")
+            page.wait_for_url(lambda address: "/dashboard/panels/" in address and "urgency=high" in address)
+            assert page.locator(table).count() >= 1
+            page.click("a:has-text('Back to the dashboard')")
+            page.wait_for_url(url + "/dashboard?range=90&urgency=high")
+
+        page.click("a:has-text('Show trends')")
+        page.click("summary:has-text('Show the numbers')")  # <details> opens without JavaScript
+        expect(page.locator("#panel-trends tbody tr").first).to_be_visible()
+        assert page.locator("#panel-trends tbody tr").count() >= 13  # 90 days by week (13 or 14 Mondays)
+        page.screenshot(path=str(artifacts / "dashboard-no-javascript-trends.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_panel_whose_request_fails_shows_its_error_and_retries(
+    app: Flask, live_server, page, artifacts: Path
+) -> None:
+    """The placeholder's own request fails (a 500 from outside the panel, a dropped connection): it shows the
+    error state, not "Loading…" for ever; Retry, or the minute refresh, loads the panel once it answers."""
+    world = make_world(name="Acme Payments")
+    _seed(world)
+    make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    url = live_server.url
+    page.clock.install()  # the minute refresh, fast-forwarded below
+
+    def server_error(route) -> None:  # type: ignore[no-untyped-def]
+        route.fulfill(status=500, content_type="text/html", body="<h1>Internal Server Error</h1>")
+
+    # Before the first view: a panel answered once would be kept, and in the page itself the next time.
+    page.route("**/dashboard/panels/recurring*", server_error)
+    page.route("**/dashboard/panels/heatmap*", lambda route: route.abort("connectionreset"))
+    _log_in(page, url, "dana@acme.test")
+    recurring = page.locator("section[aria-label='Recurring incidents']")
+    heatmap = page.locator("section[aria-label='When incidents start']")
+    for section in (recurring, heatmap):
+        expect(section.locator(".dash-failed")).to_be_visible()
+        expect(section.locator(".dash-failed")).to_contain_text("could not be loaded just now")
+        expect(section.locator(".dash-loading")).to_be_hidden()
+    expect(page.locator("#panel-responders tbody tr")).to_have_count(3)  # the others load as usual
+    page.screenshot(path=str(artifacts / "dashboard-panel-failed.png"), full_page=True)
+
+    # Still failing: Retry shows "Loading…" while it asks, then the error state again.
+    recurring.locator("button:has-text('Retry')").click()
+    expect(recurring.locator(".dash-failed")).to_be_visible()
+
+    page.unroute("**/dashboard/panels/recurring*")
+    page.unroute("**/dashboard/panels/heatmap*")
+    recurring.locator("button:has-text('Retry')").click()
+    expect(page.locator("#panel-recurring tbody tr").first).to_be_visible()
+    expect(recurring.locator(".dash-failed")).to_have_count(0)
+
+    # No click on the heatmap: its placeholder asks again at the minute, like a loaded panel refreshes.
+    expect(heatmap.locator(".dash-failed")).to_be_visible()
+    page.clock.fast_forward("01:01")
+    expect(page.locator("#panel-heatmap td.heat-5").first).to_be_visible()
+    expect(page.locator("[data-panel-placeholder]")).to_have_count(0)
+    # htmx logs each failed request (the 500 as a status, the reset as htmx:afterRequest / htmx:sendError); a
+    # script error from our handlers would be another message.
+    expected = ("Response Status Error Code 500 from /dashboard/panels/recurring", "htmx:")
+    errors = page.console_errors  # type: ignore[attr-defined]
+    assert errors and all(error.startswith(expected) for error in errors), errors

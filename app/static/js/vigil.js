@@ -24,6 +24,34 @@
     showBanner("Vigil could not be reached. Check your connection and try again.");
   });
 
+  // A lazy dashboard panel whose own request failed (a 5xx before the panel's error partial, no connection, a
+  // timeout) would say "Loading…" for ever: show its error state instead. Its placeholder keeps its minute
+  // trigger, and Retry fires it now, so whichever answers first replaces the placeholder.
+  function panelPlaceholder(elt) {
+    return elt && elt.closest ? elt.closest("[data-panel-placeholder]") : null;
+  }
+
+  function showPanelFailed(placeholder, failed) {
+    placeholder.querySelector(".dash-loading").hidden = failed;
+    placeholder.querySelector(".dash-failed").hidden = !failed;
+  }
+
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var placeholder = panelPlaceholder(event.detail.elt);
+      if (placeholder) showPanelFailed(placeholder, true);
+    });
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var placeholder = panelPlaceholder(event.detail.elt);
+    if (placeholder) showPanelFailed(placeholder, false);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-panel-retry]");
+    var placeholder = button && panelPlaceholder(button);
+    if (placeholder) htmx.trigger(placeholder, "panel-retry");
+  });
+
   function showBanner(text) {
     var box = document.getElementById("flash-area");
     if (!box) return;

@@ -204,3 +204,30 @@ def test_a_panel_whose_request_fails_shows_its_error_and_retries(
     expected = ("Response Status Error Code 500 from /dashboard/panels/recurring", "htmx:")
     errors = page.console_errors  # type: ignore[attr-defined]
     assert errors and all(error.startswith(expected) for error in errors), errors
+
+
+def test_an_unreachable_server_is_one_banner_however_many_panels_fail(
+    app: Flask, live_server, page, artifacts: Path
+) -> None:
+    """Every lazy panel failing to connect, again at each minute refresh, still says so once; the banner goes
+    when requests get through again."""
+    world = make_world(name="Acme Payments")
+    _seed(world)
+    make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    page.clock.install()
+    page.route("**/dashboard/panels/*", lambda route: route.abort("connectionrefused"))
+    _log_in(page, live_server.url, "dana@acme.test")
+    banner = page.locator("[data-connection-banner]")
+    expect(page.locator(".dash-failed:visible")).to_have_count(4)  # trends, recurring, heatmap, responders
+    expect(banner).to_have_count(1)
+    expect(banner).to_contain_text("Vigil could not be reached")
+
+    with page.expect_event("requestfailed", predicate=lambda r: "responders" in r.url):
+        page.clock.fast_forward("01:01")  # each failed placeholder asks again
+    expect(banner).to_have_count(1)
+
+    page.unroute("**/dashboard/panels/*")
+    page.clock.fast_forward("01:01")
+    expect(page.locator("#panel-responders tbody tr")).to_have_count(3)
+    expect(banner).to_have_count(0)

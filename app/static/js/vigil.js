@@ -20,8 +20,13 @@
       event.detail.isError = false;
     }
   });
+  // One banner however many requests fail (open panels retry every minute), gone once a request gets through.
   document.addEventListener("htmx:sendError", function () {
-    showBanner("Vigil could not be reached. Check your connection and try again.");
+    showConnectionBanner("Vigil could not be reached. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var banner = document.querySelector("[data-connection-banner]");
+    if (banner && event.detail.xhr && event.detail.xhr.status > 0) banner.remove();
   });
 
   // A lazy dashboard panel whose own request failed (a 5xx before the panel's error partial, no connection, a
@@ -52,12 +57,13 @@
     if (placeholder) htmx.trigger(placeholder, "panel-retry");
   });
 
-  function showBanner(text) {
+  function showConnectionBanner(text) {
     var box = document.getElementById("flash-area");
-    if (!box) return;
+    if (!box || box.querySelector("[data-connection-banner]")) return;
     var div = document.createElement("div");
     div.className = "flash flash-error";
     div.setAttribute("role", "alert");
+    div.setAttribute("data-connection-banner", "");
     div.textContent = text;
     box.appendChild(div);
   }

@@ -320,11 +320,9 @@ def responders_panel(
 ) -> dict[str, Any]:
     by_user = interruptions.interruptions_by_user(query, settings)  # computed once for totals and rows
     totals = sum(by_user.values(), interruptions.Interruptions())
-    load = sorted(
-        responders.responder_load(query, settings, by_user),
-        key=lambda row: (row.interruptions.sleep, row.interruptions.total, row.acknowledged),
-        reverse=True,
-    )
+    # responder_load's order (docs/metrics.md): most interruptions of any class first, then acknowledgements,
+    # so the top rows are the people carrying the most pages; sleep hours have their own column.
+    load = responders.responder_load(query, settings, by_user)
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
     return {"totals": totals, "load": load[:TOP_ROWS], "total_responders": len(load), "empty": empty}
 

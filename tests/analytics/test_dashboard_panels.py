@@ -265,3 +265,20 @@ def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
     assert all(name.startswith("dashboard-panel") for name in threads.values())
     assert 'data-kpi="incidents"' in page and 'id="panel-teams"' in page
     assert "could not be computed" in page and "services engine exploded" in caplog.text
+
+
+def test_it_lists_responders_by_interruptions_then_acknowledgements(app: Flask, login_as) -> None:
+    world = make_world()
+    night, day, acker = (make_responder(world, name) for name in ("Nia Night", "Dan Day", "Ace Acker"))
+    incident = make_incident(world.api, utc(2024, 3, 5, 2))
+    make_notification(incident, night, utc(2024, 3, 5, 2, 0), channel="phone")  # 02:00: one sleep-hour page
+    for minute in (0, 2, 4):  # three business-hour pages, two minutes apart
+        make_notification(incident, day, utc(2024, 3, 5, 11, minute), channel="sms")
+    for hour in (12, 13):  # one business-hour page each, and two first acknowledgements
+        paged = make_incident(world.api, utc(2024, 3, 6, hour))
+        make_log_entry(paged, LogEntryType.ACKNOWLEDGE, utc(2024, 3, 6, hour, 1), acker)
+    make_notification(paged, acker, utc(2024, 3, 6, 13, 0), channel="push")
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    rows = [html.index(f'<th scope="row">{name}') for name in ("Dan Day", "Ace Acker", "Nia Night")]
+    assert rows == sorted(rows)  # 3 interruptions; 1 and 2 acknowledgements; 1 and none

@@ -102,3 +102,68 @@ def test_it_fills_the_local_times_of_notifications_already_synced(app_at_initial
             text("SELECT id, local_hour, local_isoweekday FROM incident_log_entries ORDER BY id")
         ).all()
     assert [tuple(row) for row in filled] == [(1, 21, 6), (2, 3, 7), (3, None, None)]
+
+
+@pytest.fixture
+def app_before_auto_resolve_rule(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="9d0c4f1a7b2e")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_it_rederives_auto_resolved_from_the_last_resolve(app_before_auto_resolve_rule: Flask) -> None:
+    """3f8a2c7d9e41: incidents synced under the old rule (a user resolving by email or API was automatic)
+    are set by the new one; the workspace gets a new data version so no kept answer outlives them."""
+    incident = "({id}, 1, 1, 1, 'I{id}', {id}, 't', 't', '{status}', 'high', :at, 0, 0, 0, {flag}, false)"
+    incidents = [
+        incident.format(id=1, status="resolved", flag="true"),  # a user by email: a person
+        incident.format(id=2, status="resolved", flag="true"),  # a user by API: a person
+        incident.format(id=3, status="resolved", flag="false"),  # the timeout, after a user's resolve
+        incident.format(id=4, status="resolved", flag="true"),  # a service's integration: stays automatic
+        incident.format(id=5, status="triggered", flag="true"),  # reopened: not resolved at all now
+        incident.format(id=6, status="resolved", flag="true"),  # no resolve entry synced: not automatic
+    ]
+    entry = "({id}, 1, 1, {incident}, 'L{id}', 'resolve_log_entry', {at}, {agent}, {channel})"
+    entries = [
+        entry.format(id=1, incident=1, at=":at", agent="'user_reference'", channel="'email'"),
+        entry.format(id=2, incident=2, at=":at", agent="'user_reference'", channel="'api'"),
+        entry.format(id=3, incident=3, at=":at", agent="'user_reference'", channel="'website'"),
+        entry.format(id=4, incident=3, at=":later", agent="'service_reference'", channel="'timeout'"),
+        entry.format(id=5, incident=4, at=":at", agent="'service_reference'", channel="'api'"),
+        entry.format(id=6, incident=5, at=":at", agent="'service_reference'", channel="'timeout'"),
+    ]
+    rows = {
+        "workspaces": "(id, name, timezone, business_day_start, business_day_end, business_days, "
+        "cfr_attribution_hours, created_at, data_version) "
+        "VALUES (1, 'W', 'UTC', 8, 18, '1,2,3,4,5', 24, :at, 'before')",
+        "pd_accounts": "(id, workspace_id, auth_kind, region, subdomain, scopes, status, linked_at, "
+        "history_days) VALUES (1, 1, 'api_token', 'us', 'w', '', 'active', :at, 365)",
+        "pd_services": "(id, workspace_id, account_id, remote_id, name, status, selected, deleted_remotely) "
+        "VALUES (1, 1, 1, 'S', 's', 'active', true, false)",
+        "incidents": "(id, workspace_id, account_id, service_id, remote_id, number, title, title_template, "
+        "status, urgency, created_at, reopen_count, escalation_count, assignment_count, auto_resolved, "
+        "excluded) VALUES " + ", ".join(incidents),
+        "incident_log_entries": "(id, workspace_id, account_id, incident_id, remote_id, type, at, "
+        "agent_type, channel) VALUES " + ", ".join(entries),
+    }
+    suffix = "" if db.engine.dialect.name == "postgresql" else ".000000"
+    times = {"at": "2026-03-02 10:00:00" + suffix, "later": "2026-03-02 11:00:00" + suffix}
+    with db.engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(text(f"INSERT INTO {table} {values}"), times)
+    upgrade(directory=str(PROJECT_ROOT / "migrations"))
+    with db.engine.connect() as conn:
+        flags = conn.execute(text("SELECT id, auto_resolved FROM incidents ORDER BY id")).all()
+        version = conn.execute(text("SELECT data_version FROM workspaces")).scalar()
+    assert [(row[0], bool(row[1])) for row in flags] == [
+        (1, False),
+        (2, False),
+        (3, True),
+        (4, True),
+        (5, False),
+        (6, False),
+    ]
+    assert version != "before"

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from app.analytics.query import MetricQuery
 from app.extensions import db
-from app.models import PDService, PDTeam, Workspace
+from app.models import PDPriority, PDService, PDTeam, Workspace
 
 PRESETS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -23,6 +23,8 @@ MAX_CUSTOM_DAYS = 731
 URGENCIES = ("high", "low")
 SORT_KEYS = ("name", "incidents", "unresolved", "escalation", "mtta", "mttr")
 DEFAULT_SORT = "-incidents"
+# Stands for "no priority" in the URL, as in the incident list (app/incidents/filters.py).
+NO_PRIORITY = "none"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class DashboardFilters:
     services: tuple[int, ...] = ()
     teams: tuple[int, ...] = ()
     urgency: str | None = None
+    priorities: tuple[str, ...] = ()  # names; NO_PRIORITY stands for "no priority"
     service_sort: str = DEFAULT_SORT
     team_sort: str = DEFAULT_SORT
     messages: list[str] = field(default_factory=list)
@@ -52,10 +55,32 @@ class DashboardFilters:
             "services": self.services,
             "teams": self.teams,
             "urgencies": (self.urgency,) if self.urgency else (),
+            "priorities": self.priority_names(),
         }
         if self.start is not None and self.end is not None:
             return MetricQuery.for_dates(workspace, self.start, self.end, **filters)
         return MetricQuery.last_days(workspace, self.days or DEFAULT_DAYS, now=now, **filters)
+
+    def priority_names(self) -> tuple[str | None, ...]:
+        """The priorities as MetricQuery takes them: None for "no priority"."""
+        return tuple(None if name == NO_PRIORITY else name for name in self.priorities)
+
+    def incident_list_args(self) -> dict[str, Any]:
+        """The incident list's query string for this window and population, with excluded incidents shown: its
+        custom dates are both inclusive, ours end exclusive."""
+        values: dict[str, Any] = {"excluded": "1"}
+        if self.custom and self.start and self.end:
+            values.update(days="custom", start=self.start.isoformat())
+            values["end"] = (self.end - timedelta(days=1)).isoformat()
+        else:
+            values["days"] = self.days
+        values.update(
+            service=list(self.services),
+            team=list(self.teams),
+            urgency=self.urgency,
+            priority=list(self.priorities),
+        )
+        return {key: value for key, value in values.items() if value not in (None, [])}
 
     def params(self, **overrides: Any) -> dict[str, Any]:
         """Normalised query-string values (only what differs from the defaults), for url_for."""
@@ -70,6 +95,8 @@ class DashboardFilters:
             values["team"] = list(self.teams)
         if self.urgency:
             values["urgency"] = self.urgency
+        if self.priorities:
+            values["priority"] = list(self.priorities)
         if self.service_sort != DEFAULT_SORT:
             values["service_sort"] = self.service_sort
         if self.team_sort != DEFAULT_SORT:
@@ -78,8 +105,11 @@ class DashboardFilters:
         return {key: value for key, value in values.items() if value is not None}
 
 
-def parse_filters(args: MultiDict[str, str], services: list[Choice], teams: list[Choice]) -> DashboardFilters:
-    """`services` / `teams` are the current workspace's choices (service_choices / team_choices)."""
+def parse_filters(
+    args: MultiDict[str, str], services: list[Choice], teams: list[Choice], priorities: list[str]
+) -> DashboardFilters:
+    """`services` / `teams` / `priorities` are the current workspace's choices (service_choices /
+    team_choices / priority_choices)."""
     filters = DashboardFilters()
     _parse_window(args, filters)
     filters.services = _ids(args.getlist("service"), services, "service", filters.messages)
@@ -89,6 +119,7 @@ def parse_filters(args: MultiDict[str, str], services: list[Choice], teams: list
         filters.urgency = urgency
     elif urgency:
         filters.messages.append(f"Unknown urgency “{urgency[:20]}”: showing all urgencies.")
+    filters.priorities = _priorities(args.getlist("priority"), priorities, filters.messages)
     filters.service_sort = _sort(args.get("service_sort"), filters.messages)
     filters.team_sort = _sort(args.get("team_sort"), filters.messages)
     return filters
@@ -140,6 +171,16 @@ def _ids(values: list[str], choices: list[Choice], kind: str, messages: list[str
     return tuple(kept)
 
 
+def _priorities(values: list[str], known: list[str], messages: list[str]) -> tuple[str, ...]:
+    """Synced priority names, or NO_PRIORITY; anything else is dropped with a message."""
+    allowed = {*known, NO_PRIORITY}
+    kept = tuple(dict.fromkeys(value for value in values if value in allowed))
+    dropped = len({value for value in values if value.strip() and value not in allowed})
+    if dropped:
+        messages.append(f"Ignored {dropped} unknown priorit{'ies' if dropped > 1 else 'y'} in the filter.")
+    return kept
+
+
 def _sort(value: str | None, messages: list[str]) -> str:
     if not value:
         return DEFAULT_SORT
@@ -163,3 +204,15 @@ def team_choices(workspace: Workspace) -> list[Choice]:
         select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == workspace.id).order_by(PDTeam.name)
     )
     return [Choice(row.id, row.name) for row in rows]
+
+
+def priority_choices(workspace: Workspace) -> list[str]:
+    """Priority names synced for the workspace, most urgent first; two linked accounts may share a name."""
+    return list(
+        db.session.scalars(
+            select(PDPriority.name)
+            .where(PDPriority.workspace_id == workspace.id)
+            .group_by(PDPriority.name)
+            .order_by(func.min(PDPriority.rank), PDPriority.name)
+        )
+    )

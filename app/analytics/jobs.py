@@ -12,6 +12,7 @@ from app.analytics.filters_form import (
     PRESETS,
     DashboardFilters,
     parse_filters,
+    priority_choices,
     service_choices,
     team_choices,
 )
@@ -66,8 +67,9 @@ def dashboard_views(workspace: Workspace) -> list[DashboardFilters]:
     if not recent:
         return views
     services, teams = service_choices(workspace), team_choices(workspace)
+    priorities = priority_choices(workspace)
     for key in recent:
-        filters = parse_filters(view_args(key), services, teams)
+        filters = parse_filters(view_args(key), services, teams, priorities)
         if filters.messages or view_key(filters.params()) != key:
             continue
         views.append(filters)

@@ -145,7 +145,20 @@ class Summary:
             "change_failure_rate": self.changes.change_failure_rate,
             "escalation_rate": self.escalation_rate,
             "interruptions": self.interruptions.to_dict(),
+            # Added after the fields above, which keep their meaning for existing callers.
+            "failed_deployment_recovery_seconds": self.changes.recovery.to_dict(),
+            "unrecovered_deployment_count": self.changes.unrecovered_count,
+            "auto_resolve_rate": self.auto_resolve_rate,
+            "dora": {
+                "change_failure_rate": _band_value(self.change_failure_band),
+                "recovery_time": _band_value(self.recovery_time_band),
+            },
+            "excluded_count": self.counts.excluded_count,
         }
+
+
+def _band_value(band: DoraBand | None) -> str | None:
+    return None if band is None else band.value
 
 
 def window_dict(query: MetricQuery) -> dict[str, str]:

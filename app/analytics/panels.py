@@ -54,10 +54,11 @@ def percent(rate: float | None) -> str:
 class Delta:
     text: str  # "+3", "-4 m 2 s", "+2.5 pp"; "" when there is nothing to compare
     arrow: str  # "▲", "▼", "" (no change or no data)
-    verdict: str  # "better", "worse", "same", "none"
+    verdict: str  # "better", "worse", "changed" (neither is better), "same", "none"
 
 
-def delta(now: float | None, before: float | None, fmt: str, lower_is_better: bool = True) -> Delta:
+def delta(now: float | None, before: float | None, fmt: str, lower_is_better: bool | None = True) -> Delta:
+    """`lower_is_better=None` for a figure whose direction is no verdict: the change is shown, not judged."""
     if now is None or before is None:
         return Delta("no data to compare", "", "none")
     change = now - before
@@ -69,8 +70,11 @@ def delta(now: float | None, before: float | None, fmt: str, lower_is_better: bo
         text = f"{change * 100:+.1f} pp"
     else:
         text = f"{change:+g}"
+    arrow = "▲" if change > 0 else "▼"
+    if lower_is_better is None:
+        return Delta(text, arrow, "changed")
     better = (change < 0) == lower_is_better
-    return Delta(text, "▲" if change > 0 else "▼", "better" if better else "worse")
+    return Delta(text, arrow, "better" if better else "worse")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
     now, before = comparison.current, comparison.previous
     cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
     band = now.change_failure_band
+    recovery_now, recovery_before = now.changes.recovery, before.changes.recovery
+    recovery_band = now.recovery_time_band
     tiles = [
         Tile(
             "incidents",
@@ -119,6 +125,18 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             band=band.value if band is not None else None,
         ),
         Tile(
+            "recovery",
+            "Recovery time",
+            # The median, as DORA's band is defined on it.
+            duration(recovery_now.p50),
+            delta(recovery_now.p50, recovery_before.p50, "duration"),
+            (
+                f"median of {recovery_now.count} recovered",
+                f"{now.changes.unrecovered_count} not yet recovered",
+            ),
+            band=recovery_band.value if recovery_band is not None else None,
+        ),
+        Tile(
             "deployments",
             "Deployments",
             str(now.changes.deployment_count),
@@ -135,6 +153,15 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             (f"{now.counts.escalated_count} escalated",),
         ),
         Tile(
+            "auto_resolve",
+            "Auto-resolve rate",
+            percent(now.auto_resolve_rate),
+            # Neither direction is better: a timeout or a monitor resolving is fine for a self-healing blip
+            # and a sign of noise for a page nobody needed, so the change is shown without a verdict.
+            delta(now.auto_resolve_rate, before.auto_resolve_rate, "rate", lower_is_better=None),
+            (f"{now.counts.auto_resolved_count} of {now.counts.resolved_count} resolved",),
+        ),
+        Tile(
             "sleep",
             "Sleep-hour interruptions",
             str(now.interruptions.sleep),
@@ -142,7 +169,11 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             (f"{now.interruptions.total} interruptions in all",),
         ),
     ]
-    return {"tiles": tiles, "empty": now.incident_count == 0 and now.changes.deployment_count == 0}
+    return {
+        "tiles": tiles,
+        "empty": now.incident_count == 0 and now.changes.deployment_count == 0,
+        "excluded_count": now.counts.excluded_count,
+    }
 
 
 def window_label(query: MetricQuery) -> str:
@@ -289,11 +320,9 @@ def responders_panel(
 ) -> dict[str, Any]:
     by_user = interruptions.interruptions_by_user(query, settings)  # computed once for totals and rows
     totals = sum(by_user.values(), interruptions.Interruptions())
-    load = sorted(
-        responders.responder_load(query, settings, by_user),
-        key=lambda row: (row.interruptions.sleep, row.interruptions.total, row.acknowledged),
-        reverse=True,
-    )
+    # responder_load's order (docs/metrics.md): most interruptions of any class first, then acknowledgements,
+    # so the top rows are the people carrying the most pages; sleep hours have their own column.
+    load = responders.responder_load(query, settings, by_user)
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
     return {"totals": totals, "load": load[:TOP_ROWS], "total_responders": len(load), "empty": empty}
 

@@ -79,7 +79,7 @@ def parse_period(kind: str | None, day: str | None, today: date) -> Period:
     return period_containing(kind, chosen)
 
 
-POPULATION_ARGS = ("service", "team", "urgency")
+POPULATION_ARGS = ("service", "team", "urgency", "priority")
 
 
 def population_args(args: MultiDict[str, str]) -> MultiDict[str, str]:

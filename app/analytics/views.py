@@ -10,7 +10,7 @@ from sqlalchemy import func, select, true
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics.blueprint import bp
-from app.analytics.filters_form import parse_filters, service_choices, team_choices
+from app.analytics.filters_form import parse_filters, priority_choices, service_choices, team_choices
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.query import workspace_settings
 from app.analytics.recent_views import note_view
@@ -26,8 +26,12 @@ def dashboard() -> tuple[str, int]:
     workspace = current_workspace()
     if not _has_linked_account(workspace):
         return render_template("analytics/dashboard.html", linked=False), 200
-    services, teams = service_choices(workspace), team_choices(workspace)
-    filters = parse_filters(request.args, services, teams)
+    services, teams, priorities = (
+        service_choices(workspace),
+        team_choices(workspace),
+        priority_choices(workspace),
+    )
+    filters = parse_filters(request.args, services, teams, priorities)
     note_view(workspace.id, filters.params())  # recomputed after each sync while people look at it
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
@@ -48,6 +52,7 @@ def dashboard() -> tuple[str, int]:
         "window_label": window_label(query),
         "services": services,
         "teams": teams,
+        "priorities": priorities,
         "panels": PANELS,
         "rendered": rendered,
         "no_selected_services": not filters.services and not _has_selected_service(workspace),
@@ -61,7 +66,9 @@ def panel(name: str) -> str:
     if name not in PANELS:
         abort(404)
     workspace = current_workspace()
-    filters = parse_filters(request.args, service_choices(workspace), team_choices(workspace))
+    filters = parse_filters(
+        request.args, service_choices(workspace), team_choices(workspace), priority_choices(workspace)
+    )
     note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
     query = filters.query(workspace)
     html = render_panel(PANELS[name], query, filters)

@@ -10,7 +10,13 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, metrics, recurring, reports
-from app.analytics.filters_form import DashboardFilters, parse_filters, service_choices, team_choices
+from app.analytics.filters_form import (
+    DashboardFilters,
+    parse_filters,
+    priority_choices,
+    service_choices,
+    team_choices,
+)
 from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, workspace_settings
 from app.incidents.csv_export import csv_response
@@ -25,13 +31,16 @@ def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
 
 
 def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], DashboardFilters]:
-    """The period plus the dashboard's own service / team / urgency filters, validated the same way (an id
-    of another workspace or an unknown urgency is dropped with a message)."""
+    """The period plus the dashboard's own service / team / urgency / priority filters, validated the same
+    way (an id of another workspace or an unknown urgency or priority is dropped with a message)."""
     workspace = current_workspace()
     today = utcnow().astimezone(ZoneInfo(workspace.timezone)).date()
     period = reports.parse_period(request.args.get("period"), request.args.get("date"), today)
     filters = parse_filters(
-        reports.population_args(request.args), service_choices(workspace), team_choices(workspace)
+        reports.population_args(request.args),
+        service_choices(workspace),
+        team_choices(workspace),
+        priority_choices(workspace),
     )
     query = MetricQuery.for_dates(
         workspace,
@@ -40,6 +49,7 @@ def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], Dash
         services=filters.services,
         teams=filters.teams,
         urgencies=(filters.urgency,) if filters.urgency else (),
+        priorities=filters.priority_names(),
     )
     args = {
         "period": period.kind,
@@ -47,6 +57,7 @@ def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], Dash
         "service": list(filters.services),
         "team": list(filters.teams),
         "urgency": filters.urgency,
+        "priority": list(filters.priorities),
     }
     return period, query, args, filters
 
@@ -67,6 +78,7 @@ def report() -> str:
         filters=filters,
         services=service_choices(workspace),
         teams=team_choices(workspace),
+        priorities=priority_choices(workspace),
         zone=query.tz,
         comparison=comparison,
         summary=comparison.current,

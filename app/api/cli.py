@@ -72,6 +72,9 @@ def revoke(workspace_name: str, prefix: str) -> None:
 @click.option("--service", "services", multiple=True, help="PagerDuty service id; repeat for several.")
 @click.option("--team", "teams", multiple=True, help="PagerDuty team id; repeat for several.")
 @click.option("--urgency", "urgencies", multiple=True, type=click.Choice(["high", "low"]))
+@click.option(
+    "--priority", "priorities", multiple=True, help="Priority name (P1), or none; repeat for several."
+)
 def show(
     workspace_name: str,
     start: str | None,
@@ -79,11 +82,12 @@ def show(
     services: tuple[str, ...],
     teams: tuple[str, ...],
     urgencies: tuple[str, ...],
+    priorities: tuple[str, ...],
 ) -> None:
     """Print the same JSON as GET /api/v1/metrics."""
     workspace = workspace_named(workspace_name)
     try:
-        query = metric_query(workspace, start, end, services, teams, urgencies)
+        query = metric_query(workspace, start, end, services, teams, urgencies, priorities)
     except ApiError as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field}" if exc.field else None) from exc
     click.echo(json.dumps(metrics.summary(query).to_dict(), indent=2))

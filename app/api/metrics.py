@@ -15,6 +15,8 @@ from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
 from app.api.params import query_from_args
 
+_SHAPE = 2  # bump whenever Summary.to_dict() changes
+
 
 @bp.get("/metrics")
 @api_key_required
@@ -26,5 +28,6 @@ def get_metrics() -> Response:
         room_to_sort()
         return metrics.summary(query, settings).to_dict()
 
-    answer = cache.remember(query.workspace_id, ("api.metrics", query, settings), compute)
+    # The shape's version is in the question, so an answer kept in an older shape is never served as this one.
+    answer = cache.remember(query.workspace_id, ("api.metrics", _SHAPE, query, settings), compute)
     return jsonify(answer)

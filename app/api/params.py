@@ -1,7 +1,8 @@
 """Query parameters shared by the metrics and incidents endpoints and `flask metrics show`.
 
 Services and teams are named by PagerDuty id (PSVC123) and mapped to local ids within the key's workspace,
-so an id from another workspace is simply unknown.
+so an id from another workspace is simply unknown. Priorities are named as PagerDuty names them (P1), among
+those synced for the workspace, with `none` for incidents without a priority.
 """
 
 from __future__ import annotations
@@ -10,19 +11,20 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from app.analytics.query import MetricQuery
 from app.analytics.windows import local_date
 from app.api.errors import bad_request
 from app.extensions import db
-from app.models import PDService, PDTeam, Workspace
+from app.models import PDPriority, PDService, PDTeam, Workspace
 from app.models.types import utcnow
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 732  # about two years: longer windows are a scan of the whole history
 URGENCIES = ("high", "low")
+NO_PRIORITY = "none"  # as the dashboard and the incident list spell "no priority"
 
 
 def split_values(values: Sequence[str], field: str) -> list[str]:
@@ -85,6 +87,24 @@ def team_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
     return _local_ids(PDTeam, workspace, values, "team")
 
 
+def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str | None, ...]:
+    """Priority names synced for the workspace, `none` meaning "no priority" (None for MetricQuery)."""
+    wanted = list(dict.fromkeys(split_values(values, "priority")))
+    if not wanted:
+        return ()
+    known = set(
+        db.session.scalars(
+            select(func.distinct(PDPriority.name)).where(
+                PDPriority.workspace_id == workspace.id, PDPriority.name.in_(wanted)
+            )
+        )
+    )
+    unknown = [name for name in wanted if name != NO_PRIORITY and name not in known]
+    if unknown:
+        raise bad_request("priority", f"Unknown priority: {', '.join(unknown)}.")
+    return tuple(None if name == NO_PRIORITY else name for name in wanted)
+
+
 def choices(values: Sequence[str], allowed: Sequence[str], field: str) -> tuple[str, ...]:
     wanted = split_values(values, field)
     if any(value not in allowed for value in wanted):
@@ -99,6 +119,7 @@ def metric_query(
     services: Sequence[str] = (),
     teams: Sequence[str] = (),
     urgency: Sequence[str] = (),
+    priority: Sequence[str] = (),
 ) -> MetricQuery:
     """Validate everything a caller may send and build the engine's query; a bad value raises a 400."""
     start_date, end_date = window_dates(workspace, start, end)
@@ -109,6 +130,7 @@ def metric_query(
         services=service_ids(workspace, services),
         teams=team_ids(workspace, teams),
         urgencies=choices(urgency, URGENCIES, "urgency"),
+        priorities=priority_names(workspace, priority),
     )
 
 
@@ -121,4 +143,5 @@ def query_from_args(workspace: Workspace, args: MultiDict[str, str]) -> MetricQu
         args.getlist("service"),
         args.getlist("team"),
         args.getlist("urgency"),
+        args.getlist("priority"),
     )

@@ -21,6 +21,7 @@ from app.models import (
     Interruption,
     LogEntryType,
     PagerDutyAccount,
+    PDPriority,
     PDService,
     PDTeam,
     PDUser,
@@ -200,3 +201,17 @@ def stored_interruptions(workspace_id: int) -> set[int]:
     return set(
         db.session.scalars(select(Interruption.log_entry_id).where(Interruption.workspace_id == workspace_id))
     )
+
+
+def make_priority(world: World, name: str, rank: int = 0) -> PDPriority:
+    """A priority as sync stores it from GET /priorities (rank = its place in PagerDuty's list)."""
+    priority = PDPriority(
+        workspace_id=world.workspace.id,
+        account_id=world.account.id,
+        remote_id=f"PPRI{next(_seq):04d}",
+        name=name,
+        rank=rank,
+    )
+    db.session.add(priority)
+    db.session.flush()
+    return priority

@@ -89,6 +89,11 @@ def test_it_produces_the_json_api_shape(app: Flask) -> None:
         "change_failure_rate": None,  # no deployments: no rate, not 0 %
         "escalation_rate": 2 / 7,
         "interruptions": {"business": 0, "off_hours": 0, "sleep": 0},
+        "failed_deployment_recovery_seconds": {"mean": None, "p50": None, "p90": None, "count": 0},
+        "unrecovered_deployment_count": 0,
+        "auto_resolve_rate": 1 / 4,  # C of the 4 resolved incidents
+        "dora": {"change_failure_rate": None, "recovery_time": None},
+        "excluded_count": 1,
     }
 
 
@@ -110,6 +115,11 @@ def test_it_gives_nulls_not_zeros_for_an_empty_window(app: Flask) -> None:
         "change_failure_rate": None,
         "escalation_rate": None,
         "interruptions": {"business": 0, "off_hours": 0, "sleep": 0},
+        "failed_deployment_recovery_seconds": {"mean": None, "p50": None, "p90": None, "count": 0},
+        "unrecovered_deployment_count": 0,
+        "auto_resolve_rate": None,
+        "dora": {"change_failure_rate": None, "recovery_time": None},
+        "excluded_count": 0,
     }
 
 
@@ -153,3 +163,27 @@ def test_the_comparison_gives_each_window_what_it_gives_alone(app: Flask) -> Non
     assert compare(query(world, MON, NEXT_MON)).current.changes.failed_deployment_count > 0
     empty = query(world, utc(2025, 1, 6), utc(2025, 1, 13))
     assert compare(empty).current == summary(empty) and compare(empty).previous == summary(empty.previous())
+
+
+def test_it_gives_recovery_time_and_both_dora_bands_in_the_json_shape(app: Flask) -> None:
+    world = make_world()
+    # Three deployments on api; each of the first two is followed by incidents within the 24 h window.
+    make_deployment(world.api, utc(2024, 3, 4, 9))
+    make_incident(world.api, utc(2024, 3, 4, 9, 30), resolve_after=1800)  # resolved 10:00
+    make_incident(world.api, utc(2024, 3, 4, 11), resolve_after=3600)  # resolved 12:00: the last, 3 h
+    make_deployment(world.api, utc(2024, 3, 6, 9))
+    make_incident(world.api, utc(2024, 3, 6, 9, 10), resolve_after=1200)  # resolved 9:30: 30 min
+    make_deployment(world.api, utc(2024, 3, 8, 9))
+    make_incident(world.api, utc(2024, 3, 8, 10))  # still open: not recovered yet
+    make_deployment(world.web, utc(2024, 3, 8, 9))  # nothing follows: did not fail
+    result = summary(query(world, MON, NEXT_MON)).to_dict()
+    # Recovered: 3 h (10800 s) and 30 min (1800 s); median 6300 s, p90 1800 + 0.9 * 9000 = 9900 s.
+    assert result["failed_deployment_recovery_seconds"] == {
+        "mean": 6300.0,
+        "p50": 6300.0,
+        "p90": pytest.approx(9900.0),
+        "count": 2,
+    }
+    assert result["unrecovered_deployment_count"] == 1
+    assert result["change_failure_rate"] == 3 / 4  # above 15 %: low
+    assert result["dora"] == {"change_failure_rate": "low", "recovery_time": "high"}  # 1 h 45 m < 1 day

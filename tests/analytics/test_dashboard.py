@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Role
-from tests.analytics.factories import World, make_deployment, make_incident, make_world, utc
+from tests.analytics.factories import World, make_deployment, make_incident, make_priority, make_world, utc
 from tests.factories import make_user, make_workspace
 
 WINDOW = "start=2024-03-04&end=2024-03-11"
@@ -153,3 +153,73 @@ def test_it_swaps_only_the_body_for_the_htmx_filter_form(app: Flask, login_as) -
     html = client.get(f"/dashboard?{WINDOW}", headers=HTMX).get_data(as_text=True)
     assert html.lstrip().startswith('<div id="dashboard-body"')
     assert "<html" not in html
+
+
+def _recovery_weeks(world: World) -> None:
+    """The week before: a deployment on api recovered in 1 h 30 m, its incident resolved by a person. This
+    week: one recovered in 30 m by an auto-resolve, a person resolves another incident, one is excluded."""
+    make_deployment(world.api, utc(2024, 2, 27, 9))
+    make_incident(world.api, utc(2024, 2, 27, 10), resolve_after=1800)
+    make_deployment(world.api, utc(2024, 3, 5, 9))
+    make_incident(world.api, utc(2024, 3, 5, 9, 20), resolve_after=600, auto_resolved=True)
+    make_incident(world.web, utc(2024, 3, 6, 10), ack_after=60, resolve_after=900)
+    make_incident(world.web, utc(2024, 3, 7, 10), title="Fire drill", excluded=True)
+
+
+def test_it_shows_recovery_time_with_its_band_and_the_auto_resolve_rate(app: Flask, login_as) -> None:
+    world = make_world()
+    _recovery_weeks(world)
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
+    recovery = _tile(html, "recovery")
+    assert ">30 m" in recovery and "dora-elite" in recovery  # under an hour
+    assert "-1 h" in recovery and "dash-better" in recovery  # 1 h 30 m the week before
+    assert "median of 1 recovered" in recovery and "0 not yet recovered" in recovery
+    auto = _tile(html, "auto_resolve")
+    assert "50 %" in auto and "1 of 2 resolved" in auto
+    assert "+50.0 pp" in auto and "dash-changed" in auto  # shown, not judged better or worse
+
+
+def test_it_shows_no_recovery_time_without_a_recovered_deployment(app: Flask, login_as) -> None:
+    world = make_world()
+    _seed(world)  # the deployment's incidents include one still open
+    client = _member_of(world, login_as)
+    recovery = _tile(client.get(f"/dashboard?{WINDOW}").get_data(as_text=True), "recovery")
+    assert ">—" in recovery and "dora-" not in recovery and "1 not yet recovered" in recovery
+
+
+def test_it_says_how_many_incidents_are_excluded_and_links_to_them(app: Flask, login_as) -> None:
+    world = make_world()
+    _recovery_weeks(world)
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
+    assert "1 incident excluded from these numbers" in html
+    link = "/incidents?excluded=1&amp;days=custom&amp;start=2024-03-04&amp;end=2024-03-10"
+    assert f'href="{link}"' in html
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Fire drill" in listed
+    # Narrowed to api, nothing in the window is excluded: nothing is said.
+    api_only = client.get(f"/dashboard?{WINDOW}&service={world.api.id}").get_data(as_text=True)
+    assert "excluded from these numbers" not in api_only
+
+
+def test_it_filters_by_priority_and_keeps_it_in_the_url(app: Flask, login_as) -> None:
+    world = make_world()
+    make_priority(world, "P1", rank=0)
+    make_priority(world, "P2", rank=1)
+    make_incident(world.api, utc(2024, 3, 4, 10), priority="P1")
+    make_incident(world.api, utc(2024, 3, 5, 10), priority="P2")
+    make_incident(world.web, utc(2024, 3, 6, 10))
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard?{WINDOW}&priority=P2&priority=none").get_data(as_text=True)
+    assert ">2" in _tile(html, "incidents")
+    assert 'name="priority" value="P2" checked' in html and 'name="priority" value="none" checked' in html
+    assert 'name="priority" value="P1" >' in html
+    # The panels refresh with the same filter.
+    assert (
+        "/dashboard/panels/kpis?start=2024-03-04&amp;end=2024-03-11&amp;priority=P2&amp;priority=none" in html
+    )
+    assert ">1" in _tile(client.get(f"/dashboard?{WINDOW}&priority=P1").get_data(as_text=True), "incidents")
+    unknown = client.get(f"/dashboard?{WINDOW}&priority=SEV1").get_data(as_text=True)
+    assert "Ignored 1 unknown priority in the filter." in unknown
+    assert ">3" in _tile(unknown, "incidents")

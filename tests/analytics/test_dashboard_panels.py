@@ -18,8 +18,9 @@ from app.analytics import panels
 from app.analytics.filters_form import Choice, DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
 from app.analytics.query import MetricQuery, WorkspaceSettings
+from app.analytics.recent_views import view_args, view_key
 from app.extensions import db
-from app.models import LogEntryType, Role
+from app.models import LogEntryType, Role, Workspace
 from tests.analytics.factories import (
     World,
     make_deployment,
@@ -200,14 +201,28 @@ def test_it_judges_deltas_by_the_direction_that_is_better() -> None:
     assert delta(0.2, 0.1, "rate").text == "+10.0 pp"
     assert delta(None, 3, "count").verdict == "none"
     assert delta(3, 3, "count").verdict == "same"
+    assert delta(0.5, 0.25, "rate", lower_is_better=None) == panels.Delta("+25.0 pp", "▲", "changed")
+
+
+def test_it_keeps_known_priorities_and_round_trips_them_through_a_view_key() -> None:
+    args = MultiDict([("priority", "P2"), ("priority", "none"), ("priority", "P2"), ("priority", "P9")])
+    filters = parse_filters(args, [], [], ["P1", "P2"])
+    assert filters.priorities == ("P2", "none")
+    assert filters.messages == ["Ignored 1 unknown priority in the filter."]
+    assert filters.params() == {"priority": ["P2", "none"]}
+    key = view_key(filters.params())
+    assert key == "priority=P2&priority=none"
+    again = parse_filters(view_args(key), [], [], ["P1", "P2"])
+    assert (again.priorities, again.messages) == (("P2", "none"), [])
+    assert again.query(Workspace(id=1, timezone="UTC")).priorities == ("P2", None)
 
 
 def test_it_lets_a_preset_win_over_dates_left_in_the_form() -> None:
     args = MultiDict([("range", "7"), ("start", "2024-03-04"), ("end", "2024-03-11")])
-    filters = parse_filters(args, [], [])
+    filters = parse_filters(args, [], [], [])
     assert (filters.days, filters.start, filters.messages) == (7, None, [])
     custom = parse_filters(
-        MultiDict([("range", "custom"), ("start", "2024-03-04"), ("end", "2024-03-11")]), [], []
+        MultiDict([("range", "custom"), ("start", "2024-03-04"), ("end", "2024-03-11")]), [], [], []
     )
     assert (custom.days, custom.start, custom.end) == (None, date(2024, 3, 4), date(2024, 3, 11))
     assert custom.params() == {"start": "2024-03-04", "end": "2024-03-11"}
@@ -215,7 +230,7 @@ def test_it_lets_a_preset_win_over_dates_left_in_the_form() -> None:
 
 def test_it_keeps_only_known_ids_once_each() -> None:
     args = MultiDict([("service", "2"), ("service", "2"), ("service", "9"), ("team", "x")])
-    filters = parse_filters(args, [Choice(2, "api")], [Choice(5, "Payments")])
+    filters = parse_filters(args, [Choice(2, "api")], [Choice(5, "Payments")], [])
     assert filters.services == (2,)
     assert filters.teams == ()
     assert filters.messages == [
@@ -287,3 +302,20 @@ def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
     assert all(name.startswith("dashboard-panel") for name in threads.values())
     assert 'data-kpi="incidents"' in page and 'id="panel-teams"' in page
     assert "could not be computed" in page and "services engine exploded" in caplog.text
+
+
+def test_it_lists_responders_by_interruptions_then_acknowledgements(app: Flask, login_as) -> None:
+    world = make_world()
+    night, day, acker = (make_responder(world, name) for name in ("Nia Night", "Dan Day", "Ace Acker"))
+    incident = make_incident(world.api, utc(2024, 3, 5, 2))
+    make_notification(incident, night, utc(2024, 3, 5, 2, 0), channel="phone")  # 02:00: one sleep-hour page
+    for minute in (0, 2, 4):  # three business-hour pages, two minutes apart
+        make_notification(incident, day, utc(2024, 3, 5, 11, minute), channel="sms")
+    for hour in (12, 13):  # one business-hour page each, and two first acknowledgements
+        paged = make_incident(world.api, utc(2024, 3, 6, hour))
+        make_log_entry(paged, LogEntryType.ACKNOWLEDGE, utc(2024, 3, 6, hour, 1), acker)
+    make_notification(paged, acker, utc(2024, 3, 6, 13, 0), channel="push")
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
+    rows = [html.index(f'<th scope="row">{name}') for name in ("Dan Day", "Ace Acker", "Nia Night")]
+    assert rows == sorted(rows)  # 3 interruptions; 1 and 2 acknowledgements; 1 and none

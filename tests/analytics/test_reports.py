@@ -10,7 +10,8 @@ import pytest
 
 from app.analytics.reports import Period, parse_period
 from app.extensions import db
-from tests.analytics.factories import make_incident, utc
+from app.models import PDPriority
+from tests.analytics.factories import make_deployment, make_incident, utc
 from tests.factories import Personas, make_pd_account, make_service, make_team
 
 
@@ -134,3 +135,50 @@ def test_it_drops_filters_it_does_not_know(
     assert "Ignored 1 unknown service in the filter." in html
     assert "Unknown urgency “loud”: showing all urgencies." in html
     assert '<div class="rep-label">Incidents</div><div class="rep-value">3</div>' in html
+
+
+def test_it_reports_cfr_and_recovery_time_with_their_bands_and_the_auto_resolve_rate(
+    login_as, personas: Personas, known_week: dict[str, object]
+) -> None:
+    api, web = known_week["api"], known_week["web"]
+    # "Disk full" (api, 2 Nov 10:00, resolved 10:10) follows this deployment: failed, recovered in 1h 10m.
+    make_deployment(api, utc(2026, 11, 2, 9))  # type: ignore[arg-type]
+    for day in (3, 4, 5):  # nothing follows these within 24 h
+        make_deployment(web, utc(2026, 11, day, 9))  # type: ignore[arg-type]
+    make_incident(web, utc(2026, 11, 7, 10), resolve_after=300, auto_resolved=True, title="Flap")  # type: ignore[arg-type]
+    db.session.commit()
+    html = login_as(personas.member.email).get("/reports?period=week&date=2026-11-04").get_data(as_text=True)
+    assert (
+        '<div class="rep-label">Change failure rate</div><div class="rep-value">25%'
+        ' <span class="badge dora-low" title="DORA band">Low</span></div>'
+        '<div class="small muted">before: —' in html  # 1 of 4; no deployment the week before: no rate
+    )
+    assert (
+        '<div class="rep-label">Recovery time (median)</div><div class="rep-value">1h 10m'
+        ' <span class="badge dora-high" title="DORA band">High</span></div>' in html
+    )
+    # Flap of the 3 resolved incidents; the week before, its one resolved incident by a person.
+    assert (
+        '<div class="rep-label">Auto-resolved</div><div class="rep-value">33%</div>'
+        '<div class="small muted">before: 0%' in html
+    )
+
+
+def test_it_filters_by_priority(login_as, personas: Personas, known_week: dict[str, object]) -> None:
+    account = known_week["api"].account  # type: ignore[attr-defined]
+    db.session.add(
+        PDPriority(workspace_id=personas.workspace.id, account_id=account.id, remote_id="PP1", name="P1")
+    )
+    make_incident(known_week["api"], utc(2026, 11, 3, 10), priority="P1", title="Paged")  # type: ignore[arg-type]
+    db.session.commit()
+    client = login_as(personas.member.email)
+    tile = '<div class="rep-label">Incidents</div><div class="rep-value">{}</div>'
+    p1 = client.get("/reports?period=week&date=2026-11-04&priority=P1").get_data(as_text=True)
+    assert tile.format(1) in p1
+    assert 'name="priority" value="P1" checked' in p1
+    assert "Filtered to priority: P1." in p1
+    assert 'date=2026-10-26&amp;priority=P1"' in p1  # the previous week keeps the filter
+    none = client.get("/reports?period=week&date=2026-11-04&priority=none").get_data(as_text=True)
+    assert tile.format(3) in none and "Filtered to priority: no priority." in none
+    unknown = client.get("/reports?period=week&date=2026-11-04&priority=P9").get_data(as_text=True)
+    assert "Ignored 1 unknown priority in the filter." in unknown and tile.format(4) in unknown

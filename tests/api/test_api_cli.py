@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.api import keys
 from app.extensions import db
 from app.models import ApiKey, AuditEvent
-from tests.analytics.factories import World, make_incident, utc
+from tests.analytics.factories import World, make_incident, make_priority, utc
 
 
 def _run(app: Flask, *args: str) -> tuple[int, str]:
@@ -78,6 +78,25 @@ def test_it_prints_the_metrics_json(app: Flask, world: World) -> None:
     assert body["window"] == {"start": "2024-03-04", "end": "2024-03-11", "timezone": "UTC"}
     assert body["incident_count"] == 1
     assert body["mttr_seconds"] == {"mean": 600.0, "p50": 600.0, "p90": 600.0, "count": 1}
+    assert body["auto_resolve_rate"] == 0.0  # the one resolved incident was resolved by a person
+    assert body["dora"] == {"change_failure_rate": None, "recovery_time": None}  # no deployment
+    assert body["excluded_count"] == 0
+
+
+def test_it_prints_the_metrics_of_the_chosen_priorities(app: Flask, world: World) -> None:
+    make_priority(world, "P1")
+    make_incident(world.api, utc(2024, 3, 4, 10), priority="P1")
+    make_incident(world.api, utc(2024, 3, 5, 10))
+    db.session.commit()
+    args = ["metrics", "show", "--workspace", "Initech", "--start", "2024-03-04", "--end", "2024-03-11"]
+    code, output = _run(app, *args, "--priority", "P1")
+    assert code == 0, output
+    assert json.loads(output)["incident_count"] == 1
+    code, output = _run(app, *args, "--priority", "P1", "--priority", "none")
+    assert json.loads(output)["incident_count"] == 2
+    code, output = _run(app, *args, "--priority", "P7")
+    assert code == 2
+    assert "--priority" in output and "Unknown priority: P7." in output
 
 
 def test_it_reports_a_bad_metrics_option(app: Flask, world: World) -> None:

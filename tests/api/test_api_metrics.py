@@ -18,6 +18,7 @@ from tests.analytics.factories import (
     make_deployment,
     make_incident,
     make_notification,
+    make_priority,
     make_responder,
     make_world,
     utc,
@@ -30,7 +31,7 @@ WEEK = {"start": "2024-03-04", "end": "2024-03-11"}
 def _week(world: World) -> None:
     a = make_incident(world.api, utc(2024, 3, 4, 10), ack_after=120, resolve_after=600, escalation_count=1)
     make_incident(world.api, utc(2024, 3, 5, 10), ack_after=300, teams=[world.team])  # open
-    make_incident(world.web, utc(2024, 3, 6, 10), resolve_after=1200, urgency="low")
+    make_incident(world.web, utc(2024, 3, 6, 10), resolve_after=1200, urgency="low", auto_resolved=True)
     # Not counted: at the (exclusive) end, excluded, on an unselected service.
     make_incident(world.api, utc(2024, 3, 11), ack_after=1, resolve_after=1)
     make_incident(world.api, utc(2024, 3, 5, 11), ack_after=1, resolve_after=1, excluded=True)
@@ -58,6 +59,12 @@ def test_it_answers_the_summary_of_the_window(api: Api, world: World) -> None:
         "change_failure_rate": 0.5,
         "escalation_rate": pytest.approx(1 / 3),
         "interruptions": {"business": 1, "off_hours": 0, "sleep": 1},
+        # The api deployment at 09:00 failed with A, resolved at 10:10: recovered in 4200 s.
+        "failed_deployment_recovery_seconds": {"mean": 4200.0, "p50": 4200.0, "p90": 4200.0, "count": 1},
+        "unrecovered_deployment_count": 0,
+        "auto_resolve_rate": 0.5,  # the web incident, of the 2 resolved
+        "dora": {"change_failure_rate": "low", "recovery_time": "high"},  # 50 % and 1 h 10 m
+        "excluded_count": 1,  # the excluded api incident; the unselected service's is not in the population
     }
 
 
@@ -70,6 +77,10 @@ def test_it_answers_nulls_for_an_empty_window(api: Api, world: World) -> None:
     assert body["change_failure_rate"] is None
     assert body["escalation_rate"] is None
     assert body["deployment_count"] == 0
+    assert body["failed_deployment_recovery_seconds"] == {"mean": None, "p50": None, "p90": None, "count": 0}
+    assert body["auto_resolve_rate"] is None
+    assert body["dora"] == {"change_failure_rate": None, "recovery_time": None}
+    assert body["excluded_count"] == 0
 
 
 def test_it_defaults_to_the_last_30_days_in_the_workspace_zone(client: FlaskClient, app: Flask) -> None:
@@ -126,11 +137,14 @@ def test_it_accepts_repeated_service_parameters(api: Api, world: World) -> None:
         ({"team": "PNOPE"}, "team", "Unknown team id: PNOPE."),
         ({"service": "P\x00"}, "service", "service holds a value Vigil cannot read."),
         ({"urgency": "urgent"}, "urgency", "urgency must be one of: high, low."),
+        ({"priority": "P1,SEV9"}, "priority", "Unknown priority: SEV9."),
     ],
 )
 def test_it_names_the_field_of_a_bad_parameter(
     api: Api, world: World, params: dict[str, str], field: str, message: str
 ) -> None:
+    make_priority(world, "P1")
+    db.session.commit()
     response = api.get("/api/v1/metrics", **params)
     assert response.status_code == 400
     assert error_of(response) == {"status": 400, "message": message, "field": field}
@@ -144,3 +158,36 @@ def test_it_treats_another_workspaces_service_as_unknown(api: Api, world: World)
     assert response.status_code == 400
     assert error_of(response)["field"] == "service"
     assert api.get("/api/v1/metrics", **WEEK).json["incident_count"] == 0
+
+
+def test_it_filters_by_priority_names_and_none(api: Api, world: World) -> None:
+    make_priority(world, "P1", rank=0)
+    make_priority(world, "P2", rank=1)
+    make_incident(world.api, utc(2024, 3, 4, 10), priority="P1")
+    make_incident(world.api, utc(2024, 3, 5, 10), priority="P2")
+    make_incident(world.web, utc(2024, 3, 6, 10), priority="P2", resolve_after=60)
+    make_incident(world.web, utc(2024, 3, 7, 10))  # no priority
+    db.session.commit()
+
+    def count(**params: str) -> int:
+        response = api.get("/api/v1/metrics", **WEEK, **params)
+        assert response.status_code == 200, response.json
+        return int(response.json["incident_count"])
+
+    assert count() == 4
+    assert count(priority="P2") == 2
+    assert count(priority="P1,none") == 2
+    assert count(priority="none") == 1
+    assert count(priority="P2", service=world.web.remote_id) == 1
+    incidents = api.get("/api/v1/incidents", **WEEK, priority="P1").json["incidents"]
+    assert [incident["priority"] for incident in incidents] == ["P1"]
+
+
+def test_it_treats_another_workspaces_priority_as_unknown(api: Api, world: World) -> None:
+    other = make_world(name="Umbrella")
+    make_priority(other, "SEV1")
+    make_incident(other.api, utc(2024, 3, 4, 10), priority="SEV1")
+    db.session.commit()
+    response = api.get("/api/v1/metrics", **WEEK, priority="SEV1")
+    assert response.status_code == 400
+    assert error_of(response) == {"status": 400, "message": "Unknown priority: SEV1.", "field": "priority"}

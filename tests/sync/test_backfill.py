@@ -42,13 +42,14 @@ def _expected(sim: RunningSim) -> dict[str, dict[str, object]]:
             "reopen_count": max(sum(1 for e in entries if e["type"] == "trigger") - 1, 0),
             "escalation_count": sum(1 for e in entries if e["type"] == "escalate"),
             "assignment_count": sum(1 for e in entries if e["type"] == "assign"),
+            # docs/metrics.md: automatic unless a user made the last resolve through a person's channel.
             "auto_resolved": bool(
                 resolved
                 and last is not None
-                and (
-                    last["agent"] not in users
-                    or last["channel"] in {"timeout", "auto", "api", "integration", "email"}
-                )
+                and (last["agent"] not in users or last["channel"] in {"timeout", "auto"})
+            ),
+            "resolved_by_user_via_api": bool(
+                resolved and last is not None and last["agent"] in users and last["channel"] == "api"
             ),
             "log_entries": len(entries),
             # Who made the first acknowledgement (responder load), as PagerDuty's user id.
@@ -68,10 +69,14 @@ def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, si
     assert set(incidents) == set(expected)
     people = pairs(select(PDUser.id, PDUser.remote_id).where(PDUser.account_id == account.id))
     assert any(want["first_ack_by"] for want in expected.values())
+    # The seed has people resolving through the API: they are people, not auto-resolves.
+    by_api = [remote_id for remote_id, want in expected.items() if want["resolved_by_user_via_api"]]
+    assert by_api and not any(incidents[remote_id].auto_resolved for remote_id in by_api)
+    assert any(incident.auto_resolved for incident in incidents.values())
     for remote_id, want in expected.items():
         got = incidents[remote_id]
         for name, value in want.items():
-            if name == "log_entries":
+            if name in {"log_entries", "resolved_by_user_via_api"}:
                 continue
             if name == "first_ack_by":
                 assert people.get(got.first_ack_user_id) == value, (remote_id, name)

@@ -23,8 +23,12 @@ TRIGGER = "trigger_log_entry"
 ESCALATE = "escalate_log_entry"
 ASSIGN = "assign_log_entry"
 RESOLVE = "resolve_log_entry"
-# A resolve by a person comes from a user; timeouts and integrations resolve "by themselves".
-_AUTOMATIC_CHANNELS = {"timeout", "auto", "api", "integration", "email"}
+# Auto-resolve (docs/metrics.md): the last resolve is automatic unless a *user* made it through a person's
+# channel. A user resolving from the web, the app, by email, by phone or through the API (a script acting as
+# them) is a person; a service or integration agent, or the timeout / auto channel whoever is named, is not.
+# Migration 3f8a2c7d9e41 applies the same rule to the incidents synced before it.
+USER_AGENTS = frozenset({"user_reference", "user"})
+AUTOMATIC_CHANNELS = frozenset({"timeout", "auto"})
 # Incidents per refresh query: a chunk's worth of ids is refreshed in a few statements, not one per page.
 BATCH = 1000
 
@@ -77,6 +81,10 @@ def derived_values(
     }
 
 
+def resolved_by_person(agent_type: str | None, channel: str | None) -> bool:
+    return agent_type in USER_AGENTS and channel not in AUTOMATIC_CHANNELS
+
+
 def _each_incident(incident_ids: Sequence[int], query: Select[Any], key: Any) -> Select[Any]:
     """`query` restricted to these incidents (`key` is its incident id column), as one statement.
 
@@ -120,8 +128,7 @@ def _facts(incident_ids: Sequence[int]) -> dict[int, LogFacts]:
         if kind == ACK:
             first_acks.setdefault(incident_id, (at, user_id))  # ordered: the first one stays
             continue
-        by_person = agent_type in {"user_reference", "user"} and channel not in _AUTOMATIC_CHANNELS
-        resolves[incident_id] = (at, by_person)  # ordered: the last one wins
+        resolves[incident_id] = (at, resolved_by_person(agent_type, channel))  # ordered: the last one wins
     return {
         incident_id: LogFacts(
             first_ack_at=first_acks.get(incident_id, (None, None))[0],

@@ -274,11 +274,11 @@ def test_the_page_shows_kept_panels_at_once_and_loads_the_others(admin: tuple[Wo
     page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
     # Tiles and tables are always in the page (they read without JavaScript); the rest loads lazily.
     assert 'id="panel-kpis"' in page and 'id="panel-services"' in page
-    assert 'id="panel-trends"' not in page and page.count('hx-trigger="load"') == 4
+    assert 'id="panel-trends"' not in page and page.count("data-panel-placeholder") == 4
 
     client.get(f"/dashboard/panels/trends?{WINDOW}", headers=HTMX)  # now kept
     page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
-    assert 'id="panel-trends"' in page and page.count('hx-trigger="load"') == 3
+    assert 'id="panel-trends"' in page and page.count("data-panel-placeholder") == 3
 
 
 def test_answers_kept_by_another_release_are_not_read(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

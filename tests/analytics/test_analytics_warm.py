@@ -18,7 +18,7 @@ from tests.analytics.factories import World, make_incident, make_world, utc
 from tests.factories import make_user
 
 HIGH_URGENCY_WEEK = "start=2024-03-04&end=2024-03-11&urgency=high"
-LAZY = re.compile(r'hx-trigger="load"')
+LAZY = re.compile(r"data-panel-placeholder")
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
-from . import link, oauth, unlinking
+from . import history, link, oauth, unlinking
 from .accounts import settings
 from .blueprint import bp
 from .cards import card_for
 from .directory import filtered_services, selection_counts
-from .forms import SelectionForm, UnlinkForm
+from .forms import HistoryForm, SelectionForm, UnlinkForm
+from .sync.runner import nudge_sync
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
@@ -71,6 +72,27 @@ def select_filtered(account_id: int) -> Response | tuple[str, int]:
         flash(notice, "success")
         return redirect(url_for("pagerduty.account", account_id=pd_account.id, q=query or None))
     return page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/history")
+@admin_required
+def set_history(account_id: int) -> Response | tuple[str, int]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    form = HistoryForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
+    try:
+        if form.errors or form.history_days.data is None:
+            raise history.HistoryError(history.BOUNDS_MESSAGE)
+        change = history.set_history_days(pd_account, form.history_days.data)
+    except history.HistoryError as exc:
+        status = 409 if pd_account.status is AccountStatus.UNLINKED else 400
+        context = _context(pd_account, history_form=form, history_error=str(exc))
+        return render_template(PAGE, **context), status
+    if change.lengthened:
+        nudge_sync(pd_account)
+    flash(change.describe(), "success")
+    return redirect(url_for("pagerduty.account", account_id=pd_account.id, _anchor="history"))
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/refresh")
@@ -137,6 +159,8 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
         "selected_count": selected,
         "total_count": total,
         "selection_form": SelectionForm(),
+        "history_form": HistoryForm(history_days=pd_account.history_days),
+        "history_bounds": (history.MIN_DAYS, history.MAX_DAYS),
         **extra,
     }
 

@@ -14,6 +14,7 @@ from app.queue import QueueNotConfigured
 
 from ..accounts import workspace_accounts
 from ..cli import ACCOUNT, WORKSPACE, _account
+from ..history import MAX_DAYS, MIN_DAYS, HistoryError, set_history_days
 from ..link import account_label
 from . import runner
 
@@ -26,7 +27,15 @@ RESET_STREAMS = ("incidents", "log_entries", "change_events", "backfill")
 @ACCOUNT
 @click.option("--full", is_flag=True, help="Start over: fetch the selected services' whole history again.")
 @click.option("--wait", is_flag=True, help="Run the sync here and print its result (no worker needed).")
-def sync_command(workspace_name: str, account_id: int | None, full: bool, wait: bool) -> None:
+@click.option(
+    "--history-days",
+    type=int,
+    help=f"First set how many days of history to fetch ({MIN_DAYS}-{MAX_DAYS}); a longer history is "
+    "fetched by this sync, a shorter one deletes nothing.",
+)
+def sync_command(
+    workspace_name: str, account_id: int | None, full: bool, wait: bool, history_days: int | None
+) -> None:
     """Sync one account (--account) or every active account of the workspace."""
     workspace = workspace_named(workspace_name)
     if account_id is not None:
@@ -35,6 +44,13 @@ def sync_command(workspace_name: str, account_id: int | None, full: bool, wait: 
         accounts = [a for a in workspace_accounts(workspace.id) if a.status is AccountStatus.ACTIVE]
         if not accounts:
             raise click.ClickException(f"{workspace.name} has no active PagerDuty account.")
+    if history_days is not None:
+        for account in accounts:
+            try:
+                change = set_history_days(account, history_days, via="cli")
+            except HistoryError as exc:
+                raise click.ClickException(f"{account_label(account)}: {exc}") from None
+            click.echo(f"{account_label(account)}: {change.describe()}")
     failures = [account_label(a) for a in accounts if not _sync_one(a, full, wait)]
     if failures:
         raise click.ClickException(f"Sync failed: {', '.join(failures)}.")

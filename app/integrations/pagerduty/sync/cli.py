@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from app.accounts import audit
 from app.accounts.cli import workspace_named
 from app.extensions import db
-from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncRun
+from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, SyncRun
 from app.queue import QueueNotConfigured
 
 from ..accounts import workspace_accounts
@@ -67,7 +67,7 @@ def _sync_one(account: PagerDutyAccount, full: bool, wait: bool) -> bool:
     if wait:
         return _run_here(account, label)
     try:
-        job = runner.request_sync(account)
+        job = runner.request_sync(account, trigger=SyncKind.MANUAL)
     except (RedisError, QueueNotConfigured) as exc:
         raise click.ClickException(
             f"The job queue is unreachable ({exc}); use --wait to sync here."
@@ -80,7 +80,7 @@ def _sync_one(account: PagerDutyAccount, full: bool, wait: bool) -> bool:
 
 
 def _run_here(account: PagerDutyAccount, label: str) -> bool:
-    outcome = runner.run(account.id)
+    outcome = runner.run(account.id, trigger=SyncKind.MANUAL)
     if outcome == "busy":
         click.echo(f"{label}: a sync is running already (by a worker); not started.", err=True)
         return False
@@ -89,8 +89,8 @@ def _run_here(account: PagerDutyAccount, label: str) -> bool:
     if sync_run is not None:
         duration = f", {sync_run.duration_seconds:.1f} s" if sync_run.duration_seconds is not None else ""
         counts = (
-            f": {sync_run.kind.value}, {sync_run.fetched} fetched, {sync_run.created} created, "
-            f"{sync_run.updated} updated, {sync_run.requests} requests{duration}"
+            f": {sync_run.kind.value} ({sync_run.stage or 'not started'}), {sync_run.fetched} fetched, "
+            f"{sync_run.created} created, {sync_run.updated} updated, {sync_run.requests} requests{duration}"
         )
     click.echo(f"{label}: {outcome}{counts}")
     if sync_run is not None and sync_run.error:

@@ -38,8 +38,17 @@ def job_id(account_id: int) -> str:
     return f"sync-{account_id}"
 
 
-def request_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> Job | None:
-    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock."""
+# What started a run, when not the schedule (which records backfill or incremental, the work it did).
+TRIGGERS = (SyncKind.MANUAL, SyncKind.WEBHOOK)
+
+
+def request_sync(
+    account: PagerDutyAccount, delay: timedelta | None = None, trigger: SyncKind | None = None
+) -> Job | None:
+    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock.
+
+    With a job already waiting (stable id) that job is returned, and its run records the trigger it was
+    enqueued with: one run, whoever asked first."""
     if _lock(account.id).held_by_anyone():
         return None
     from app.integrations.pagerduty.sync.jobs import sync_account
@@ -48,6 +57,8 @@ def request_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> J
     return enqueue(
         sync_account,
         account.id,
+        None,
+        trigger.value if trigger else None,
         queue=SYNC,
         job_id=job_id(account.id),
         delay=delay,
@@ -67,7 +78,7 @@ def nudge_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> Non
         )
 
 
-def run(account_id: int, run_id: int | None = None) -> Outcome:
+def run(account_id: int, run_id: int | None = None, trigger: SyncKind | None = None) -> Outcome:
     account = db.session.get(PagerDutyAccount, account_id)
     if account is None or account.status is AccountStatus.UNLINKED:
         return "skipped"
@@ -76,22 +87,26 @@ def run(account_id: int, run_id: int | None = None) -> Outcome:
         log.info("account %s is already syncing; this request joins that run", account_id)
         return "busy"
     try:
-        return _run_locked(account, run_id, lock)
+        return _run_locked(account, run_id, lock, trigger)
     finally:
         lock.release()
 
 
-def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -> Outcome:
+def _run_locked(
+    account: PagerDutyAccount, run_id: int | None, lock: SyncLock, trigger: SyncKind | None
+) -> Outcome:
     from app.integrations.pagerduty.accounts import client_for
 
+    backfill = streams.needs_backfill(account)
+    work = SyncKind.BACKFILL if backfill else SyncKind.INCREMENTAL
     sync_run = db.session.get(SyncRun, run_id) if run_id else None
     if sync_run is None or sync_run.status is not SyncStatus.WAITING:
-        sync_run = SyncRun(
-            workspace_id=account.workspace_id, account_id=account.id, kind=SyncKind.INCREMENTAL
-        )
+        kind = trigger if trigger in TRIGGERS else work
+        sync_run = SyncRun(workspace_id=account.workspace_id, account_id=account.id, kind=kind)
         db.session.add(sync_run)
+    elif sync_run.kind not in TRIGGERS:
+        sync_run.kind = work  # a continued scheduled run says what it does now; a manual one stays manual
     _close_interrupted(account, sync_run)
-    sync_run.kind = SyncKind.BACKFILL if streams.needs_backfill(account) else SyncKind.INCREMENTAL
     sync_run.status, sync_run.error = SyncStatus.RUNNING, None
     account.last_sync_at = utcnow()
     db.session.commit()
@@ -108,7 +123,7 @@ def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -
             # Notifications are written with their local hour and weekday (interruptions read them).
             local_fields=local_times.EntryFields(account.workspace_id),
         )
-        (streams.run_backfill if sync_run.kind is SyncKind.BACKFILL else streams.run_incremental)(ctx)
+        (streams.run_backfill if backfill else streams.run_incremental)(ctx)
     except PagerDutyError as exc:
         return _on_pagerduty_error(account, _after_rollback(run_pk, client), exc)
     except LockLost:
@@ -182,6 +197,7 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
             sync_account,
             account.id,
             sync_run.id,
+            None,  # the run row keeps its kind
             queue=SYNC,
             job_id=job_id(account.id),
             delay=timedelta(seconds=wait),

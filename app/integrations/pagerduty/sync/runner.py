@@ -111,6 +111,7 @@ def _run_locked(
     account.last_sync_at = utcnow()
     db.session.commit()
     run_pk = sync_run.id
+    before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
     client = None
     try:
         client = client_for(account)
@@ -125,17 +126,17 @@ def _run_locked(
         )
         (streams.run_backfill if backfill else streams.run_incremental)(ctx)
     except PagerDutyError as exc:
-        return _on_pagerduty_error(account, _after_rollback(run_pk, client), exc)
+        return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
     except LockLost:
         _finish(
-            _after_rollback(run_pk, client),
+            _after_rollback(run_pk, client, before),
             SyncStatus.FAILED,
             "Stopped: another sync took over this account.",
         )
         return "failed"
     except Exception as exc:
         error = f"Internal error: {type(exc).__name__}: {exc}"
-        _finish(_after_rollback(run_pk, client), SyncStatus.FAILED, error)
+        _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     sync_run.progress = 1.0
     account.last_successful_sync_at = utcnow()
@@ -145,12 +146,13 @@ def _run_locked(
     return "succeeded"
 
 
-def _after_rollback(run_pk: int, client: PagerDutyClient | None) -> SyncRun | None:
+def _after_rollback(run_pk: int, client: PagerDutyClient | None, before: tuple[int, int]) -> SyncRun | None:
     """Drop the unfinished page; keep the run's request counts, which are true whatever was written."""
     db.session.rollback()
     sync_run = db.session.get(SyncRun, run_pk)
     if sync_run is not None and client is not None:
-        sync_run.requests, sync_run.rate_limited = client.stats.requests, client.stats.rate_limited
+        sync_run.requests = before[0] + client.stats.requests
+        sync_run.rate_limited = before[1] + client.stats.rate_limited
     return sync_run
 
 

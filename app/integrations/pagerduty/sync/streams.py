@@ -67,6 +67,7 @@ class SyncContext:
     totals: Counts = field(init=False)
     run_id: int = field(init=False)
     _committed_at: float = field(init=False, default_factory=time.monotonic)
+    _requests_before: tuple[int, int] = field(init=False, default=(0, 0))
     # The created/updated totals when the workspace's data version last moved, and whether something the
     # totals do not count (a refreshed directory) was written since.
     _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
@@ -79,6 +80,8 @@ class SyncContext:
         self.ids = AccountIds(self.account.id, self.account.workspace_id)
         self.run_id = self.run.id
         self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
+        # A continued run (after a long rate limit) has a new client: its requests add to the run's.
+        self._requests_before = (self.run.requests or 0, self.run.rate_limited or 0)
         self._versioned_totals = (self.totals.created, self.totals.updated)
 
     def wrote(self) -> None:
@@ -105,8 +108,8 @@ class SyncContext:
             "fetched": self.totals.fetched,
             "created": self.totals.created,
             "updated": self.totals.updated,
-            "requests": self.client.stats.requests,
-            "rate_limited": self.client.stats.rate_limited,
+            "requests": self._requests_before[0] + self.client.stats.requests,
+            "rate_limited": self._requests_before[1] + self.client.stats.rate_limited,
         }
         if progress is not None:
             values["progress"] = max(0.0, min(1.0, progress))

@@ -30,6 +30,8 @@ def test_it_enqueues_a_sync_and_prints_the_job_id(
     assert result.output.strip().endswith(f"enqueued job {runner.job_id(account.id)}")
     assert get_queue("sync").count == 1
     assert run_jobs() == 2  # the sync, then the dashboard's first view (app/analytics/jobs.py)
+    db.session.expire_all()
+    assert [r.kind for r in runner.latest_runs(account)] == [SyncKind.MANUAL]
 
 
 def test_it_runs_here_and_prints_the_result_with_wait(
@@ -38,7 +40,7 @@ def test_it_runs_here_and_prints_the_result_with_wait(
     select_all_services(account, sim)
     result = flask(app, "--account", str(account.id), "--wait")
     assert result.exit_code == 0, result.output
-    assert ": succeeded: backfill, " in result.output and " created, " in result.output
+    assert ": succeeded: manual (Backfill done), " in result.output and " created, " in result.output
     assert db.session.scalar(select(func.count(Incident.id))) == len(sim.store.all_incidents())
     # The sync ran here; only the dashboard's first views are left for a worker to compute.
     assert [job.func_name for job in get_queue("sync").jobs] == ["app.analytics.jobs.warm_dashboard"]
@@ -53,7 +55,7 @@ def test_it_starts_over_with_full(app: Flask, account: PagerDutyAccount, sim: Ru
     assert "reset; the next run fetches" in result.output
     db.session.expire_all()
     last = db.session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
-    assert last is not None and last.kind is SyncKind.BACKFILL
+    assert last is not None and last.kind is SyncKind.MANUAL and last.stage == "Backfill done"
     assert all(s.backfilled_at is not None for s in db.session.scalars(select(PDService)) if s.selected)
     assert db.session.scalar(select(func.count(SyncCheckpoint.id))) >= 3
 

@@ -113,6 +113,8 @@ def test_it_starts_one_sync_for_two_clicks(
     assert run_jobs() == 2  # one sync for both clicks, then the dashboard's first view
     html = widget(client, acme_account)
     assert POLL not in html and "Succeeded" in html and "Sync now" in html
+    assert "Last manual sync finished" in html and "<td>manual</td>" in html
+    assert [r.kind for r in runner.latest_runs(acme_account)] == [SyncKind.MANUAL]
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "pagerduty.sync_requested" in actions
 

@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from app.crypto import decrypt, encrypt
 from app.extensions import db
-from app.models import AuditEvent, Incident, PagerDutyAccount, PDService
+from app.integrations.pagerduty.sync import runner
+from app.models import AuditEvent, Incident, PagerDutyAccount, PDService, SyncKind
 from app.queue import get_queue
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
@@ -111,6 +112,8 @@ def test_it_syncs_an_incident_triggered_in_pagerduty_within_seconds(
     release_scheduled()
     assert run_jobs() == 2  # the sync, then the dashboard's first view it changed
     assert db.session.scalar(select(Incident).where(Incident.remote_id == created["id"])) is not None
+    db.session.expire_all()
+    assert [r.kind for r in runner.latest_runs(acme_account, 1)] == [SyncKind.WEBHOOK]
 
 
 def test_it_keeps_verifying_while_pagerduty_rotates_the_secret(

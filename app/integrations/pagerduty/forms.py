@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 REGION_CHOICES = [
     SelectChoice("", "Detect (try US, then EU)"),
@@ -39,4 +47,12 @@ class UnlinkForm(FlaskForm):
             SelectChoice("delete", "Delete the synced data"),
         ],
         validators=[DataRequired(message="Choose whether to keep or delete the synced data.")],
+    )
+
+
+class HistoryForm(FlaskForm):
+    # The bounds live in history.py (the CLI checks the same ones); the form only parses the number.
+    history_days = IntegerField(
+        "History to fetch (days)",
+        validators=[InputRequired(message="Enter the number of days of history to fetch.")],
     )

@@ -13,15 +13,17 @@ from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
-from . import link, oauth, unlinking
+from . import history, link, oauth, service_data, unlinking
 from .accounts import settings
 from .blueprint import bp
 from .cards import card_for
 from .directory import filtered_services, selection_counts
-from .forms import SelectionForm, UnlinkForm
+from .forms import HistoryForm, SelectionForm, UnlinkForm
+from .sync.runner import nudge_sync
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
+DELETE_DATA = "integrations/delete_service_data.html"
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>")
@@ -47,7 +49,13 @@ def toggle_service(account_id: int, service_id: int) -> Response | tuple[str, in
         followed = "followed" if service.selected else "not followed"
         flash(error or f"Saved: {service.name} is {followed}.", "error" if error else "success")
         return redirect(url_for("pagerduty.account", account_id=pd_account.id))
-    context = {**_base(pd_account), "service": service, "saved": error is None, "error": error}
+    context = {
+        **_base(pd_account),
+        "service": service,
+        "saved": error is None,
+        "error": error,
+        "with_data": service_data.deselected_with_data(pd_account),
+    }
     return render_template("integrations/_service_row.html", **context), 409 if error else 200
 
 
@@ -71,6 +79,49 @@ def select_filtered(account_id: int) -> Response | tuple[str, int]:
         flash(notice, "success")
         return redirect(url_for("pagerduty.account", account_id=pd_account.id, q=query or None))
     return page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+
+
+@bp.post("/integrations/pagerduty/<int:account_id>/history")
+@admin_required
+def set_history(account_id: int) -> Response | tuple[str, int]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    form = HistoryForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
+    try:
+        if form.errors or form.history_days.data is None:
+            raise history.HistoryError(history.BOUNDS_MESSAGE)
+        change = history.set_history_days(pd_account, form.history_days.data)
+    except history.HistoryError as exc:
+        status = 409 if pd_account.status is AccountStatus.UNLINKED else 400
+        context = _context(pd_account, history_form=form, history_error=str(exc))
+        return render_template(PAGE, **context), status
+    if change.lengthened:
+        nudge_sync(pd_account)
+    flash(change.describe(), "success")
+    return redirect(url_for("pagerduty.account", account_id=pd_account.id, _anchor="history"))
+
+
+@bp.route("/integrations/pagerduty/<int:account_id>/services/<int:service_id>/data", methods=["GET", "POST"])
+@admin_required
+def delete_service_data(account_id: int, service_id: int) -> Response | tuple[str, int]:
+    """GET asks for confirmation; POST deletes. A followed service is refused (409) either way."""
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    service = get_or_404(PDService, service_id)
+    if service.account_id != pd_account.id:
+        abort(404)
+    form = PostForm()
+    context = {**_base(pd_account), "service": service, "form": form, "data": service_data.data_of(service)}
+    error = service_data.refusal(pd_account, service)
+    if error:
+        return render_template(DELETE_DATA, **context, error=error), 409
+    if request.method == "GET":
+        return render_template(DELETE_DATA, **context), 200
+    if not form.validate_on_submit():
+        abort(400)
+    deleted = service_data.delete_service_data(pd_account, service)
+    flash(f"Deleted the synced data of {service.name}: {deleted.describe()}.", "success")
+    return redirect(url_for("pagerduty.account", account_id=pd_account.id))
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/refresh")
@@ -133,10 +184,13 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
     return {
         **_base(pd_account),
         "services": filtered_services(pd_account, query),
+        "with_data": service_data.deselected_with_data(pd_account),
         "query": query,
         "selected_count": selected,
         "total_count": total,
         "selection_form": SelectionForm(),
+        "history_form": HistoryForm(history_days=pd_account.history_days),
+        "history_bounds": (history.MIN_DAYS, history.MAX_DAYS),
         **extra,
     }
 

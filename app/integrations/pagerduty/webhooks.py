@@ -22,7 +22,7 @@ from app import crypto
 from app.accounts import audit
 from app.accounts.context import public
 from app.extensions import csrf, db
-from app.models import AccountStatus, PagerDutyAccount
+from app.models import AccountStatus, PagerDutyAccount, SyncKind
 from app.queue import QueueNotConfigured, redis_connection
 
 from .accounts import client_for
@@ -78,7 +78,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
         if delivery and not conn.set(key, 1, nx=True, ex=DEDUPE_SECONDS):
             return _reply(202, status="duplicate")
         try:
-            runner.request_sync(account, delay=NUDGE_DELAY)
+            runner.request_sync(account, delay=NUDGE_DELAY, trigger=SyncKind.WEBHOOK)
         except RedisError:
             conn.delete(key)  # let PagerDuty's retry through
             raise

@@ -9,11 +9,12 @@ from sqlalchemy import delete, update
 from app.accounts import audit
 from app.accounts.cli import workspace_named
 from app.extensions import db
-from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncRun
+from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, SyncRun
 from app.queue import QueueNotConfigured
 
 from ..accounts import workspace_accounts
 from ..cli import ACCOUNT, WORKSPACE, _account
+from ..history import MAX_DAYS, MIN_DAYS, HistoryError, set_history_days
 from ..link import account_label
 from . import runner
 
@@ -26,7 +27,15 @@ RESET_STREAMS = ("incidents", "log_entries", "change_events", "backfill")
 @ACCOUNT
 @click.option("--full", is_flag=True, help="Start over: fetch the selected services' whole history again.")
 @click.option("--wait", is_flag=True, help="Run the sync here and print its result (no worker needed).")
-def sync_command(workspace_name: str, account_id: int | None, full: bool, wait: bool) -> None:
+@click.option(
+    "--history-days",
+    type=int,
+    help=f"First set how many days of history to fetch ({MIN_DAYS}-{MAX_DAYS}); a longer history is "
+    "fetched by this sync, a shorter one deletes nothing.",
+)
+def sync_command(
+    workspace_name: str, account_id: int | None, full: bool, wait: bool, history_days: int | None
+) -> None:
     """Sync one account (--account) or every active account of the workspace."""
     workspace = workspace_named(workspace_name)
     if account_id is not None:
@@ -35,6 +44,13 @@ def sync_command(workspace_name: str, account_id: int | None, full: bool, wait: 
         accounts = [a for a in workspace_accounts(workspace.id) if a.status is AccountStatus.ACTIVE]
         if not accounts:
             raise click.ClickException(f"{workspace.name} has no active PagerDuty account.")
+    if history_days is not None:
+        for account in accounts:
+            try:
+                change = set_history_days(account, history_days, via="cli")
+            except HistoryError as exc:
+                raise click.ClickException(f"{account_label(account)}: {exc}") from None
+            click.echo(f"{account_label(account)}: {change.describe()}")
     failures = [account_label(a) for a in accounts if not _sync_one(a, full, wait)]
     if failures:
         raise click.ClickException(f"Sync failed: {', '.join(failures)}.")
@@ -51,7 +67,7 @@ def _sync_one(account: PagerDutyAccount, full: bool, wait: bool) -> bool:
     if wait:
         return _run_here(account, label)
     try:
-        job = runner.request_sync(account)
+        job = runner.request_sync(account, trigger=SyncKind.MANUAL)
     except (RedisError, QueueNotConfigured) as exc:
         raise click.ClickException(
             f"The job queue is unreachable ({exc}); use --wait to sync here."
@@ -64,7 +80,7 @@ def _sync_one(account: PagerDutyAccount, full: bool, wait: bool) -> bool:
 
 
 def _run_here(account: PagerDutyAccount, label: str) -> bool:
-    outcome = runner.run(account.id)
+    outcome = runner.run(account.id, trigger=SyncKind.MANUAL)
     if outcome == "busy":
         click.echo(f"{label}: a sync is running already (by a worker); not started.", err=True)
         return False
@@ -73,8 +89,8 @@ def _run_here(account: PagerDutyAccount, label: str) -> bool:
     if sync_run is not None:
         duration = f", {sync_run.duration_seconds:.1f} s" if sync_run.duration_seconds is not None else ""
         counts = (
-            f": {sync_run.kind.value}, {sync_run.fetched} fetched, {sync_run.created} created, "
-            f"{sync_run.updated} updated, {sync_run.requests} requests{duration}"
+            f": {sync_run.kind.value} ({sync_run.stage or 'not started'}), {sync_run.fetched} fetched, "
+            f"{sync_run.created} created, {sync_run.updated} updated, {sync_run.requests} requests{duration}"
         )
     click.echo(f"{label}: {outcome}{counts}")
     if sync_run is not None and sync_run.error:

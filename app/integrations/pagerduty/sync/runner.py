@@ -38,8 +38,17 @@ def job_id(account_id: int) -> str:
     return f"sync-{account_id}"
 
 
-def request_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> Job | None:
-    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock."""
+# What started a run, when not the schedule (which records backfill or incremental, the work it did).
+TRIGGERS = (SyncKind.MANUAL, SyncKind.WEBHOOK)
+
+
+def request_sync(
+    account: PagerDutyAccount, delay: timedelta | None = None, trigger: SyncKind | None = None
+) -> Job | None:
+    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock.
+
+    With a job already waiting (stable id) that job is returned, and its run records the trigger it was
+    enqueued with: one run, whoever asked first."""
     if _lock(account.id).held_by_anyone():
         return None
     from app.integrations.pagerduty.sync.jobs import sync_account
@@ -48,6 +57,8 @@ def request_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> J
     return enqueue(
         sync_account,
         account.id,
+        None,
+        trigger.value if trigger else None,
         queue=SYNC,
         job_id=job_id(account.id),
         delay=delay,
@@ -67,7 +78,7 @@ def nudge_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> Non
         )
 
 
-def run(account_id: int, run_id: int | None = None) -> Outcome:
+def run(account_id: int, run_id: int | None = None, trigger: SyncKind | None = None) -> Outcome:
     account = db.session.get(PagerDutyAccount, account_id)
     if account is None or account.status is AccountStatus.UNLINKED:
         return "skipped"
@@ -76,26 +87,31 @@ def run(account_id: int, run_id: int | None = None) -> Outcome:
         log.info("account %s is already syncing; this request joins that run", account_id)
         return "busy"
     try:
-        return _run_locked(account, run_id, lock)
+        return _run_locked(account, run_id, lock, trigger)
     finally:
         lock.release()
 
 
-def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -> Outcome:
+def _run_locked(
+    account: PagerDutyAccount, run_id: int | None, lock: SyncLock, trigger: SyncKind | None
+) -> Outcome:
     from app.integrations.pagerduty.accounts import client_for
 
+    backfill = streams.needs_backfill(account)
+    work = SyncKind.BACKFILL if backfill else SyncKind.INCREMENTAL
     sync_run = db.session.get(SyncRun, run_id) if run_id else None
     if sync_run is None or sync_run.status is not SyncStatus.WAITING:
-        sync_run = SyncRun(
-            workspace_id=account.workspace_id, account_id=account.id, kind=SyncKind.INCREMENTAL
-        )
+        kind = trigger if trigger in TRIGGERS else work
+        sync_run = SyncRun(workspace_id=account.workspace_id, account_id=account.id, kind=kind)
         db.session.add(sync_run)
+    elif sync_run.kind not in TRIGGERS:
+        sync_run.kind = work  # a continued scheduled run says what it does now; a manual one stays manual
     _close_interrupted(account, sync_run)
-    sync_run.kind = SyncKind.BACKFILL if streams.needs_backfill(account) else SyncKind.INCREMENTAL
     sync_run.status, sync_run.error = SyncStatus.RUNNING, None
     account.last_sync_at = utcnow()
     db.session.commit()
     run_pk = sync_run.id
+    before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
     client = None
     try:
         client = client_for(account)
@@ -108,19 +124,19 @@ def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -
             # Notifications are written with their local hour and weekday (interruptions read them).
             local_fields=local_times.EntryFields(account.workspace_id),
         )
-        (streams.run_backfill if sync_run.kind is SyncKind.BACKFILL else streams.run_incremental)(ctx)
+        (streams.run_backfill if backfill else streams.run_incremental)(ctx)
     except PagerDutyError as exc:
-        return _on_pagerduty_error(account, _after_rollback(run_pk, client), exc)
+        return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
     except LockLost:
         _finish(
-            _after_rollback(run_pk, client),
+            _after_rollback(run_pk, client, before),
             SyncStatus.FAILED,
             "Stopped: another sync took over this account.",
         )
         return "failed"
     except Exception as exc:
         error = f"Internal error: {type(exc).__name__}: {exc}"
-        _finish(_after_rollback(run_pk, client), SyncStatus.FAILED, error)
+        _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     sync_run.progress = 1.0
     account.last_successful_sync_at = utcnow()
@@ -130,12 +146,13 @@ def _run_locked(account: PagerDutyAccount, run_id: int | None, lock: SyncLock) -
     return "succeeded"
 
 
-def _after_rollback(run_pk: int, client: PagerDutyClient | None) -> SyncRun | None:
+def _after_rollback(run_pk: int, client: PagerDutyClient | None, before: tuple[int, int]) -> SyncRun | None:
     """Drop the unfinished page; keep the run's request counts, which are true whatever was written."""
     db.session.rollback()
     sync_run = db.session.get(SyncRun, run_pk)
     if sync_run is not None and client is not None:
-        sync_run.requests, sync_run.rate_limited = client.stats.requests, client.stats.rate_limited
+        sync_run.requests = before[0] + client.stats.requests
+        sync_run.rate_limited = before[1] + client.stats.rate_limited
     return sync_run
 
 
@@ -182,6 +199,7 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
             sync_account,
             account.id,
             sync_run.id,
+            None,  # the run row keeps its kind
             queue=SYNC,
             job_id=job_id(account.id),
             delay=timedelta(seconds=wait),

@@ -22,7 +22,7 @@ from app.analytics import cache, interruption_store
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
-from app.integrations.pagerduty.sync import store
+from app.integrations.pagerduty.sync import plans, store
 from app.integrations.pagerduty.sync.derive import refresh_derived
 from app.integrations.pagerduty.sync.prefetch import Prefetch
 from app.integrations.pagerduty.sync.store import AccountIds, Counts, Directory
@@ -67,6 +67,7 @@ class SyncContext:
     totals: Counts = field(init=False)
     run_id: int = field(init=False)
     _committed_at: float = field(init=False, default_factory=time.monotonic)
+    _requests_before: tuple[int, int] = field(init=False, default=(0, 0))
     # The created/updated totals when the workspace's data version last moved, and whether something the
     # totals do not count (a refreshed directory) was written since.
     _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
@@ -79,6 +80,8 @@ class SyncContext:
         self.ids = AccountIds(self.account.id, self.account.workspace_id)
         self.run_id = self.run.id
         self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
+        # A continued run (after a long rate limit) has a new client: its requests add to the run's.
+        self._requests_before = (self.run.requests or 0, self.run.rate_limited or 0)
         self._versioned_totals = (self.totals.created, self.totals.updated)
 
     def wrote(self) -> None:
@@ -105,8 +108,8 @@ class SyncContext:
             "fetched": self.totals.fetched,
             "created": self.totals.created,
             "updated": self.totals.updated,
-            "requests": self.client.stats.requests,
-            "rate_limited": self.client.stats.rate_limited,
+            "requests": self._requests_before[0] + self.client.stats.requests,
+            "rate_limited": self._requests_before[1] + self.client.stats.rate_limited,
         }
         if progress is not None:
             values["progress"] = max(0.0, min(1.0, progress))
@@ -333,45 +336,39 @@ def rescan_open(ctx: SyncContext) -> None:
 
 
 def pending_backfill(account: PagerDutyAccount) -> list[PDService]:
-    return list(
-        db.session.scalars(
-            select(PDService).where(
-                PDService.account_id == account.id,
-                PDService.selected.is_(True),
-                PDService.backfilled_at.is_(None),
-            )
-        )
-    )
+    return plans.pending_backfill(account)
 
 
-def needs_backfill(account: PagerDutyAccount) -> bool:
+def needs_backfill(account: PagerDutyAccount, now: datetime | None = None) -> bool:
     plan = db.session.scalar(
         select(SyncCheckpoint).where(
             SyncCheckpoint.account_id == account.id, SyncCheckpoint.stream == "backfill"
         )
     )
-    return bool(plan and plan.data) or bool(pending_backfill(account))
+    if plan and plan.data:
+        return True
+    return bool(plans.pending_backfill(account) or plans.pending_extension(account, now or utcnow()))
 
 
 def run_backfill(ctx: SyncContext) -> None:
-    """History of the services selected but not yet backfilled, resumable from its plan checkpoint."""
-    account = ctx.account
+    """History of the services selected but not yet backfilled, then the older period of a lengthened
+    history; each resumable from its plan checkpoint."""
     sync_directory(ctx, force=True)
-    plan_row = checkpoint(account, "backfill")
-    if not plan_row.data:
-        services = [s.remote_id for s in pending_backfill(account)]
-        if not services:
-            return
-        start = ctx.now - timedelta(days=account.history_days)
-        plan_row.data = {
-            "services": services,
-            "start": start.isoformat(),
-            "end": ctx.now.isoformat(),
-            "incidents_until": start.isoformat(),
-            "log_entries_until": start.isoformat(),
-        }
-        ctx.commit(progress=0.0, stage="Planning backfill")
+    plan_row = checkpoint(ctx.account, "backfill")
+    for _ in range(2):  # a plan in progress or for new services, then possibly an extension
+        if not plan_row.data:
+            plan = plans.new_plan(ctx.account, ctx.now)
+            if plan is None:
+                return
+            plan_row.data = plan
+            ctx.commit(progress=0.0, stage="Planning backfill")
+        _run_plan(ctx, plan_row)
+
+
+def _run_plan(ctx: SyncContext, plan_row: SyncCheckpoint) -> None:
+    account = ctx.account
     plan = dict(plan_row.data)
+    extend = bool(plan.get("extend"))
     start, end = datetime.fromisoformat(plan["start"]), datetime.fromisoformat(plan["end"])
     span = max((end - start).total_seconds(), 1.0)
 
@@ -383,27 +380,37 @@ def run_backfill(ctx: SyncContext) -> None:
 
         return on_chunk
 
-    ctx.commit(stage="Backfilling incidents")
+    label = "Backfilling older history:" if extend else "Backfilling"
+    ctx.commit(stage=f"{label} incidents")
     since = datetime.fromisoformat(plan["incidents_until"])
     all_selected = set(plan["services"]) == set(ctx.directory.services) - _deleted(account)
     sync_incidents(
         ctx, since, end, None if all_selected else plan["services"], mark("incidents_until", 0.4, 0.0)
     )
-    ctx.commit(stage="Backfilling log entries")
+    if extend and "log_entries_end" not in plan:
+        plan["log_entries_end"] = plans.extension_entries_end(account, plan, ctx.now).isoformat()
+        plan_row.data = dict(plan)
+    ctx.commit(stage=f"{label} log entries")
     sync_log_entries(
         ctx,
         datetime.fromisoformat(plan["log_entries_until"]),
-        end,
+        datetime.fromisoformat(plan.get("log_entries_end", plan["end"])),
         False,
         mark("log_entries_until", 0.5, 0.4),
     )
+    services = update(PDService).where(
+        PDService.account_id == account.id, PDService.remote_id.in_(plan["services"])
+    )
+    if extend:
+        # Change events older than 90 days are gone from PagerDuty (API-NOTES §2.9), and the incremental
+        # checkpoints already cover the recent period: the older incidents are all there is to fetch.
+        db.session.execute(services.values(history_from=start))
+        plan_row.data = {}
+        ctx.commit(progress=1.0, stage="Older history done")
+        return
     ctx.commit(stage="Backfilling change events")
     sync_change_events(ctx, end - CHANGE_EVENT_RETENTION, end)
-    db.session.execute(
-        update(PDService)
-        .where(PDService.account_id == account.id, PDService.remote_id.in_(plan["services"]))
-        .values(backfilled_at=ctx.now)
-    )
+    db.session.execute(services.values(backfilled_at=ctx.now, history_from=start))
     for stream in ("incidents", "log_entries"):
         cp = checkpoint(account, stream)
         if cp.position is None:

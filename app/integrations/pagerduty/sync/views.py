@@ -22,7 +22,7 @@ from app.accounts.context import admin_required, current_membership, member_requ
 from app.accounts.context import scoped_get_or_404 as get_or_404
 from app.accounts.forms import PostForm
 from app.extensions import db
-from app.models import AccountStatus, PagerDutyAccount, Role, SyncRun
+from app.models import AccountStatus, PagerDutyAccount, Role, SyncKind, SyncRun
 from app.queue import QueueNotConfigured, redis_connection
 from app.web import is_htmx
 
@@ -128,7 +128,7 @@ def _request(account: PagerDutyAccount) -> tuple[str, int]:
     if reason:
         return reason, 409
     try:
-        job = runner.request_sync(account)
+        job = runner.request_sync(account, trigger=SyncKind.MANUAL)
     except (RedisError, QueueNotConfigured):
         return "The job queue is unreachable: the sync could not be started. Try again shortly.", 503
     if job is None:

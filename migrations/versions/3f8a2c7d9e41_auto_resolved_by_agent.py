@@ -2,7 +2,7 @@
 
 Revision ID: 3f8a2c7d9e41
 Revises: 9d0c4f1a7b2e
-Create Date: 2026-11-23 10:00:00.000000
+Create Date: 2026-11-22 19:40:00.000000
 
 """
 from alembic import op

@@ -3,7 +3,7 @@ fetches only the older period
 
 Revision ID: a4e2b7c91d03
 Revises: 3f8a2c7d9e41
-Create Date: 2026-11-23 10:00:00.000000
+Create Date: 2026-11-22 19:40:00.000000
 
 """
 from datetime import timedelta

@@ -120,7 +120,7 @@ def baseline_timing(app: Flask, workspace_id: int, days: int, repetitions: int) 
 
     with app.app_context():
         workspace = db.session.get(Workspace, workspace_id)
-        query = parse_filters(MultiDict({"range": str(days)}), [], []).query(workspace)
+        query = parse_filters(MultiDict({"range": str(days)}), [], [], []).query(workspace)
         statement = select(func.count()).select_from(Incident).where(*incident_conditions(query))
 
         def count() -> None:

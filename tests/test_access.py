@@ -18,8 +18,10 @@ def _endpoints(app: Flask) -> list[tuple[str, str, set[str]]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        # A placeholder value for every URL parameter: 999999 matches no row in any workspace.
-        path = re.sub(r"<(?:int:)?[^>]+>", "999999", rule.rule)
+        # A placeholder value for every URL parameter: 999999 matches no row in any workspace; a choice of
+        # names (`any(services, teams)`) takes its first.
+        path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.rule)
+        path = re.sub(r"<(?:int:)?[^>]+>", "999999", path)
         rows.append((rule.endpoint, path, set(rule.methods or ()) - {"HEAD", "OPTIONS"}))
     return rows
 

@@ -28,6 +28,7 @@ class SlowServer:
         self.active = 0
         self.most = 0
         self.arrivals: list[float] = []
+        self.paths: list[str] = []
         self.meet: int | None = None
         self.guard = threading.Condition()
         server = self
@@ -36,6 +37,7 @@ class SlowServer:
             def do_GET(self) -> None:
                 with server.guard:
                     server.arrivals.append(time.monotonic())
+                    server.paths.append(self.path)
                     server.active += 1
                     server.most = max(server.most, server.active)
                     server.guard.notify_all()
@@ -137,3 +139,32 @@ def test_a_forked_download_waits_for_the_turn_too(app: Flask, server: SlowServer
     child.join(10)
     assert child.exitcode == 0
     assert len(server.arrivals) == 1 and server.arrivals[0] >= released
+
+
+def test_a_sync_keeps_the_turn_for_a_slice_and_lets_a_page_in_between(app: Flask, server: SlowServer) -> None:
+    """The sync holds the turn across its back-to-back requests for a short slice, not per request; a delivery
+    asking meanwhile goes at the end of that slice, long before the sync's requests are done."""
+
+    def as_sync() -> None:
+        with app.app_context():
+            session = SerialSession(5, queue_connection(), slice_seconds=0.25)
+            for n in range(8):
+                assert session.get(f"{server.url}sync/{n}", timeout=5).status_code == 200
+            session.close()
+
+    def as_delivery() -> None:
+        time.sleep(0.3)  # the sync is under way
+        with app.app_context():
+            assert SerialSession(5, queue_connection()).get(f"{server.url}page", timeout=5).status_code == 200
+
+    threads = [threading.Thread(target=as_sync), threading.Thread(target=as_delivery)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert server.most == 1
+    assert len(server.paths) == 9
+    assert 2 <= server.paths.index("/page") <= 5, server.paths  # in turn, at the end of a slice
+    with app.app_context():
+        turn = queue_connection()
+        assert turn is not None and turn.get("vigil:pd-token:5") is None  # closing gave the turn back

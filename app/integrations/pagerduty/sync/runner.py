@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["succeeded", "failed", "waiting", "busy", "skipped"]
 MAX_CONTINUATIONS = 8  # retryable failures (5xx storms, long rate limits) before a run is given up
+# How long the sync keeps its token's turn across back-to-back requests: what an alert page may wait, at most,
+# beside one request (serial.py).
+TURN_SLICE_SECONDS = 0.25
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
 
 
@@ -96,6 +99,7 @@ def _run_locked(
     account: PagerDutyAccount, run_id: int | None, lock: SyncLock, trigger: SyncKind | None
 ) -> Outcome:
     from app.integrations.pagerduty.accounts import client_for
+    from app.integrations.pagerduty.serial import SerialSession, queue_connection
 
     backfill = streams.needs_backfill(account)
     work = SyncKind.BACKFILL if backfill else SyncKind.INCREMENTAL
@@ -114,7 +118,9 @@ def _run_locked(
     before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
     client = None
     try:
-        client = client_for(account)
+        # The sync keeps the token's turn for short slices of its back-to-back requests (serial.py).
+        turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
+        client = client_for(account, session=turn)
         ctx = streams.SyncContext(
             account,
             client,

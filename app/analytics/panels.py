@@ -62,7 +62,8 @@ def delta(now: float | None, before: float | None, fmt: str, lower_is_better: bo
     if now is None or before is None:
         return Delta("no data to compare", "", "none")
     change = now - before
-    if abs(change) < 1e-9:
+    # Below what the tile shows (whole seconds, a tenth of a point), a change would read "▲ +0 s".
+    if abs(change) < {"duration": 0.5, "rate": 0.0005}.get(fmt, 1e-9):
         return Delta("no change", "", "same")
     if fmt == "duration":
         text = ("+" if change > 0 else "-") + duration(abs(change))

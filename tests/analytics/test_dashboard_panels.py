@@ -202,6 +202,10 @@ def test_it_judges_deltas_by_the_direction_that_is_better() -> None:
     assert delta(None, 3, "count").verdict == "none"
     assert delta(3, 3, "count").verdict == "same"
     assert delta(0.5, 0.25, "rate", lower_is_better=None) == panels.Delta("+25.0 pp", "▲", "changed")
+    # A change smaller than the tile shows is no change, not "▲ +0 s" in red.
+    assert delta(60.3, 60.0, "duration") == panels.Delta("no change", "", "same")
+    assert delta(0.1234, 0.1231, "rate").verdict == "same"
+    assert delta(61.0, 60.0, "duration").text == "+1 s"
 
 
 def test_it_keeps_known_priorities_and_round_trips_them_through_a_view_key() -> None:

@@ -117,9 +117,9 @@ def _run_locked(
     run_pk = sync_run.id
     before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
     client = None
+    # The sync keeps the token's turn for short slices of its back-to-back requests (serial.py).
+    turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
     try:
-        # The sync keeps the token's turn for short slices of its back-to-back requests (serial.py).
-        turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
         client = client_for(account, session=turn)
         ctx = streams.SyncContext(
             account,
@@ -144,6 +144,8 @@ def _run_locked(
         error = f"Internal error: {type(exc).__name__}: {exc}"
         _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
+    finally:
+        turn.close()  # gives the turn back now: the next run, or a page, need not wait for it to run out
     sync_run.progress = 1.0
     account.last_successful_sync_at = utcnow()
     _finish(sync_run, SyncStatus.SUCCEEDED, None)

@@ -79,12 +79,12 @@ def refusal(account: PagerDutyAccount, service: PDService) -> str | None:
 
 
 def delete_service_data(account: PagerDutyAccount, service: PDService, via: str = "web") -> ServiceData:
-    """Delete (audited, committed) and return what was deleted. A followed service is refused: the next sync
-    would fetch it all again."""
+    """Delete (audited, committed) and return what was deleted; refused for the reasons `refusal` gives."""
     if service.account_id != account.id:
         raise ValueError("the service belongs to another account")
-    if service.selected:
-        raise ServiceDataError(f"{service.name} is followed: stop following it first, then delete its data.")
+    problem = refusal(account, service)
+    if problem is not None:
+        raise ServiceDataError(problem)
     deleted = data_of(service)
     incidents = select(Incident.id).where(Incident.service_id == service.id)
     statements = [

@@ -23,7 +23,14 @@ class RequestLog:
             self._recent: deque[dict[str, Any]] = deque(maxlen=self._keep)
 
     def record(
-        self, method: str, path: str, route: str | None, token: str | None, status: int, region: str
+        self,
+        method: str,
+        path: str,
+        route: str | None,
+        token: str | None,
+        status: int,
+        region: str,
+        query: str = "",
     ) -> None:
         with self._lock:
             self._total += 1
@@ -35,6 +42,7 @@ class RequestLog:
                     "at": time.time(),
                     "method": method,
                     "path": path,
+                    "query": query,
                     "route": route,
                     "token": token,
                     "status": status,

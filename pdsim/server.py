@@ -127,6 +127,7 @@ class RequestLogMiddleware:
                     token,
                     seen.get("status", 0),
                     environ.get("pdsim.region", "us"),
+                    environ.get("QUERY_STRING", ""),
                 )
 
 

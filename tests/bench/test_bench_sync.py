@@ -27,6 +27,10 @@ def test_it_backfills_the_same_pages_as_the_baseline_and_rewrites_nothing() -> N
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["incidents"] == 300
+    # Two backfills, each into a fresh database, between three baselines; each judged against its neighbours.
+    assert len(figures["backfill_seconds"]) == len(figures["round_ratios"]) == 2
+    assert len(figures["baseline_seconds"]) == 3
+    assert sorted(figures["round_ratios"])[0] <= figures["ratio"] <= sorted(figures["round_ratios"])[-1]
     assert figures["requests"] == figures["baseline_requests"]
     assert figures["empty_incremental_requests"] <= 5
     assert figures["second_backfill_rows_written"] == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from app.analytics.filters_form import MAX_CUSTOM_DAYS
 from app.analytics.query import MetricQuery
 from app.models import Workspace
 
@@ -84,8 +85,9 @@ def parse_filters(args: MultiDict[str, str]) -> IncidentFilters:
         if raw_days == "custom" and (args.get("start") or args.get("end")):
             errors.append("Pick both a start and an end date, the end on or after the start.")
         start = end = None
-    elif start and end and (end - start).days > 366:
-        errors.append("A custom window is at most a year long.")
+    elif start and end and (end - start).days + 1 > MAX_CUSTOM_DAYS:
+        # The dashboard's limit, so its link to the excluded incidents of any window it shows lands here.
+        errors.append("A custom window may span at most two years.")
         start = end = None
     return IncidentFilters(
         days=days,

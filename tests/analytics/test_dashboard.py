@@ -203,6 +203,21 @@ def test_it_says_how_many_incidents_are_excluded_and_links_to_them(app: Flask, l
     assert "excluded from these numbers" not in api_only
 
 
+def test_the_excluded_link_of_a_two_year_window_lands_on_a_list_that_shows_it(app: Flask, login_as) -> None:
+    """The dashboard takes custom windows up to two years; the incident list must take the same."""
+    world = make_world()
+    _recovery_weeks(world)
+    client = _member_of(world, login_as)
+    html = client.get("/dashboard?start=2022-06-01&end=2024-06-01").get_data(as_text=True)
+    link = "/incidents?excluded=1&amp;days=custom&amp;start=2022-06-01&amp;end=2024-05-31"
+    assert f'href="{link}"' in html
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Fire drill" in listed and "at most two years" not in listed
+    # A day longer than the dashboard allows is refused on the list too, with the reason.
+    longer = client.get("/incidents?days=custom&start=2022-05-31&end=2024-05-31").get_data(as_text=True)
+    assert "A custom window may span at most two years." in longer
+
+
 def test_it_filters_by_priority_and_keeps_it_in_the_url(app: Flask, login_as) -> None:
     world = make_world()
     make_priority(world, "P1", rank=0)

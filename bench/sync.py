@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT
+from bench.cpu import CpuMeter, CpuUse
 
 TOKEN = "bench-sync-token"
 LIMIT = 100
@@ -93,7 +94,8 @@ class Baseline:
         )
         self.requests = 0
         self.rows: dict[str, int] = {}
-        self.seconds = 0.0
+        self.seconds = self.client_cpu = 0.0
+        self.cpu = CpuUse(0.0, 0.0, 0.0)
 
     def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         self.requests += 1
@@ -180,10 +182,11 @@ def _fresh_database(tmp: Path, given: str | None) -> tuple[str, Any]:
     return server.set(database=name).render_as_string(hide_password=False), drop
 
 
-def _peak_rss_mb(process: subprocess.Popen[bytes]) -> float:
+def _wait_for(process: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """Its peak RSS in MB, and the CPU seconds it and the children it waited for (the download) used."""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024  # Linux reports KiB
+    return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux reports KiB
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -256,6 +259,12 @@ def _measure(args: argparse.Namespace, sim: Any, tmp: Path) -> dict[str, Any]:
         "pages_needed": pages_needed,
         "request_overhead": final["requests"] / pages_needed - 1,
         "worker_peak_rss_mb": max(r["rss"] for r in rounds),
+        "baseline_cores_busy": [round(b.cpu.cores, 2) for b in baselines],
+        "backfill_cores_busy": [round(r["cpu"].cores, 2) for r in rounds],
+        "pdsim_cpu_seconds_baseline": [round(b.cpu.process, 1) for b in baselines],
+        "pdsim_cpu_seconds_backfill": [round(r["cpu"].process, 1) for r in rounds],
+        "baseline_client_cpu_seconds": [round(b.client_cpu, 1) for b in baselines],
+        "worker_cpu_seconds": [round(r["worker_cpu"], 1) for r in rounds],
         "empty_incremental_requests": final["empty_incremental_requests"],
         "second_backfill_rows_written": final["second_backfill_rows_written"],
     }
@@ -269,10 +278,16 @@ def _measure(args: argparse.Namespace, sim: Any, tmp: Path) -> dict[str, Any]:
 
 def _baseline(sim: Any, start: datetime, end: datetime) -> Baseline:
     baseline = Baseline(sim.base_url)
-    t0 = time.perf_counter()
-    baseline.rows = baseline.run(start, end)
-    baseline.seconds = time.perf_counter() - t0
-    print(f"  baseline: {baseline.seconds:.1f} s, {baseline.requests:,} requests", flush=True)
+    client = time.process_time()
+    with CpuMeter(sim.process.pid) as meter:
+        baseline.rows = baseline.run(start, end)
+    baseline.seconds, baseline.cpu = meter.use.wall, meter.use
+    baseline.client_cpu = time.process_time() - client
+    print(
+        f"  baseline: {baseline.seconds:.1f} s, {baseline.requests:,} requests, "
+        f"{meter.use.cores:.2f} cores busy (pdsim {meter.use.process:.0f} s, client {baseline.client_cpu:.0f} s)",
+        flush=True,
+    )
     return baseline
 
 
@@ -311,24 +326,30 @@ def _backfill_round(
             from app.models import Incident, SyncRun
 
             request_sync(account)
-            t0 = time.perf_counter()
-            worker = subprocess.Popen(
-                [sys.executable, str(PROJECT_ROOT / "worker.py"), "--queues", "sync", "--burst"],
-                env=env,
-                cwd=PROJECT_ROOT,
-            )
-            rss = _peak_rss_mb(worker)
-            seconds = time.perf_counter() - t0
+            with CpuMeter(sim.process.pid) as meter:
+                worker = subprocess.Popen(
+                    [sys.executable, str(PROJECT_ROOT / "worker.py"), "--queues", "sync", "--burst"],
+                    env=env,
+                    cwd=PROJECT_ROOT,
+                )
+                rss, worker_cpu = _wait_for(worker)
+            seconds = meter.use.wall
             assert worker.returncode == 0, "the worker failed"
             backfill = db.session.scalars(db.select(SyncRun).order_by(SyncRun.id.desc())).first()
             assert backfill is not None and backfill.status.value == "succeeded", backfill and backfill.error
             found = {
                 "seconds": seconds,
                 "rss": rss,
+                "cpu": meter.use,
+                "worker_cpu": worker_cpu,
                 "requests": backfill.requests,
                 "incidents": db.session.scalar(db.select(db.func.count(Incident.id))),
             }
-            print(f"  backfill: {seconds:.1f} s, {backfill.requests:,} requests, {rss:.0f} MB", flush=True)
+            print(
+                f"  backfill: {seconds:.1f} s, {backfill.requests:,} requests, {rss:.0f} MB, "
+                f"{meter.use.cores:.2f} cores busy (pdsim {meter.use.process:.0f} s, worker {worker_cpu:.0f} s)",
+                flush=True,
+            )
             if extras:
                 incremental = _run_in_process(account.id)
                 second = _second_backfill(db, account.id)

@@ -109,7 +109,7 @@ class PDService(db.Model):
     # Set once the selected service's history has been fetched; cleared when it is selected again later.
     backfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The start of the history fetched for it: when the account's history is lengthened past this, the next
-    # sync fetches the older period alone (streams.run_backfill), not the whole history again.
+    # sync fetches the older period alone (passes.run_backfill), not the whole history again.
     history_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_remotely: Mapped[bool] = mapped_column(default=False)
 

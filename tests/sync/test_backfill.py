@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import streams
+from app.integrations.pagerduty.sync import passes, streams
 from app.integrations.pagerduty.sync.upsert import pairs
 from app.models import Deployment, Incident, IncidentLogEntry, PagerDutyAccount, PDService, PDTeam, PDUser
 from pdsim.testing import RunningSim
@@ -60,7 +60,7 @@ def _expected(sim: RunningSim) -> dict[str, dict[str, object]]:
 
 def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, sim: RunningSim) -> None:
     select_all_services(account, sim)
-    streams.run_backfill(make_context(account, sim))
+    passes.run_backfill(make_context(account, sim))
 
     expected = _expected(sim)
     incidents = {
@@ -122,11 +122,11 @@ def test_it_backfills_exactly_what_pagerduty_holds(account: PagerDutyAccount, si
 
 def test_it_writes_nothing_on_a_second_backfill(account: PagerDutyAccount, sim: RunningSim) -> None:
     select_all_services(account, sim)
-    streams.run_backfill(make_context(account, sim))
+    passes.run_backfill(make_context(account, sim))
     db.session.execute(update(PDService).values(backfilled_at=None))
     db.session.commit()
     again = make_context(account, sim)
-    streams.run_backfill(again)
+    passes.run_backfill(again)
     assert again.run.fetched > 0
     assert (again.run.created, again.run.updated) == (0, 0)
 
@@ -138,7 +138,7 @@ def test_it_keeps_only_selected_services(account: PagerDutyAccount, sim: Running
     for service in chosen:
         service.selected = True
     db.session.commit()
-    streams.run_backfill(make_context(account, sim))
+    passes.run_backfill(make_context(account, sim))
     kept = set(db.session.scalars(select(Incident.service_id)).all())
     assert kept and kept <= {s.id for s in chosen}
     want = {

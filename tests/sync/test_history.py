@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty import history
-from app.integrations.pagerduty.sync import runner, streams
+from app.integrations.pagerduty.sync import passes, runner
 from app.models import AuditEvent, Incident, IncidentLogEntry, PagerDutyAccount, SyncKind, SyncRun
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
@@ -64,7 +64,7 @@ def test_it_fetches_the_older_period_when_the_history_is_lengthened(
     assert all(datetime.fromtimestamp(everything[i]["created_at"], UTC) >= cutoff for i in first)
 
     history.set_history_days(account, 365)
-    assert streams.needs_backfill(account)
+    assert passes.needs_backfill(account)
     assert runner.run(account.id) == "succeeded"
 
     run = _latest_run(account)
@@ -74,7 +74,7 @@ def test_it_fetches_the_older_period_when_the_history_is_lengthened(
     # Every log entry, including those written after the first cut-off for incidents created before it.
     want = {i: len(sim.store.log_entries_for(row["number"])) for i, row in everything.items()}
     assert _synced_entries() == {i: n for i, n in want.items() if n}
-    assert not streams.needs_backfill(account)
+    assert not passes.needs_backfill(account)
     assert runner.run(account.id) == "succeeded"
     assert _latest_run(account).kind is SyncKind.INCREMENTAL
 
@@ -87,7 +87,7 @@ def test_it_keeps_what_was_synced_when_the_history_is_shortened(
     before = db.session.scalar(select(func.count(Incident.id)))
     change = history.set_history_days(account, 30)
     assert "already synced from further back are kept" in change.describe()
-    assert not streams.needs_backfill(account)
+    assert not passes.needs_backfill(account)
     assert runner.run(account.id) == "succeeded"
     assert db.session.scalar(select(func.count(Incident.id))) == before == len(sim.store.all_incidents())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import streams
+from app.integrations.pagerduty.sync import passes
 from app.models import Incident, PagerDutyAccount, PDService, SyncKind
 from pdsim.testing import RunningSim
 from tests.sync.conftest import make_context, select_all_services
@@ -13,7 +13,7 @@ from tests.sync.conftest import make_context, select_all_services
 
 def _backfilled(account: PagerDutyAccount, sim: RunningSim) -> None:
     select_all_services(account, sim)
-    streams.run_backfill(make_context(account, sim))
+    passes.run_backfill(make_context(account, sim))
 
 
 def _incident(remote_id: str) -> Incident:
@@ -37,7 +37,7 @@ def test_it_picks_up_new_incidents_and_changes_to_old_ones(
     sim.control.incident_action(resolved_old["id"], "reopen")
 
     ctx = make_context(account, sim, SyncKind.INCREMENTAL)
-    streams.run_incremental(ctx)
+    passes.run_incremental(ctx)
 
     created = _incident(new["id"])
     assert (created.status, created.title, created.service_id) == ("triggered", new["title"], service.id)
@@ -56,7 +56,7 @@ def test_it_picks_up_new_incidents_and_changes_to_old_ones(
 def test_it_syncs_nothing_new_in_at_most_five_requests(account: PagerDutyAccount, sim: RunningSim) -> None:
     _backfilled(account, sim)
     ctx = make_context(account, sim, SyncKind.INCREMENTAL)
-    streams.run_incremental(ctx)
+    passes.run_incremental(ctx)
     assert ctx.client.stats.requests <= 5
     assert (ctx.run.created, ctx.run.updated) == (0, 0)
 
@@ -72,7 +72,7 @@ def test_it_heals_an_incident_whose_changes_it_missed(account: PagerDutyAccount,
 
     checkpoint(account, "log_entries").position = utcnow()
     db.session.commit()
-    streams.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
+    passes.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
     healed = _incident(open_one["id"])
     assert healed.status == "resolved"
     assert healed.resolve_seconds is not None

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.sync import runner, streams
+from app.integrations.pagerduty.sync import passes, runner
 from app.integrations.pagerduty.sync.lock import SyncLock
 from app.models import Incident, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, SyncRun
 from app.queue import get_queue, redis_connection
@@ -49,7 +49,7 @@ def test_it_runs_here_and_prints_the_result_with_wait(
 def test_it_starts_over_with_full(app: Flask, account: PagerDutyAccount, sim: RunningSim) -> None:
     select_all_services(account, sim)
     assert runner.run(account.id) == "succeeded"
-    assert not streams.needs_backfill(account)
+    assert not passes.needs_backfill(account)
     result = flask(app, "--full", "--wait")
     assert result.exit_code == 0, result.output
     assert "reset; the next run fetches" in result.output

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.analytics.panels import PANELS
 from app.extensions import db
-from app.integrations.pagerduty.sync import runner, streams
+from app.integrations.pagerduty.sync import passes, runner
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.models import PagerDutyAccount, PDService, Role, SyncKind, Workspace
 from pdsim.testing import RunningSim
@@ -29,17 +29,17 @@ def test_a_sync_that_writes_moves_the_data_version_and_an_idle_one_does_not(
 ) -> None:
     select_all_services(account, sim)
     linked = _version(account)
-    streams.run_backfill(make_context(account, sim))
+    passes.run_backfill(make_context(account, sim))
     backfilled = _version(account)
     assert backfilled != linked
 
-    streams.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
+    passes.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
     assert _version(account) == backfilled  # nothing new: every kept answer still holds
 
     service = db.session.scalars(select(PDService).where(PDService.selected.is_(True))).first()
     assert service is not None
     sim.control.trigger_incident(service.remote_id, "Disk full on db-7 (/var at 97%)")
-    streams.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
+    passes.run_incremental(make_context(account, sim, SyncKind.INCREMENTAL))
     assert _version(account) != backfilled
 
 

@@ -17,7 +17,7 @@ from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
-from app.integrations.pagerduty.sync import streams
+from app.integrations.pagerduty.sync import passes, streams
 from app.integrations.pagerduty.sync.lock import LockLost, SyncLock
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
@@ -101,7 +101,7 @@ def _run_locked(
     from app.integrations.pagerduty.accounts import client_for
     from app.integrations.pagerduty.serial import SerialSession, queue_connection
 
-    backfill = streams.needs_backfill(account)
+    backfill = passes.needs_backfill(account)
     work = SyncKind.BACKFILL if backfill else SyncKind.INCREMENTAL
     sync_run = db.session.get(SyncRun, run_id) if run_id else None
     if sync_run is None or sync_run.status is not SyncStatus.WAITING:
@@ -130,7 +130,7 @@ def _run_locked(
             # Notifications are written with their local hour and weekday (interruptions read them).
             local_fields=local_times.EntryFields(account.workspace_id),
         )
-        (streams.run_backfill if backfill else streams.run_incremental)(ctx)
+        (passes.run_backfill if backfill else passes.run_incremental)(ctx)
     except PagerDutyError as exc:
         return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
     except LockLost:

@@ -85,7 +85,9 @@ machine itself: the download process spends about the CPU per request the baseli
 average against 1.0 for the baseline), and pdsim, the download and the writer share them. On a real
 deployment PagerDuty's side of each request runs elsewhere. **The baseline now runs between backfills**
 (above): in one run the same baseline took 134, 119 and 108 s as the minutes passed, and a single baseline
-before the backfill made the verdict flip from run to run."""
+before the backfill made the verdict flip from run to run. This session's runs of the whole benchmark: with 64
+pages ahead, rounds of 1.13× and 1.33× (median 1.23×), and 1.23× in a run of one round; with 256, 1.13× in a
+run of one round, and the run recorded above."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------
@@ -443,6 +445,9 @@ of one evening on this machine, so a single baseline per run gave verdicts that 
 | backfill ÷ baseline (median of the rounds) | **{r["ratio"]:.2f}×** | ≤ {TARGET_RATIO}× |
 | requests made / pages an ideal client needs | {r["requests"]:,} / {r["pages_needed"]:,} (**{r["request_overhead"]:+.1%}**); the baseline made {r["baseline_requests"]:,} | within 5 % |
 | worker peak RSS | **{r["worker_peak_rss_mb"]:.0f} MB** | < 300 MB |
+| cores kept busy on average (of 2): baselines; backfills | {_list(r["baseline_cores_busy"], 2)}; {_list(r["backfill_cores_busy"], 2)} | |
+| CPU seconds of pdsim: baselines; backfills | {_list(r["pdsim_cpu_seconds_baseline"])}; {_list(r["pdsim_cpu_seconds_backfill"])} | |
+| CPU seconds of the baseline's client; of the worker (writer and download) | {_list(r["baseline_client_cpu_seconds"])}; {_list(r["worker_cpu_seconds"])} | |
 | incremental sync with nothing new | **{r["empty_incremental_requests"]} requests** | ≤ 5 |
 | rows written by a second backfill | **{r["second_backfill_rows_written"]}** | 0 |
 
@@ -452,7 +457,11 @@ of one evening on this machine, so a single baseline per run gave verdicts that 
 
 
 def _seconds(values: list[float]) -> str:
-    return ", ".join(f"{v:.1f}" for v in values) + " s"
+    return _list(values) + " s"
+
+
+def _list(values: list[float], digits: int = 1) -> str:
+    return ", ".join(f"{v:.{digits}f}" for v in values)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, false, func, select, true
 
+from app.analytics.apart import run_apart
 from app.analytics.deployments import ChangeFailure, change_failure, change_failure_beside, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
@@ -229,9 +230,10 @@ def summary(
     settings: WorkspaceSettings | None = None,
     figures: IncidentFigures | None = None,
     changes: ChangeFailure | None = None,
+    interrupted: Interruptions | None = None,
 ) -> Summary:
-    """`figures` and `changes` are the window's incident_figures and change_failure when the caller has them
-    already."""
+    """`figures`, `changes` and `interrupted` are the window's incident_figures, change_failure and
+    interruptions when the caller has them already."""
     settings = settings or workspace_settings(query.workspace_id)
     counts, ack, resolve = figures or incident_figures(query)
     return Summary(
@@ -240,7 +242,7 @@ def summary(
         mtta=ack,
         mttr=resolve,
         changes=changes or change_failure(query, settings),
-        interruptions=interruptions(query, settings),
+        interruptions=interrupted if interrupted is not None else interruptions(query, settings),
     )
 
 
@@ -258,11 +260,30 @@ class Comparison:
         return now - before
 
 
-def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
+def compare(query: MetricQuery, settings: WorkspaceSettings | None = None, apart: bool = False) -> Comparison:
+    """The window's Summary beside the previous window's. With `apart` (a view or job, which read committed
+    rows) on PostgreSQL, the incident figures of both windows are computed on a connection of their own while
+    CFR and the interruptions are on another: on a million incidents, two 30-day windows took ~130 ms instead
+    of ~200 in turn, two 90-day ones ~460 instead of ~600 (the figures are about half of it; more connections
+    measured slower on 2 cores)."""
     settings = settings or workspace_settings(query.workspace_id)
     previous = query.previous()
-    now, before = incident_figures_beside(query, previous)
-    changes_now, changes_before = change_failure_beside(query, previous, settings)
+
+    def the_rest() -> tuple[tuple[ChangeFailure, ChangeFailure], Interruptions, Interruptions]:
+        return (
+            change_failure_beside(query, previous, settings),
+            interruptions(query, settings),
+            interruptions(previous, settings),
+        )
+
+    if apart and is_postgresql():
+        figures, rest = (
+            f.result() for f in run_apart([lambda: incident_figures_beside(query, previous), the_rest])
+        )
+    else:
+        figures, rest = incident_figures_beside(query, previous), the_rest()
+    (now, before), ((changes_now, changes_before), interrupted_now, interrupted_before) = figures, rest
     return Comparison(
-        summary(query, settings, now, changes_now), summary(previous, settings, before, changes_before)
+        summary(query, settings, now, changes_now, interrupted_now),
+        summary(previous, settings, before, changes_before, interrupted_before),
     )

@@ -89,7 +89,7 @@ class Tile:
 
 
 def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
-    comparison = metrics.compare(query, settings)
+    comparison = metrics.compare(query, settings, apart=True)
     now, before = comparison.current, comparison.previous
     cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
     band = now.change_failure_band

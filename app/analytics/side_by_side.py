@@ -11,15 +11,12 @@ the request's thread, which owns the request context they need.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from functools import partial
 
-from flask import Flask, current_app
-
+from app.analytics.apart import run_apart
 from app.analytics.filters_form import DashboardFilters
 from app.analytics.panels import Panel, panel_context, render_outcome, render_panel
 from app.analytics.query import MetricQuery, WorkspaceSettings
-from app.extensions import db
 
 
 def render_side_by_side(
@@ -28,19 +25,8 @@ def render_side_by_side(
     """Each panel's partial by name, as render_panel gives it (the error partial for a panel that failed)."""
     if len(panels) < 2:
         return {panel.name: render_panel(panel, query, filters, settings) for panel in panels}
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    with ThreadPoolExecutor(max_workers=len(panels), thread_name_prefix="dashboard-panel") as pool:
-        futures = {
-            panel.name: pool.submit(_computed, app, panel, query, filters, settings) for panel in panels
-        }
-    return {panel.name: render_outcome(panel, query, filters, futures[panel.name].result) for panel in panels}
-
-
-def _computed(
-    app: Flask, panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
-) -> dict[str, Any]:
-    with app.app_context():
-        try:
-            return panel_context(panel, query, filters, settings)
-        finally:
-            db.session.remove()  # this context's own session: its connection goes back to the pool
+    futures = run_apart([partial(panel_context, panel, query, filters, settings) for panel in panels])
+    return {
+        panel.name: render_outcome(panel, query, filters, future.result)
+        for panel, future in zip(panels, futures, strict=True)
+    }

@@ -69,7 +69,7 @@ def report() -> str:
     workspace = current_workspace()
     settings = workspace_settings(query.workspace_id)
     room_to_sort()
-    comparison = metrics.compare(query, settings)
+    comparison = metrics.compare(query, settings, apart=True)
     return render_template(
         "reports/report.html",
         period=period,

@@ -7,6 +7,7 @@ from flask import Flask
 
 from app.analytics.metrics import compare, incident_counts, mtta, mttr, summary
 from app.analytics.percentiles import DurationStats
+from app.extensions import db
 from tests.analytics.factories import World, make_deployment, make_incident, make_world, query, utc
 
 MON, NEXT_MON = utc(2024, 3, 4), utc(2024, 3, 11)
@@ -163,6 +164,22 @@ def test_the_comparison_gives_each_window_what_it_gives_alone(app: Flask) -> Non
     assert compare(query(world, MON, NEXT_MON)).current.changes.failed_deployment_count > 0
     empty = query(world, utc(2025, 1, 6), utc(2025, 1, 13))
     assert compare(empty).current == summary(empty) and compare(empty).previous == summary(empty.previous())
+
+
+def test_the_comparison_computed_apart_equals_the_one_in_turn(app: Flask) -> None:
+    # Views ask for the parts on connections of their own (PostgreSQL), which see committed rows.
+    world = make_world()
+    _week(world)
+    make_incident(world.api, utc(2024, 2, 27, 8), ack_after=40, resolve_after=900, escalation_count=1)
+    for at in (utc(2024, 2, 27, 7), utc(2024, 3, 3, 23), utc(2024, 3, 5, 9)):
+        make_deployment(world.api, at)
+    db.session.commit()
+    for filters in ({}, {"urgencies": ("low",)}, {"services": (world.legacy.id,)}):
+        current = query(world, MON, NEXT_MON, **filters)
+        assert compare(current, apart=True) == compare(current)
+    apart = compare(query(world, MON, NEXT_MON), apart=True)
+    assert (apart.current.incident_count, apart.previous.incident_count) == (7, 2)
+    assert (apart.current.changes.deployment_count, apart.previous.changes.deployment_count) == (1, 2)
 
 
 def test_it_gives_recovery_time_and_both_dora_bands_in_the_json_shape(app: Flask) -> None:

@@ -303,7 +303,7 @@ def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
     with caplog.at_level(logging.ERROR):
         page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
     assert set(threads) == {"kpis", "services", "teams"}
-    assert all(name.startswith("dashboard-panel") for name in threads.values())
+    assert all(name.startswith("analytics") for name in threads.values())
     assert 'data-kpi="incidents"' in page and 'id="panel-teams"' in page
     assert "could not be computed" in page and "services engine exploded" in caplog.text
 

@@ -29,6 +29,10 @@ TOOK = """\
   again on the same database.
 - **The page's own panels side by side** (`app/analytics/side_by_side.py`): when the tiles and tables are not
   kept, each is computed on its own connection and thread, so the page waits for the slowest, not the sum.
+  The tiles split likewise (`app/analytics/apart.py`, session 7): the incident figures of both windows on one
+  connection, CFR and interruptions on another (measured alone: two 30-day windows ~200 → ~130 ms, two
+  90-day windows ~600 → ~460 ms; four connections measured slower than two on 2 cores). Picking each window's
+  rows by CASE instead of grouping on the window, to save the group sort, measured 17–21 % slower.
 - **A page read priced as in memory** (`random_page_cost` 1.1 for analytics transactions, beside the sort
   memory): with the default 4 (a disk seek), PostgreSQL read the 90-day recurring groups by a whole-table scan
   rather than the window's index range (~290 → ~190 ms).
@@ -79,8 +83,9 @@ still on its way), paid once per view and version of the data.
 Over target when *computed* (the table above marks each): most panels are more than 5× their count, and at 90
 days every one is over 100 ms, because each computes exact figures that a count does
 not (percentile sorts over every incident of the window, a CFR probe per deployment, interruption classes), and
-the tiles compare two windows: at 30 days their parts are ~90 ms (counts and percentiles of both windows),
-~40 ms (CFR and recovery time of both) and ~20 ms (interruptions, per window). At 90 days the by-team table (a
+the tiles compare two windows: at 30 days their parts are ~90-140 ms (counts and percentiles of both
+windows), ~45-75 ms (CFR and recovery time of both) and ~25-35 ms (interruptions, per window), measured alone
+on this machine. At 90 days the by-team table (a
 join of the window's incidents with all of `incident_teams`; it would need the incident's time beside each
 link) and the tiles are the longest. Per-day rollups would not give exact percentiles, so there are none. On
 the same database before session 5 (quiet machine): last 30 days, tiles 208 ms, whole dashboard 496 ms; last 90

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ) as sim:  # fmt: skip
         sim.control.set_rate_limits(put_incidents=1_000_000)
         tmp = Path(folder)
-        database_url, drop = _fresh_database(tmp)
+        database_url, drop = _fresh_database(tmp, os.environ.get("DATABASE_URL"))
         try:
             result = _measure(args, sim, tmp, database_url)
         finally:
@@ -132,7 +132,7 @@ def _link_and_sync(sim: Any) -> tuple[int, int]:
     account = PagerDutyAccount(
         workspace_id=workspace.id, auth_kind=AuthKind.API_TOKEN, subdomain="acme",
         token_user_email=sim.admin_email, token_user_role="admin", access_token_enc=crypto.encrypt(TOKEN),
-        history_days=30,
+        history_days=31,  # pdsim seeds the 30 days before the start of today: all of them, at any hour
     )  # fmt: skip
     db.session.add(account)
     db.session.flush()

@@ -178,6 +178,8 @@ def _chunks(start: datetime, end: datetime, size: timedelta = CHUNK) -> Iterator
 
 
 def _fresh_database(tmp: Path, given: str | None) -> tuple[str, Any]:
+    """A new database on the server of `given` (a PostgreSQL URL) and how to drop it; without one, a SQLite
+    file in `tmp` (nothing to drop)."""
     if not given:
         return f"sqlite:///{tmp / 'bench.db'}", None
     server = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))

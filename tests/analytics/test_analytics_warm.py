@@ -14,7 +14,7 @@ from app.analytics import cache, jobs, recent_views
 from app.analytics.recent_views import KEEP_VIEWS, RECENT, note_view, view_args, view_key
 from app.extensions import db
 from app.models import PDService, Role
-from tests.analytics.factories import World, make_incident, make_world, utc
+from tests.analytics.factories import World, clear_of_midnight, make_incident, make_world, utc
 from tests.factories import make_user
 
 HIGH_URGENCY_WEEK = "start=2024-03-04&end=2024-03-11&urgency=high"
@@ -64,6 +64,7 @@ def test_a_view_opened_lately_is_computed_again_after_a_sync(admin: tuple[World,
 
 def test_the_presets_are_warmed_without_anyone_looking(admin: tuple[World, FlaskClient]) -> None:
     world, client = admin
+    clear_of_midnight(world.workspace.timezone)  # the presets end at the next local midnight
     assert jobs.warm_dashboard(world.workspace.id) == 3
     for view in ("", "range=7", "range=90"):
         assert _lazy_panels(client, view) == 0
@@ -94,6 +95,7 @@ def test_data_that_changes_while_warming_is_warmed_again(
         return found
 
     monkeypatch.setattr(jobs, "dashboard_views", views_then_a_sync_commits)
+    clear_of_midnight(world.workspace.timezone)
     assert jobs.warm_dashboard(world.workspace.id) == 6  # two rounds of the three presets
     assert _lazy_panels(client, "") == 0
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,6 +13,7 @@ from app.integrations.pagerduty.sync import passes, runner
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.models import PagerDutyAccount, PDService, Role, SyncKind, Workspace
 from pdsim.testing import RunningSim
+from tests.analytics.factories import clear_of_midnight
 from tests.factories import make_user
 from tests.sync.conftest import make_context, select_all_services
 
@@ -46,23 +44,13 @@ def test_a_sync_that_writes_moves_the_data_version_and_an_idle_one_does_not(
     assert _version(account) != backfilled
 
 
-def _clear_of_midnight(zone: str, margin: float = 60) -> None:
-    """A dashboard view's window ends at the next local midnight, so a view asked for just after one is not
-    the view the job kept just before it (CI once ran this test across 00:00 UTC): start after it instead."""
-    now = datetime.now(ZoneInfo(zone))
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
-    left = (midnight - now).total_seconds()
-    if left < margin:
-        time.sleep(left + 1)
-
-
 def test_a_sync_that_wrote_computes_the_dashboards_first_view(
     account: PagerDutyAccount,
     sim: RunningSim,
     run_jobs: Callable[[], int],
     login_as: Callable[[str], FlaskClient],
 ) -> None:
-    _clear_of_midnight(account.workspace.timezone)
+    clear_of_midnight(account.workspace.timezone)
     select_all_services(account, sim)
     runner.request_sync(account)
     assert run_jobs() == 2  # the backfill, then the dashboard's first view

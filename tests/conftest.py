@@ -115,6 +115,9 @@ def settings_overrides() -> dict[str, object]:
 def app(base_settings: Settings, _schema: None, settings_overrides: dict[str, object]) -> Iterator[Flask]:
     settings = dataclasses.replace(base_settings, **settings_overrides)  # type: ignore[arg-type]
     app = create_app(settings)
+    # Also flushed before: a test without this fixture (the demo, the launcher, migrations) can run between
+    # two that have it, and CI once found two stray jobs in the queue at the start of the next one.
+    _flush_queue(base_settings.redis_url)
     with app.app_context():
         yield app
         db.session.remove()

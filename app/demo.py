@@ -39,12 +39,14 @@ def banner(vigil: str, pdsim: str, admin_email: str, days: int) -> str:
   ┌─ Vigil demo ─────────────────────────────────────────────────────────────────────────────┐
     Vigil:            {vigil}
     Local PagerDuty:  {pdsim}   (account "acme", {admin_email})
+                      its state: {pdsim}/_sim/state   its tokens: {pdsim}/_sim/tokens
+                      (control API: docs/pdsim.md; ports: PORT and PDSIM_PORT)
 
     1. Open {vigil} and create your workspace (you are its owner).
     2. Integrations → link PagerDuty, either way:
          • "Link with PagerDuty": OAuth against the local identity server (click Allow), or
          • "Install with API token" and paste:  {TOKEN}
-    3. Pick the services to follow (try "Select all shown"). The backfill starts within seconds;
+    3. Pick the services to follow (try "Select all"). The backfill starts within seconds;
        the account page shows its progress.
     4. Dashboard: MTTA, MTTR, change failure rate, interruptions … for {days} days of seeded history.
        New incidents: curl -X POST {pdsim}/_sim/incidents -H 'Content-Type: application/json' \\

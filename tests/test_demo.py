@@ -76,6 +76,11 @@ def test_it_gives_a_new_user_a_working_tour(tmp_path: Path) -> None:
             time.sleep(0.5)
         output = (tmp_path / "demo.log").read_text()
         assert TOKEN in output and "Link with PagerDuty" in output
+        # The banner's way to pdsim's switches answers, and the button it names is the one on the page.
+        assert f"{pdsim}/_sim/tokens" in output and f"{pdsim}/_sim/state" in output
+        tokens = requests.get(pdsim + "/_sim/tokens", timeout=5).json()["api_tokens"]
+        assert TOKEN in {token["token"] for token in tokens}
+        assert '"Select all"' in output
 
         redis_url = next(word for word in output.split() if word.startswith("redis://127.0.0.1:"))
         cli = {

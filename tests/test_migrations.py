@@ -167,3 +167,60 @@ def test_it_rederives_auto_resolved_from_the_last_resolve(app_before_auto_resolv
         (6, False),
     ]
     assert version != "before"
+
+
+@pytest.fixture
+def app_before_test_alert_exclusion(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="a4e2b7c91d03")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_it_excludes_test_alerts_synced_before(app_before_test_alert_exclusion: Flask) -> None:
+    """e16a7e57a1e7: Vigil's own test alerts already synced leave the metrics, a person's exclusion keeps its
+    reason, the account's interruption verdicts are settled again and kept answers are retired."""
+    incident = (
+        "({id}, 1, 1, 1, 'I{id}', {id}, 't', 't', 'resolved', 'low', :at, 0, 0, 0, false, "
+        "{excluded}, {key}, {reason})"
+    )
+    incidents = [
+        incident.format(id=1, key="'vigil/rule/r1/test/n1'", excluded="false", reason="NULL"),
+        incident.format(id=2, key="'checkout/db-1'", excluded="false", reason="NULL"),
+        incident.format(id=3, key="NULL", excluded="false", reason="NULL"),
+        incident.format(id=4, key="'vigil/rule/r1/test/n2'", excluded="true", reason="'a drill'"),
+        incident.format(id=5, key="'vigil/rule/r1/e/3'", excluded="false", reason="NULL"),  # a real page
+    ]
+    rows = {
+        "workspaces": "(id, name, timezone, business_day_start, business_day_end, business_days, "
+        "cfr_attribution_hours, created_at, data_version) "
+        "VALUES (1, 'W', 'UTC', 8, 18, '1,2,3,4,5', 24, :at, 'before')",
+        "pd_accounts": "(id, workspace_id, auth_kind, region, subdomain, scopes, status, linked_at, "
+        "history_days, interruptions_settled_to) "
+        "VALUES (1, 1, 'api_token', 'us', 'w', '', 'active', :at, 365, 9)",
+        "pd_services": "(id, workspace_id, account_id, remote_id, name, status, selected, deleted_remotely) "
+        "VALUES (1, 1, 1, 'S', 's', 'active', true, false)",
+        "incidents": "(id, workspace_id, account_id, service_id, remote_id, number, title, title_template, "
+        "status, urgency, created_at, reopen_count, escalation_count, assignment_count, auto_resolved, "
+        "excluded, incident_key, excluded_reason) VALUES " + ", ".join(incidents),
+    }
+    at = "2026-03-02 10:00:00" + ("" if db.engine.dialect.name == "postgresql" else ".000000")
+    with db.engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(text(f"INSERT INTO {table} {values}"), {"at": at})
+    upgrade(directory=str(PROJECT_ROOT / "migrations"))
+    with db.engine.connect() as conn:
+        found = conn.execute(text("SELECT id, excluded, excluded_reason FROM incidents ORDER BY id")).all()
+        settled_to = conn.execute(text("SELECT interruptions_settled_to FROM pd_accounts")).scalar()
+        version = conn.execute(text("SELECT data_version FROM workspaces")).scalar()
+    assert [(row[0], bool(row[1]), row[2]) for row in found] == [
+        (1, True, "Vigil test alert: excluded automatically"),
+        (2, False, None),
+        (3, False, None),
+        (4, True, "a drill"),
+        (5, False, None),
+    ]
+    assert settled_to == 0
+    assert version != "before"

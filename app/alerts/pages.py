@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.alerts.signals import describe, unit_of
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, RuleTarget
+from app.models.alerts import make_test_alert_key
 
 TITLE_LIMIT = 255  # pdsim refuses longer titles (API-NOTES §2.10 leaves the limit undocumented)
 DETAILS_LIMIT = 10_000
@@ -227,7 +228,7 @@ def make_test_trigger(rule: AlertRule, target: RuleTarget, now: datetime, nonce:
         now,
         action=DeliveryAction.TEST_TRIGGER,
         episode=None,
-        incident_key=f"vigil/rule/{rule.uid}/test/{nonce}",
+        incident_key=make_test_alert_key(rule.uid, nonce),
         title=render_title(TEST_TITLE, rule, rule.last_value),
         details=render_details(rule, rule.last_value, now, test=True),
         urgency="low",

@@ -7,6 +7,7 @@ stays readable in the delivery log.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 from typing import Any
 
@@ -214,3 +215,17 @@ class MetricPoint(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     minute: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[float]
+
+
+# Every test alert Vigil sends carries an incident_key of this shape, so the sync recognises it among
+# PagerDuty's incidents and keeps it out of the metrics, whatever became of the rule or its delivery rows.
+_TEST_ALERT_KEY = re.compile(r"vigil/rule/[^/]+/test/[^/]+")
+TEST_ALERT_EXCLUSION_REASON = "Vigil test alert: excluded automatically"
+
+
+def make_test_alert_key(rule_uid: str, nonce: str) -> str:
+    return f"vigil/rule/{rule_uid}/test/{nonce}"
+
+
+def is_test_alert_key(incident_key: str | None) -> bool:
+    return incident_key is not None and _TEST_ALERT_KEY.fullmatch(incident_key) is not None

@@ -30,8 +30,10 @@ from app.models import (
     PDTeam,
     PDUser,
 )
+from app.models.alerts import TEST_ALERT_EXCLUSION_REASON, is_test_alert_key
 from app.models.incidents import incident_teams
 from app.models.pagerduty import service_teams, team_members
+from app.models.types import utcnow
 
 Json = Mapping[str, Any]
 LocalFields = Callable[[mapping.LogEntryRow, int | None], dict[str, Any]]
@@ -203,7 +205,7 @@ def store_incidents(
             "title_template": template_of(row.values["title"])[:500],
         }
         derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
-        rows.append((row.remote_id, {**derived, **values}))
+        rows.append((row.remote_id, {**derived, **values, **_exclusion_of(values)}))
         teams_of[row.remote_id] = row.team_remote_ids
     result = upsert_by_remote_id(
         Incident, account.id, account.workspace_id, rows, insert_only=_INSERT_ONLY_DERIVED
@@ -223,8 +225,17 @@ def store_incidents(
     return counts, [result.ids[remote_id] for remote_id, _ in rows]
 
 
-# Derived columns a later write of the incident leaves to refresh_derived (resolved_at is also PagerDuty's).
-_INSERT_ONLY_DERIVED = frozenset(DERIVED_FIELDS) - {"resolved_at"}
+# Derived columns a later write of the incident leaves to refresh_derived (resolved_at is also PagerDuty's),
+# and the exclusion a new incident starts with, which only a person changes later.
+_EXCLUSION_FIELDS = ("excluded", "excluded_reason", "excluded_at")
+_INSERT_ONLY_DERIVED = frozenset(DERIVED_FIELDS) - {"resolved_at"} | frozenset(_EXCLUSION_FIELDS)
+
+
+def _exclusion_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Vigil's own test alerts start excluded from every metric (visibly, and a person may include them)."""
+    if is_test_alert_key(values["incident_key"]):
+        return {"excluded": True, "excluded_reason": TEST_ALERT_EXCLUSION_REASON, "excluded_at": utcnow()}
+    return {"excluded": False, "excluded_reason": None, "excluded_at": None}
 
 
 def _needs_refresh(remote_id: str, values: Mapping[str, Any], result: UpsertResult) -> bool:

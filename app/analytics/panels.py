@@ -115,7 +115,11 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             "MTTR",
             duration(now.mttr.mean),
             delta(now.mttr.mean, before.mttr.mean, "duration"),
-            (f"p50 {duration(now.mttr.p50)}", f"{now.unresolved_count} unresolved"),
+            (
+                f"p50 {duration(now.mttr.p50)}",
+                f"p90 {duration(now.mttr.p90)}",
+                f"{now.unresolved_count} unresolved",
+            ),
         ),
         Tile(
             "cfr",
@@ -194,37 +198,33 @@ def trends_panel(
     unit = trend_unit(query)
     points = trends.trend(query, unit, settings)
     labels = [point.label.strftime("%d %b") for point in points]
-
-    def minutes(seconds: float | None) -> float | None:
-        return None if seconds is None else round(seconds / 60, 1)
+    # A partial first or last day/week is drawn lighter and named, so fewer incidents in 3 of 7 days never
+    # reads as a drop.
+    partial = [round(point.share, 3) if point.partial else None for point in points]
+    notes = [_partial_note(point, unit) for point in points]
 
     rows = [
         {
-            "label": label,
+            "label": label + (f" ({note})" if note else ""),
             "incidents": point.incident_count,
             "mtta": duration(point.mtta.mean),
             "mttr": duration(point.mttr.mean),
             "deployments": point.deployment_count,
             "cfr": percent(point.change_failure_rate),
         }
-        for label, point in zip(labels, points, strict=True)
+        for label, note, point in zip(labels, notes, points, strict=True)
     ]
     cfr = [None if p.change_failure_rate is None else round(p.change_failure_rate * 100, 1) for p in points]
+    common = {"labels": labels, "partial": partial, "notes": notes}
     charts = {
         "incidents": {
-            "labels": labels,
+            **common,
             "datasets": [{"type": "bar", "label": "Incidents", "data": [p.incident_count for p in points]}],
         },
-        "response": {
-            "labels": labels,
-            "unit": "min",
-            "datasets": [
-                {"type": "line", "label": "MTTA (min)", "data": [minutes(p.mtta.mean) for p in points]},
-                {"type": "line", "label": "MTTR (min)", "data": [minutes(p.mttr.mean) for p in points]},
-            ],
-        },
+        "mtta": _duration_chart(common, "MTTA", [p.mtta.mean for p in points]),
+        "mttr": _duration_chart(common, "MTTR", [p.mttr.mean for p in points]),
         "changes": {
-            "labels": labels,
+            **common,
             "datasets": [
                 {"type": "bar", "label": "Deployments", "data": [p.deployment_count for p in points]},
                 {"type": "line", "label": "CFR (%)", "data": cfr, "yAxisID": "percent"},
@@ -232,7 +232,28 @@ def trends_panel(
         },
     }
     empty = not any(p.incident_count or p.deployment_count for p in points)
-    return {"unit": unit, "rows": rows, "charts": charts, "empty": empty}
+    partial_notes = [f"{label}: {note}" for label, note in zip(labels, notes, strict=True) if note]
+    return {"unit": unit, "rows": rows, "charts": charts, "empty": empty, "partial_notes": partial_notes}
+
+
+def _partial_note(point: trends.TrendPoint, unit: str) -> str | None:
+    """'3 of 7 days' for a partial week or month, '5 of 24 hours' for a partial day."""
+    if not point.partial:
+        return None
+    inside = point.end - point.start
+    whole = inside / point.share
+    if unit == "day":
+        return f"{round(inside / timedelta(hours=1))} of {round(whole / timedelta(hours=1))} hours"
+    days = round(whole / timedelta(days=1))
+    return f"{max(1, round(inside / timedelta(days=1)))} of {days} days"
+
+
+def _duration_chart(common: dict[str, Any], name: str, means: list[float | None]) -> dict[str, Any]:
+    """One duration per chart, in the unit that reads best for its largest value (minutes or hours)."""
+    largest = max((value for value in means if value is not None), default=0.0)
+    per, unit = (3600, "h") if largest >= 3 * 3600 else (60, "min")
+    data = [None if value is None else round(value / per, 1) for value in means]
+    return {**common, "unit": unit, "datasets": [{"type": "line", "label": f"{name} ({unit})", "data": data}]}
 
 
 _SORTERS: dict[str, Callable[[BreakdownRow], Any]] = {

@@ -32,6 +32,11 @@ class TrendPoint:
     mttr: DurationStats
     deployment_count: int
     failed_deployment_count: int
+    share: float = 1.0  # the part of the whole day/week/month inside the window
+
+    @property
+    def partial(self) -> bool:
+        return self.share < 1.0
 
     @property
     def change_failure_rate(self) -> float | None:
@@ -100,6 +105,7 @@ def trend(
             mttr=mttr.get(index, DurationStats()),
             deployment_count=deployments.get(index, (0, 0))[0],
             failed_deployment_count=deployments.get(index, (0, 0))[1],
+            share=bucket.share,
         )
         for index, bucket in enumerate(spans)
     ]

@@ -28,6 +28,18 @@ class Bucket:
     label: date
     start: datetime
     end: datetime
+    # The whole local day/week/month, so a chart can tell a partial bucket from a quiet one.
+    full_start: datetime
+    full_end: datetime
+
+    @property
+    def share(self) -> float:
+        """The part of the whole day/week/month inside the window (1.0 for a whole one)."""
+        return (self.end - self.start) / (self.full_end - self.full_start)
+
+    @property
+    def partial(self) -> bool:
+        return self.start > self.full_start or self.end < self.full_end
 
 
 @dataclass(frozen=True)
@@ -106,11 +118,13 @@ def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) ->
     result: list[Bucket] = []
     label = unit_start(local_date(start, zone), unit)
     while True:
-        bucket_start = max(local_midnight(label, zone), start)
+        full_start = local_midnight(label, zone)
+        bucket_start = max(full_start, start)
         if bucket_start >= end:
             return result
         following = next_unit_start(label, unit)
-        result.append(Bucket(label, bucket_start, min(local_midnight(following, zone), end)))
+        full_end = local_midnight(following, zone)
+        result.append(Bucket(label, bucket_start, min(full_end, end), full_start, full_end))
         label = following
 
 

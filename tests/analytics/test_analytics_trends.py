@@ -66,3 +66,13 @@ def test_it_shows_empty_buckets(app: Flask) -> None:
     ]
     assert [p.mtta.mean for p in points] == [None, None, 60.0]
     assert [p.change_failure_rate for p in points] == [None, None, None]
+
+
+def test_it_marks_the_partial_first_and_last_weeks(app: Flask) -> None:
+    # Wednesday 6 to Wednesday 20 March 2024 (exclusive) by week: Mon 4 (5 of 7 days), Mon 11 (whole), Mon 18
+    # (2 of 7 days).
+    world = make_world("Europe/Berlin")
+    points = trend(MetricQuery.for_dates(world.workspace, date(2024, 3, 6), date(2024, 3, 20)), "week")
+    assert [p.label for p in points] == [date(2024, 3, 4), date(2024, 3, 11), date(2024, 3, 18)]
+    assert [p.partial for p in points] == [True, False, True]
+    assert [round(p.share * 7, 6) for p in points] == [5, 7, 2]

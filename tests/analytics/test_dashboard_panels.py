@@ -323,3 +323,26 @@ def test_it_lists_responders_by_interruptions_then_acknowledgements(app: Flask, 
     html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
     rows = [html.index(f'<th scope="row">{name}') for name in ("Dan Day", "Ace Acker", "Nia Night")]
     assert rows == sorted(rows)  # 3 interruptions; 1 and 2 acknowledgements; 1 and none
+
+
+def _chart(html: str, name: str) -> dict:  # type: ignore[type-arg]
+    start = html.index("data-series='", html.index(f'data-chart="{name}"')) + len("data-series='")
+    return json.loads(html[start : html.index("'", start)])
+
+
+def test_it_draws_partial_weeks_as_partial_and_each_duration_on_its_own_chart(app: Flask, login_as) -> None:
+    world = make_world()
+    _seed(world)
+    client = _member_of(world, login_as)
+    # Wednesday 28 February to Wednesday 27 March 2024: by week, the first and last weeks are partial.
+    html = client.get("/dashboard/panels/trends?start=2024-02-28&end=2024-03-27", headers=HTMX).text
+    incidents = _chart(html, "incidents")
+    assert incidents["labels"][0] == "26 Feb" and incidents["labels"][-1] == "25 Mar"
+    assert incidents["notes"][0] == "5 of 7 days" and incidents["notes"][-1] == "2 of 7 days"
+    assert incidents["notes"][1:-1] == [None] * (len(incidents["labels"]) - 2)
+    assert incidents["partial"][1:-1] == [None] * (len(incidents["labels"]) - 2)
+    assert "26 Feb: 5 of 7 days; 25 Mar: 2 of 7 days" in html
+    assert "26 Feb (5 of 7 days)" in html  # the table of numbers says it too
+    mtta, mttr = _chart(html, "mtta"), _chart(html, "mttr")
+    assert [d["label"] for d in mtta["datasets"]] == [f"MTTA ({mtta['unit']})"]
+    assert [d["label"] for d in mttr["datasets"]] == [f"MTTR ({mttr['unit']})"]

@@ -5,15 +5,26 @@
 
   var COLOURS = ["#2454d6", "#c42b1c", "#11824a", "#a86300"];
 
-  function datasetStyle(dataset, index) {
-    var colour = COLOURS[index % COLOURS.length];
-    dataset.borderColor = colour;
-    dataset.backgroundColor = dataset.type === "bar" ? colour + "b3" : colour;
-    dataset.borderWidth = dataset.type === "bar" ? 0 : 2;
-    dataset.pointRadius = dataset.type === "line" ? 2 : undefined;
-    dataset.spanGaps = true;
-    dataset.order = dataset.type === "line" ? 0 : 1;
-    return dataset;
+  // series.partial[i] is the share of bucket i inside the window (null for a whole one): a partial bar is
+  // drawn lighter with an outline and a partial point hollow, so a short bucket never reads as a drop.
+  function datasetStyle(series) {
+    var partial = series.partial || [];
+    return function (dataset, index) {
+      var colour = COLOURS[index % COLOURS.length];
+      var isBar = dataset.type === "bar";
+      dataset.borderColor = colour;
+      dataset.backgroundColor = partial.map(function (share) {
+        if (isBar) return colour + (share === null ? "b3" : "40");
+        return share === null ? colour : "#ffffff";
+      });
+      if (!partial.length) dataset.backgroundColor = isBar ? colour + "b3" : colour;
+      dataset.borderWidth = isBar ? partial.map(function (share) { return share === null ? 0 : 1; }) : 2;
+      dataset.pointRadius = isBar ? undefined : partial.map(function (share) { return share === null ? 2 : 4; });
+      if (!isBar && !partial.length) dataset.pointRadius = 2;
+      dataset.spanGaps = true;
+      dataset.order = isBar ? 1 : 0;
+      return dataset;
+    };
   }
 
   function options(series) {
@@ -33,7 +44,18 @@
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: "index", intersect: false },
-      plugins: { legend: { display: series.datasets.length > 1, position: "bottom" } },
+      plugins: {
+        legend: { display: series.datasets.length > 1, position: "bottom" },
+        tooltip: {
+          callbacks: {
+            title: function (items) {
+              if (!items.length) return "";
+              var note = (series.notes || [])[items[0].dataIndex];
+              return items[0].label + (note ? " (partial: " + note + ")" : "");
+            }
+          }
+        }
+      },
       scales: scales
     };
   }
@@ -49,7 +71,7 @@
     }
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: series.labels, datasets: series.datasets.map(datasetStyle) },
+      data: { labels: series.labels, datasets: series.datasets.map(datasetStyle(series)) },
       options: options(series)
     });
   }

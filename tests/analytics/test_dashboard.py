@@ -49,7 +49,7 @@ def test_it_shows_the_tiles_with_their_numbers_and_deltas(app: Flask, login_as) 
     mtta = _tile(html, "mtta")  # (120 + 240 + 60 + 600) / 4 = 255 s, 10 m before
     assert "4 m 15 s" in mtta and "-5 m 45 s" in mtta and "dash-better" in mtta
     assert "p50 3 m" in mtta
-    mttr = _tile(html, "mttr")  # resolved after 600, 3600 and 7200 s: p90 at 3600 + 0.8 × 3600
+    mttr = _tile(html, "mttr")  # resolved after 600, 3600 and 7200 s: p90 at 3600 + 0.8 * 3600
     assert "1 unresolved" in mttr and "p90 1 h 48 m" in mttr
     cfr = _tile(html, "cfr")
     assert "100 %" in cfr and "Low" in cfr

@@ -45,7 +45,23 @@
       animation: false,
       interaction: { mode: "index", intersect: false },
       plugins: {
-        legend: { display: series.datasets.length > 1, position: "bottom" },
+        legend: {
+          display: series.datasets.length > 1,
+          position: "bottom",
+          // The legend shows each dataset's own colour, not the lighter one of a partial first bucket.
+          labels: {
+            generateLabels: function (chart) {
+              var items = window.Chart.defaults.plugins.legend.labels.generateLabels(chart);
+              items.forEach(function (item) {
+                var dataset = chart.data.datasets[item.datasetIndex];
+                item.fillStyle = dataset.type === "bar" ? dataset.borderColor + "b3" : dataset.borderColor;
+                item.strokeStyle = dataset.borderColor;
+                item.lineWidth = 0;
+              });
+              return items;
+            }
+          }
+        },
         tooltip: {
           callbacks: {
             title: function (items) {

@@ -75,7 +75,7 @@ def _wait_for_panels(page) -> None:  # type: ignore[no-untyped-def]
     # Locators, not wait_for_function: our CSP forbids the eval that a JavaScript predicate needs.
     expect(page.locator(".dash-loading")).to_have_count(0)
     # Chart.js sizes each canvas it draws on through its style.
-    expect(page.locator("canvas[data-chart][style*='box-sizing']")).to_have_count(3)
+    expect(page.locator("canvas[data-chart][style*='box-sizing']")).to_have_count(4)
 
 
 def test_it_shows_the_dashboard_with_charts_and_shareable_filters(
@@ -231,3 +231,44 @@ def test_an_unreachable_server_is_one_banner_however_many_panels_fail(
     page.clock.fast_forward("01:01")
     expect(page.locator("#panel-responders tbody tr")).to_have_count(3)
     expect(banner).to_have_count(0)
+
+
+def test_the_filter_bar_says_what_is_chosen_and_reads_typed_dates(
+    app: Flask, live_server, page, artifacts: Path
+) -> None:
+    world = make_world(name="Acme Payments")
+    _seed(world)
+    make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
+    db.session.commit()
+    url = live_server.url
+    _log_in(page, url, "dana@acme.test")
+    _wait_for_panels(page)
+
+    services, teams = page.locator("details.dash-picker").nth(0), page.locator("details.dash-picker").nth(1)
+    services.locator("summary").click()
+    services.locator("input[type=checkbox]").first.check()
+    expect(services.locator("summary")).to_have_text("Services: 1 chosen")  # before Apply, as it is ticked
+    teams.locator("summary").click()  # one picker open at a time
+    expect(services).not_to_have_attribute("open", "")
+    expect(teams).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(teams).not_to_have_attribute("open", "")
+
+    # A typed date chooses "Custom dates" for the user; the applied window is the one typed.
+    page.fill("input[name=start]", "2026-01-05")
+    page.locator("input[name=start]").dispatch_event("change")
+    expect(page.locator("select[name=range]")).to_have_value("custom")
+    page.fill("input[name=end]", "2026-01-12")
+    page.locator("input[name=end]").dispatch_event("change")
+    services.locator("summary").click()
+    page.click("button:has-text('Apply')")
+    page.wait_for_url(lambda address: "start=2026-01-05" in address and "range=custom" in address)
+    expect(page.locator(".dash-window")).to_contain_text("5 Jan 2026 to 11 Jan 2026")
+    expect(page.locator("details.dash-picker[open]")).to_have_count(0)  # Apply closes the pickers
+    expect(services.locator("summary")).to_have_text("Services: 1 chosen")
+    page.screenshot(path=str(artifacts / "dashboard-filters-applied.png"), full_page=False)
+
+    # Choosing a preset clears the typed dates, so the preset is what applies.
+    page.select_option("select[name=range]", "7")
+    expect(page.locator("input[name=start]")).to_have_value("")
+    assert page.console_errors == []  # type: ignore[attr-defined]

@@ -79,6 +79,55 @@
     }
   });
 
+  // Filter bars. A picker's summary counts what is ticked as it changes (never stale after Apply); one picker
+  // is open at a time, and a click elsewhere, Escape or submitting the form closes it. Typing a date chooses
+  // "Custom dates" (the server reads the dates only then) and choosing a preset clears the dates.
+  function pickerSummary(picker) {
+    var summary = picker.querySelector("summary[data-picker-title]");
+    if (!summary) return;
+    var ticked = picker.querySelectorAll("input[type=checkbox]:checked").length;
+    summary.textContent = summary.getAttribute("data-picker-title") + ": " +
+      (ticked ? ticked + " chosen" : summary.getAttribute("data-picker-none"));
+  }
+
+  function closePickers(except) {
+    document.querySelectorAll("details.dash-picker[open]").forEach(function (picker) {
+      if (picker !== except) picker.open = false;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var picker = target.closest && target.closest("details.dash-picker");
+    if (picker) pickerSummary(picker);
+    if (target.matches && target.matches("[data-window-date]") && target.value) {
+      var range = target.form && target.form.querySelector("[data-window-range]");
+      if (range) range.value = "custom";
+    }
+    if (target.matches && target.matches("[data-window-range]") && target.value !== "custom") {
+      target.form.querySelectorAll("[data-window-date]").forEach(function (input) { input.value = ""; });
+    }
+  });
+  document.addEventListener("toggle", function (event) {
+    if (event.target.matches && event.target.matches("details.dash-picker") && event.target.open) {
+      closePickers(event.target);
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.dash-picker")) closePickers(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.dash-picker[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("submit", function () { closePickers(null); }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("form")) closePickers(null);
+  });
+
   // Confirmations for plain (non-HTMX) forms: <form data-confirm="Are you sure?">.
   document.addEventListener("submit", function (event) {
     var form = event.target;

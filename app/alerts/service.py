@@ -24,6 +24,7 @@ from app.integrations.pagerduty.accounts import (
     record_auth_failure,
     workspace_accounts,
 )
+from app.integrations.pagerduty.capabilities import POLICY_SCOPE
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import (
     AccountStatus,
@@ -125,13 +126,20 @@ def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str
             db.session.commit()
             return remote_id, delivery_problem(account)
         if row is None:
-            return remote_id, f"Cannot check service {remote_id} with PagerDuty right now ({err.message})."
+            return remote_id, _cannot_check(f"service {remote_id}", err)
         status, name = row.status, row.name
     if status == "disabled":
         return name, f"{name} is disabled in PagerDuty: it would create no incident."
     if status == "maintenance":
         return name, f"{name} is in maintenance in PagerDuty: it would create no incident."
     return name, None
+
+
+def _cannot_check(what: str, err: PagerDutyError) -> str:
+    """A passing failure says to try again; a refusal that will not pass says so."""
+    if err.retryable:
+        return f"Cannot check {what} with PagerDuty right now ({err.message}). Try again in a minute."
+    return f"PagerDuty refused to show {what} ({err.message})."
 
 
 def _policy_name(account: PagerDutyAccount, policy_id: str) -> tuple[str | None, str | None]:
@@ -141,7 +149,13 @@ def _policy_name(account: PagerDutyAccount, policy_id: str) -> tuple[str | None,
             account, max_attempts=2, max_inline_wait=2.0, timeout=(3, 10)
         ).list_escalation_policies()
     except PagerDutyError as err:
-        return None, f"Cannot check escalation policy {policy_id} with PagerDuty right now ({err.message})."
+        if err.status == 403:
+            return None, (
+                f"This account's PagerDuty grant cannot read escalation policies (it needs {POLICY_SCOPE}): "
+                "re-link it with PagerDuty to choose a policy, or leave the policy empty to page the "
+                "service's own."
+            )
+        return None, _cannot_check(f"escalation policy {policy_id}", err)
     for policy in policies:
         if policy.get("id") == policy_id:
             return str(policy.get("name") or policy_id), None

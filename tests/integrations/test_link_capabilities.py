@@ -7,14 +7,31 @@ import pytest
 from app.integrations.pagerduty.capabilities import capabilities, missing, requested_scopes, summary
 
 READ = "users.read services.read teams.read incidents.read change_events.read"
+EXTRAS = "priorities.read escalation_policies.read"
 
 
 @pytest.mark.parametrize(
     ("kind", "alerts", "realtime", "expected"),
     [
-        ("scoped", False, False, READ.split()),
-        ("scoped", True, False, [*READ.split(), "incidents.write"]),
-        ("scoped", True, True, [*READ.split(), "incidents.write", "webhook_subscriptions.write"]),
+        ("scoped", False, False, [*READ.split(), "priorities.read"]),
+        (
+            "scoped",
+            True,
+            False,
+            [*READ.split(), "priorities.read", "incidents.write", "escalation_policies.read"],
+        ),
+        (
+            "scoped",
+            True,
+            True,
+            [
+                *READ.split(),
+                "priorities.read",
+                "incidents.write",
+                "escalation_policies.read",
+                "webhook_subscriptions.write",
+            ],
+        ),
         ("classic", False, False, ["read"]),
         ("classic", False, True, ["write"]),
     ],
@@ -28,23 +45,35 @@ def test_it_asks_for_the_scopes_the_admin_chose(
 @pytest.mark.parametrize(
     ("scopes", "role", "expected"),
     [
-        (f"openid {READ} incidents.write webhook_subscriptions.write", "admin",
-         "Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓"),
+        (f"openid {READ} {EXTRAS} incidents.write webhook_subscriptions.write", "admin",
+         "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
+         "Near-real-time sync ✓"),
         (f"openid {READ}", "user",
-         "Analytics sync ✓ · Alert delivery ✗ — needs incidents.write · "
+         "Analytics sync ✓ · Priority filter ✗ — needs priorities.read · "
+         "Alert delivery ✗ — needs incidents.write · "
+         "Escalation policy choice ✗ — needs escalation_policies.read · "
          "Near-real-time sync ✗ — needs webhook_subscriptions.write"),
         ("openid services.read incidents.read incidents.write", "user",
-         "Analytics sync ✗ — needs users.read, teams.read, change_events.read · Alert delivery ✓ · "
+         "Analytics sync ✗ — needs users.read, teams.read, change_events.read · "
+         "Priority filter ✗ — needs priorities.read · Alert delivery ✓ · "
+         "Escalation policy choice ✗ — needs escalation_policies.read · "
          "Near-real-time sync ✗ — needs webhook_subscriptions.write"),
         ("openid", "user",
          "Analytics sync ✗ — needs users.read, services.read, teams.read, incidents.read, "
-         "change_events.read · Alert delivery ✗ — needs incidents.write · "
+         "change_events.read · Priority filter ✗ — needs priorities.read · "
+         "Alert delivery ✗ — needs incidents.write · "
+         "Escalation policy choice ✗ — needs escalation_policies.read · "
          "Near-real-time sync ✗ — needs webhook_subscriptions.write"),
-        ("openid write", "user", "Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓"),
+        ("openid write", "user",
+         "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
+         "Near-real-time sync ✓"),
         ("openid read", "user",
-         "Analytics sync ✓ · Alert delivery ✗ — needs write · Near-real-time sync ✗ — needs write"),
+         "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✗ — needs write · "
+         "Escalation policy choice ✓ · "
+         "Near-real-time sync ✗ — needs write"),
         ("openid write", "read_only_user",
-         "Analytics sync ✓ · Alert delivery ✗ — the authorizing user is read-only in PagerDuty · "
+         "Analytics sync ✓ · Priority filter ✓ · "
+         "Alert delivery ✗ — the authorizing user is read-only in PagerDuty · Escalation policy choice ✓ · "
          "Near-real-time sync ✗ — the authorizing user is read-only in PagerDuty"),
     ],
 )  # fmt: skip
@@ -55,13 +84,17 @@ def test_it_says_what_each_oauth_grant_allows(scopes: str, role: str, expected: 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("admin", "Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓"),
-        ("user", "Analytics sync ✓ · Alert delivery ✓ · "
+        ("admin", "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
+                  "Near-real-time sync ✓"),
+        ("user", "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
                  "Near-real-time sync ? — depends on the token user's role in PagerDuty"),
-        ("restricted_access", "Analytics sync ✓ · "
+        ("restricted_access", "Analytics sync ✓ · Priority filter ✓ · "
                               "Alert delivery ? — depends on the token user's role in PagerDuty · "
+                              "Escalation policy choice ✓ · "
                               "Near-real-time sync ? — depends on the token user's role in PagerDuty"),
-        ("observer", "Analytics sync ✓ · Alert delivery ✗ — the token's user is read-only in PagerDuty · "
+        ("observer", "Analytics sync ✓ · Priority filter ✓ · "
+                     "Alert delivery ✗ — the token's user is read-only in PagerDuty · "
+                     "Escalation policy choice ✓ · "
                      "Near-real-time sync ✗ — the token's user is read-only in PagerDuty"),
     ],
 )  # fmt: skip

@@ -26,7 +26,7 @@ ACCOUNT_TOKEN = "Acct_Level_Token_1"
 INTEGRATION_KEY = "0123456789abcdef0123456789abcdef"
 SCOPED_CLIENT = ("vigil-scoped", "scoped-secret")
 CLASSIC_CLIENT = ("vigil-classic", "classic-secret", "classic")
-ANALYTICS = "users.read services.read teams.read incidents.read change_events.read"
+ANALYTICS = "users.read services.read teams.read incidents.read change_events.read priorities.read"
 
 
 @contextmanager

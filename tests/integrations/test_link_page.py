@@ -79,7 +79,10 @@ def test_it_shows_a_card_per_account(login_as, personas: Personas) -> None:
     assert "Linked by Olive Owner on 2026-10-02 08:00 UTC" in text  # the label, then the sentence
     assert "Last sync 2026-10-03 09:02 UTC (succeeded)" in text
     assert "Services 1 of 2 followed" in text
-    assert "Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓" in text
+    assert (
+        "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
+        "Near-real-time sync ✓" in text
+    )
     assert "acme-eu · US Needs attention PagerDuty no longer accepts Vigil's access" in text
     assert "Last sync never" in text
     assert "Alert delivery ✗ — needs incidents.write" in text

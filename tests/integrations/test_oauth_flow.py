@@ -12,10 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import crypto
+from app.alerts import service as alert_service
+from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.integrations.pagerduty import oauth
 from app.integrations.pagerduty.views import MOVED_WORKSPACE, PENDING
-from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, Region
+from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
 from tests.integrations.test_link_helpers import (
@@ -75,7 +77,7 @@ def test_it_sends_the_admin_to_pagerduty_with_state_pkce_and_the_chosen_scopes(
     assert args["response_type"] == "code"
     assert args["client_id"] == "vigil-scoped"
     assert args["redirect_uri"] == "http://localhost/integrations/pagerduty/oauth/callback"
-    assert args["scope"] == f"{ANALYTICS} incidents.write"
+    assert args["scope"] == f"{ANALYTICS} incidents.write escalation_policies.read"
     assert args["code_challenge_method"] == "S256"
     with admin.session_transaction() as session:
         assert session[PENDING]["state"] == args["state"]
@@ -97,7 +99,7 @@ def test_it_links_an_account_from_the_callback(admin: FlaskClient, sim: RunningS
     assert account.token_user_email == sim.admin_email
     assert account.scopes.split() == [
         "openid",
-        *sorted(f"{ANALYTICS} incidents.write webhook_subscriptions.write".split()),
+        *sorted(f"{ANALYTICS} incidents.write escalation_policies.read webhook_subscriptions.write".split()),
     ]
     assert crypto.decrypt(account.access_token_enc).startswith("pdus+_")
     assert crypto.decrypt(account.refresh_token_enc)
@@ -106,7 +108,10 @@ def test_it_links_an_account_from_the_callback(admin: FlaskClient, sim: RunningS
     event = db.session.scalars(select(AuditEvent)).one()
     assert (event.action, event.target, event.details["method"]) == ("pagerduty.linked", "acme (US)", "oauth")
     page = page_text(admin, response.headers["Location"])
-    assert "Can do Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓" in page
+    assert (
+        "Can do Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓ · "
+        "Near-real-time sync ✓" in page
+    )
     assert "OAuth, authorized by " + sim.admin_email in page
 
 
@@ -115,7 +120,7 @@ def test_it_shows_what_an_unrequested_write_scope_costs(admin: FlaskClient, sim:
 
     assert "incidents.write" not in accounts()[0].scopes
     page = page_text(admin, response.headers["Location"])
-    assert "Analytics sync ✓ · Alert delivery ✗ — needs incidents.write" in page
+    assert "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✗ — needs incidents.write" in page
 
 
 def test_it_reads_partial_grants_from_the_token_response(admin: FlaskClient, sim: RunningSim) -> None:
@@ -244,7 +249,7 @@ class TestClassicApp:
 
         assert accounts()[0].scopes == "openid write"
         page = page_text(admin, response.headers["Location"])
-        assert "Analytics sync ✓ · Alert delivery ✓ · Near-real-time sync ✓" in page
+        assert "Analytics sync ✓ · Priority filter ✓ · Alert delivery ✓ · Escalation policy choice ✓" in page
 
     def test_it_asks_for_read_when_no_write_is_wanted(self, admin: FlaskClient) -> None:
         started = start_oauth(admin, alert_delivery=False, realtime=False)
@@ -294,3 +299,35 @@ def test_it_never_logs_or_shows_the_tokens(admin: FlaskClient, sim: RunningSim, 
     assert caplog.records
     assert access not in logged and refresh not in logged
     assert access not in page and refresh not in page
+
+
+def test_a_grant_without_escalation_policies_says_so_when_a_rule_names_one(
+    admin: FlaskClient, sim: RunningSim, personas: Personas
+) -> None:
+    """The refusal does not pass with time: it is worded as one, with what to do, not as 'right now'."""
+    response = link_by_oauth(admin, sim, untick=("escalation_policies.read",))
+    [account] = accounts()
+    page = page_text(admin, response.headers["Location"])
+    assert "Escalation policy choice ✗ — needs escalation_policies.read" in page
+    admin.post(f"/integrations/pagerduty/{account.id}/services", data={"selected": "1"})
+    pd_service = db.session.scalars(
+        select(PDService).where(PDService.account_id == account.id, PDService.status == "active")
+    ).first()
+    assert pd_service is not None
+    target = {"account": account.id, "service": pd_service.remote_id, "escalation_policy": "PPOLICY1"}
+    body = {
+        "name": "Queue too deep",
+        "signal": "pushed",
+        "metric": "queue.depth",
+        "aggregation": "avg",
+        "window_seconds": 300,
+        "operator": ">",
+        "threshold": 100,
+        "targets": [target],
+    }
+    spec = parse_rule(body, alert_service.choices_for(personas.workspace))
+    with pytest.raises(RuleInvalid) as caught:
+        alert_service.create_rule(personas.workspace, spec, None)
+    message = caught.value.errors["targets[0].escalation_policy"]
+    assert "needs escalation_policies.read" in message and "re-link" in message
+    assert "right now" not in message

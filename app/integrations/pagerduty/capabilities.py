@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 ANALYTICS_SCOPES = ("users.read", "services.read", "teams.read", "incidents.read", "change_events.read")
+# Read scopes of features beside the sync: without them the sync runs, but the priority filter offers no
+# priorities and an alert target cannot name an escalation policy.
+PRIORITY_SCOPE = "priorities.read"
+POLICY_SCOPE = "escalation_policies.read"
 ALERT_SCOPE = "incidents.write"
 REALTIME_SCOPE = "webhook_subscriptions.write"
 # API-NOTES §2.2 roles that cannot create incidents or subscriptions whatever the credential says.
@@ -44,9 +48,9 @@ def requested_scopes(kind: str, *, alert_delivery: bool, realtime: bool) -> list
     """The scopes to ask for: the read set always, the write scopes only for what the admin ticked."""
     if kind == "classic":
         return ["write"] if alert_delivery or realtime else ["read"]
-    scopes = list(ANALYTICS_SCOPES)
+    scopes = [*ANALYTICS_SCOPES, PRIORITY_SCOPE]
     if alert_delivery:
-        scopes.append(ALERT_SCOPE)
+        scopes += [ALERT_SCOPE, POLICY_SCOPE]
     if realtime:
         scopes.append(REALTIME_SCOPE)
     return scopes
@@ -77,21 +81,41 @@ def _token_capabilities(role: str | None) -> list[Capability]:
         known_writer = role is not None and role != "restricted_access"
         write = Capability("Alert delivery", "yes" if known_writer else "maybe", ROLE_DEPENDENT)
         hook = Capability("Near-real-time sync", "yes" if role in ADMIN_ROLES else "maybe", ROLE_DEPENDENT)
-    return [Capability("Analytics sync", "yes"), write, hook]
+    return [
+        Capability("Analytics sync", "yes"),
+        Capability("Priority filter", "yes"),
+        write,
+        Capability("Escalation policy choice", "yes"),
+        hook,
+    ]
 
 
 def _oauth_capabilities(granted: frozenset[str], role: str | None) -> list[Capability]:
     classic = bool(granted & {"read", "write"})
     if classic:
-        analytics = Capability("Analytics sync", "yes")
+        yes = Capability("Analytics sync", "yes")
         alert = _write_capability("Alert delivery", "write" in granted, "write", role)
         hook = _write_capability("Near-real-time sync", "write" in granted, "write", role)
-        return [analytics, alert, hook]
+        return [
+            yes,
+            Capability("Priority filter", "yes"),
+            alert,
+            Capability("Escalation policy choice", "yes"),
+            hook,
+        ]
     lacking = [s for s in ANALYTICS_SCOPES if s not in granted]
     analytics = Capability("Analytics sync", "no" if lacking else "yes", "needs " + ", ".join(lacking))
-    alert = _write_capability("Alert delivery", ALERT_SCOPE in granted, ALERT_SCOPE, role)
-    hook = _write_capability("Near-real-time sync", REALTIME_SCOPE in granted, REALTIME_SCOPE, role)
-    return [analytics, alert, hook]
+    return [
+        analytics,
+        _read_capability("Priority filter", PRIORITY_SCOPE, granted),
+        _write_capability("Alert delivery", ALERT_SCOPE in granted, ALERT_SCOPE, role),
+        _read_capability("Escalation policy choice", POLICY_SCOPE, granted),
+        _write_capability("Near-real-time sync", REALTIME_SCOPE in granted, REALTIME_SCOPE, role),
+    ]
+
+
+def _read_capability(name: str, scope: str, granted: frozenset[str]) -> Capability:
+    return Capability(name, "yes") if scope in granted else Capability(name, "no", f"needs {scope}")
 
 
 def _write_capability(name: str, granted: bool, scope: str, role: str | None) -> Capability:

@@ -346,7 +346,13 @@ def responders_panel(
     # so the top rows are the people carrying the most pages; sleep hours have their own column.
     load = responders.responder_load(query, settings, by_user)
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
-    return {"totals": totals, "load": load[:TOP_ROWS], "total_responders": len(load), "empty": empty}
+    return {
+        "totals": totals,
+        "load": load[:TOP_ROWS],
+        "total_responders": len(load),
+        "empty": empty,
+        "business_hours": settings.business_hours_label,
+    }
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,20 @@ class WorkspaceSettings:
     def attribution(self) -> timedelta:
         return timedelta(hours=self.cfr_attribution_hours)
 
+    @property
+    def business_hours_label(self) -> str:
+        """'08-18 Mon-Fri' (with en dashes), or '07-19 Mon, Wed, Sat' for days that are not one run."""
+        days = sorted(self.business_days)
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            named = f"{_DAY_NAMES[days[0]]}{_EN_DASH}{_DAY_NAMES[days[-1]]}"
+        else:
+            named = ", ".join(_DAY_NAMES[day] for day in days)
+        return f"{self.business_day_start:02d}{_EN_DASH}{self.business_day_end:02d} {named}"
+
+
+_EN_DASH = "\u2013"
+_DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+
 
 def workspace_settings(workspace_id: int) -> WorkspaceSettings:
     row = db.session.execute(

@@ -346,3 +346,17 @@ def test_it_draws_partial_weeks_as_partial_and_each_duration_on_its_own_chart(ap
     mtta, mttr = _chart(html, "mtta"), _chart(html, "mttr")
     assert [d["label"] for d in mtta["datasets"]] == [f"MTTA ({mtta['unit']})"]
     assert [d["label"] for d in mttr["datasets"]] == [f"MTTR ({mttr['unit']})"]
+
+
+def test_the_responders_panel_states_the_workspaces_business_hours(app: Flask, login_as) -> None:
+    world = make_world()
+    _seed(world)
+    world.workspace.business_day_start, world.workspace.business_day_end = 7, 19
+    world.workspace.business_days = "1,3,6"
+    client = _member_of(world, login_as)
+    html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).text
+    assert "business hours 07\u201319 Mon, Wed, Sat" in html
+    world.workspace.business_days = "1,2,3,4,5"
+    db.session.commit()
+    html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).text
+    assert "business hours 07\u201319 Mon\u2013Fri" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -182,3 +183,17 @@ def test_it_filters_by_priority(login_as, personas: Personas, known_week: dict[s
     assert tile.format(3) in none and "Filtered to priority: no priority." in none
     unknown = client.get("/reports?period=week&date=2026-11-04&priority=P9").get_data(as_text=True)
     assert "Ignored 1 unknown priority in the filter." in unknown and tile.format(4) in unknown
+
+
+def test_it_names_recurring_incidents_by_title_template_as_the_dashboard_does(
+    login_as, personas: Personas
+) -> None:
+    account = make_pd_account(personas.workspace)
+    api = make_service(account, "api")
+    for day, disk in ((2, 91), (3, 92), (4, 97)):
+        make_incident(api, utc(2026, 11, day, 10), title=f"Disk {disk}% full on db-{day}")
+    db.session.commit()
+    html = login_as(personas.member.email).get("/reports?period=week&date=2026-11-04").get_data(as_text=True)
+    recurring = html[html.index("<h2>Recurring incidents</h2>") : html.index("Slowest to resolve")]
+    assert "Title template" in recurring and "Disk &lt;n&gt;% full on db-&lt;n&gt;" in recurring
+    assert "e.g. Disk 9" in recurring and re.search(r">100 ?%<", recurring)

@@ -197,3 +197,11 @@ def test_it_names_recurring_incidents_by_title_template_as_the_dashboard_does(
     recurring = html[html.index("<h2>Recurring incidents</h2>") : html.index("Slowest to resolve")]
     assert "Title template" in recurring and "Disk &lt;n&gt;% full on db-&lt;n&gt;" in recurring
     assert "e.g. Disk 9" in recurring and re.search(r">100 ?%<", recurring)
+
+
+def test_it_says_what_to_do_first_on_an_empty_instance(login_as, personas: Personas) -> None:
+    admin = login_as(personas.admin.email).get("/reports").get_data(as_text=True)
+    assert "Nothing to report yet" in admin and 'href="/integrations"' in admin
+    assert "rep-tiles" not in admin  # no grid of dashes
+    member = login_as(personas.member.email).get("/reports").get_data(as_text=True)
+    assert "Ask an owner or admin" in member

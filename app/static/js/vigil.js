@@ -128,6 +128,30 @@
     if (event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("form")) closePickers(null);
   });
 
+  // A table wider than the screen scrolls inside its wrapper: make that wrapper reachable and named for a
+  // keyboard, so its hidden columns can be scrolled to without a mouse.
+  function scrollableTables(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    scope.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth + 1) {
+        if (wrap.hasAttribute("data-scroll-region")) {
+          ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) { wrap.removeAttribute(name); });
+        }
+        return;
+      }
+      if (wrap.hasAttribute("tabindex")) return;
+      var section = wrap.closest("section, .panel, main");
+      var heading = section && section.querySelector("h1, h2, h3, caption, figcaption");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() : "Table") + " (scrolls sideways)");
+      wrap.setAttribute("data-scroll-region", "");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { scrollableTables(document); });
+  document.addEventListener("htmx:load", function (event) { scrollableTables(event.target); });
+  window.addEventListener("resize", function () { scrollableTables(document); });
+
   // Confirmations for plain (non-HTMX) forms: <form data-confirm="Are you sure?">.
   document.addEventListener("submit", function (event) {
     var form = event.target;

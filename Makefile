@@ -21,7 +21,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed  ## Vigil on http://127.0.0.1:5000 with SQLite, an embedded queue, a worker and the scheduler
 	$(BIN)/python -m app.launcher
 
-test: $(VENV)/.dev-installed  ## the whole suite (PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set)
+# axe-core (npm) for the accessibility checks of the browser tests; without npm those tests say so.
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE): | $(BIN)/python
+	-npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1
+
+test: $(VENV)/.dev-installed $(AXE)  ## the whole suite (PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(VENV)/.run-installed  ## Vigil + the local PagerDuty (pdsim) with a seeded account to link

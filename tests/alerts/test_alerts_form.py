@@ -197,7 +197,7 @@ def test_the_signal_select_swaps_in_that_signals_fields(admin: FlaskClient) -> N
     assert "Fire (a heartbeat: alert when points stop)" in pushed
     assert "MTTA" not in pushed and "<html" not in pushed
     incident = admin.get("/alerts/form/signal?signal=incident", headers={"HX-Request": "true"}).text
-    assert 'name="services" multiple' in incident and 'name="urgencies"' in incident
+    assert 'data-picker-title="Services"' in incident and 'name="urgencies"' in incident
     assert "MTTA (mean time to acknowledge)" in incident and 'name="aggregation"' not in incident
 
 
@@ -285,3 +285,23 @@ def test_it_edits_a_rule_through_the_same_form(admin: FlaskClient, pd_service: P
     assert bad.status_code == 422
     db.session.expire_all()
     assert rule.threshold == 250.0
+
+
+def test_add_another_service_gives_a_new_row_without_saving(
+    admin: FlaskClient, pd_service: PDService
+) -> None:
+    form = pushed_form(pd_service, action="refresh", **{"targets-1-service": pd_service.remote_id})
+    page = admin.post("/alerts/new", data=form).text
+    assert 'name="targets-2-account"' in page  # both filled rows kept, and a third, empty one
+    assert page.count(f'<option value="{pd_service.remote_id}" selected>') == 2
+    assert "Add another service" in page
+    assert rule_count() == 0
+
+
+def test_the_incident_filters_are_ticked_checkboxes(admin: FlaskClient, pd_service: PDService) -> None:
+    form = pushed_form(
+        pd_service, action="refresh", signal="incident", metric="mttr", services=[pd_service.remote_id]
+    )
+    page = admin.post("/alerts/new", data=form).text
+    assert f'<input type="checkbox" name="services" value="{pd_service.remote_id}" checked>' in page
+    assert "Services: 1 chosen" in page and '<select id="services"' not in page

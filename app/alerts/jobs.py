@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.jobs import in_app_context
+from app.models import Delivery
 from app.queue import DEFAULT, DELIVER, enqueue
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,26 @@ def deliver(delivery_id: int) -> str:
 
     outcome = attempt(delivery_id)
     if outcome.retry_in is not None:
-        # The job re-enqueues itself under its own id; it is still "started" while it does.
-        enqueue_deliveries([delivery_id], delay=outcome.retry_in, replace_started=True)
+        _enqueue_retry(delivery_id, outcome.retry_in)
     if outcome.follow_up is not None:
         enqueue_deliveries([outcome.follow_up])
     return outcome.status.value if outcome.status else "not claimed"
+
+
+def _enqueue_retry(delivery_id: int, delay: float) -> None:
+    """The retry gets an id of its own, named by its time: RQ saves this job's record when it ends, over
+    anything enqueued under this job's id meanwhile."""
+    delivery = db.session.get(Delivery, delivery_id)
+    due = delivery.next_attempt_at if delivery is not None else None
+    stamp = int(due.timestamp() * 1000) if due is not None else 0
+    enqueue(
+        deliver,
+        delivery_id,
+        queue=DELIVER,
+        job_id=f"{delivery_job_id(delivery_id)}-retry-{stamp}",
+        delay=timedelta(seconds=delay),
+        timeout=300,
+    )
 
 
 @in_app_context

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import delete
 
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import Delivery
-from app.queue import DEFAULT, DELIVER, enqueue
+from app.queue import DEFAULT, DELIVER, QueueNotConfigured, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def enqueue_deliveries(
             replace_started=replace_started,
             replace=replace,
         )
+
+
+def enqueue_owed(ids: Iterable[int]) -> None:
+    """From a request, after the commit: deliveries the database now owes (resolves of a rule disabled,
+    deleted or changed). With the queue unreachable the person's change still stands: the next evaluation
+    pass's sweep enqueues them (sweep.py), so they are sent once the queue is back."""
+    try:
+        enqueue_deliveries(ids)
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning("could not enqueue owed deliveries (%s); the next evaluation pass sends them", exc)
 
 
 @in_app_context

@@ -5,20 +5,30 @@ still fires and pages PagerDuty (pdsim) once, and /healthz says what is true at 
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rq.job import Job, JobStatus
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
+from app.alerts.jobs import prune_metric_points
+from app.extensions import db
+from app.liveness import ALIVE_SECONDS
 from app.models import AlertRule
+from app.queue import DEFAULT, enqueue, redis_connection
 from pdsim.testing import RunningSim
 from tests.pdsim_support import pointing_at
-from tests.processes import RedisServer, kill_hard, start_cron, start_worker
+from tests.processes import RedisServer, children_of, kill_hard, running, start_cron, start_worker
 
 pytestmark = pytest.mark.slow
 
@@ -118,3 +128,98 @@ def test_it_pages_within_an_interval_of_redis_coming_back(
     time.sleep(INTERVAL + 2)  # another pass: the open episode pages nobody twice
     assert len(sim.control.created()) == 1
     assert {name: p.poll() for name, p in processes.items()} == {"worker": None, "cron": None}
+
+
+def test_a_worker_killed_takes_its_scheduler_with_it_and_another_takes_over(
+    app: Flask,
+    client: FlaskClient,
+    sim: RunningSim,
+    processes: dict[str, subprocess.Popen[bytes]],
+    make_rule: Callable[..., AlertRule],
+    push: Callable[..., None],
+    tmp_path: Path,
+) -> None:
+    make_rule()
+    wait_for(lambda: health(client)[1]["alerts"]["last_evaluation"], 30, lambda: logs(tmp_path))
+    doomed = processes["worker"]
+    [scheduler] = children_of(doomed.pid)  # RQ's delayed-job scheduler, forked by the worker
+
+    os.kill(doomed.pid, signal.SIGKILL)  # the worker alone, as the OOM killer does
+    doomed.wait(timeout=10)
+    wait_for(lambda: not running(scheduler), 10, lambda: f"scheduler {scheduler} outlived its worker")
+    status, body = wait_for(
+        lambda: (s := health(client))[1]["queue"]["workers"] == 0 and s,
+        2 * ALIVE_SECONDS,
+        lambda: logs(tmp_path),
+    )
+    assert status == 503
+    assert "no worker is running" in body["problems"]
+
+    env = {"PAGERDUTY_API_URL": sim.us_url, "VIGIL_ALERT_INTERVAL_SECONDS": str(INTERVAL)}
+    processes["worker"] = start_worker(
+        app, tmp_path, "survivor", ["deliver", "default"], burst=False, env=env
+    )
+    push(150)
+    wait_for(sim.control.created, INTERVAL + ALLOWANCE, lambda: logs(tmp_path))
+    # A delayed job runs too: the survivor's scheduler took over the locks the dead one released.
+    enqueue(prune_metric_points, queue=DEFAULT, job_id="delayed-check", delay=timedelta(seconds=1))
+    wait_for(
+        lambda: Job.fetch("delayed-check", connection=redis_connection()).get_status() == JobStatus.FINISHED,
+        ALLOWANCE,
+        lambda: logs(tmp_path),
+    )
+    status, body = wait_for(lambda: (s := health(client))[0] == 200 and s, INTERVAL, lambda: logs(tmp_path))
+    assert body["queue"]["workers"] == 1
+    assert len(sim.control.created()) == 1
+
+
+@pytest.fixture
+def database_admin(app: Flask, postgres_server_url: str | None) -> Iterator[tuple[Engine, str]]:
+    if postgres_server_url is None:
+        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no server to lose")
+    admin = create_engine(
+        make_url(postgres_server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    name = make_url(app.config["VIGIL"].database_url).database
+    yield admin, name
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+    admin.dispose()
+
+
+def test_it_pages_within_an_interval_of_postgresql_coming_back(
+    app: Flask,
+    client: FlaskClient,
+    sim: RunningSim,
+    processes: dict[str, subprocess.Popen[bytes]],
+    database_admin: tuple[Engine, str],
+    make_rule: Callable[..., AlertRule],
+    push: Callable[..., None],
+    tmp_path: Path,
+) -> None:
+    make_rule()
+    wait_for(lambda: health(client)[1]["alerts"]["last_evaluation"], 30, lambda: logs(tmp_path))
+    admin, name = database_admin
+    with admin.connect() as conn:
+        # The test's own database only: no new connection, and every open one (workers', web's) terminated.
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        terminated = conn.execute(
+            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        ).scalar_one()
+    assert terminated >= 1
+    status, body = health(client)
+    assert status == 503
+    assert body["problems"][0].startswith("the database does not answer")
+    time.sleep(INTERVAL + 2)  # an evaluation pass falls inside the outage and fails
+    assert {name: p.poll() for name, p in processes.items()} == {"worker": None, "cron": None}
+
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+    db.session.rollback()  # the session held a connection PostgreSQL terminated
+    push(150)
+    wait_for(sim.control.created, INTERVAL + ALLOWANCE, lambda: logs(tmp_path))
+    status, body = wait_for(lambda: (s := health(client))[0] == 200 and s, INTERVAL, lambda: logs(tmp_path))
+    assert body["database"]["ok"] is True
+    time.sleep(INTERVAL + 2)
+    assert len(sim.control.created()) == 1

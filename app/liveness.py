@@ -91,9 +91,14 @@ class Heartbeat:
             log.warning("worker %s: could not remove its heartbeat (%s)", self.worker_name, exc)
 
 
-def die_with_parent() -> None:
-    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL, so no orphan keeps running."""
+def die_with_parent() -> bool:
+    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL, so no orphan keeps running.
+
+    False where there is no prctl (macOS): a platform difference, not a failure. Nothing is logged, since
+    this also runs between fork and exec (the launcher's children), where taking a logging lock can hang.
+    """
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
-        log.debug("prctl is not available here; orphans are noticed by their parent pid instead")
+        return False
+    return True

@@ -3,6 +3,8 @@
 python worker.py                 # a worker on sync, deliver and default (run as many as you like)
 python worker.py --queues deliver
 python worker.py --cron          # the periodic scheduler (run one; a second one doubles nothing)
+
+Both ride out Redis and PostgreSQL outages of any length and resume on their own (app/schedulers.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import argparse
 
 from app import create_app
 from app.queue import QUEUE_NAMES, get_queue, redis_connection
+from app.schedulers import VigilCronScheduler
+from app.worker import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,16 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         connection = redis_connection()
     if args.cron:
-        from rq.cron import CronScheduler
-
-        scheduler = CronScheduler(connection=connection, logging_level="INFO")
+        scheduler = VigilCronScheduler(connection=connection, logging_level="INFO")
         scheduler.load_config_from_file("app.cron")
         scheduler.start()
         return
-    from app.worker import VigilWorker
-
-    queues = [get_queue(name, connection) for name in args.queues]
-    VigilWorker(queues, connection=connection, app=app).work(with_scheduler=True, burst=args.burst)
+    run(app, connection, [get_queue(name, connection) for name in args.queues], burst=args.burst)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from app.config import DEFAULT_INSTANCE, PROJECT_ROOT
+from app.liveness import die_with_parent
 
 log = logging.getLogger("vigil.launcher")
 
@@ -99,16 +100,6 @@ class EmbeddedRedis:
         self.server.server_close()
 
 
-def _die_with_parent() -> None:
-    # Linux: a child gets SIGTERM if the launcher is killed outright, so no orphan worker keeps running.
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 class Supervisor:
     """Keeps the worker and scheduler children running; restarts one that dies, stops all on exit."""
 
@@ -120,7 +111,7 @@ class Supervisor:
 
     def _spawn(self, name: str) -> None:
         self.children[name] = subprocess.Popen(
-            self.commands[name], env=self.env, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent
+            self.commands[name], env=self.env, cwd=PROJECT_ROOT, preexec_fn=die_with_parent
         )
         log.info("started %s (pid %d)", name, self.children[name].pid)
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from redis import Redis
-from rq import Queue
+from redis.exceptions import RedisError
+from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
+
+from app import liveness
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +27,9 @@ QUEUE_NAMES = (SYNC, DELIVER, DEFAULT)
 
 # A job in one of these states will run (again) on its own; enqueueing the same id would run it twice.
 _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# A worker's scheduler moves a due job onto its queue within a second or two; a scheduled job later than this
+# has no scheduler to move it (or lost its place in the schedule), so it is run now rather than waited on.
+SCHEDULED_GRACE_SECONDS = 15
 
 
 class QueueNotConfigured(RuntimeError):
@@ -70,6 +78,11 @@ def enqueue(
     conn = redis_connection()
     q = get_queue(queue, conn)
     options: dict[str, Any] = {"job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+    running = get_current_job()
+    if job_id is not None and running is not None and running.id == job_id:
+        # RQ saves the running job's record when it ends, over whatever was enqueued under its id meanwhile
+        # (arguments, status): the continuation would run as a copy of this job, or not at all.
+        raise ValueError(f"job {job_id} cannot enqueue its own continuation under its own id")
     if job_id is None:
         return _submit(q, func, args, kwargs, delay, options)
     if replace:
@@ -103,29 +116,69 @@ def _submit(
 
 
 def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job | None:
+    """The job under this id that will still run on its own, or None when a new one must be enqueued."""
     try:
         job = Job.fetch(job_id, connection=conn)
     except NoSuchJobError:
         return None
     status = job.get_status(refresh=False)
-    if replace_started and status == JobStatus.STARTED:
+    if status == JobStatus.STARTED and (replace_started or not _worker_alive(job, conn)):
+        return None
+    if status == JobStatus.SCHEDULED and _overdue(job, conn):
+        # Taken out of the schedule, so no scheduler that wakes up later runs it a second time.
+        ScheduledJobRegistry(job.origin, connection=conn).remove(job)
         return None
     return job if status in _PENDING else None
 
 
+def _worker_alive(job: Job, conn: Redis) -> bool:
+    """A job recorded as started by a worker that no longer beats (SIGKILLed, its machine gone) will never
+    finish; waiting for it would stop this id for good."""
+    return bool(job.worker_name) and liveness.is_alive(conn, job.worker_name or "")
+
+
+def _overdue(job: Job, conn: Redis) -> bool:
+    due = conn.zscore(ScheduledJobRegistry(job.origin, connection=conn).key, job.id)
+    return due is None or due < time.time() - SCHEDULED_GRACE_SECONDS
+
+
 def queue_health() -> dict[str, Any]:
-    """Ping the queue and count what waits; never raises (used by /healthz)."""
+    """Ping the queue, count what waits and who works; never raises (used by /healthz)."""
     try:
         conn = redis_connection()
         conn.ping()
-        from rq import Worker
-
+        now = time.time()
+        tick = liveness.last_tick(conn)
         return {
             "ok": True,
-            "workers": len(Worker.all(connection=conn)),
+            "workers": len(liveness.live_workers(conn, now)),
             "queued": {name: get_queue(name, conn).count for name in QUEUE_NAMES},
+            "oldest_due_job": oldest_due_job(conn, now),
+            "scheduler_last_tick_seconds_ago": round(now - tick, 1) if tick is not None else None,
         }
     except QueueNotConfigured as exc:
         return {"ok": False, "error": str(exc)}
-    except Exception as exc:  # any Redis failure is a health answer, not a crash of the health check
+    except RedisError as exc:  # an unreachable queue is a health answer, not a crash of the health check
         return {"ok": False, "error": type(exc).__name__}
+
+
+def oldest_due_job(conn: Redis, now: float) -> dict[str, Any] | None:
+    """The job furthest past its time: a delayed job still in the schedule after its time (on any queue), or
+    the oldest job waiting on `deliver` or `default`. A sync job may rightly wait behind a long backfill, so
+    waiting on `sync` is not lateness; a sync job left in the schedule is."""
+    late: list[tuple[float, str, str]] = []
+    for name in QUEUE_NAMES:
+        q = get_queue(name, conn)
+        schedule = q.scheduled_job_registry.key
+        for job_id, due in conn.zrangebyscore(schedule, "-inf", now, 0, 1, withscores=True):
+            late.append((now - due, name, job_id.decode()))
+        if name == SYNC:
+            continue
+        head = q.get_job_ids(0, 1)
+        job = q.fetch_job(head[0]) if head else None
+        if job is not None and job.enqueued_at is not None:
+            late.append((now - job.enqueued_at.timestamp(), name, job.id))
+    if not late:
+        return None
+    seconds, name, job_id = max(late)
+    return {"id": job_id, "queue": name, "late_seconds": round(max(seconds, 0.0), 1)}

@@ -6,11 +6,13 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import delete
 
 from app.extensions import db
 from app.jobs import in_app_context
-from app.queue import DEFAULT, DELIVER, enqueue
+from app.models import Delivery
+from app.queue import DEFAULT, DELIVER, QueueNotConfigured, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,42 @@ def enqueue_deliveries(
         )
 
 
+def enqueue_owed(ids: Iterable[int]) -> None:
+    """From a request, after the commit: deliveries the database now owes (resolves of a rule disabled,
+    deleted or changed). With the queue unreachable the person's change still stands: the next evaluation
+    pass's sweep enqueues them (sweep.py), so they are sent once the queue is back."""
+    try:
+        enqueue_deliveries(ids)
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning("could not enqueue owed deliveries (%s); the next evaluation pass sends them", exc)
+
+
 @in_app_context
 def deliver(delivery_id: int) -> str:
     from app.integrations.pagerduty.deliver import attempt
 
     outcome = attempt(delivery_id)
     if outcome.retry_in is not None:
-        # The job re-enqueues itself under its own id; it is still "started" while it does.
-        enqueue_deliveries([delivery_id], delay=outcome.retry_in, replace_started=True)
+        _enqueue_retry(delivery_id, outcome.retry_in)
     if outcome.follow_up is not None:
         enqueue_deliveries([outcome.follow_up])
     return outcome.status.value if outcome.status else "not claimed"
+
+
+def _enqueue_retry(delivery_id: int, delay: float) -> None:
+    """The retry gets an id of its own, named by its time: RQ saves this job's record when it ends, over
+    anything enqueued under this job's id meanwhile."""
+    delivery = db.session.get(Delivery, delivery_id)
+    due = delivery.next_attempt_at if delivery is not None else None
+    stamp = int(due.timestamp() * 1000) if due is not None else 0
+    enqueue(
+        deliver,
+        delivery_id,
+        queue=DELIVER,
+        job_id=f"{delivery_job_id(delivery_id)}-retry-{stamp}",
+        delay=timedelta(seconds=delay),
+        timeout=300,
+    )
 
 
 @in_app_context

@@ -6,16 +6,18 @@ Every function takes the workspace (or a rule already scoped to it) and commits;
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.accounts import audit
 from app.alerts import evaluate, pages, signals, states
-from app.alerts.jobs import enqueue_deliveries
+from app.alerts.jobs import enqueue_deliveries, enqueue_owed
 from app.alerts.rules import Choices, RuleInvalid, RuleSpec, TargetSpec
 from app.extensions import db
 from app.integrations.pagerduty.accounts import (
@@ -31,6 +33,7 @@ from app.models import (
     AlertRule,
     AlertState,
     Delivery,
+    DeliveryStatus,
     PagerDutyAccount,
     PDService,
     PDTeam,
@@ -39,6 +42,9 @@ from app.models import (
     Workspace,
 )
 from app.models.types import utcnow
+from app.queue import QueueNotConfigured
+
+log = logging.getLogger(__name__)
 
 # Fields of AlertRule a RuleSpec sets directly.
 _RULE_FIELDS = (
@@ -221,7 +227,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
     audit.record(workspace, "alert_rule.updated", rule.name, rule=rule.id)
     db.session.commit()
     db.session.expire(rule, ["targets"])
-    enqueue_deliveries([d.id for d in owed])
+    enqueue_owed([d.id for d in owed])
     return rule
 
 
@@ -244,7 +250,7 @@ def set_switches(rule: AlertRule, *, enabled: bool | None = None, muted: bool | 
     )
     audit.record(rule.workspace, "alert_rule.updated", rule.name, enabled=rule.enabled, muted=rule.muted)
     db.session.commit()
-    enqueue_deliveries([d.id for d in owed])
+    enqueue_owed([d.id for d in owed])
 
 
 def delete_rule(rule: AlertRule) -> None:
@@ -256,15 +262,36 @@ def delete_rule(rule: AlertRule) -> None:
     rule.enabled = False
     audit.record(rule.workspace, "alert_rule.deleted", rule.name, rule=rule.id)
     db.session.commit()
-    enqueue_deliveries([d.id for d in owed])
+    enqueue_owed([d.id for d in owed])
+
+
+class QueueUnavailable(Exception):
+    """The job queue did not take the work; nothing was sent and nothing will be."""
+
+
+QUEUE_DOWN = "Vigil's job queue is unreachable, so nothing was sent to PagerDuty; try again shortly."
 
 
 def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
-    """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py)."""
-    delivery = pages.make_test_trigger(rule, target, utcnow(), secrets.token_hex(6))
+    """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py).
+
+    Raises QueueUnavailable when the queue does not take it: the test is then recorded as failed, so the
+    sweep never sends it later and a second click pages once, not twice."""
+    now = utcnow()
+    delivery = pages.make_test_trigger(rule, target, now, secrets.token_hex(6))
+    # The sweep leaves a delivery alone for its grace after this, the time to mark it failed if need be.
+    delivery.next_attempt_at = now
     audit.record(rule.workspace, "alert_rule.test_sent", rule.name, service=target.service_name)
     db.session.commit()
-    enqueue_deliveries([delivery.id])
+    try:
+        enqueue_deliveries([delivery.id])
+    except (RedisError, QueueNotConfigured) as exc:
+        log.warning("test alert %s not enqueued: %s", delivery.id, exc)
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+        delivery.error_message = QUEUE_DOWN
+        db.session.commit()
+        raise QueueUnavailable(QUEUE_DOWN) from exc
     return delivery
 
 

@@ -39,7 +39,13 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
             return render_template(PARTIAL, rule=rule, test=None, problem=problem), 409
         flash(f"Test alert not sent: {problem}", "error")
         return redirect(url_for("alerts.show", rule_id=rule.id, _anchor="targets"))
-    trigger = service.send_test(rule, target)
+    try:
+        trigger = service.send_test(rule, target)
+    except service.QueueUnavailable as exc:
+        if is_htmx():
+            return render_template(PARTIAL, rule=rule, test=None, problem=str(exc)), 503
+        flash(str(exc), "error")
+        return redirect(url_for("alerts.show", rule_id=rule.id, _anchor="targets"))
     if is_htmx():
         return _render(rule, trigger, 202)
     return redirect(url_for("alerts.show", rule_id=rule.id, test=trigger.id, _anchor="targets"))

@@ -100,7 +100,7 @@ def test_it_waits_out_a_long_rate_limit_by_re_enqueueing(
     assert "Waiting" in (waiting.error or "")
     assert waiting.rate_limited >= 1, waiting.error
     scheduled = get_queue("sync").scheduled_job_registry.get_job_ids()
-    assert scheduled == [runner.job_id(account.id)]
+    assert scheduled == [runner.continuation_job_id(waiting)]
     sim.control.set_rate_limits(per_token=100_000, reset=True)
     # The continuation resumes the same run from its checkpoints.
     assert runner.run(account.id, waiting.id) == "succeeded"

@@ -41,6 +41,13 @@ def job_id(account_id: int) -> str:
     return f"sync-{account_id}"
 
 
+def continuation_job_id(sync_run: SyncRun) -> str:
+    """Each continuation of a waiting run has an id of its own: RQ saves the job that enqueued it (under
+    the account's id, or the previous continuation's) when that job ends, over anything enqueued under
+    the same id meanwhile."""
+    return f"sync-run-{sync_run.id}-{sync_run.continuations}"
+
+
 # What started a run, when not the schedule (which records backfill or incremental, the work it did).
 TRIGGERS = (SyncKind.MANUAL, SyncKind.WEBHOOK)
 
@@ -56,6 +63,13 @@ def request_sync(
         return None
     from app.integrations.pagerduty.sync.jobs import sync_account
 
+    waiting = db.session.scalars(
+        select(SyncRun).where(SyncRun.account_id == account.id, SyncRun.status == SyncStatus.WAITING)
+    ).first()
+    if waiting is not None:
+        # A run waits out a rate limit or a 5xx storm: its continuation (stable id) is the sync, rather than
+        # a new run that would close it as interrupted. If that job was lost, the run continues now.
+        return _continue(waiting, None)
     # No live run holds the lock, so a job still recorded as started lost its worker: replace it.
     return enqueue(
         sync_account,
@@ -201,22 +215,25 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
         sync_run.status = SyncStatus.WAITING
         sync_run.error = f"Waiting {wait:.0f} s before continuing: {exc}"
         db.session.commit()
-        from app.integrations.pagerduty.sync.jobs import sync_account
-
-        enqueue(
-            sync_account,
-            account.id,
-            sync_run.id,
-            None,  # the run row keeps its kind
-            queue=SYNC,
-            job_id=job_id(account.id),
-            delay=timedelta(seconds=wait),
-            replace_started=True,
-            timeout=3600,
-        )
+        _continue(sync_run, timedelta(seconds=wait))
         return "waiting"
     _finish(sync_run, SyncStatus.FAILED, str(exc))
     return "failed"
+
+
+def _continue(sync_run: SyncRun, delay: timedelta | None) -> Job:
+    from app.integrations.pagerduty.sync.jobs import sync_account
+
+    return enqueue(
+        sync_account,
+        sync_run.account_id,
+        sync_run.id,
+        None,  # the run row keeps its kind
+        queue=SYNC,
+        job_id=continuation_job_id(sync_run),
+        delay=delay,
+        timeout=3600,
+    )
 
 
 def latest_runs(account: PagerDutyAccount, limit: int = 20) -> list[SyncRun]:

@@ -27,6 +27,10 @@ class AccountError(ValueError):
     """A request we refuse, with a message meant for the person who made it."""
 
 
+class MembershipGone(AccountError):
+    """A membership the request loaded was removed meanwhile (by a concurrent request)."""
+
+
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
@@ -235,7 +239,7 @@ def _reload(*memberships: Membership) -> None:
         try:
             db.session.refresh(membership)
         except InvalidRequestError as exc:
-            raise AccountError("That membership no longer exists: reload the page.") from exc
+            raise MembershipGone("That membership no longer exists: reload the page.") from exc
 
 
 def assign_role(target: Membership, new_role: Role) -> None:

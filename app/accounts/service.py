@@ -198,9 +198,11 @@ def _lock_workspace(workspace_id: int) -> None:
     """Serialise role changes and removals in one workspace until the caller's transaction ends.
 
     Two owners demoting each other at once each counted two owners and each went ahead; counting after this
-    lock sees the other change once it is committed. (SQLite has no row locks; it serialises writers itself.)
+    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
+    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
+    database write lock alike.
     """
-    db.session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
+    db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id))
 
 
 def owner_count(workspace_id: int) -> int:

@@ -11,7 +11,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import ColumnElement, delete, or_, select, update
 
@@ -47,6 +47,10 @@ def start(user: User, remember: bool = False) -> UserSession:
     now = utcnow()
     # Housekeeping for this person only: their expired logins would otherwise stay listed forever.
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, _expired_clause(now)))
+    previous = session.get("_user_id")
+    if isinstance(previous, str):
+        # A browser holds one login: one it replaces (signing in again, or as someone else) ends here.
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash(previous)))
     token = secrets.token_urlsafe(32)
     record = UserSession(
         user_id=user.id,

@@ -217,3 +217,12 @@ def test_it_refuses_to_sign_in_without_a_session_record(
     with client.session_transaction() as cookie_session:
         cookie_session["_user_id"] = str(personas.member.id)
     assert not _signed_in(client)
+
+
+def test_it_ends_the_login_a_browser_replaces_by_signing_in_again(
+    browser: Callable[..., FlaskClient], personas: Personas
+) -> None:
+    client = browser(personas.member.email)
+    again = client.post("/login", data={"email": personas.admin.email, "password": PASSWORD})
+    assert again.status_code == 302
+    assert [s.user_id for s in db.session.scalars(select(UserSession))] == [personas.admin.id]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,9 @@ class Settings:
     default_timezone: str = "UTC"
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # A login ends after this long without a request, and after session_lifetime_seconds in any case.
+    session_idle_seconds: int = 7 * 24 * 3600
+    session_lifetime_seconds: int = 30 * 24 * 3600
     trusted_proxies: int = 0
     sync_interval_seconds: int = 300
     sync_lock_seconds: int = 300
@@ -150,6 +154,7 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_DURATION": timedelta(seconds=self.session_lifetime_seconds),
             "WTF_CSRF_TIME_LIMIT": None,
             # Nothing Vigil accepts is large (a PagerDuty webhook is at most 256 KB, API-NOTES §6.5); a bigger
             # body gets a 413 before anything reads it into memory.
@@ -246,6 +251,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         "default_timezone": timezone,
         "login_max_failures": _int(env, "VIGIL_LOGIN_MAX_FAILURES", 5, minimum=1),
         "login_window_seconds": _int(env, "VIGIL_LOGIN_WINDOW_SECONDS", 900, minimum=1),
+        "session_idle_seconds": _int(env, "VIGIL_SESSION_IDLE_SECONDS", 7 * 24 * 3600, minimum=600),
+        "session_lifetime_seconds": _int(env, "VIGIL_SESSION_LIFETIME_SECONDS", 30 * 24 * 3600, minimum=600),
         "trusted_proxies": _int(env, "VIGIL_TRUSTED_PROXIES", 0),
         "sync_interval_seconds": _int(env, "VIGIL_SYNC_INTERVAL_SECONDS", 300, minimum=30),
         "sync_lock_seconds": _int(env, "VIGIL_SYNC_LOCK_SECONDS", 300, minimum=5),

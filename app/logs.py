@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask
 
@@ -21,6 +22,22 @@ class _JobIdFilter(logging.Filter):
         return True
 
 
+class _NoQueryStrings(logging.Filter):
+    """Drop query strings from the development server's request lines: they carry OAuth codes and tokens."""
+
+    _QUERY = re.compile(r'(\b[A-Z]+ [^ ?"]*)\?[^ "]*')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message:
+            record.msg = self._QUERY.sub(r"\1", message)
+            record.args = ()
+        return True
+
+
+_NO_QUERY_STRINGS = _NoQueryStrings()
+
+
 def configure(app: Flask, settings: Settings) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_vigil", False) for h in root.handlers):
@@ -37,4 +54,5 @@ def configure(app: Flask, settings: Settings) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # Authlib logs OAuth request data (the PKCE code_verifier among it) at DEBUG.
     logging.getLogger("authlib").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").addFilter(_NO_QUERY_STRINGS)
     app.logger.setLevel(settings.log_level)

@@ -71,14 +71,12 @@ def set_role(email: str, workspace_name: str, role: str) -> None:
     if membership is None:
         raise click.ClickException(f"{user.email} is not a member of {workspace.name}.")
     new_role = Role(role)
-    if (
-        membership.role is Role.OWNER
-        and new_role is not Role.OWNER
-        and service.owner_count(workspace.id) <= 1
-    ):
-        raise click.ClickException("A workspace needs at least one owner: make someone else owner first.")
     old = membership.role
-    membership.role = new_role
+    try:
+        service.assign_role(membership, new_role)
+    except service.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     audit.record(workspace, "member.role_changed", user.email, old=old.value, new=new_role.value, via="cli")
     db.session.commit()
     click.echo(f"{user.email} is now {new_role.value} of {workspace.name}.")

@@ -10,6 +10,7 @@ from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.accounts import sessions
 from app.extensions import db, login_manager
 from app.models import Membership, Role, User, Workspace
 
@@ -25,9 +26,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # The id Flask-Login hands over is a login's token (User.get_id), checked against the session records.
+    login_manager.user_loader(sessions.load)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:

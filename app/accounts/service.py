@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import InvalidRequestError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import rules
+from app.accounts import passwords, rules, sessions
 from app.extensions import db
 from app.models import Invitation, Membership, Role, User, Workspace
 from app.models.types import utcnow
@@ -25,6 +27,10 @@ class AccountError(ValueError):
     """A request we refuse, with a message meant for the person who made it."""
 
 
+class MembershipGone(AccountError):
+    """A membership the request loaded was removed meanwhile (by a concurrent request)."""
+
+
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
@@ -32,9 +38,19 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, email: str) -> None:
+    """Refuse what a guesser tries first: short, the address itself, well-known ones, one repeated key."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    email = email.strip().lower()
+    local_part = email.split("@", 1)[0]
+    if email in lowered or (len(local_part) >= 4 and local_part in lowered):
+        raise AccountError("Do not use your email address in your password.")
+    if len(set(lowered)) <= 2:
+        raise AccountError("Use more than two different characters in your password.")
+    if passwords.is_common(password):
+        raise AccountError("This password is one of the most common ones: choose one nobody else would.")
 
 
 def check_timezone(name: str) -> str:
@@ -61,7 +77,7 @@ def find_workspace(name: str) -> Workspace | None:
 
 def create_user(email: str, password: str, name: str = "") -> User:
     email = normalise_email(email)
-    check_password_strength(password)
+    check_password_strength(password, email)
     if find_user(email) is not None:
         raise AccountError("An account with this email already exists: log in instead.")
     user = User(email=email, name=name.strip()[:120], password_hash=generate_password_hash(password))
@@ -85,10 +101,31 @@ def create_workspace(name: str, owner: User, timezone: str = "UTC") -> Workspace
 
 
 def set_password(user: User, current: str, new: str) -> None:
+    """Change the password and end every other login of the user (the caller's own stays). Callers commit."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("Your current password is not right.")
-    check_password_strength(new)
+    check_password_strength(new, user.email)
     user.password_hash = generate_password_hash(new)
+    sessions.end_others(user)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    # Hashed like every stored password, so checking against it costs what a real check costs.
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None.
+
+    The password hash runs whether or not the address has an account: answering an unknown address faster
+    would tell a guesser which addresses are worth guessing passwords for.
+    """
+    user = find_user(email)
+    matches = check_password_hash(user.password_hash if user is not None else _decoy_hash(), password)
+    if user is None or not user.active or not matches:
+        return None
+    return user
 
 
 def _hash_token(token: str) -> str:
@@ -123,23 +160,49 @@ def find_invitation(token: str) -> Invitation | None:
 
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Use the invitation up and make `user` a member. Callers commit (or roll back on AccountError)."""
     if invitation.email and invitation.email != user.email:
         raise AccountError(
             f"This invitation is for {invitation.email}. Log in with that address to accept it."
         )
+    now = utcnow()
+    # One conditional UPDATE, not a read then a write: of several people accepting one link at once, the
+    # database lets exactly one change the row; the others' condition no longer holds when their turn comes.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AccountError("This invitation has already been used, was revoked or has expired.")
     existing = db.session.scalar(
         select(Membership).where(
             Membership.workspace_id == invitation.workspace_id, Membership.user_id == user.id
         )
     )
-    invitation.accepted_at = utcnow()
-    invitation.accepted_by_id = user.id
     if existing is not None:
         return existing
     membership = Membership(user_id=user.id, workspace_id=invitation.workspace_id, role=invitation.role)
     db.session.add(membership)
     db.session.flush()
     return membership
+
+
+def _lock_workspace(workspace_id: int) -> None:
+    """Serialise role changes and removals in one workspace until the caller's transaction ends.
+
+    Two owners demoting each other at once each counted two owners and each went ahead; counting after this
+    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
+    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
+    database write lock alike.
+    """
+    db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id))
 
 
 def owner_count(workspace_id: int) -> int:
@@ -153,15 +216,58 @@ def owner_count(workspace_id: int) -> int:
     )
 
 
+def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> None:
+    """Revoke the pending invitations `membership`'s user made that `role` could not make (None: removed).
+
+    Otherwise a removed admin, or one demoted to member, keeps a way back in through a link they made.
+    """
+    pending = db.session.scalars(
+        select(Invitation).where(
+            Invitation.workspace_id == membership.workspace_id,
+            Invitation.created_by_id == membership.user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    )
+    now = utcnow()
+    for invitation in pending:
+        if role is None or rules.invite_refusal(role, invitation.role) is not None:
+            invitation.revoked_at = now
+
+
+def _reload(*memberships: Membership) -> None:
+    """Read the memberships again under the lock: what the request loaded may have changed since."""
+    for membership in memberships:
+        try:
+            db.session.refresh(membership)
+        except InvalidRequestError as exc:
+            raise MembershipGone("That membership no longer exists: reload the page.") from exc
+
+
+def assign_role(target: Membership, new_role: Role) -> None:
+    """Give `target` a role, keeping at least one owner. Callers commit."""
+    _lock_workspace(target.workspace_id)
+    _reload(target)
+    if target.role is Role.OWNER and new_role is not Role.OWNER and owner_count(target.workspace_id) <= 1:
+        raise AccountError("A workspace needs at least one owner: make someone else owner first.")
+    target.role = new_role
+    _revoke_invitations_beyond(target, new_role)
+
+
 def change_role(actor: Membership, target: Membership, new_role: Role) -> None:
+    _lock_workspace(target.workspace_id)
+    _reload(actor, target)
     refusal = rules.role_change_refusal(actor.role, target.role, new_role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)
-    target.role = new_role
+    assign_role(target, new_role)
 
 
 def remove_member(actor: Membership, target: Membership) -> None:
+    _lock_workspace(target.workspace_id)
+    _reload(actor, target)
     refusal = rules.removal_refusal(actor.role, target.role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)
+    _revoke_invitations_beyond(target, None)
     db.session.delete(target)

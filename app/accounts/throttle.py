@@ -1,18 +1,34 @@
-"""Login throttling: too many failures for one account or from one address pause further tries."""
+"""Login throttling: too many failures for one account or from one address pause further tries.
+
+Each try is recorded *before* its password is checked, and counted after that record is committed. Checking
+first and recording after lets concurrent tries all pass the check before any of them is counted; recording
+first means the last of any `limit + 1` tries to count sees all of them, so at most `limit` tries get their
+password checked per window however many arrive at once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, type_coerce
 
 from app.extensions import db
 from app.models import LoginFailure
-from app.models.types import utcnow
+from app.models.types import UTCDateTime, utcnow
 
 # An address may be shared (an office NAT), so it gets more room than a single account.
 IP_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A recorded login try: `wait` seconds until tries are allowed again, 0 when this one may go ahead."""
+
+    email: str
+    row_ids: tuple[int, ...]
+    wait: int
 
 
 def _settings() -> tuple[int, int]:
@@ -20,44 +36,49 @@ def _settings() -> tuple[int, int]:
     return settings.login_max_failures, settings.login_window_seconds
 
 
+def _email_key(email: str) -> str:
+    return f"email:{email.strip().lower()}"
+
+
 def _keys(email: str, ip: str | None) -> list[tuple[str, int]]:
     limit, _ = _settings()
-    keys = [(f"email:{email.strip().lower()}", limit)]
+    keys = [(_email_key(email), limit)]
     if ip:
         keys.append((f"ip:{ip}", limit * IP_FACTOR))
     return keys
 
 
-def seconds_until_allowed(email: str, ip: str | None) -> int:
-    """0 when a login may be tried now, else how long until the oldest counted failure expires."""
+def begin(email: str, ip: str | None) -> Attempt:
+    """Record a try for `email` from `ip` and say whether it may check a password now. Commits."""
     _, window = _settings()
-    since = utcnow() - timedelta(seconds=window)
+    keys = _keys(email, ip)
+    rows = [LoginFailure(key=key) for key, _ in keys]
+    db.session.add_all(rows)
+    db.session.commit()
+    row_ids = tuple(row.id for row in rows)
+    now = utcnow()
+    since = now - timedelta(seconds=window)
     wait = 0
-    for key, limit in _keys(email, ip):
+    for key, limit in keys:
         count, oldest = db.session.execute(
-            select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
+            select(func.count(LoginFailure.id), type_coerce(func.min(LoginFailure.at), UTCDateTime)).where(
                 LoginFailure.key == key, LoginFailure.at >= since
             )
         ).one()
-        if count >= limit and oldest is not None:
-            if isinstance(oldest, str):  # SQLite returns aggregates of a TypeDecorator column as text
-                from datetime import UTC, datetime
-
-                oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
-            elif oldest.tzinfo is None:
-                from datetime import UTC
-
-                oldest = oldest.replace(tzinfo=UTC)
-            remaining = int((oldest + timedelta(seconds=window) - utcnow()).total_seconds()) + 1
+        if count > limit and oldest is not None:
+            remaining = int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1
             wait = max(wait, remaining)
-    return wait
+    if wait:
+        # A refused try checked nothing: it must not make the pause longer.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(row_ids)))
+        db.session.commit()
+    return Attempt(email=email, row_ids=row_ids, wait=wait)
 
 
-def record_failure(email: str, ip: str | None) -> None:
-    for key, _ in _keys(email, ip):
-        db.session.add(LoginFailure(key=key))
-    db.session.commit()
-
-
-def clear(email: str) -> None:
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{email.strip().lower()}"))
+def succeeded(attempt: Attempt) -> None:
+    """The password was right: forget this try and the account's earlier failures. The caller commits."""
+    db.session.execute(
+        delete(LoginFailure).where(
+            (LoginFailure.id.in_(attempt.row_ids)) | (LoginFailure.key == _email_key(attempt.email))
+        )
+    )

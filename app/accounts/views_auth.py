@@ -1,32 +1,34 @@
-"""Sign-up, login, logout, invitations and the user's own account page."""
+"""Sign-up, login, logout and invitations."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
-from werkzeug.security import check_password_hash
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.accounts import audit, bp, service, throttle
+from app.accounts import audit, bp, service, sessions, throttle
 from app.accounts.context import login_only, public, set_current_workspace
-from app.accounts.forms import (
-    LoginForm,
-    NewWorkspaceForm,
-    PasswordChangeForm,
-    PostForm,
-    ProfileForm,
-    SignupForm,
-)
+from app.accounts.forms import LoginForm, NewWorkspaceForm, PostForm, SignupForm
 from app.extensions import db
+from app.models import Invitation
 from app.models.types import utcnow
 from app.security import is_safe_next
 
+# An invitation link's token is moved from the URL into the session on first use, so the address bar, the
+# browser history, Referer headers and access logs of later requests never hold it.
+INVITE_KEY = "invite_token"
 
-def _signup_mode(invite_token: str | None) -> str:
+
+def _pending_invite_token() -> str | None:
+    token = session.get(INVITE_KEY)
+    return token if isinstance(token, str) else None
+
+
+def _signup_mode(invitation: Invitation | None) -> str:
     """first-run | invited | open | closed."""
     if service.user_count() == 0:
         return "first-run"
-    if invite_token and service.find_invitation(invite_token) is not None:
+    if invitation is not None:
         return "invited"
     if current_app.config["VIGIL"].open_signup:
         return "open"
@@ -36,15 +38,16 @@ def _signup_mode(invite_token: str | None) -> str:
 @bp.route("/signup", methods=["GET", "POST"])
 @public
 def signup() -> Response | tuple[str, int] | str:
-    invite_token = request.args.get("invite")
-    mode = _signup_mode(invite_token)
+    if request.args.get("invite"):
+        session[INVITE_KEY] = request.args["invite"]
+        return redirect(url_for("accounts.signup"))
+    invite_token = _pending_invite_token()
+    invitation = service.find_invitation(invite_token) if invite_token else None
+    mode = _signup_mode(invitation)
     if mode == "closed":
         return render_template("accounts/signup_closed.html"), 403
     if current_user.is_authenticated and mode != "first-run":
-        return redirect(
-            url_for("accounts.invitation", token=invite_token) if invite_token else url_for("core.home")
-        )
-    invitation = service.find_invitation(invite_token) if mode == "invited" and invite_token else None
+        return redirect(url_for("accounts.invitation") if invitation else url_for("core.home"))
     form = SignupForm()
     if invitation is not None and invitation.email and not form.is_submitted():
         form.email.data = invitation.email
@@ -65,8 +68,9 @@ def signup() -> Response | tuple[str, int] | str:
             form.form_errors.append(str(exc))
         else:
             user.last_login_at = utcnow()
+            sessions.start(user)
             db.session.commit()
-            login_user(user)
+            session.pop(INVITE_KEY, None)
             set_current_workspace(workspace.id)
             flash(f"Welcome to Vigil, {user.display_name}.", "success")
             return redirect(url_for("analytics.dashboard"))
@@ -84,25 +88,20 @@ def login() -> Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
-        wait = throttle.seconds_until_allowed(email, request.remote_addr)
-        if wait > 0:
-            minutes = max(1, (wait + 59) // 60)
+        attempt = throttle.begin(email, request.remote_addr)
+        if attempt.wait > 0:
+            minutes = max(1, (attempt.wait + 59) // 60)
             form.form_errors.append(f"Too many failed attempts. Try again in {minutes} minute(s).")
             return render_template("accounts/login.html", form=form), 429
-        user = service.find_user(email)
-        if (
-            user is None
-            or not user.active
-            or not check_password_hash(user.password_hash, form.password.data or "")
-        ):
-            throttle.record_failure(email, request.remote_addr)
+        user = service.authenticate(email, form.password.data or "")
+        if user is None:
             form.form_errors.append("That email and password do not match an account.")
             status = 400
         else:
-            throttle.clear(email)
+            throttle.succeeded(attempt)
             user.last_login_at = utcnow()
+            sessions.start(user, remember=bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=bool(form.remember.data))
             return redirect(next_url if is_safe_next(next_url) else url_for("core.home"))
     elif form.is_submitted():
         status = 400
@@ -114,15 +113,33 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     if not PostForm().validate_on_submit():
         abort(400)
-    logout_user()
+    sessions.end_current()
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.login"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+def _keep_invite_token(token: str) -> Response | tuple[str, int]:
+    if service.find_invitation(token) is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    session[INVITE_KEY] = token
+    return redirect(url_for("accounts.invitation"))
+
+
+@bp.get("/invite/<token>")
 @public
-def invitation(token: str) -> Response | tuple[str, int]:
-    invite = service.find_invitation(token)
+def invitation_link(token: str) -> Response | tuple[str, int]:
+    """Links made before invitations moved to `/invite?token=` (a path is kept by access logs)."""
+    return _keep_invite_token(token)
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@public
+def invitation() -> Response | tuple[str, int]:
+    """An invitation link is `/invite?token=…`: the token moves into the session, the page is `/invite`."""
+    if request.method == "GET" and request.args.get("token"):
+        return _keep_invite_token(request.args["token"])
+    token = _pending_invite_token()
+    invite = service.find_invitation(token) if token else None
     if invite is None:
         return render_template("accounts/invitation_invalid.html"), 404
     form = PostForm()
@@ -133,40 +150,16 @@ def invitation(token: str) -> Response | tuple[str, int]:
         except service.AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("accounts/invitation.html", invite=invite, form=form, token=token), 400
+            return render_template("accounts/invitation.html", invite=invite, form=form), 400
         db.session.commit()
+        session.pop(INVITE_KEY, None)
         set_current_workspace(invite.workspace_id)
         flash(f"You joined {invite.workspace.name}.", "success")
         return redirect(url_for("analytics.dashboard"))
-    return render_template("accounts/invitation.html", invite=invite, form=form, token=token), 200
+    return render_template("accounts/invitation.html", invite=invite, form=form), 200
 
 
 @bp.get("/no-workspace")
 @login_only
 def no_workspace() -> str:
     return render_template("accounts/no_workspace.html", form=NewWorkspaceForm())
-
-
-@bp.route("/account", methods=["GET", "POST"])
-@login_only
-def account() -> tuple[str, int] | Response:
-    profile = ProfileForm(prefix="profile", obj=current_user)
-    password = PasswordChangeForm(prefix="password")
-    status = 200
-    if request.method == "POST":
-        if "profile-name" in request.form and profile.validate_on_submit():
-            current_user.name = (profile.name.data or "").strip()
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("accounts.account"))
-        if "password-current" in request.form and password.validate_on_submit():
-            try:
-                service.set_password(current_user, password.current.data or "", password.new.data or "")
-            except service.AccountError as exc:
-                password.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash("Your password is changed.", "success")
-                return redirect(url_for("accounts.account"))
-        status = 400
-    return render_template("accounts/account.html", profile=profile, password=password), status

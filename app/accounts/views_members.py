@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from typing import NoReturn
+
+from flask import abort, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -24,6 +26,13 @@ def _member_or_404(membership_id: int) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+def _gone() -> NoReturn:
+    """The acting or the target membership was removed by a request that ran at the same time."""
+    db.session.rollback()
+    g.membership = None  # expired and deleted: the error page must not read it
+    abort(404)
 
 
 def _context(new_link: str | None = None, invite_form: InviteForm | None = None) -> dict[str, object]:
@@ -122,6 +131,8 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
         old = target.role
         try:
             service.change_role(current_membership(), target, Role(form.role.data))
+        except service.MembershipGone:
+            _gone()
         except service.AccountError as exc:
             db.session.rollback()
             error = str(exc)
@@ -153,6 +164,8 @@ def remove_member(membership_id: int) -> Response | tuple[str, int]:
     email = target.user.email
     try:
         service.remove_member(current_membership(), target)
+    except service.MembershipGone:
+        _gone()
     except service.AccountError as exc:
         db.session.rollback()
         if is_htmx():

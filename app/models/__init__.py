@@ -24,6 +24,7 @@ from app.models.pagerduty import (
     PDUser,
     Region,
 )
+from app.models.sessions import UserSession
 from app.models.sync import SyncCheckpoint, SyncKind, SyncRun, SyncStatus
 
 __all__ = [
@@ -60,5 +61,6 @@ __all__ = [
     "SyncRun",
     "SyncStatus",
     "User",
+    "UserSession",
     "Workspace",
 ]

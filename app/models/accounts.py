@@ -45,6 +45,29 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """The token of the login this user object was loaded for (app/accounts/sessions.py attaches it).
+
+        Flask-Login writes get_id() into the session cookie and the remember cookie; a per-login random token
+        there, instead of the user id, is what lets a sign-out or a password change revoke them.
+        """
+        token = getattr(self, "session_token", None)
+        if token is None:
+            raise RuntimeError("no login session is attached to this user: sign in through sessions.start()")
+        return token
+
+    # UserMixin compares users by get_id(); two objects for one person are equal whichever login loaded them.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return other is self or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     @property
     def display_name(self) -> str:
         return self.name or self.email

@@ -42,7 +42,7 @@ def test_it_takes_a_team_from_sign_up_to_a_second_admin(live_server, page, new_p
     page.select_option("#invitations-body select[name=role]", "member")
     page.click("text=Create invitation link")
     link = page.locator("#invite-link").inner_text().strip()
-    assert "/invite/" in link
+    assert "/invite?token=" in link
     page.screenshot(path=str(artifacts / "accounts-03-invitation.png"), full_page=True)
 
     new_page.goto(link)
@@ -66,3 +66,42 @@ def test_it_takes_a_team_from_sign_up_to_a_second_admin(live_server, page, new_p
     assert db.session.get(Membership, membership.id).role is Role.ADMIN
     assert page.console_errors == []
     assert new_page.url.endswith("/dashboard")
+
+
+def test_it_lists_sessions_and_signs_out_everywhere_else(
+    live_server, page, new_page, artifacts: Path, personas
+) -> None:
+    url = live_server.url
+
+    def log_in(tab: object, remember: bool) -> None:
+        tab.goto(url + "/login")  # type: ignore[attr-defined]
+        tab.fill("input[name=email]", personas.member.email)  # type: ignore[attr-defined]
+        tab.fill("input[name=password]", "correct horse battery")  # type: ignore[attr-defined]
+        if remember:
+            tab.check("input[name=remember]")  # type: ignore[attr-defined]
+        tab.click("button[type=submit]")  # type: ignore[attr-defined]
+        tab.wait_for_url(url + "/dashboard")  # type: ignore[attr-defined]
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, remember=False)
+    log_in(new_page, remember=True)
+
+    page.goto(url + "/account")
+    rows = page.locator("#sessions tbody tr")
+    assert rows.count() == 2
+    assert page.locator("#sessions .badge", has_text="this session").count() == 1
+    assert "Chrome on Linux" in page.locator("#sessions").inner_text()
+    page.screenshot(path=str(artifacts / "accounts-06-sessions-wide.png"), full_page=True)
+    new_page.goto(url + "/account")
+    assert "kept signed in" in new_page.locator("#sessions").inner_text()
+    new_page.screenshot(path=str(artifacts / "accounts-07-sessions-phone.png"), full_page=True)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=Sign out everywhere else")
+    page.locator("text=Signed out everywhere else (1 session)").wait_for()
+    assert page.locator("#sessions tbody tr").count() == 1
+    page.screenshot(path=str(artifacts / "accounts-08-signed-out-elsewhere.png"), full_page=True)
+
+    new_page.goto(url + "/dashboard")
+    new_page.wait_for_url(url + "/login?next=/dashboard")
+    assert page.console_errors == []

@@ -1,0 +1,135 @@
+"""Login sessions kept on the server: started at login, looked up on every request, revoked by sign-outs.
+
+The browser's session cookie and remember cookie carry a random token per login (User.get_id() returns it);
+the database keeps only its SHA-256. Revoking is deleting the row: both cookies stop working at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import ColumnElement, delete, or_, select, update
+
+from app.extensions import db
+from app.models import User, UserSession
+from app.models.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+# "Last seen" is shown to the person, not used for billing: writing it on every request would turn each page
+# view (and each HTMX poll) into a database write.
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _limits() -> tuple[timedelta, timedelta]:
+    settings = current_app.config["VIGIL"]
+    return timedelta(seconds=settings.session_idle_seconds), timedelta(
+        seconds=settings.session_lifetime_seconds
+    )
+
+
+def _expired_clause(now: datetime) -> ColumnElement[bool]:
+    idle, lifetime = _limits()
+    return or_(UserSession.last_seen_at < now - idle, UserSession.created_at < now - lifetime)
+
+
+def start(user: User, remember: bool = False) -> UserSession:
+    """Record a new login for `user` and sign the browser in with its token. The caller commits."""
+    now = utcnow()
+    # Housekeeping for this person only: their expired logins would otherwise stay listed forever.
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, _expired_clause(now)))
+    previous = session.get("_user_id")
+    if isinstance(previous, str):
+        # A browser holds one login: one it replaces (signing in again, or as someone else) ends here.
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash(previous)))
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        user_id=user.id,
+        token_hash=_hash(token),
+        remember=remember,
+        user_agent=(request.user_agent.string or "")[:300],
+        ip=request.remote_addr,
+        created_at=now,
+        last_seen_at=now,
+    )
+    db.session.add(record)
+    db.session.flush()
+    user.session_token = token  # type: ignore[attr-defined]
+    g.user_session = record
+    login_user(user, remember=remember)
+    return record
+
+
+def load(token: str) -> User | None:
+    """Flask-Login's user_loader: the user of a live login; None for a revoked, expired or unknown token."""
+    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if record is None:
+        return None
+    now = utcnow()
+    idle, lifetime = _limits()
+    if record.last_seen_at < now - idle or record.created_at < now - lifetime:
+        db.session.delete(record)
+        db.session.commit()
+        return None
+    if now - record.last_seen_at >= LAST_SEEN_EVERY:
+        db.session.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
+        db.session.commit()
+    user = record.user
+    if not user.active:
+        return None
+    user.session_token = token  # type: ignore[attr-defined]
+    g.user_session = record
+    return user
+
+
+def current() -> UserSession | None:
+    """The login the current request runs under."""
+    return g.get("user_session")
+
+
+def end_current() -> None:
+    """Sign out this browser: the row goes, so a copy of either cookie is worthless too."""
+    record = current()
+    if record is not None:
+        db.session.execute(delete(UserSession).where(UserSession.id == record.id))
+        db.session.commit()
+        g.user_session = None
+    logout_user()
+
+
+def end_one(user: User, session_id: int) -> bool:
+    """Sign out one of `user`'s logins; False when it is not theirs (or already gone)."""
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+    return bool(result.rowcount)
+
+
+def end_others(user: User) -> int:
+    """Sign out every login of `user` except the current one; how many ended."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    record = current()
+    if record is not None:
+        query = query.where(UserSession.id != record.id)
+    return int(db.session.execute(query).rowcount)
+
+
+def active_for(user: User) -> list[UserSession]:
+    """`user`'s live logins, the most recently used first."""
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id)
+            .where(~_expired_clause(utcnow()))
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )

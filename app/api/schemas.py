@@ -159,8 +159,8 @@ ALERT_RULE: Schema = {
         "title_template": nullable(
             "string",
             maxLength=255,
-            description="Placeholders: {rule} {metric} {value} {threshold} {operator} {severity} {window}; "
-            "{{ and }} for literal braces.",
+            description="Text with placeholders, each of {rule} {metric} {value} {threshold} {operator} "
+            "{severity} {window}; no other braces.",
         ),
         "targets": nullable("array", maxItems=10, items=ref("Target")),
         "state": read_only("string"),
@@ -172,6 +172,9 @@ ALERT_RULE: Schema = {
         "created_at": read_only(["string", "null"]),
     },
 }
+
+# A PATCH sends only what changes.
+ALERT_RULE_CHANGES: Schema = {key: value for key, value in ALERT_RULE.items() if key != "required"}
 
 ALERT_RULE_LIST: Schema = {
     "type": "object",
@@ -213,8 +216,8 @@ INCIDENT_PAGE: Schema = {
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
         "total": {"type": "integer", "minimum": 0},
         "next": {
-            **nullable("string", format="uri"),
-            "description": "The next page's URL, built from VIGIL_BASE_URL; null on the last page.",
+            **nullable("string", format="uri-reference"),
+            "description": "The next page: a URL under VIGIL_BASE_URL, else a path; null on the last page.",
         },
     },
 }
@@ -280,6 +283,7 @@ SCHEMAS: dict[str, Schema] = {
     "PointsAccepted": POINTS_ACCEPTED,
     "Target": TARGET,
     "AlertRule": ALERT_RULE,
+    "AlertRuleChanges": ALERT_RULE_CHANGES,
     "AlertRuleList": ALERT_RULE_LIST,
     "Incident": INCIDENT,
     "IncidentPage": INCIDENT_PAGE,

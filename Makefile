@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test worker scheduler lint format demo bench clean
+.PHONY: run test fuzz worker scheduler lint format demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ $(AXE): | $(BIN)/python
 
 test: $(VENV)/.dev-installed $(AXE)  ## the whole suite (PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: $(VENV)/.dev-installed  ## thousands of generated API and webhook requests from the OpenAPI document (FUZZ_EXAMPLES=5000)
+	VIGIL_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),5000) $(BIN)/python -m pytest tests/api/test_api_fuzz.py $(PYTEST_ARGS)
 
 demo: $(VENV)/.run-installed  ## Vigil + the local PagerDuty (pdsim) with a seeded account to link
 	$(BIN)/python -m app.demo

@@ -39,7 +39,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.core import bp as core_bp
     from app.incidents import bp as incidents_bp
     from app.integrations.pagerduty.blueprint import bp as pagerduty_bp
+    from app.web import IdConverter
 
+    # Before any blueprint adds its rules: each rule binds its converters when it is added.
+    app.url_map.converters["int"] = IdConverter
     init_accounts(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(analytics_bp)

@@ -7,9 +7,11 @@ length, a window's span) on top of these.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date
+from typing import Any
 
 # Ids are PostgreSQL `integer` columns: a larger number names nothing, so it is a 404 rather than an
 # overflow in the driver.
@@ -73,3 +75,73 @@ def finite_number(value: float) -> bool:
 
 def date_in_bounds(value: date) -> bool:
     return MIN_YEAR <= value.year <= MAX_YEAR
+
+
+# -- JSON bodies (API requests, webhook deliveries) --------------------------------------------------------
+
+# Deeper than any body Vigil takes (an alert rule is 4 levels); the decoder itself would recurse until
+# Python's limit and raise RecursionError on "[" * 100000.
+MAX_JSON_DEPTH = 32
+# Digits an integer may have before it is converted: 16 holds MAX_NUMBER, and int() of 5,000 digits raises.
+_MAX_INT_DIGITS = 16
+_NUMBER_MESSAGE = f"Numbers must be between -{MAX_NUMBER:,.0f} and {MAX_NUMBER:,.0f}."
+
+
+class JsonInvalid(ValueError):
+    """A body that is not JSON Vigil can use; the message says why, for the sender."""
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS or not finite_number(int(text)):
+        raise JsonInvalid(_NUMBER_MESSAGE)
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not finite_number(value):
+        raise JsonInvalid(_NUMBER_MESSAGE)
+    return value
+
+
+def _json_constant(text: str) -> Any:
+    raise JsonInvalid(f"{text} is not a JSON number.")
+
+
+def read_json(raw: bytes) -> Any:
+    """Decode a JSON body: UTF-8, at most MAX_JSON_DEPTH levels, numbers that pass `finite_number`, no
+    unpaired surrogate in any string or key. Raises JsonInvalid."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonInvalid("The body must be JSON in UTF-8.") from None
+    try:
+        data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+    except RecursionError:
+        raise JsonInvalid(f"The body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+    except JsonInvalid:
+        raise
+    except ValueError as exc:
+        raise JsonInvalid(f"The body is not valid JSON: {exc}.") from None
+    _check_json(data)
+    return data
+
+
+def _check_json(data: Any) -> None:
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list) and depth > MAX_JSON_DEPTH:
+            raise JsonInvalid(f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise JsonInvalid("A field name holds an unpaired surrogate character.")
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise JsonInvalid("A text value holds an unpaired surrogate character (\\ud800 to \\udfff).")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from werkzeug.routing import IntegerConverter
+
+from app.inputs import MAX_ID
 
 
 def is_htmx() -> bool:
@@ -15,3 +18,30 @@ def is_htmx() -> bool:
 def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """The full page includes the partial; an HTMX request gets the partial alone."""
     return render_template(partial if is_htmx() else page, **context), status
+
+
+def digits_at_most(limit: int) -> str:
+    """A regex of the ASCII numbers 0..limit (leading zeros allowed), one alternative per leading digit.
+
+    Bounding the value in the regex, not only in to_python, keeps a too-large id a 404 where another rule on
+    the same path has another method: werkzeug answers 405 when the path matched but a converter refused."""
+    text = str(limit)
+    choices = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            choices.append(f"{text[:i]}[0-{int(digit) - 1}]{tail}")
+    choices.append(text)
+    return f"0*(?:{'|'.join(choices)})"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: ASCII digits up to MAX_ID, so a larger id (or "٣") is a 404 before any view
+    or signature check runs, instead of an overflow in the database driver."""
+
+    regex = digits_at_most(MAX_ID)
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.max = MAX_ID if self.max is None else min(self.max, MAX_ID)

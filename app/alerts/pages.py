@@ -14,6 +14,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from app.alerts.rules import PLACEHOLDERS
 from app.alerts.signals import describe, unit_of
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, RuleTarget
@@ -23,7 +24,6 @@ TITLE_LIMIT = 255  # pdsim refuses longer titles (API-NOTES §2.10 leaves the li
 DETAILS_LIMIT = 10_000
 DEFAULT_TITLE = "[{severity}] {rule}: {metric} is {value} ({operator} {threshold})"
 TEST_TITLE = "[TEST] Vigil test alert for rule {rule} — no action needed"
-PLACEHOLDERS = ("rule", "metric", "value", "threshold", "operator", "severity", "window")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 SEVERITY_URGENCY = {"critical": "high", "error": "high", "warning": "low", "info": "low"}

@@ -7,7 +7,6 @@ thing. What exists in the workspace (services, teams, accounts) comes in as `Cho
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 from app.alerts.signals import AGGREGATIONS, INCIDENT, INCIDENT_METRICS, PUSHED, SIGNALS
 from app.alerts.states import OPERATORS
+from app.inputs import MAX_NUMBER, finite_number, parse_int
 
 SEVERITIES = ("critical", "error", "warning", "info")
 NO_DATA_POLICIES = ("ok", "alert", "keep")
@@ -25,6 +25,10 @@ MAX_FOR_SECONDS = 7 * 86400
 MAX_TARGETS = 10
 MAX_LABELS = 20
 METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$")
+# What a title template may name; pages.render_title fills them in. Any other brace would reach PagerDuty
+# as it is typed, so the template is refused instead.
+PLACEHOLDERS = ("rule", "metric", "value", "threshold", "operator", "severity", "window")
+_BRACED = re.compile(r"\{([^{}]*)\}")
 
 
 class RuleInvalid(ValueError):
@@ -113,8 +117,9 @@ def _int(
     data: Mapping[str, Any], name: str, errs: _Errors, *, low: int, high: int, default: int | None = None
 ) -> int:
     value = data.get(name, default)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        # From the form; parse_int refuses "²" and 5,000 digits, which isdigit() lets through to int().
+        value = parse_int(value)
     if value is None or isinstance(value, bool) or not isinstance(value, int):
         errs.add(name, f"{name} must be a whole number.")
         return low
@@ -130,15 +135,29 @@ def _number(data: Mapping[str, Any], name: str, errs: _Errors) -> float:
             value = float(value.strip())
         except ValueError:
             value = None
-    if (
-        value is None
-        or isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-    ):
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         errs.add(name, f"{name} must be a number.")
         return 0.0
+    if not finite_number(value):
+        # -1e308 or 27 digits: accepted, they would break every layout and the PagerDuty title.
+        errs.add(name, f"{name} must be a number between -{MAX_NUMBER:,.0f} and {MAX_NUMBER:,.0f}.")
+        return 0.0
     return float(value)
+
+
+def _title_template(data: Mapping[str, Any], errs: _Errors) -> str:
+    title = _text(data, "title_template", errs, limit=255)
+    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    for match in _BRACED.finditer(title):
+        if match.group(1) not in PLACEHOLDERS:
+            message = f"title_template has an unknown placeholder {match.group()}: use {known}."
+            errs.add("title_template", message)
+            return title
+    rest = _BRACED.sub("", title)
+    if "{" in rest or "}" in rest:
+        message = f"title_template has an unbalanced {{ or }}: braces only surround a placeholder ({known})."
+        errs.add("title_template", message)
+    return title
 
 
 def _bool(data: Mapping[str, Any], name: str, default: bool, errs: _Errors) -> bool:
@@ -280,7 +299,7 @@ def parse_rule(data: Mapping[str, Any], choices: Choices) -> RuleSpec:
     for_seconds = _int(data, "for_seconds", errs, low=0, high=MAX_FOR_SECONDS, default=0)
     severity = _choice(data, "severity", SEVERITIES, "error", errs)
     no_data = _choice(data, "no_data", NO_DATA_POLICIES, "ok", errs)
-    title = _text(data, "title_template", errs, limit=255)
+    title = _title_template(data, errs)
     spec = RuleSpec(
         name=name,
         signal=signal,

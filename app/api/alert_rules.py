@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.wrappers import Response
 
 from app.alerts import service
@@ -17,6 +17,7 @@ from app.alerts.queries import workspace_rules
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
+from app.api.body import invalid, json_object, schema_problems
 from app.api.errors import ApiError
 from app.extensions import db
 from app.models import AlertRule
@@ -34,16 +35,13 @@ READ_ONLY = (
 )
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "Send a JSON object (Content-Type: application/json).")
-    return data
-
-
 def _invalid(exc: RuleInvalid) -> ApiError:
     field, message = next(iter(exc.errors.items()))
     return ApiError(400, message, field, errors=exc.errors)
+
+
+def _top(field: str) -> str:
+    return field.split(".", 1)[0].split("[", 1)[0]
 
 
 def _rule_or_404(rule_id: int) -> AlertRule:
@@ -53,11 +51,22 @@ def _rule_or_404(rule_id: int) -> AlertRule:
     return rule
 
 
-def _parse(data: dict[str, Any]) -> Any:
+def _parse(data: dict[str, Any], sent: dict[str, Any]) -> Any:
+    """The rule in `data` (`sent`, or `sent` merged into the rule for a PATCH). Every field at fault is
+    named: those of the wrong JSON type in `sent`, then parse_rule's over the other fields."""
+    wrong_type = schema_problems(sent, "AlertRule")
+    fields_at_fault = {_top(field) for field in wrong_type}
     try:
-        return parse_rule(data, service.choices_for(current_api_workspace()))
+        spec = parse_rule(
+            {k: v for k, v in data.items() if k not in fields_at_fault},
+            service.choices_for(current_api_workspace()),
+        )
     except RuleInvalid as exc:
-        raise _invalid(exc) from None
+        rule_errors = {k: v for k, v in exc.errors.items() if _top(k) not in fields_at_fault}
+        raise invalid({**rule_errors, **wrong_type}) from None
+    if wrong_type:
+        raise invalid(wrong_type)
+    return spec
 
 
 @bp.get("/alert-rules")
@@ -70,7 +79,8 @@ def list_alert_rules() -> Response:
 @bp.post("/alert-rules")
 @api_key_required
 def create_alert_rule() -> tuple[Response, int]:
-    spec = _parse(_body())
+    body = json_object()
+    spec = _parse(body, body)
     try:
         rule = service.create_rule(current_api_workspace(), spec, None)
     except RuleInvalid as exc:  # a target PagerDuty refuses (disabled service, token that cannot write)
@@ -89,7 +99,8 @@ def get_alert_rule(rule_id: int) -> Response:
 @api_key_required
 def replace_alert_rule(rule_id: int) -> Response:
     rule = _rule_or_404(rule_id)
-    return _update(rule, _body())
+    body = json_object()
+    return _update(rule, body, body)
 
 
 @bp.patch("/alert-rules/<int:rule_id>")
@@ -97,16 +108,16 @@ def replace_alert_rule(rule_id: int) -> Response:
 def change_alert_rule(rule_id: int) -> Response:
     """Fields not sent keep their values; `filters` merges key by key; `targets`, when sent, replaces."""
     rule = _rule_or_404(rule_id)
-    changes = _body()
+    changes = json_object()
     current = {k: v for k, v in service.rule_to_dict(rule).items() if k not in READ_ONLY}
     merged = {**current, **changes}
     if isinstance(changes.get("filters"), dict):
         merged["filters"] = {**current["filters"], **changes["filters"]}
-    return _update(rule, merged)
+    return _update(rule, merged, changes)
 
 
-def _update(rule: AlertRule, data: dict[str, Any]) -> Response:
-    spec = _parse(data)
+def _update(rule: AlertRule, data: dict[str, Any], sent: dict[str, Any]) -> Response:
+    spec = _parse(data, sent)
     try:
         service.update_rule(rule, spec)
     except RuleInvalid as exc:

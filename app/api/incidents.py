@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -36,6 +36,13 @@ def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
     if maximum is not None and value > maximum:
         raise bad_request(name, f"{name} is at most {maximum}.")
     return value
+
+
+def external_url(path: str) -> str:
+    """A link for the caller: under VIGIL_BASE_URL, never under the request's Host header (which anyone can
+    set, and a cache or a log would then hand on); without a base URL, the path alone."""
+    base = current_app.config["VIGIL"].base_url
+    return f"{base.rstrip('/')}{path}" if base else path
 
 
 def incident_dict(incident: Incident) -> dict[str, Any]:
@@ -88,7 +95,7 @@ def list_incidents() -> Response:
     if page * per_page < total:
         args = request.args.to_dict(flat=False)
         args.update(page=[str(page + 1)], per_page=[str(per_page)])
-        next_url = url_for("api.list_incidents", _external=True, **args)
+        next_url = external_url(url_for("api.list_incidents", **args))
     return jsonify(
         {
             "incidents": [incident_dict(row) for row in rows],

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.analytics import cache
 from app.api.errors import ApiError, bad_request
 from app.extensions import db
+from app.inputs import DATE_BOUNDS_MESSAGE, date_in_bounds
+from app.integrations.pagerduty.sync.upsert import dialect_insert
 from app.models import Deployment, DeploymentSource, PDService, Workspace
+from app.models.types import utcnow
 
 MAX_SUMMARY = 1024
 MAX_URL = 1000
 MAX_ID = 100
+# Clocks drift: a time a little ahead is accepted; one far ahead (a deployment dated 2099) is a sender's bug.
+MAX_FUTURE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,9 @@ def parse_at(value: Any) -> datetime:
         raise bad_request("at", "at must be an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.") from None
     if at.tzinfo is None or at.utcoffset() is None:
         raise bad_request("at", "at needs a time zone: end it with Z or an offset such as +02:00.")
-    try:
-        return at.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
-        raise bad_request("at", "at is out of range.") from None
+    if not date_in_bounds(at.date()):
+        raise bad_request("at", f"at is out of range. {DATE_BOUNDS_MESSAGE}")
+    return at.astimezone(UTC)
 
 
 def parse_summary(value: Any) -> str:
@@ -126,6 +129,8 @@ def parse_body(workspace: Workspace, body: Any) -> DeploymentIn:
         raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
     service = find_service(workspace, body.get("service"))
     at = parse_at(body.get("at"))
+    if at > utcnow() + MAX_FUTURE:
+        raise bad_request("at", "at is more than 5 minutes in the future: send the time it was deployed.")
     summary = parse_summary(body.get("summary"))
     url = parse_url(body.get("url"))
     remote_id = parse_id(body.get("id")) or derived_id(service, at, summary)
@@ -148,28 +153,32 @@ def record_deployment(workspace: Workspace, data: DeploymentIn) -> tuple[Deploym
     existing = _existing(workspace, data)
     if existing is not None:
         return existing, False
-    deployment = Deployment(
-        workspace_id=workspace.id,
-        account_id=data.service.account_id,
-        service_id=data.service.id,
-        source=DeploymentSource.API,
-        remote_id=data.remote_id,
-        at=data.at,
-        summary=data.summary,
-        url=data.url,
+    # Concurrent retries with one id: ON CONFLICT lets exactly one insert and the others find its row. No
+    # doomed object ever sits in the session, so nothing (data_changed's UPDATE included) can autoflush one.
+    inserted = db.session.scalar(
+        dialect_insert(Deployment)
+        .values(
+            workspace_id=workspace.id,
+            account_id=data.service.account_id,
+            service_id=data.service.id,
+            source=DeploymentSource.API,
+            remote_id=data.remote_id,
+            at=data.at,
+            summary=data.summary,
+            url=data.url,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "source", "remote_id", "service_id"])
+        .returning(Deployment.id)
     )
-    db.session.add(deployment)
-    cache.data_changed(workspace.id)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two retries raced: the other one inserted first, which is the answer to both.
-        db.session.rollback()
+    if inserted is None:
+        db.session.commit()  # ends the transaction, so the winner's committed row is visible
         existing = _existing(workspace, data)
         if existing is None:
-            raise
+            raise RuntimeError(f"deployment {data.remote_id!r} conflicted but no row holds it")
         return existing, False
-    return deployment, True
+    cache.data_changed(workspace.id)
+    db.session.commit()
+    return db.session.get_one(Deployment, inserted), True
 
 
 def deployment_dict(deployment: Deployment) -> dict[str, Any]:

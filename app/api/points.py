@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from werkzeug.wrappers import Response
 
 from app.alerts import points
 from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
+from app.api.body import json_body
 
 
 @bp.post("/metrics/points")
 @api_key_required
 def push_points() -> tuple[Response, int]:
     retention = current_app.config["VIGIL"].metric_retention_days
-    parsed = points.parse_points(request.get_json(silent=True), retention)
+    parsed = points.parse_points(json_body("PointsIn"), retention)
     stored = points.store_points(current_api_workspace(), parsed)
     return jsonify({"accepted": stored}), 202

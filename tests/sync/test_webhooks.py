@@ -63,9 +63,12 @@ def test_it_rejects_a_bad_signature_without_enqueueing(
 ) -> None:
     assert deliver(client, hooked.id, signature=sign(BODY, "someone-else")) == (
         401,
-        {"error": "invalid signature"},
+        {"error": {"status": 401, "message": "invalid signature"}},
     )
-    assert deliver(client, hooked.id, signature="") == (401, {"error": "invalid signature"})
+    assert deliver(client, hooked.id, signature="") == (
+        401,
+        {"error": {"status": 401, "message": "invalid signature"}},
+    )
     tampered = BODY.replace(b"triggered", b"resolved")
     assert deliver(client, hooked.id, body=tampered, signature=sign(BODY, SECRET))[0] == 401
     assert scheduled() == [] and get_queue("sync").count == 0
@@ -111,3 +114,32 @@ def test_it_answers_a_ping_without_a_sync(app: Flask, client: FlaskClient, hooke
 def test_it_needs_no_csrf_token_nor_login(app: Flask, hooked: PagerDutyAccount) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     assert deliver(app.test_client(), hooked.id)[0] == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 100_000, "The body is nested more than 32 levels deep."),
+        (b"[1, 2]", "The body must be a JSON object."),
+        (b'"incident.triggered"', "The body must be a JSON object."),
+        (b'{"event": ["incident.triggered"]}', "event must be a JSON object."),
+        (b'{"event": {"id": {"nested": 1}}}', "event.id must be text of at most 200 characters."),
+        (b'{"event": {"id": "\\ud800"}}', "A text value holds an unpaired surrogate character"),
+        (b'{"event": {"id": "E", "n": ' + b"9" * 5000 + b"}}", "Numbers must be between"),
+        (b"{not json", "The body is not valid JSON"),
+    ],
+)
+def test_it_refuses_a_signed_body_it_cannot_read(
+    app: Flask, client: FlaskClient, hooked: PagerDutyAccount, body: bytes, message: str
+) -> None:
+    status, answer = deliver(client, hooked.id, body=body)
+    assert status == 400
+    assert answer["error"]["status"] == 400
+    assert answer["error"]["message"].startswith(message)
+    assert scheduled() == [] and get_queue("sync").count == 0
+
+
+def test_it_still_checks_the_signature_before_reading_the_body(
+    app: Flask, client: FlaskClient, hooked: PagerDutyAccount
+) -> None:
+    assert deliver(client, hooked.id, body=b"[" * 100_000, signature="v1=00")[0] == 401

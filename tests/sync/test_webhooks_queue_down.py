@@ -29,4 +29,4 @@ def test_it_answers_503_when_the_queue_is_down(app: Flask) -> None:
         headers={"X-PagerDuty-Signature": sign(body, SECRET), "X-Webhook-Id": "down-1"},
     )
     assert response.status_code == 503
-    assert response.get_json() == {"error": "queue unavailable, retry later"}
+    assert response.get_json() == {"error": {"status": 503, "message": "queue unavailable, retry later"}}

@@ -22,6 +22,7 @@ from app import crypto
 from app.accounts import audit
 from app.accounts.context import public
 from app.extensions import csrf, db
+from app.inputs import JsonInvalid, read_json
 from app.models import AccountStatus, PagerDutyAccount, SyncKind
 from app.queue import QueueNotConfigured, redis_connection
 
@@ -50,8 +51,30 @@ NUDGE_DELAY = timedelta(seconds=5)
 REALTIME = "Near-real-time sync"
 
 
+MAX_DELIVERY_ID = 200  # PagerDuty's ids are a few dozen characters; the id becomes a Redis key
+
+
 def _reply(code: int, **body: str) -> tuple[Response, int]:
     return jsonify(body), code
+
+
+def _refuse(code: int, message: str) -> tuple[Response, int]:
+    """The error shape of the whole app's JSON answers (app/errors.py, the API's document)."""
+    return jsonify({"error": {"status": code, "message": message}}), code
+
+
+def _event(raw: bytes) -> dict[str, Any]:
+    """The delivery's `event` object; JsonInvalid when the signed body is not one Vigil can read."""
+    payload = read_json(raw)
+    if not isinstance(payload, dict):
+        raise JsonInvalid("The body must be a JSON object.")
+    event = payload.get("event") or {}
+    if not isinstance(event, dict):
+        raise JsonInvalid("event must be a JSON object.")
+    event_id = event.get("id")
+    if event_id is not None and (not isinstance(event_id, str) or len(event_id) > MAX_DELIVERY_ID):
+        raise JsonInvalid(f"event.id must be text of at most {MAX_DELIVERY_ID} characters.")
+    return event
 
 
 @bp.post("/webhooks/pagerduty/<int:account_id>")
@@ -66,12 +89,16 @@ def webhook(account_id: int) -> tuple[Response, int]:
         log.warning(
             "rejected a webhook delivery for account %s: unknown account or bad signature", account_id
         )
-        return _reply(401, error="invalid signature")
-    payload = request.get_json(silent=True) or {}
-    event = payload.get("event") or {}
+        return _refuse(401, "invalid signature")
+    # Signed, so from PagerDuty (or whoever holds the secret): still a body Vigil cannot read is a 400.
+    try:
+        event = _event(raw)
+    except JsonInvalid as exc:
+        log.warning("refused a signed webhook delivery for account %s: %s", account_id, exc)
+        return _refuse(400, str(exc))
     if event.get("event_type") == "pagey.ping":
         return _reply(202, status="pong")
-    delivery = request.headers.get("X-Webhook-Id") or str(event.get("id") or "")
+    delivery = (request.headers.get("X-Webhook-Id") or event.get("id") or "")[:MAX_DELIVERY_ID]
     try:
         conn = redis_connection()
         key = f"vigil:webhook:{delivery}"
@@ -86,7 +113,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
         log.warning(
             "webhook for account %s not queued (%s); answering 503 so PagerDuty retries", account_id, exc
         )
-        return _reply(503, error="queue unavailable, retry later")
+        return _refuse(503, "queue unavailable, retry later")
     return _reply(202, status="queued")
 
 

@@ -1,0 +1,293 @@
+"""The JSON Schemas of the API's bodies and answers: the OpenAPI document's `components.schemas`.
+
+Request schemas are also what `body.json_body` enforces (types, and no field beyond `properties`), so what the
+document says a field is and what the API accepts cannot drift apart. Ranges, choices and references to rows
+(a service, an account) are the domain parsers' to check, with their own messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(kind: str, **extra: Any) -> Schema:
+    return {"type": [kind, "null"], **extra}
+
+
+def read_only(kind: str | list[str], **extra: Any) -> Schema:
+    return {"type": kind, "readOnly": True, **extra}
+
+
+TEXT_LABELS: Schema = {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 20}
+ID_LIST: Schema = nullable("array", items={"type": "string"})
+DATE_TIME: Schema = {"type": "string", "format": "date-time"}
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "message": {"type": "string", "minLength": 1},
+                "field": {"type": "string", "description": "The parameter or body field at fault."},
+            },
+        },
+        "errors": {
+            "type": "object",
+            "description": "Every field at fault, when there are several (alert rules).",
+            "additionalProperties": {"type": "string"},
+        },
+    },
+}
+
+DEPLOYMENT_IN: Schema = {
+    "type": "object",
+    "required": ["service", "at"],
+    "additionalProperties": False,
+    "properties": {
+        "service": {"type": "string", "description": "PagerDuty service id, or the service's exact name."},
+        "at": {
+            **DATE_TIME,
+            "description": "With a time zone; from 1970 to 5 minutes ahead.",
+        },
+        "summary": nullable("string", maxLength=1024),
+        "url": nullable("string", maxLength=1000, description="An http(s) link to the build or release."),
+        "id": {
+            "type": ["string", "integer", "null"],
+            "description": "The caller's id: a retry with the same id records nothing new.",
+        },
+    },
+}
+
+DEPLOYMENT: Schema = {
+    "type": "object",
+    "required": ["id", "external_id", "source", "service", "at", "summary", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "external_id": {"type": "string"},
+        "source": {"type": "string", "enum": ["api", "pagerduty_change_event"]},
+        "service": ref("ServiceRef"),
+        "at": DATE_TIME,
+        "summary": {"type": "string"},
+        "url": nullable("string"),
+    },
+}
+
+SERVICE_REF: Schema = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+
+POINT_IN: Schema = {
+    "type": "object",
+    "required": ["name", "value"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$"},
+        "value": {"type": "number"},
+        "at": nullable("string", format="date-time", description="Default: now; at most 5 minutes ahead."),
+        "labels": {**TEXT_LABELS, "type": ["object", "null"]},
+    },
+}
+
+POINTS_IN: Schema = {
+    "type": "object",
+    "required": ["points"],
+    "additionalProperties": False,
+    "properties": {"points": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("PointIn")}},
+}
+
+POINTS_ACCEPTED: Schema = {
+    "type": "object",
+    "required": ["accepted"],
+    "properties": {"accepted": {"type": "integer", "minimum": 1}},
+}
+
+TARGET: Schema = {
+    "type": "object",
+    "required": ["account", "service"],
+    "additionalProperties": False,
+    "properties": {
+        "id": read_only("integer"),
+        "account": {"type": "integer", "description": "A linked PagerDuty account of the workspace."},
+        "service": {"type": "string", "description": "The PagerDuty service id to page."},
+        "service_name": read_only(["string", "null"]),
+        "urgency": nullable("string", enum=["high", "low", None]),
+        "escalation_policy": nullable("string"),
+    },
+}
+
+ALERT_RULE: Schema = {
+    "type": "object",
+    "description": "Sent without the read-only fields; a rule read with GET may be sent back as it is.",
+    "additionalProperties": False,
+    "required": ["name", "signal", "metric", "operator", "threshold"],
+    "properties": {
+        "id": read_only("integer"),
+        "name": {"type": "string", "maxLength": 120},
+        "description": nullable("string", maxLength=2000),
+        "signal": {"type": "string", "enum": ["incident", "pushed"]},
+        "metric": {"type": "string"},
+        "aggregation": nullable("string"),
+        "labels": {**TEXT_LABELS, "type": ["object", "null"]},
+        "filters": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "properties": {"services": ID_LIST, "teams": ID_LIST, "urgencies": ID_LIST},
+        },
+        "window_seconds": {"type": "integer"},
+        "operator": {"type": "string"},
+        "threshold": {"type": "number", "minimum": -1e15, "maximum": 1e15},
+        "for_seconds": {"type": "integer"},
+        "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
+        "no_data": {"type": "string", "enum": ["ok", "alert", "keep"]},
+        "enabled": {"type": "boolean"},
+        "muted": {"type": "boolean"},
+        "notify_on_resolve": {"type": "boolean"},
+        "title_template": nullable(
+            "string",
+            maxLength=255,
+            description="Text with placeholders, each of {rule} {metric} {value} {threshold} {operator} "
+            "{severity} {window}; no other braces.",
+        ),
+        "targets": nullable("array", maxItems=10, items=ref("Target")),
+        "state": read_only("string"),
+        "state_since": read_only(["string", "null"]),
+        "episode": read_only("integer"),
+        "last_value": read_only(["number", "null"]),
+        "last_evaluated_at": read_only(["string", "null"]),
+        "last_error": read_only(["string", "null"]),
+        "created_at": read_only(["string", "null"]),
+    },
+}
+
+# A PATCH sends only what changes.
+ALERT_RULE_CHANGES: Schema = {key: value for key, value in ALERT_RULE.items() if key != "required"}
+
+ALERT_RULE_LIST: Schema = {
+    "type": "object",
+    "required": ["alert_rules"],
+    "properties": {"alert_rules": {"type": "array", "items": ref("AlertRule")}},
+}
+
+INCIDENT: Schema = {
+    "type": "object",
+    "required": ["id", "number", "title", "status", "service", "teams", "created_at", "excluded"],
+    "properties": {
+        "id": {"type": "string"},
+        "number": {"type": ["integer", "null"]},
+        "title": {"type": "string"},
+        "status": {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]},
+        "urgency": {"type": ["string", "null"]},
+        "priority": {"type": ["string", "null"]},
+        "service": ref("ServiceRef"),
+        "teams": {"type": "array", "items": ref("ServiceRef")},
+        "created_at": DATE_TIME,
+        "first_ack_at": nullable("string", format="date-time"),
+        "resolved_at": nullable("string", format="date-time"),
+        "ack_seconds": {"type": ["number", "null"]},
+        "resolve_seconds": {"type": ["number", "null"]},
+        "escalation_count": {"type": ["integer", "null"]},
+        "reopen_count": {"type": ["integer", "null"]},
+        "auto_resolved": {"type": ["boolean", "null"]},
+        "excluded": {"type": "boolean"},
+        "html_url": {"type": ["string", "null"]},
+    },
+}
+
+INCIDENT_PAGE: Schema = {
+    "type": "object",
+    "required": ["incidents", "page", "per_page", "total", "next"],
+    "properties": {
+        "incidents": {"type": "array", "items": ref("Incident")},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "total": {"type": "integer", "minimum": 0},
+        "next": {
+            **nullable("string", format="uri-reference"),
+            "description": "The next page: a URL under VIGIL_BASE_URL, else a path; null on the last page.",
+        },
+    },
+}
+
+DISTRIBUTION: Schema = {"type": "object", "additionalProperties": {"type": ["number", "integer", "null"]}}
+
+METRICS: Schema = {
+    "type": "object",
+    "required": ["window", "incident_count", "mtta_seconds", "mttr_seconds", "change_failure_rate"],
+    "properties": {
+        "window": {
+            "type": "object",
+            "required": ["start", "end", "timezone"],
+            "properties": {
+                "start": {"type": "string"},
+                "end": {"type": "string"},
+                "timezone": {"type": "string"},
+            },
+        },
+        "incident_count": {"type": "integer"},
+        "unresolved_count": {"type": "integer"},
+        "mtta_seconds": DISTRIBUTION,
+        "mttr_seconds": DISTRIBUTION,
+        "deployment_count": {"type": "integer"},
+        "failed_deployment_count": {"type": "integer"},
+        "change_failure_rate": {"type": ["number", "null"]},
+        "escalation_rate": {"type": ["number", "null"]},
+        "interruptions": {"type": "object"},
+        "failed_deployment_recovery_seconds": DISTRIBUTION,
+        "unrecovered_deployment_count": {"type": "integer"},
+        "auto_resolve_rate": {"type": ["number", "null"]},
+        "dora": {"type": "object"},
+        "excluded_count": {"type": "integer"},
+    },
+}
+
+WEBHOOK_DELIVERY: Schema = {
+    "type": "object",
+    "description": "A PagerDuty webhook v3 delivery; Vigil reads only event.id and event.event_type.",
+    "properties": {
+        "event": {
+            "type": "object",
+            "properties": {"id": {"type": "string"}, "event_type": {"type": "string"}},
+        }
+    },
+}
+
+WEBHOOK_ANSWER: Schema = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["queued", "duplicate", "pong"]},
+        "error": {"type": "string"},
+    },
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": ERROR,
+    "DeploymentIn": DEPLOYMENT_IN,
+    "Deployment": DEPLOYMENT,
+    "ServiceRef": SERVICE_REF,
+    "PointIn": POINT_IN,
+    "PointsIn": POINTS_IN,
+    "PointsAccepted": POINTS_ACCEPTED,
+    "Target": TARGET,
+    "AlertRule": ALERT_RULE,
+    "AlertRuleChanges": ALERT_RULE_CHANGES,
+    "AlertRuleList": ALERT_RULE_LIST,
+    "Incident": INCIDENT,
+    "IncidentPage": INCIDENT_PAGE,
+    "Metrics": METRICS,
+    "WebhookDelivery": WEBHOOK_DELIVERY,
+    "WebhookAnswer": WEBHOOK_ANSWER,
+}

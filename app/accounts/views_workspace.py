@@ -14,6 +14,7 @@ from app.analytics import cache, local_times
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import AuditEvent
+from app.web import isolated
 
 AUDIT_PAGE_SIZE = 50
 
@@ -84,7 +85,7 @@ def new_workspace() -> Response | tuple[str, int]:
             audit.record(workspace, "workspace.created", workspace.name)
             db.session.commit()
             set_current_workspace(workspace.id)
-            flash(f"Workspace {workspace.name} created.", "success")
+            flash(f"Workspace {isolated(workspace.name)} created.", "success")
             return redirect(url_for("analytics.dashboard"))
     return render_template("accounts/no_workspace.html", form=form), 400
 

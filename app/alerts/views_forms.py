@@ -24,6 +24,7 @@ from app.alerts.views_rules import get_rule_or_404
 from app.extensions import db
 from app.inputs import parse_id, parse_int
 from app.models import AlertRule
+from app.web import isolated
 
 PAGE = "alerts/form.html"
 
@@ -115,7 +116,7 @@ def _submit(rule: AlertRule | None) -> Response | tuple[str, int]:
     except RuleInvalid as exc:
         db.session.rollback()
         return render_template(PAGE, **_form_context(form, exc.errors, rule=rule)), 422
-    flash(f"Rule “{saved.name}” {'created' if rule is None else 'saved'}.", "success")
+    flash(f"Rule “{isolated(saved.name)}” {'created' if rule is None else 'saved'}.", "success")
     return redirect(url_for("alerts.show", rule_id=saved.id))
 
 

@@ -11,6 +11,7 @@ from app.alerts.blueprint import bp
 from app.extensions import db
 from app.inputs import parse_id
 from app.models import AlertRule, AlertState, Delivery, DeliveryAction, Role
+from app.web import isolated
 
 
 def get_rule_or_404(rule_id: int) -> AlertRule:
@@ -101,7 +102,7 @@ def delete(rule_id: int) -> Response:
     name = rule.name
     service.delete_rule(rule)
     if firing:
-        flash(f"Rule “{name}” deleted: its open PagerDuty incidents are being resolved.", "success")
+        flash(f"Rule “{isolated(name)}” deleted: its open PagerDuty incidents are being resolved.", "success")
     else:
-        flash(f"Rule “{name}” deleted.", "success")
+        flash(f"Rule “{isolated(name)}” deleted.", "success")
     return redirect(url_for("alerts.index"))

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,10 @@ MESSAGES = {
     429: ("Slow down", "Too many requests. Wait a moment and try again."),
     500: ("Something went wrong", "Vigil hit an error. It has been logged; try again in a moment."),
 }
+
+
+class Refused(BadRequest):
+    """A 400 whose description is a sentence for the person who sent the request (shown as is)."""
 
 
 def _wants_json() -> bool:
@@ -45,7 +49,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
         if exc.code is None or exc.code < 400:
             return exc
-        return _render(exc.code)
+        return _render(exc.code, exc.description if isinstance(exc, Refused) else None)
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError) -> tuple[Response | str, int]:

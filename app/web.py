@@ -45,3 +45,9 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(map, *args, **kwargs)
         self.max = MAX_ID if self.max is None else min(self.max, MAX_ID)
+
+
+def isolated(text: str) -> str:
+    """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for a name inside a sentence built in
+    Python (a flash message): a right-to-left override in the name stops at its end, as `<bdi>` does."""
+    return f"\u2068{text}\u2069"

@@ -10,8 +10,15 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import AuditEvent, Workspace
 
+# AuditEvent.target's size. A longer target (an invitation to a 254-character address, a long rule name) is
+# cut with a marker for the log's column and kept whole in the details, so the action is still recorded.
+MAX_TARGET_LENGTH = 200
+
 
 def record(workspace: Workspace, action: str, target: str = "", **details: Any) -> AuditEvent:
+    if len(target) > MAX_TARGET_LENGTH:
+        details = {**details, "target": target}
+        target = target[: MAX_TARGET_LENGTH - 1] + "…"
     actor_id = None
     ip = None
     if has_request_context():

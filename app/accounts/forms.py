@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import VigilForm, WholeNumberField, email_address
 from app.models import Role
 
 COMMON_TIMEZONES = [
@@ -42,11 +41,11 @@ WEEKDAYS = [
 ]
 
 
-class PostForm(FlaskForm):
+class PostForm(VigilForm):
     """A button that only needs CSRF protection."""
 
 
-class SignupForm(FlaskForm):
+class SignupForm(VigilForm):
     name = StringField("Your name", validators=[Optional(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
@@ -54,13 +53,13 @@ class SignupForm(FlaskForm):
     timezone = StringField("Time zone", default="UTC", validators=[Optional(), Length(max=64)])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(VigilForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     remember = BooleanField("Keep me logged in")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(VigilForm):
     current = PasswordField("Current password", validators=[DataRequired()])
     new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField(
@@ -68,37 +67,57 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(VigilForm):
     name = StringField("Your name", validators=[Optional(), Length(max=120)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(VigilForm):
     email = EmailField(
-        "Email (optional: limits the link to this address)", validators=[Optional(), Length(max=254)]
+        "Email (optional: limits the link to this address)",
+        validators=[Optional(), email_address],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(VigilForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class NewWorkspaceForm(FlaskForm):
+class NewWorkspaceForm(VigilForm):
     name = StringField("Workspace name", validators=[DataRequired(), Length(max=80)])
     timezone = StringField("Time zone", default="UTC", validators=[DataRequired(), Length(max=64)])
 
 
-class WorkspaceSettingsForm(FlaskForm):
+class WorkspaceSettingsForm(VigilForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
-    business_day_start = IntegerField("Business day starts (hour)", validators=[NumberRange(0, 23)])
-    business_day_end = IntegerField("Business day ends (hour)", validators=[NumberRange(1, 24)])
+    business_day_start = WholeNumberField(
+        "Business day starts (hour)",
+        validators=[
+            InputRequired(message="Enter an hour."),
+            NumberRange(0, 23, message="Enter an hour from 0 to 23."),
+        ],
+    )
+    # 24 means "until midnight": interruptions are classed by whole local hours 0-23, so hour < 24 is the
+    # whole of the day's last hour.
+    business_day_end = WholeNumberField(
+        "Business day ends (hour)",
+        validators=[
+            InputRequired(message="Enter an hour."),
+            NumberRange(1, 24, message="Enter an hour from 1 to 24."),
+        ],
+    )
     business_days = SelectMultipleField(
         "Business days",
         choices=WEEKDAYS,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        validators=[InputRequired(message="Pick at least one business day.")],
     )
-    cfr_attribution_hours = IntegerField(
-        "Change failure attribution window (hours)", validators=[NumberRange(1, 24 * 14)]
+    cfr_attribution_hours = WholeNumberField(
+        "Change failure attribution window (hours)",
+        validators=[
+            InputRequired(message="Enter a number of hours."),
+            NumberRange(1, 24 * 14, message=f"Enter between 1 and {24 * 14} hours."),
+        ],
     )

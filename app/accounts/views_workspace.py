@@ -12,7 +12,9 @@ from app.accounts.context import admin_required, current_workspace, login_only, 
 from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
 from app.analytics import cache, local_times
 from app.extensions import db
+from app.inputs import parse_int
 from app.models import AuditEvent
+from app.web import isolated
 
 AUDIT_PAGE_SIZE = 50
 
@@ -83,7 +85,7 @@ def new_workspace() -> Response | tuple[str, int]:
             audit.record(workspace, "workspace.created", workspace.name)
             db.session.commit()
             set_current_workspace(workspace.id)
-            flash(f"Workspace {workspace.name} created.", "success")
+            flash(f"Workspace {isolated(workspace.name)} created.", "success")
             return redirect(url_for("analytics.dashboard"))
     return render_template("accounts/no_workspace.html", form=form), 400
 
@@ -92,11 +94,13 @@ def new_workspace() -> Response | tuple[str, int]:
 @admin_required
 def audit_log() -> str:
     workspace = current_workspace()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     total = (
         db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.workspace_id == workspace.id))
         or 0
     )
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    # A page past the end (or not a number) shows the last page rather than an empty one or an overflow.
+    page = min(parse_int(request.args.get("page"), minimum=1) or 1, pages)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.workspace_id == workspace.id)
@@ -104,5 +108,4 @@ def audit_log() -> str:
         .limit(AUDIT_PAGE_SIZE)
         .offset((page - 1) * AUDIT_PAGE_SIZE)
     ).all()
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     return render_template("accounts/audit.html", events=events, page=page, pages=pages, total=total)

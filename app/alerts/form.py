@@ -7,7 +7,6 @@ from the live PagerDuty check lands next to the field that caused it.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.alerts.rules import MAX_TARGETS
 from app.alerts.signals import INCIDENT, INCIDENT_METRICS, PUSHED
+from app.inputs import finite_number, text_problem
 
 DEFAULT_INCIDENT_METRIC = "incident_count"
 _TARGET_FIELD = re.compile(r"^targets-(\d+)-(account|service|urgency|escalation_policy)$")
@@ -179,6 +179,9 @@ class RuleForm:
                 if not t.blank
             ],
         }
+        self._check_text(errors)
+        if _out_of_bounds(self.threshold):
+            errors["threshold"] = "threshold must be between -1e15 and 1e15."
         if self.signal == PUSHED:
             data["aggregation"] = self.aggregation
             data["labels"] = _labels(self.labels_text, errors)
@@ -189,6 +192,34 @@ class RuleForm:
                 "urgencies": self.urgencies,
             }
         return data, errors
+
+    def _check_text(self, errors: dict[str, str]) -> None:
+        """The character rules of app/inputs.py on every text the form posts, keyed by the API's names."""
+        texts = {
+            "name": [self.name],
+            "description": [self.description],
+            "metric": [self.metric],
+            "labels": [self.labels_text],
+            "title_template": [self.title_template],
+            "filters.services": self.services,
+            "filters.teams": self.teams,
+            "filters.urgencies": self.urgencies,
+        }
+        for index, target in enumerate(self.targets):
+            texts[f"targets[{index}].service"] = [target.account, target.service, target.urgency]
+            texts[f"targets[{index}].escalation_policy"] = [target.escalation_policy]
+        for key, values in texts.items():
+            problem = next((p for p in map(text_problem, values) if p is not None), None)
+            if problem is not None:
+                errors[key] = f"{key} {problem}"
+
+
+def _out_of_bounds(text: str) -> bool:
+    """A number too large to compare or show (1e308, 27 digits); not-a-number is parse_rule's to say."""
+    try:
+        return not finite_number(float(text.strip()))
+    except ValueError:
+        return False
 
 
 def _target_rows(data: MultiDict[str, str]) -> list[TargetRow]:
@@ -211,7 +242,7 @@ def _seconds(text: str, name: str, errors: dict[str, str]) -> int | None:
     except ValueError:
         errors[name] = "Enter a number of minutes."
         return None
-    if not math.isfinite(minutes) or minutes < 0:
+    if not finite_number(minutes) or minutes < 0:
         errors[name] = "Enter a number of minutes."
         return None
     return round(minutes * 60)

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from app.accounts.context import current_workspace, member_required
 from app.alerts import queries
 from app.alerts.blueprint import bp
+from app.inputs import parse_int
 from app.models import DeliveryStatus, PagerDutyAccount
 from app.web import page_or_partial
 
@@ -18,7 +19,7 @@ def deliveries() -> tuple[str, int] | Response:
     raw_status = request.args.get("status", "")
     status = DeliveryStatus(raw_status) if raw_status in DeliveryStatus.__members__.values() else None
     raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    page = parse_int(raw_page, minimum=1, maximum=999_999) or 1
     log = queries.delivery_log(current_workspace(), status, page)
     return page_or_partial(
         "alerts/deliveries.html",

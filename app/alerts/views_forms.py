@@ -17,18 +17,20 @@ from app.accounts.context import admin_required, current_workspace
 from app.alerts import pages, queries, service
 from app.alerts.blueprint import bp
 from app.alerts.form import RuleForm, friendly
-from app.alerts.rules import NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
+from app.alerts.rules import MAX_TARGETS, NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
 from app.alerts.signals import AGGREGATIONS, INCIDENT_METRICS, SIGNALS
 from app.alerts.states import OPERATORS
 from app.alerts.views_rules import get_rule_or_404
 from app.extensions import db
+from app.inputs import parse_id, parse_int
 from app.models import AlertRule
+from app.web import isolated
 
 PAGE = "alerts/form.html"
 
 
 def _account_id(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return parse_id(text)
 
 
 def _form_context(
@@ -114,7 +116,7 @@ def _submit(rule: AlertRule | None) -> Response | tuple[str, int]:
     except RuleInvalid as exc:
         db.session.rollback()
         return render_template(PAGE, **_form_context(form, exc.errors, rule=rule)), 422
-    flash(f"Rule “{saved.name}” {'created' if rule is None else 'saved'}.", "success")
+    flash(f"Rule “{isolated(saved.name)}” {'created' if rule is None else 'saved'}.", "success")
     return redirect(url_for("alerts.show", rule_id=saved.id))
 
 
@@ -158,7 +160,7 @@ def signal_fields() -> str:
 def target_services() -> str:
     """The service picker of one target row, for the account just chosen."""
     index = request.args.get("index", "0")
-    index_number = int(index) if index.isdigit() else 0
+    index_number = parse_int(index, minimum=0, maximum=MAX_TARGETS * 2) or 0
     account = request.args.get(f"targets-{index_number}-account", "")
     return render_template(
         "alerts/_target_services.html",

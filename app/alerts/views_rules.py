@@ -9,7 +9,9 @@ from app.accounts.context import admin_required, current_membership, current_wor
 from app.alerts import queries, service
 from app.alerts.blueprint import bp
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import AlertRule, AlertState, Delivery, DeliveryAction, Role
+from app.web import isolated
 
 
 def get_rule_or_404(rule_id: int) -> AlertRule:
@@ -46,9 +48,9 @@ def index() -> str:
 def show(rule_id: int) -> str:
     rule = get_rule_or_404(rule_id)
     test = None
-    if request.args.get("test", "").isdigit():
+    if (test_id := parse_id(request.args.get("test"))) is not None:
         # Where a test sent without JavaScript lands: its steps, as the inline partial shows them.
-        test = db.session.get(Delivery, int(request.args["test"]))
+        test = db.session.get(Delivery, test_id)
         if test is None or test.rule_id != rule.id or test.action is not DeliveryAction.TEST_TRIGGER:
             test = None
     return render_template(
@@ -100,7 +102,7 @@ def delete(rule_id: int) -> Response:
     name = rule.name
     service.delete_rule(rule)
     if firing:
-        flash(f"Rule “{name}” deleted: its open PagerDuty incidents are being resolved.", "success")
+        flash(f"Rule “{isolated(name)}” deleted: its open PagerDuty incidents are being resolved.", "success")
     else:
-        flash(f"Rule “{name}” deleted.", "success")
+        flash(f"Rule “{isolated(name)}” deleted.", "success")
     return redirect(url_for("alerts.index"))

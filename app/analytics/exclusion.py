@@ -14,6 +14,7 @@ from sqlalchemy import select, true
 from app.accounts import audit
 from app.analytics import cache, interruption_store
 from app.extensions import db
+from app.inputs import text_problem
 from app.models import Incident, User, Workspace
 from app.models.types import utcnow
 
@@ -30,6 +31,8 @@ def exclude_incident(incident: Incident, user: User | None, reason: str, now: da
         raise ExclusionError("Say why this incident should not count (e.g. “test page”).")
     if len(reason) > MAX_REASON_LENGTH:
         raise ExclusionError(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+    if (problem := text_problem(reason)) is not None:
+        raise ExclusionError(f"The reason {problem}")
     incident.excluded = True
     incident.excluded_reason = reason
     incident.excluded_at = now or utcnow()

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.analytics.query import MetricQuery
 from app.extensions import db
+from app.inputs import parse_id, parse_int, typed_date
 from app.models import PDPriority, PDService, PDTeam, Workspace
 
 PRESETS = (7, 30, 90)
@@ -128,14 +129,16 @@ def parse_filters(
 def _parse_window(args: MultiDict[str, str], filters: DashboardFilters) -> None:
     start_text, end_text = args.get("start", "").strip(), args.get("end", "").strip()
     range_text = args.get("range", "").strip()
+    preset = parse_int(range_text)
     # An explicit preset wins over dates left in the form from an earlier custom window.
-    if (start_text or end_text) and not (range_text.isdigit() and int(range_text) in PRESETS):
+    if (start_text or end_text) and preset not in PRESETS:
+        if not (start_text and end_text):
+            filters.messages.append("Pick both a start and an end date: showing the last 30 days.")
+            return
         try:
-            start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
-        except ValueError:
-            filters.messages.append(
-                "The custom dates must both be given as YYYY-MM-DD: showing the last 30 days."
-            )
+            start, end = typed_date(start_text), typed_date(end_text)
+        except ValueError as exc:
+            filters.messages.append(f"{exc} Showing the last 30 days.")
             return
         if end <= start:
             filters.messages.append("The end date must be after the start date: showing the last 30 days.")
@@ -149,8 +152,8 @@ def _parse_window(args: MultiDict[str, str], filters: DashboardFilters) -> None:
         return
     if not range_text:
         return
-    if range_text.isdigit() and int(range_text) in PRESETS:
-        filters.days = int(range_text)
+    if preset in PRESETS:
+        filters.days = preset
     else:
         filters.messages.append(f"Unknown range “{range_text[:20]}”: showing the last 30 days.")
 
@@ -161,9 +164,10 @@ def _ids(values: list[str], choices: list[Choice], kind: str, messages: list[str
     kept: list[int] = []
     dropped = 0
     for value in values:
-        if value.strip().isdigit() and int(value) in known:
-            if int(value) not in kept:
-                kept.append(int(value))
+        number = parse_id(value)
+        if number in known:
+            if number not in kept:
+                kept.append(number)
         elif value.strip():
             dropped += 1
     if dropped:

@@ -18,6 +18,7 @@ from app.analytics.breakdowns import BreakdownRow
 from app.analytics.filters import incident_conditions
 from app.analytics.query import MetricQuery
 from app.extensions import db
+from app.inputs import typed_date
 from app.models import Incident
 
 PERIODS = ("week", "month")
@@ -67,14 +68,17 @@ def period_containing(kind: str, day: date) -> Period:
     return Period("week", start, start + timedelta(days=7))
 
 
-def parse_period(kind: str | None, day: str | None, today: date) -> Period:
-    """A bad kind means a week; a bad or missing date means the last complete period before `today`."""
+def parse_period(kind: str | None, day: str | None, today: date, messages: list[str] | None = None) -> Period:
+    """A bad kind means a week; a bad or missing date means the last complete period before `today` (a bad
+    one is said in `messages`)."""
     kind = kind if kind in PERIODS else "week"
+    if not day:
+        return period_containing(kind, today).previous
     try:
-        chosen = date.fromisoformat(day) if day else None
-    except ValueError:
-        chosen = None
-    if chosen is None:
+        chosen = typed_date(day)
+    except ValueError as exc:
+        if messages is not None:
+            messages.append(f"{exc} Showing the last complete {kind}.")
         return period_containing(kind, today).previous
     return period_containing(kind, chosen)
 

@@ -19,6 +19,7 @@ from app.analytics.filters_form import (
 )
 from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, workspace_settings
+from app.errors import Refused
 from app.incidents.csv_export import csv_response
 from app.models.types import utcnow
 
@@ -26,7 +27,11 @@ bp = Blueprint("reports", __name__)
 
 
 def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
-    period, query, args, _ = _report_filters()
+    period, query, args, filters = _report_filters()
+    if filters.messages:
+        # As for the dashboard's CSV: a download has nowhere to show the message, and a file of another
+        # period than the one asked for would be read as the answer.
+        raise Refused(" ".join(filters.messages))
     return period, query, args
 
 
@@ -35,13 +40,15 @@ def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], Dash
     way (an id of another workspace or an unknown urgency or priority is dropped with a message)."""
     workspace = current_workspace()
     today = utcnow().astimezone(ZoneInfo(workspace.timezone)).date()
-    period = reports.parse_period(request.args.get("period"), request.args.get("date"), today)
+    messages: list[str] = []
+    period = reports.parse_period(request.args.get("period"), request.args.get("date"), today, messages)
     filters = parse_filters(
         reports.population_args(request.args),
         service_choices(workspace),
         team_choices(workspace),
         priority_choices(workspace),
     )
+    filters.messages[:0] = messages
     query = MetricQuery.for_dates(
         workspace,
         period.start,

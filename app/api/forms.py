@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from app.forms import VigilForm
 
-class ApiKeyForm(FlaskForm):
+
+class ApiKeyForm(VigilForm):
     name = StringField("Name", validators=[DataRequired(message="Give the key a name."), Length(max=80)])

@@ -1,23 +1,37 @@
-"""CSV that streams: rows are written one at a time into a small buffer and sent as they are made.
+"""Every CSV Vigil writes: formula-safe cells, streamed, and never a cut-off file that looks complete.
 
-Every cell a spreadsheet could read as a formula (=, +, -, @, and tab / carriage return) gets a leading
-apostrophe (OWASP "CSV injection"): incident titles come from alerts anyone can send.
+Every cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP "CSV injection"): incident
+titles come from alerts anyone can send, and service, team and rule names from whoever typed them.
+
+A streamed file has sent its 200 before the last row is made. So the first rows are computed before the
+response starts (a failing query is an error page, not a 200 with a header line), and a failure after
+that ends the file with a line saying it is incomplete, then breaks the transfer, so neither the reader of
+the file nor the browser's download takes it for the whole export.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Response, stream_with_context
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+log = logging.getLogger(__name__)
+
+# What a spreadsheet reads as the start of a formula, ASCII and fullwidth (some locales fold U+FF1D, the
+# fullwidth equals sign, and its neighbours to ASCII), and the controls that start a new cell or line.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FIRST_ROWS = 100
+FAILED_LINE = "EXPORT FAILED: this file is incomplete. Download it again; if it fails again, tell your admin."
 
 
 def safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    # Spreadsheets skip leading spaces before reading a formula, so " =1+1" is as live as "=1+1".
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
 
@@ -32,15 +46,28 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
         buffer.truncate(0)
         return text
 
-    writer.writerow(header)
+    writer.writerow([safe_cell(cell) for cell in header])
     yield flush()
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
         yield flush()
 
 
+def _finish_or_mark_failed(lines: Iterator[str]) -> Iterator[str]:
+    try:
+        yield from lines
+    except Exception:
+        log.exception("CSV export failed after the response had started")
+        yield FAILED_LINE + "\r\n"
+        # Re-raised so the server aborts the transfer: the download is reported as failed, not complete.
+        raise
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
-    response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
+    iterator = iter(rows)
+    first = list(itertools.islice(iterator, FIRST_ROWS))
+    lines = csv_lines(header, itertools.chain(first, iterator))
+    response = Response(stream_with_context(_finish_or_mark_failed(lines)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

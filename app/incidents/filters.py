@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.analytics.filters_form import MAX_CUSTOM_DAYS
 from app.analytics.query import MetricQuery
+from app.inputs import parse_id, parse_int, typed_date
 from app.models import Workspace
 
 PRESETS = (7, 30, 90)
@@ -78,11 +79,11 @@ def parse_filters(args: MultiDict[str, str]) -> IncidentFilters:
     days = _int(raw_days) or 30
     if days not in PRESETS:
         days = 30
-    start, end = _date(args.get("start")), _date(args.get("end"))
-    if raw_days != "custom":
-        start = end = None  # a preset chosen in the form wins over dates left in the URL
+    start = end = None  # a preset chosen in the form wins over dates left in the URL
+    if raw_days == "custom":
+        start, end = _date(args.get("start"), errors), _date(args.get("end"), errors)
     if (start is None) != (end is None) or (start and end and end < start):
-        if raw_days == "custom" and (args.get("start") or args.get("end")):
+        if raw_days == "custom" and (args.get("start") or args.get("end")) and not errors:
             errors.append("Pick both a start and an end date, the end on or after the start.")
         start = end = None
     elif start and end and (end - start).days + 1 > MAX_CUSTOM_DAYS:
@@ -107,18 +108,19 @@ def parse_filters(args: MultiDict[str, str]) -> IncidentFilters:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_int(value)
 
 
 def _ints(values: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({n for n in (_int(v) for v in values) if n is not None}))
+    return tuple(sorted({n for n in (parse_id(v) for v in values) if n is not None}))
 
 
-def _date(value: str | None) -> date | None:
+def _date(value: str | None, errors: list[str]) -> date | None:
+    if not value:
+        return None
     try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+        return typed_date(value)
+    except ValueError as exc:
+        if str(exc) not in errors:
+            errors.append(str(exc))
         return None

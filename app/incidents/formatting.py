@@ -1,9 +1,12 @@
-"""Jinja filters the incident and report pages share: durations and instants in the workspace's zone."""
+"""Jinja filters every page shares: durations, instants in the workspace's zone, and text others typed."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
 
 from app.incidents import bp
 
@@ -36,3 +39,19 @@ def local_time(instant: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M")
 @bp.app_template_filter("percent")
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@bp.app_template_filter("isolate")
+def isolate(value: Any, limit: int | None = None) -> Markup:
+    """Text a person or PagerDuty supplied (a title, a name, a reason), as its own bidi island.
+
+    A right-to-left override inside "Checkout \u202eexe.gnp" must not reverse what the page writes after it;
+    `<bdi>` ends every embedding at its edge. With `limit`, a longer value is cut with "…" and shown whole
+    on hover, so one hostile value cannot stretch a table.
+    """
+    if value is None:
+        return Markup("")
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        return Markup('<bdi class="ut" title="{}">{}…</bdi>').format(text, text[: limit - 1])
+    return Markup('<bdi class="ut">{}</bdi>').format(escape(text))

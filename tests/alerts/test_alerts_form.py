@@ -98,7 +98,7 @@ def test_it_creates_a_pushed_rule_from_the_form(admin: FlaskClient, pd_service: 
         "low",
     )
     page = admin.get(f"/alerts/{rule.id}").text
-    assert "Rule “Queue too deep” created." in page
+    assert "Rule “\u2068Queue too deep\u2069” created." in page
     assert "max(queue.depth{env=prod,region=eu}) &gt; 100 over 10 min, for 150 s; no data fires" in page
 
 

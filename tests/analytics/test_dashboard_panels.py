@@ -268,7 +268,7 @@ def test_it_shows_only_the_largest_recurring_groups_and_most_interrupted_respond
     assert "The 10 largest of 12 recurring groups." in recurring
 
     responders = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
-    assert responders.count('<th scope="row">Responder') == 10
+    assert responders.count('<th scope="row"><bdi class="ut">Responder') == 10
     assert "Responder 11" in responders and "Responder 00" not in responders
     assert "The 10 most interrupted of 12 responders." in responders
 
@@ -321,7 +321,8 @@ def test_it_lists_responders_by_interruptions_then_acknowledgements(app: Flask, 
     make_notification(paged, acker, utc(2024, 3, 6, 13, 0), channel="push")
     client = _member_of(world, login_as)
     html = client.get(f"/dashboard/panels/responders?{WINDOW}", headers=HTMX).get_data(as_text=True)
-    rows = [html.index(f'<th scope="row">{name}') for name in ("Dan Day", "Ace Acker", "Nia Night")]
+    names = ("Dan Day", "Ace Acker", "Nia Night")
+    rows = [html.index(f'<th scope="row"><bdi class="ut">{name}') for name in names]
     assert rows == sorted(rows)  # 3 interruptions; 1 and 2 acknowledgements; 1 and none
 
 

@@ -64,7 +64,7 @@ def test_it_reports_a_known_week(login_as, personas: Personas, known_week: dict[
     assert '<div class="rep-label">Excluded</div><div class="rep-value">1</div>' in html
     assert '<div class="rep-label">MTTA (median)</div><div class="rep-value">2m 00s</div>' in html
     slowest = html[html.index("Slowest to resolve") :]
-    assert slowest.index("Slow</a>") < slowest.index("Disk full</a>")
+    assert slowest.index("Slow</bdi></a>") < slowest.index("Disk full</bdi></a>")
     assert "Test page" not in html
     assert 'href="/reports?period=week&amp;date=2026-10-26"' in html
 

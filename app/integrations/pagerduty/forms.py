@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,6 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from app.forms import VigilForm
+
 REGION_CHOICES = [
     SelectChoice("", "Detect (try US, then EU)"),
     SelectChoice("us", "US (app.pagerduty.com)"),
@@ -22,24 +23,24 @@ REGION_CHOICES = [
 ]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(VigilForm):
     # A password field: the token is never sent back to the browser, not even after an error.
     token = PasswordField("User API token", validators=[Optional(), Length(max=200)])
     region = SelectField("Service region", choices=REGION_CHOICES, default="")
 
 
-class OAuthStartForm(FlaskForm):
+class OAuthStartForm(VigilForm):
     # No defaults: an unticked box must mean "no" even when nothing else is posted (the page ticks both).
     alert_delivery = BooleanField("Allow Vigil to page PagerDuty (incidents.write)")
     realtime = BooleanField("Near-real-time sync (webhook_subscriptions.write)")
 
 
-class SelectionForm(FlaskForm):
+class SelectionForm(VigilForm):
     selected = HiddenField(validators=[AnyOf(["0", "1"], message="Choose select or deselect.")])
     q = StringField(validators=[Optional(), Length(max=100)])
 
 
-class UnlinkForm(FlaskForm):
+class UnlinkForm(VigilForm):
     synced_data = RadioField(
         "Synced data",
         choices=[
@@ -50,7 +51,7 @@ class UnlinkForm(FlaskForm):
     )
 
 
-class HistoryForm(FlaskForm):
+class HistoryForm(VigilForm):
     # The bounds live in history.py (the CLI checks the same ones); the form only parses the number.
     history_days = IntegerField(
         "History to fetch (days)",

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -22,6 +21,7 @@ from app.accounts.context import admin_required, current_membership, member_requ
 from app.accounts.context import scoped_get_or_404 as get_or_404
 from app.accounts.forms import PostForm
 from app.extensions import db
+from app.forms import VigilForm
 from app.models import AccountStatus, PagerDutyAccount, Role, SyncKind, SyncRun
 from app.queue import QueueNotConfigured, redis_connection
 from app.web import is_htmx
@@ -38,7 +38,7 @@ HISTORY = 20
 _PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
-class SecretForm(FlaskForm):
+class SecretForm(VigilForm):
     secret = PasswordField("Signing secret", validators=[DataRequired(), Length(max=200)])
     subscription_id = StringField("Subscription id (optional)", validators=[Optional(), Length(max=40)])
 

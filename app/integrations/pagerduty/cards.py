@@ -84,6 +84,15 @@ def latest_run(account: PagerDutyAccount) -> SyncRun | None:
     )
 
 
+def capabilities_of(account: PagerDutyAccount) -> list[Capability]:
+    """What the grant allows, or nothing at all once the account is unlinked: its token is gone, so no sync
+    runs and no page can be sent whatever the grant said."""
+    granted = capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+    if account.status is not AccountStatus.UNLINKED:
+        return granted
+    return [Capability(cap.name, "no", "the account is unlinked") for cap in granted]
+
+
 def card_for(account: PagerDutyAccount) -> Card:
     run = latest_run(account)
     status, badge = status_of(account, run)
@@ -98,7 +107,7 @@ def card_for(account: PagerDutyAccount) -> Card:
         method=method_text(account),
         linked=f"by {who} on {fmt_time(account.linked_at)}",
         last_sync=last_sync_text(run),
-        capabilities=capabilities(account.auth_kind.value, account.scopes, account.token_user_role),
+        capabilities=capabilities_of(account),
         selected=selected,
         total=total,
     )

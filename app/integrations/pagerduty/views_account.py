@@ -161,7 +161,8 @@ def unlink(account_id: int) -> Response | tuple[str, int]:
         return render_template("integrations/unlink.html", **_base(pd_account), form=form), 400
     label = link.account_label(pd_account)
     result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
-    flash(_unlinked_message(label, result), "success")
+    for category, message in _unlinked_messages(label, result):
+        flash(message, category)
     return redirect(url_for("pagerduty.integrations"))
 
 
@@ -195,15 +196,17 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
     }
 
 
-def _unlinked_message(label: str, result: unlinking.UnlinkResult) -> str:
+def _unlinked_messages(label: str, result: unlinking.UnlinkResult) -> list[tuple[str, str]]:
+    """(category, text) flashes: what was done in a success banner, what the admin must still do in a
+    warning one."""
     data = "Its synced data was deleted." if result.deleted_data else "Its synced data was kept."
     if result.revoked is None:
         token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
-    elif result.revoked:
-        token = "PagerDuty confirmed the access was revoked."
-    else:
-        token = (
-            "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
-            "(Integrations → App Registration, or My Profile → Authorized Apps)."
-        )
-    return f"Unlinked {label}. {data} {token}"
+        return [("success", f"Unlinked {label}. {data} {token}")]
+    if result.revoked:
+        return [("success", f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked.")]
+    warning = (
+        "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
+        "(Integrations → App Registration, or My Profile → Authorized Apps)."
+    )
+    return [("success", f"Unlinked {label}. {data}"), ("error", warning)]

@@ -123,7 +123,7 @@ def _usable_account(delivery: Delivery) -> PagerDutyAccount:
     account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
     if account is None:
         raise _Permanent("The PagerDuty account of this rule is no longer linked. Link it and edit the rule.")
-    problem = delivery_problem(account)
+    problem = delivery_problem(account, resolving=not delivery.action.is_trigger)
     if problem:
         raise _Permanent(problem)
     return account

@@ -197,16 +197,42 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
 
 
 def _unlinked_messages(label: str, result: unlinking.UnlinkResult) -> list[tuple[str, str]]:
-    """(category, text) flashes: what was done in a success banner, what the admin must still do in a
-    warning one."""
+    """(category, text) flashes: what was done in a success banner, what the admin must still do (or know)
+    in a warning one."""
     data = "Its synced data was deleted." if result.deleted_data else "Its synced data was kept."
-    if result.revoked is None:
+    messages: list[tuple[str, str]] = []
+    if not result.finished:
+        rules = ", ".join(f"“{name}”" for name in result.resolving)
+        data = "its synced data is then deleted" if result.deleted_data else "its synced data is kept"
+        messages.append(
+            (
+                "success",
+                f"Unlinking {label}: first Vigil resolves the PagerDuty incidents that firing rules opened "
+                f"through it ({rules}); then its token is deleted and {data}. The rules' pages show how "
+                "each resolve went.",
+            )
+        )
+    elif result.revoked is None:
         token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
-        return [("success", f"Unlinked {label}. {data} {token}")]
-    if result.revoked:
-        return [("success", f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked.")]
-    warning = (
-        "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
-        "(Integrations → App Registration, or My Profile → Authorized Apps)."
-    )
-    return [("success", f"Unlinked {label}. {data}"), ("error", warning)]
+        messages.append(("success", f"Unlinked {label}. {data} {token}"))
+    elif result.revoked:
+        messages.append(("success", f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked."))
+    else:
+        messages.append(("success", f"Unlinked {label}. {data}"))
+        messages.append(
+            (
+                "error",
+                "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
+                "(Integrations → App Registration, or My Profile → Authorized Apps).",
+            )
+        )
+    if result.left_open:
+        rules = ", ".join(f"“{name}”" for name in result.left_open)
+        messages.append(
+            (
+                "error",
+                f"Firing rules with notify-on-resolve off left their PagerDuty incidents open ({rules}): "
+                "resolve them in PagerDuty.",
+            )
+        )
+    return messages

@@ -97,7 +97,8 @@ def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> U
     )
     db.session.commit()
     enqueue_deliveries([d.id for d in owed])
-    schedule_finish(account.id)
+    # Behind the resolves on the same queue: a lone worker sends them first, then finishes at once.
+    schedule_finish(account.id, delay=None)
     return UnlinkResult(None, not keep_data, finished=False, resolving=resolving, left_open=left_open)
 
 

@@ -41,7 +41,9 @@ class GoneTarget:
             return "The incident Vigil had opened there was resolved before the token was deleted."
         if resolve.status is DeliveryStatus.FAILED:
             why = resolve.error_message or "PagerDuty refused it"
-            return f"Vigil could not resolve the incident it had opened there ({why}): resolve it in PagerDuty."
+            return (
+                f"Vigil could not resolve the incident it had opened there ({why}): resolve it in PagerDuty."
+            )
         return "Vigil is resolving the incident it opened there."
 
 

@@ -211,12 +211,16 @@ def _unlinked_messages(label: str, result: unlinking.UnlinkResult) -> list[tuple
     if not result.finished:
         rules = ", ".join(f"“{name}”" for name in result.resolving)
         data = "its synced data is then deleted" if result.deleted_data else "its synced data is kept"
+        first = (
+            f"first Vigil resolves the PagerDuty incidents that firing rules opened through it ({rules})"
+            if rules
+            else "first the pages Vigil is sending through it finish"
+        )
         messages.append(
             (
                 "success",
-                f"Unlinking {label}: first Vigil resolves the PagerDuty incidents that firing rules opened "
-                f"through it ({rules}); then its token is deleted and {data}. The rules' pages show how "
-                "each resolve went.",
+                f"Unlinking {label}: {first}; then its token is deleted and {data}. The rules' pages show "
+                "how each resolve went.",
             )
         )
     elif result.revoked is None:

@@ -42,8 +42,6 @@ from .tokens import LinkError
 
 log = logging.getLogger(__name__)
 
-SUBDOMAIN_LIMIT = 100
-
 OTHER_ACCOUNT = (
     "This token belongs to the PagerDuty account “{found}”, not “{expected}”. To add that account, use "
     "“Link another account” instead."
@@ -86,8 +84,7 @@ def subdomain_of(html_url: object) -> str | None:
         return None
     host = urlsplit(clean_text(html_url)).hostname or ""
     label = host.split(".")[0]
-    # A DNS label has at most 63 characters; the column holds 100, and a longer label names no account.
-    return label if label and len(label) <= SUBDOMAIN_LIMIT else None
+    return label if label and len(label) <= oauth.SUBDOMAIN_LIMIT else None
 
 
 def check_token(raw: str | None, region: str | None) -> CheckedToken:

@@ -43,7 +43,8 @@ class PagerDutyAccount(db.Model):
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    scopes: Mapped[str] = mapped_column(String(500), default="")
+    # The granted scopes as PagerDuty lists them (space-separated); a broad grant runs past 500 characters.
+    scopes: Mapped[str] = mapped_column(Text, default="")
     # The token's user: every write to PagerDuty is made `From` this address.
     # PagerDuty's text is stored whole: no value it sends may fail a link or a sync (sync/mapping.py).
     token_user_email: Mapped[str | None] = mapped_column(Text)

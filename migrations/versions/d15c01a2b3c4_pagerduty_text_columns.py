@@ -18,6 +18,7 @@ depends_on = None
 
 # (table, column, old type, new type, nullable): every column filled from PagerDuty's text.
 CHANGES = [
+    ('pd_accounts', 'scopes', sa.String(500), sa.Text(), False),
     ('pd_accounts', 'token_user_email', sa.String(254), sa.Text(), True),
     ('pd_accounts', 'token_user_name', sa.String(200), sa.Text(), True),
     ('pd_accounts', 'token_user_role', sa.String(40), sa.Text(), True),

@@ -45,6 +45,24 @@ def text_problem(value: str) -> str | None:
     return "must not contain control characters."
 
 
+# What no database column can hold: NUL (PostgreSQL refuses it in text) and lone surrogates (no UTF-8).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+CUT_MARKER = "…"
+
+
+def clean_text(value: str) -> str:
+    """`value` made storable, for text Vigil receives rather than asks for (PagerDuty's data): NUL is
+    dropped and a lone surrogate becomes U+FFFD; everything else (emoji, right-to-left marks) is kept."""
+    if _UNSTORABLE.search(value) is None:
+        return value
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+
+
+def cut_text(value: str, limit: int) -> str:
+    """`value` in at most `limit` characters, the last of them CUT_MARKER when something was cut."""
+    return value if len(value) <= limit else value[: limit - 1] + CUT_MARKER
+
+
 def parse_int(value: str | None, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     """An integer in ASCII digits within the bounds, else None.
 

@@ -224,3 +224,57 @@ def test_it_excludes_test_alerts_synced_before(app_before_test_alert_exclusion: 
     ]
     assert settled_to == 0
     assert version != "before"
+
+
+@pytest.fixture
+def app_before_text_columns(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="a4e2b7c91d03")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_it_widens_pagerduty_text_and_keeps_targets_of_a_deleted_account(
+    app_before_text_columns: Flask,
+) -> None:
+    """d15c01a2b3c4: rows already there are kept; PagerDuty's long text fits afterwards; a deleted account
+    leaves its rule targets in place with no account instead of taking them with it."""
+    rows = {
+        "workspaces": "(id, name, timezone, business_day_start, business_day_end, business_days, "
+        "cfr_attribution_hours, created_at, data_version) "
+        "VALUES (1, 'W', 'UTC', 8, 18, '1,2,3,4,5', 24, :at, 'v')",
+        "pd_accounts": "(id, workspace_id, auth_kind, region, subdomain, scopes, status, linked_at, "
+        "history_days, token_user_name) "
+        "VALUES (1, 1, 'api_token', 'us', 'w', '', 'active', :at, 365, 'Ann')",
+        "pd_priorities": "(id, workspace_id, account_id, remote_id, name, rank) "
+        "VALUES (1, 1, 1, 'P', 'P1', 0)",
+        "alert_rules": "(id, workspace_id, uid, name, description, signal, metric, labels, filters, "
+        "window_seconds, operator, threshold, for_seconds, severity, no_data, enabled, muted, "
+        "notify_on_resolve, title_template, state, state_since, episode, created_at, updated_at) VALUES "
+        "(1, 1, 'u1', 'r', '', 'pushed', 'm', '{}', '{}', 300, '>', 1, 0, 'error', 'ok', true, false, "
+        "true, '', 'ok', :at, 0, :at, :at)",
+        "alert_rule_targets": "(id, rule_id, account_id, service_remote_id, service_name, created_at) "
+        "VALUES (1, 1, 1, 'S1', 'Checkout', :at)",
+    }
+    at = "2026-03-02 10:00:00" + ("" if db.engine.dialect.name == "postgresql" else ".000000")
+    with db.engine.begin() as conn:
+        for table, values in rows.items():
+            conn.execute(text(f"INSERT INTO {table} {values}"), {"at": at})
+    upgrade(directory=str(PROJECT_ROOT / "migrations"))
+    long_name = "P" * 255
+    with db.engine.begin() as conn:
+        assert conn.execute(text("SELECT token_user_name FROM pd_accounts")).scalar() == "Ann"
+        assert conn.execute(text("SELECT name FROM pd_priorities")).scalar() == "P1"
+        conn.execute(text("UPDATE pd_priorities SET name = :n"), {"n": long_name})
+        conn.execute(text("UPDATE pd_accounts SET token_user_name = :n"), {"n": "A" * 5000})
+        conn.execute(text("UPDATE alert_rule_targets SET service_name = :n"), {"n": "S" * 5000})
+        # SQLite enforces no foreign keys here (Vigil's unlink clears them itself); PostgreSQL does.
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("DELETE FROM pd_priorities"))
+            conn.execute(text("DELETE FROM pd_accounts"))
+    gone = None if db.engine.dialect.name == "postgresql" else 1
+    with db.engine.connect() as conn:
+        target = conn.execute(text("SELECT account_id, account_label, service_name FROM alert_rule_targets"))
+        assert [tuple(row) for row in target] == [(gone, "", "S" * 5000)]

@@ -115,17 +115,22 @@ class RuleTarget(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"), index=True)
+    # NULL once the account is deleted ("Delete the synced data"): the target stays, so the rule can say
+    # which account it paged (account_label) and offer to re-target, rather than silently paging nothing.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pd_accounts.id", ondelete="SET NULL"), index=True
+    )
+    account_label: Mapped[str] = mapped_column(Text, default="", server_default="")
     service_remote_id: Mapped[str] = mapped_column(String(40))
-    service_name: Mapped[str] = mapped_column(String(255), default="")
+    service_name: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[str | None] = mapped_column(String(4))  # None: from the rule's severity
     escalation_policy_remote_id: Mapped[str | None] = mapped_column(String(40))
-    escalation_policy_name: Mapped[str | None] = mapped_column(String(255))
+    escalation_policy_name: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rule: Mapped[AlertRule] = relationship()
-    account: Mapped[PagerDutyAccount] = relationship()
+    account: Mapped[PagerDutyAccount | None] = relationship()
 
 
 class AlertTransition(db.Model):
@@ -170,7 +175,7 @@ class Delivery(db.Model):
     episode: Mapped[int | None] = mapped_column(Integer)
     incident_key: Mapped[str] = mapped_column(String(255))
     service_remote_id: Mapped[str] = mapped_column(String(40))
-    service_name: Mapped[str] = mapped_column(String(255), default="")
+    service_name: Mapped[str] = mapped_column(Text, default="")
     # What is sent, fixed when the delivery is created so a retry sends exactly the same page.
     title: Mapped[str] = mapped_column(String(255), default="")
     details: Mapped[str] = mapped_column(Text, default="")
@@ -187,7 +192,7 @@ class Delivery(db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     pd_incident_id: Mapped[str | None] = mapped_column(String(40))
-    pd_incident_url: Mapped[str | None] = mapped_column(String(500))
+    pd_incident_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

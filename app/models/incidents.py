@@ -103,7 +103,8 @@ class Incident(db.Model):
     title_template: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(20))  # triggered | acknowledged | resolved
     urgency: Mapped[str] = mapped_column(String(10), default="high")
-    priority: Mapped[str | None] = mapped_column(String(40))  # priority name, e.g. "P1"
+    # The priority's name, e.g. "P1"; indexed, so the sync cuts it to 255 (sync/mapping.py).
+    priority: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who made it (the lowest log entry id at that instant), derived with first_ack_at.
@@ -118,8 +119,8 @@ class Incident(db.Model):
     escalation_count: Mapped[int] = mapped_column(default=0)
     assignment_count: Mapped[int] = mapped_column(default=0)
     auto_resolved: Mapped[bool] = mapped_column(default=False)
-    incident_key: Mapped[str | None] = mapped_column(String(255))
-    html_url: Mapped[str | None] = mapped_column(String(500))
+    incident_key: Mapped[str | None] = mapped_column(Text)
+    html_url: Mapped[str | None] = mapped_column(Text)
     excluded: Mapped[bool] = mapped_column(default=False)
     excluded_reason: Mapped[str | None] = mapped_column(String(200))
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -170,7 +171,7 @@ class IncidentLogEntry(db.Model):
     type: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(Text)
-    agent_type: Mapped[str | None] = mapped_column(String(60))  # user_reference, service_reference, …
+    agent_type: Mapped[str | None] = mapped_column(Text)  # user_reference, service_reference, …
     agent_remote_id: Mapped[str | None] = mapped_column(String(40))
     # The person concerned: who acknowledged/resolved, or who was notified (notify_log_entry).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("pd_users.id", ondelete="SET NULL"), index=True)
@@ -205,7 +206,7 @@ class Deployment(db.Model):
     source: Mapped[DeploymentSource] = mapped_column(enum_column(DeploymentSource, 30))
     remote_id: Mapped[str] = mapped_column(String(100))  # change event id, or the caller's id for the API
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[str] = mapped_column(String(1024), default="")
-    url: Mapped[str | None] = mapped_column(String(1000))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(Text)
 
     service: Mapped[PDService] = relationship()

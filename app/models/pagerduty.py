@@ -43,14 +43,16 @@ class PagerDutyAccount(db.Model):
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    scopes: Mapped[str] = mapped_column(String(500), default="")
+    # The granted scopes as PagerDuty lists them (space-separated); a broad grant runs past 500 characters.
+    scopes: Mapped[str] = mapped_column(Text, default="")
     # The token's user: every write to PagerDuty is made `From` this address.
-    token_user_email: Mapped[str | None] = mapped_column(String(254))
-    token_user_name: Mapped[str | None] = mapped_column(String(200))
+    # PagerDuty's text is stored whole: no value it sends may fail a link or a sync (sync/mapping.py).
+    token_user_email: Mapped[str | None] = mapped_column(Text)
+    token_user_name: Mapped[str | None] = mapped_column(Text)
     token_user_remote_id: Mapped[str | None] = mapped_column(String(40))
     # The token user's PagerDuty role (API-NOTES §2.2): read-only roles cannot create incidents, so the card
     # can say whether alert delivery will work with an API token, which carries no scopes to read that from.
-    token_user_role: Mapped[str | None] = mapped_column(String(40))
+    token_user_role: Mapped[str | None] = mapped_column(Text)
     status: Mapped[AccountStatus] = mapped_column(
         enum_column(AccountStatus, 20), default=AccountStatus.ACTIVE
     )
@@ -66,6 +68,10 @@ class PagerDutyAccount(db.Model):
     last_successful_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_subscription_id: Mapped[str | None] = mapped_column(String(40))
     webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
+    # Set while an unlink waits for the resolves it owes PagerDuty (unlinking.py): the token is kept until
+    # they are sent, then the unlink finishes with the admin's choice about the synced data.
+    unlink_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unlink_keep_data: Mapped[bool | None]
 
     workspace: Mapped[Workspace] = relationship()
     linked_by: Mapped[User | None] = relationship()
@@ -97,11 +103,11 @@ class PDService(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     # active | warning | critical | maintenance | disabled (API-NOTES §2.3); the last two trigger nothing.
-    status: Mapped[str] = mapped_column(String(20), default="active")
-    html_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(Text, default="active")
+    html_url: Mapped[str | None] = mapped_column(Text)
     escalation_policy_remote_id: Mapped[str | None] = mapped_column(String(40))
     last_incident_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     selected: Mapped[bool] = mapped_column(default=False)
@@ -129,8 +135,8 @@ class PDTeam(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(255))
-    html_url: Mapped[str | None] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(Text)
+    html_url: Mapped[str | None] = mapped_column(Text)
 
     services: Mapped[list[PDService]] = relationship(secondary=service_teams, back_populates="teams")
     members: Mapped[list[PDUser]] = relationship(secondary=team_members, back_populates="teams")
@@ -144,12 +150,12 @@ class PDUser(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
     # IANA zone; None means the PagerDuty account's zone (API-NOTES §2.2), which we treat as the workspace's.
-    time_zone: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[str | None] = mapped_column(String(40))
-    html_url: Mapped[str | None] = mapped_column(String(500))
+    time_zone: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    html_url: Mapped[str | None] = mapped_column(Text)
 
     teams: Mapped[list[PDTeam]] = relationship(secondary=team_members, back_populates="members")
 
@@ -162,5 +168,6 @@ class PDPriority(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(40))
+    # Cut to 255 by the sync (mapping.PRIORITY_LIMIT), like the incidents' priority it must equal.
+    name: Mapped[str] = mapped_column(String(255))
     rank: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,7 @@
 exactly the logins they should
 
 Revision ID: b1e5510a5e55
-Revises: a4e2b7c91d03
+Revises: e16a7e57a1e7
 Create Date: 2026-12-07 19:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b1e5510a5e55'
-down_revision = 'a4e2b7c91d03'
+down_revision = 'e16a7e57a1e7'
 branch_labels = None
 depends_on = None
 

@@ -24,10 +24,12 @@ from app.models import (
     DeliveryStatus,
     MetricPoint,
     PagerDutyAccount,
+    Role,
 )
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
 from tests.alerts.conftest import TOKEN, rule_body
+from tests.factories import make_user
 
 
 def deliveries(rule: AlertRule) -> list[Delivery]:
@@ -75,7 +77,7 @@ def test_an_open_incident_with_the_same_key_is_adopted(
 
 
 def test_a_resolve_of_an_incident_already_resolved_counts_as_done(
-    sim: RunningSim, make_rule, push, tick
+    sim: RunningSim, make_rule, push, tick, workspace, login_as
 ) -> None:
     rule = make_rule()
     push(150)
@@ -84,7 +86,13 @@ def test_a_resolve_of_an_incident_already_resolved_counts_as_done(
     sim.control.incident_action(trigger.pd_incident_id, "resolve")
     recover(push, tick)
     _, resolve = deliveries(rule)
-    assert (resolve.status, resolve.note) == (DeliveryStatus.SENT, "already resolved in PagerDuty")
+    assert (resolve.status, resolve.note) == (DeliveryStatus.SENT, "already resolved — done")
+    # PagerDuty's answer was a 400 (code 1001), but the log must not show a finished resolve as an error.
+    assert resolve.http_status is None
+    make_user("reader@acme.test", "Rita Reader", workspace, Role.MEMBER)
+    db.session.commit()
+    page = login_as("reader@acme.test").get("/alerts/deliveries").text
+    assert "already resolved — done" in page and "<td>400</td>" not in page
 
 
 def test_a_revoked_token_fails_visibly_and_marks_the_account(

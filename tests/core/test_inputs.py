@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app import inputs
 from app.inputs import MAX_ID, date_in_bounds, finite_number, parse_id, parse_int, text_problem
 
 
@@ -56,3 +57,13 @@ def test_it_bounds_dates() -> None:
     assert date_in_bounds(date(2026, 1, 1))
     assert not date_in_bounds(date(9999, 12, 31))
     assert not date_in_bounds(date(1, 1, 1))
+
+
+def test_it_cleans_text_received_from_outside_keeping_what_can_be_stored() -> None:
+    assert inputs.clean_text("a\x00b\ud800c 🚨 \u202e") == "ab\ufffdc 🚨 \u202e"
+    assert inputs.clean_text("plain") == "plain"
+
+
+def test_it_cuts_text_with_a_marker_only_when_too_long() -> None:
+    assert inputs.cut_text("abcdef", 4) == "abc…"
+    assert inputs.cut_text("abcd", 4) == "abcd"

@@ -66,6 +66,8 @@ def test_it_maps_the_eu_api_audience_to_the_eu_region(settings: Settings) -> Non
         (claims(aud=["https://api.pagerduty.com", "someone-else"]), KEY, "issued to another client"),
         (claims(aud=["https://api.example.com", "cid"]), KEY, "names neither PAGERDUTY_API_URL"),
         (claims(subdomain=None), KEY, "names no account subdomain"),
+        (claims(subdomain="a" * 200), KEY, "its account subdomain is not a host name"),
+        (claims(subdomain="acme\x00"), KEY, "its account subdomain is not a host name"),
     ],
 )
 def test_it_refuses_a_token_it_cannot_trust(

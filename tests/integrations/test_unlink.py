@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -94,6 +95,9 @@ def test_it_unlinks_keeping_the_data_and_resumes_on_relink(
     page = text_of(admin.get("/integrations").get_data(as_text=True))
     assert "Unlinked acme (US). Its synced data was kept. Delete the API token in PagerDuty" in page
     assert "Unlinked" in page and "Re-link with a token" in page and "Delete synced data" in page
+    # Its token is gone: the card must not promise syncs or pages.
+    assert "Alert delivery ✗ — the account is unlinked" in page and "Alert delivery ✓" not in page
+    assert "Analytics sync ✗ — the account is unlinked" in page
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pagerduty.unlinked")).one()
     assert event.details == {"kept_data": True, "revoked": None, "via": "web"}
 
@@ -163,8 +167,13 @@ def test_it_tries_to_revoke_an_oauth_grant(admin: FlaskClient, sim: RunningSim) 
 
     logged = sim.control.requests(recent=20)
     assert "/oauth/revoke" in str(logged)
-    page = text_of(admin.get("/integrations").get_data(as_text=True))
-    # pdsim, like PagerDuty's documentation, has no revocation endpoint: Vigil says where to revoke by hand.
-    assert "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty" in page
+    html = admin.get("/integrations").get_data(as_text=True)
+    # pdsim, like PagerDuty's documentation, has no revocation endpoint: Vigil says where to revoke by hand,
+    # as a warning, not inside the green "done" banner.
+    warnings = re.findall(r'<div class="flash flash-error"[^>]*>([^<]*)</div>', html)
+    successes = re.findall(r'<div class="flash flash-success"[^>]*>([^<]*)</div>', html)
+    assert any("PagerDuty did not confirm revoking Vigil" in w for w in warnings)
+    assert not any("did not confirm" in s for s in successes)
+    assert any(s.startswith("Unlinked acme (US).") for s in successes)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pagerduty.unlinked")).one()
     assert event.details["revoked"] is False

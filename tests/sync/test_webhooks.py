@@ -1,4 +1,5 @@
-"""POST /webhooks/pagerduty/<account>: signature on the raw body, dedupe on X-Webhook-Id, a nudged sync."""
+"""POST /webhooks/pagerduty/<account>: signature on the raw body, dedupe on the signed event id and on
+X-Webhook-Id, a nudged sync."""
 
 from __future__ import annotations
 
@@ -94,7 +95,12 @@ def test_it_accepts_either_signature_during_a_secret_rotation(
     # Once the admin pastes the new secret, the rotation completes.
     hooked.webhook_secret_enc = encrypt(NEW_SECRET)
     db.session.commit()
-    assert deliver(client, hooked.id, signature=only_new, hook_id="wh-3") == (202, {"status": "queued"})
+    later = BODY.replace(b"01EVT", b"03EVT")
+    signed = sign(later, NEW_SECRET)
+    assert deliver(client, hooked.id, body=later, signature=signed, hook_id="wh-3") == (
+        202,
+        {"status": "queued"},
+    )
 
 
 def test_it_ignores_a_duplicate_delivery(app: Flask, client: FlaskClient, hooked: PagerDutyAccount) -> None:
@@ -103,6 +109,25 @@ def test_it_ignores_a_duplicate_delivery(app: Flask, client: FlaskClient, hooked
     assert deliver(client, hooked.id) == (202, {"status": "duplicate"})
     assert scheduled() == [] and get_queue("sync").count == 0
     assert 0 < redis_connection().ttl("vigil:webhook:wh-1") <= 3 * 86400
+
+
+def test_it_ignores_a_captured_body_replayed_under_a_new_webhook_id(
+    app: Flask, client: FlaskClient, hooked: PagerDutyAccount
+) -> None:
+    assert deliver(client, hooked.id, hook_id="wh-1") == (202, {"status": "queued"})
+    Job.fetch(runner.job_id(hooked.id), connection=redis_connection()).delete()
+
+    # X-Webhook-Id is not covered by the signature: only the signed event id tells a replay apart.
+    assert deliver(client, hooked.id, hook_id="wh-forged") == (202, {"status": "duplicate"})
+    assert scheduled() == [] and get_queue("sync").count == 0
+
+
+def test_it_accepts_a_new_event_of_the_same_account(
+    app: Flask, client: FlaskClient, hooked: PagerDutyAccount
+) -> None:
+    other = BODY.replace(b"01EVT", b"02EVT")
+    assert deliver(client, hooked.id, hook_id="wh-1") == (202, {"status": "queued"})
+    assert deliver(client, hooked.id, body=other, hook_id="wh-2") == (202, {"status": "queued"})
 
 
 def test_it_answers_a_ping_without_a_sync(app: Flask, client: FlaskClient, hooked: PagerDutyAccount) -> None:

@@ -116,11 +116,20 @@ def record_auth_failure(account: PagerDutyAccount, err: PagerDutyError) -> bool:
     return True
 
 
-def delivery_problem(account: PagerDutyAccount) -> str | None:
+UNLINKING = (
+    "This PagerDuty account is being unlinked: Vigil only resolves the incidents it opened there. Link it "
+    "again, or edit the rule to page another account."
+)
+
+
+def delivery_problem(account: PagerDutyAccount, *, resolving: bool = False) -> str | None:
     """Why Vigil cannot create incidents with this account right now, or None (checked when an alert rule
-    is saved and again before each page)."""
+    is saved and again before each page). `resolving`: for a resolve, which an unlinking account still sends
+    (unlinking.py) while it opens nothing new."""
     if account.status is AccountStatus.UNLINKED:
         return "This PagerDuty account is unlinked. Link it again and edit the rule."
+    if account.unlink_requested_at is not None and not resolving:
+        return UNLINKING
     if account.status is AccountStatus.NEEDS_ATTENTION:
         reason = (account.status_reason or "see Integrations").rstrip(".")
         return f"This PagerDuty account needs attention: {reason}."

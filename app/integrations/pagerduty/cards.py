@@ -14,6 +14,10 @@ from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities,
 from .directory import selection_counts
 from .tokens import REGION_LABELS
 
+UNLINKING_REASON = (
+    "Being unlinked: Vigil is resolving the PagerDuty incidents its firing rules opened through this "
+    "account; then it deletes the token."
+)
 _IN_PROGRESS = frozenset({SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING})
 
 
@@ -21,7 +25,7 @@ _IN_PROGRESS = frozenset({SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAIT
 class Card:
     account: PagerDutyAccount
     title: str
-    status: str  # Active | Syncing | Needs attention | Unlinked
+    status: str  # Active | Syncing | Needs attention | Unlinking | Unlinked
     badge: str  # CSS class of the status badge
     reason: str | None
     method: str
@@ -52,6 +56,8 @@ def fmt_time(value: datetime | None) -> str:
 def status_of(account: PagerDutyAccount, run: SyncRun | None) -> tuple[str, str]:
     if account.status is AccountStatus.UNLINKED:
         return "Unlinked", ""
+    if account.unlink_requested_at is not None:
+        return "Unlinking", "warn"
     if account.status is AccountStatus.NEEDS_ATTENTION:
         return "Needs attention", "bad"
     if run is not None and run.status in _IN_PROGRESS:
@@ -84,6 +90,15 @@ def latest_run(account: PagerDutyAccount) -> SyncRun | None:
     )
 
 
+def capabilities_of(account: PagerDutyAccount) -> list[Capability]:
+    """What the grant allows, or nothing at all once the account is unlinked: its token is gone, so no sync
+    runs and no page can be sent whatever the grant said."""
+    granted = capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+    if account.status is not AccountStatus.UNLINKED:
+        return granted
+    return [Capability(cap.name, "no", "the account is unlinked") for cap in granted]
+
+
 def card_for(account: PagerDutyAccount) -> Card:
     run = latest_run(account)
     status, badge = status_of(account, run)
@@ -94,11 +109,11 @@ def card_for(account: PagerDutyAccount) -> Card:
         title=f"{account.subdomain} · {REGION_LABELS[account.region.value]}",
         status=status,
         badge=badge,
-        reason=account.status_reason,
+        reason=UNLINKING_REASON if account.unlink_requested_at is not None else account.status_reason,
         method=method_text(account),
         linked=f"by {who} on {fmt_time(account.linked_at)}",
         last_sync=last_sync_text(run),
-        capabilities=capabilities(account.auth_kind.value, account.scopes, account.token_user_role),
+        capabilities=capabilities_of(account),
         selected=selected,
         total=total,
     )

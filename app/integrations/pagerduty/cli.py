@@ -123,7 +123,16 @@ def unlink_command(workspace_name: str, account_id: int | None, delete_data: boo
     label = link.account_label(account)
     result = unlinking.unlink(account, keep_data=not delete_data, via="cli")
     kept = "deleted" if result.deleted_data else "kept"
-    click.echo(f"Unlinked {label}; synced data {kept}.")
+    if result.finished:
+        click.echo(f"Unlinked {label}; synced data {kept}.")
+    else:
+        rules = ", ".join(result.resolving)
+        click.echo(
+            f"Unlinking {label}: resolving the incidents of firing rules first ({rules}); a worker then "
+            f"deletes the token (synced data {kept})."
+        )
+    for name in result.left_open:
+        click.echo(f"Rule {name!r} has notify-on-resolve off: its PagerDuty incident stays open.")
 
 
 @pagerduty_cli.command("reencrypt")

@@ -123,7 +123,7 @@ def _usable_account(delivery: Delivery) -> PagerDutyAccount:
     account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
     if account is None:
         raise _Permanent("The PagerDuty account of this rule is no longer linked. Link it and edit the rule.")
-    problem = delivery_problem(account)
+    problem = delivery_problem(account, resolving=not delivery.action.is_trigger)
     if problem:
         raise _Permanent(problem)
     return account
@@ -156,8 +156,9 @@ def _trigger(delivery: Delivery, client: PagerDutyClient) -> None:
         if incident is None:
             # 2002 is also PagerDuty's answer for a disabled service or one in maintenance (API-NOTES §2.10).
             raise
+        # The page is done: PagerDuty's 400 only told us the incident exists, so the log shows no error code.
         delivery.note = "adopted the open incident with this key"
-        delivery.http_status = err.status
+        delivery.http_status = None
     delivery.pd_incident_id = str(incident.get("id") or "") or None
     delivery.pd_incident_url = incident.get("html_url")
 
@@ -169,12 +170,14 @@ def _resolve(delivery: Delivery, client: PagerDutyClient) -> None:
         resolved = client.resolve_incident(delivery.pd_incident_id, delivery.details or None)
     except PagerDutyError as err:
         if err.status == 404:
-            delivery.note = "the incident no longer exists in PagerDuty"
-            delivery.http_status = 404
+            delivery.note = "the incident no longer exists in PagerDuty — done"
+            delivery.http_status = None
             return
         raise
-    delivery.note = "" if resolved is not None else "already resolved in PagerDuty"
-    delivery.http_status = 200 if resolved is not None else 400
+    # "Already resolved" is PagerDuty's 400 (code 1001, API-NOTES §2.11) but a finished resolve: a sent
+    # delivery never shows an error status in the log.
+    delivery.note = "" if resolved is not None else "already resolved — done"
+    delivery.http_status = 200 if resolved is not None else None
 
 
 def _wait_for_parent(delivery: Delivery) -> Outcome | None:

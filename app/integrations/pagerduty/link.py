@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app import crypto
 from app.accounts import audit
 from app.extensions import db
+from app.inputs import clean_text
 from app.models import (
     AccountStatus,
     AuthKind,
@@ -35,6 +36,7 @@ from .capabilities import missing
 from .client import PagerDutyClient
 from .directory import DirectoryResult, refresh_directory, selection_counts, set_selection
 from .errors import PagerDutyError
+from .sync.mapping import storable
 from .sync.runner import nudge_sync
 from .tokens import LinkError
 
@@ -80,9 +82,9 @@ def subdomain_of(html_url: object) -> str | None:
     """`https://acme.pagerduty.com/users/P1` or `https://acme.eu.pagerduty.com/…` → `acme` (API-NOTES §0)."""
     if not isinstance(html_url, str):
         return None
-    host = urlsplit(html_url).hostname or ""
+    host = urlsplit(clean_text(html_url)).hostname or ""
     label = host.split(".")[0]
-    return label or None
+    return label if label and len(label) <= oauth.SUBDOMAIN_LIMIT else None
 
 
 def check_token(raw: str | None, region: str | None) -> CheckedToken:
@@ -238,11 +240,17 @@ def _account_for(
 
 
 def _set_token_user(account: PagerDutyAccount, user: dict[str, Any]) -> None:
-    # Every write to PagerDuty is made `From` this address (API-NOTES §2.10).
-    account.token_user_email = user.get("email")
-    account.token_user_name = user.get("name")
-    account.token_user_role = user.get("role")
+    # Every write to PagerDuty is made `From` this address (API-NOTES §2.10). PagerDuty's text is kept whole
+    # in TEXT columns, cleaned like the sync's (no NUL, no lone surrogate), so no user name fails a link.
+    user = storable(user)
+    account.token_user_email = _text_or_none(user.get("email"))
+    account.token_user_name = _text_or_none(user.get("name"))
+    account.token_user_role = _text_or_none(user.get("role"))
     account.token_user_remote_id = user.get("id") or account.token_user_remote_id
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def _action(previous: AccountStatus | None) -> str:

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from app.config import Settings
 from app.extensions import oauth as registry
+from app.inputs import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ UNREACHABLE = (
     "Vigil could not reach PagerDuty's identity server at {url}. Try again in a minute; if it keeps "
     "failing, check the server's network access and PAGERDUTY_IDENTITY_URL."
 )
+# An account's subdomain is a DNS label: 63 characters at most (pd_accounts.subdomain holds 100).
+SUBDOMAIN_LIMIT = 63
 BAD_ID_TOKEN = "PagerDuty's identity token could not be verified ({detail}). Nothing was linked."
 
 
@@ -207,6 +210,8 @@ def verify_id_token(id_token: str, jwks: Mapping[str, Any], settings: Settings, 
     subdomain = claims.get("subdomain")
     if not isinstance(subdomain, str) or not subdomain:
         raise OAuthFailure(BAD_ID_TOKEN.format(detail="it names no account subdomain"))
+    if len(subdomain) > SUBDOMAIN_LIMIT or text_problem(subdomain):
+        raise OAuthFailure(BAD_ID_TOKEN.format(detail="its account subdomain is not a host name"))
     return Identity(region, subdomain, _optional(claims.get("account_id")), _optional(claims.get("user_id")))
 
 

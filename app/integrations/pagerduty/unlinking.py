@@ -1,23 +1,38 @@
-"""Unlink an account: stop its background work, best-effort revoke, forget the tokens, keep or purge data.
+"""Unlink an account: stop its background work, resolve what Vigil opened through it, then best-effort
+revoke, forget the tokens, keep or purge data.
 
 An unlinked account keeps its row (and, if asked, its services, selection and synced history), so linking
 the same account again later resumes it. With "delete", everything synced from it goes, and the row too.
+
+Rules keep their targets on the account (they say so on their pages, and offer to re-target: alerts_gone.py),
+but nothing Vigil opened through it may stay open behind its back: a firing rule's incidents there are
+resolved first, through the delivery queue like every resolve (exactly once, retried), while the token still
+works. Until those resolves are finished (sent, or failed for good) the account is *unlinking*: it pages
+nothing new, and `finish_unlink`, a job on the `deliver` queue, completes the unlink once nothing is owed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import crypto
 from app.accounts import audit
+from app.alerts import pages
+from app.alerts.jobs import enqueue_deliveries
 from app.analytics import cache
 from app.extensions import db
+from app.jobs import in_app_context
 from app.models import (
     AccountStatus,
+    AlertRule,
+    AlertState,
     AuthKind,
+    Delivery,
+    DeliveryStatus,
     Deployment,
     Incident,
     IncidentLogEntry,
@@ -27,6 +42,7 @@ from app.models import (
     PDService,
     PDTeam,
     PDUser,
+    RuleTarget,
     SyncCheckpoint,
     SyncRun,
     SyncStatus,
@@ -34,6 +50,7 @@ from app.models import (
 from app.models.incidents import incident_teams
 from app.models.pagerduty import service_teams, team_members
 from app.models.types import utcnow
+from app.queue import DELIVER, enqueue
 
 from . import oauth
 from .accounts import client_for, settings
@@ -42,17 +59,145 @@ from .link import account_label
 
 log = logging.getLogger(__name__)
 
+RESOLVE_NOTE = "Resolved by Vigil: the PagerDuty account this rule paged through was unlinked."
+# How often the finishing job looks again while resolves are still in flight (each is retried by its own job).
+RECHECK = timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class UnlinkResult:
-    revoked: bool | None  # None: API tokens cannot be revoked through PagerDuty's API
+    revoked: bool | None  # None: API tokens cannot be revoked through PagerDuty's API (or not yet tried)
     deleted_data: bool
+    finished: bool = True  # False: waiting for the resolves below before the token is deleted
+    resolving: list[str] = field(default_factory=list)  # firing rules whose incidents are being resolved
+    left_open: list[str] = field(default_factory=list)  # firing rules with notify-on-resolve off
 
 
 def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> UnlinkResult:
-    """Stop using the account: best-effort revoke, forget the tokens, keep or purge what was synced."""
-    workspace, label = account.workspace, account_label(account)
+    """Stop using the account. Resolves owed through it go first (see the module's docstring); without any,
+    the unlink finishes at once: best-effort revoke, forget the tokens, keep or purge what was synced."""
+    if account.status is AccountStatus.UNLINKED:
+        # Deleting the data of an account unlinked earlier: its token is gone, nothing can be owed.
+        return _complete(account, keep_data=keep_data, via=via)
+    now = utcnow()
     _stop_schedules(account)
+    resolving, left_open, owed = _resolve_open_incidents(account, now)
+    if not _in_flight(account):
+        return _complete(account, keep_data=keep_data, via=via, left_open=left_open)
+    account.unlink_requested_at = account.unlink_requested_at or now
+    account.unlink_keep_data = keep_data
+    audit.record(
+        account.workspace,
+        "pagerduty.unlink_started",
+        account_label(account),
+        kept_data=keep_data,
+        resolving=resolving,
+        left_open=left_open,
+        via=via,
+    )
+    db.session.commit()
+    enqueue_deliveries([d.id for d in owed])
+    # Behind the resolves on the same queue: a lone worker sends them first, then finishes at once.
+    schedule_finish(account.id, delay=None)
+    return UnlinkResult(None, not keep_data, finished=False, resolving=resolving, left_open=left_open)
+
+
+def schedule_finish(account_id: int, delay: timedelta | None = RECHECK, *, again: bool = False) -> None:
+    enqueue(
+        finish_unlink,
+        account_id,
+        queue=DELIVER,
+        job_id=f"finish-unlink-{account_id}",
+        delay=delay,
+        timeout=300,
+        replace_started=again,
+    )
+
+
+@in_app_context
+def finish_unlink(account_id: int) -> str:
+    """Complete an unlink once every delivery through the account is finished; otherwise look again soon."""
+    account = db.session.get(PagerDutyAccount, account_id)
+    if account is None or account.unlink_requested_at is None:
+        return "nothing to finish"
+    if _in_flight(account):
+        schedule_finish(account_id, again=True)
+        return "waiting for resolves"
+    keep = account.unlink_keep_data is not False
+    _complete(account, keep_data=keep, via="unlink job")
+    return "unlinked"
+
+
+def _resolve_open_incidents(
+    account: PagerDutyAccount, now: datetime
+) -> tuple[list[str], list[str], list[Delivery]]:
+    """What removing the account's targets from their rules owes (alerts.evaluate.drop_targets' path, with a
+    note saying why): a resolve of each incident the current episode of a firing rule opened through it."""
+    targets = db.session.scalars(
+        select(RuleTarget)
+        .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
+        .where(
+            RuleTarget.account_id == account.id,
+            RuleTarget.removed_at.is_(None),
+            AlertRule.deleted_at.is_(None),
+        )
+        .order_by(RuleTarget.id)
+    ).all()
+    by_rule: dict[int, list[RuleTarget]] = {}
+    for target in targets:
+        # The rule's page names the account even after its row is deleted.
+        target.account_label = account_label(account)
+        by_rule.setdefault(target.rule_id, []).append(target)
+    resolving: list[str] = []
+    left_open: list[str] = []
+    owed: list[Delivery] = []
+    for rule_targets in by_rule.values():
+        rule = rule_targets[0].rule
+        if rule.state is not AlertState.FIRING:
+            continue
+        if not rule.notify_on_resolve:
+            left_open.append(rule.name)
+            continue
+        ids = [t.id for t in rule_targets]
+        created = pages.resolves_for(rule.id, rule.episode, now, RESOLVE_NOTE, targets=ids)
+        owed += created
+        if created or _resolve_pending(rule, ids):
+            resolving.append(rule.name)
+    db.session.flush()
+    return resolving, left_open, owed
+
+
+def _resolve_pending(rule: AlertRule, target_ids: list[int]) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.rule_id == rule.id,
+                Delivery.episode == rule.episode,
+                Delivery.target_id.in_(target_ids),
+                Delivery.status.not_in([DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+            )
+        )
+    )
+
+
+def _in_flight(account: PagerDutyAccount) -> bool:
+    """Whether a delivery through the account may still make a request with its token."""
+    unfinished = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING]
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.account_id == account.id, Delivery.status.in_(unfinished))
+        )
+    )
+
+
+def _complete(
+    account: PagerDutyAccount, *, keep_data: bool, via: str, left_open: list[str] | None = None
+) -> UnlinkResult:
+    workspace, label = account.workspace, account_label(account)
     revoked = _revoke(account)
     account.access_token_enc = None
     account.refresh_token_enc = None
@@ -61,11 +206,13 @@ def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> U
     account.status = AccountStatus.UNLINKED
     account.status_reason = None
     account.unlinked_at = utcnow()
+    account.unlink_requested_at = None
+    account.unlink_keep_data = None
     if not keep_data:
         _purge(account)
     audit.record(workspace, "pagerduty.unlinked", label, kept_data=keep_data, revoked=revoked, via=via)
     db.session.commit()
-    return UnlinkResult(revoked=revoked, deleted_data=not keep_data)
+    return UnlinkResult(revoked=revoked, deleted_data=not keep_data, left_open=left_open or [])
 
 
 def _stop_schedules(account: PagerDutyAccount) -> None:
@@ -127,4 +274,13 @@ def _purge(account: PagerDutyAccount) -> None:
     ]
     for statement in statements:
         db.session.execute(statement.execution_options(synchronize_session=False))
+    # What PostgreSQL's SET NULL does on the account's delete, done here too for SQLite: the rules keep their
+    # targets (they say the account is gone) and the delivery log its rows.
+    for model in (RuleTarget, Delivery):
+        db.session.execute(
+            update(model)
+            .where(model.account_id == account.id)
+            .values(account_id=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.delete(account)

@@ -19,11 +19,18 @@ from .blueprint import bp
 from .cards import card_for
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
+from .gone import gone_targets
 from .sync.runner import nudge_sync
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
 DELETE_DATA = "integrations/delete_service_data.html"
+
+
+@bp.app_context_processor
+def _gone_globals() -> dict[str, Any]:
+    # The alert rule page and list say which targets page through an account that is gone.
+    return {"gone_targets": gone_targets}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>")
@@ -161,7 +168,8 @@ def unlink(account_id: int) -> Response | tuple[str, int]:
         return render_template("integrations/unlink.html", **_base(pd_account), form=form), 400
     label = link.account_label(pd_account)
     result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
-    flash(_unlinked_message(label, result), "success")
+    for category, message in _unlinked_messages(label, result):
+        flash(message, category)
     return redirect(url_for("pagerduty.integrations"))
 
 
@@ -195,15 +203,47 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
     }
 
 
-def _unlinked_message(label: str, result: unlinking.UnlinkResult) -> str:
+def _unlinked_messages(label: str, result: unlinking.UnlinkResult) -> list[tuple[str, str]]:
+    """(category, text) flashes: what was done in a success banner, what the admin must still do (or know)
+    in a warning one."""
     data = "Its synced data was deleted." if result.deleted_data else "Its synced data was kept."
-    if result.revoked is None:
-        token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
-    elif result.revoked:
-        token = "PagerDuty confirmed the access was revoked."
-    else:
-        token = (
-            "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
-            "(Integrations → App Registration, or My Profile → Authorized Apps)."
+    messages: list[tuple[str, str]] = []
+    if not result.finished:
+        rules = ", ".join(f"“{name}”" for name in result.resolving)
+        data = "its synced data is then deleted" if result.deleted_data else "its synced data is kept"
+        first = (
+            f"first Vigil resolves the PagerDuty incidents that firing rules opened through it ({rules})"
+            if rules
+            else "first the pages Vigil is sending through it finish"
         )
-    return f"Unlinked {label}. {data} {token}"
+        messages.append(
+            (
+                "success",
+                f"Unlinking {label}: {first}; then its token is deleted and {data}. The rules' pages show "
+                "how each resolve went.",
+            )
+        )
+    elif result.revoked is None:
+        token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
+        messages.append(("success", f"Unlinked {label}. {data} {token}"))
+    elif result.revoked:
+        messages.append(("success", f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked."))
+    else:
+        messages.append(("success", f"Unlinked {label}. {data}"))
+        messages.append(
+            (
+                "error",
+                "PagerDuty did not confirm revoking Vigil's access: revoke it in PagerDuty "
+                "(Integrations → App Registration, or My Profile → Authorized Apps).",
+            )
+        )
+    if result.left_open:
+        rules = ", ".join(f"“{name}”" for name in result.left_open)
+        messages.append(
+            (
+                "error",
+                f"Firing rules with notify-on-resolve off left their PagerDuty incidents open ({rules}): "
+                "resolve them in PagerDuty.",
+            )
+        )
+    return messages

@@ -98,16 +98,21 @@ def webhook(account_id: int) -> tuple[Response, int]:
         return _refuse(400, str(exc))
     if event.get("event_type") == "pagey.ping":
         return _reply(202, status="pong")
-    delivery = (request.headers.get("X-Webhook-Id") or event.get("id") or "")[:MAX_DELIVERY_ID]
     try:
         conn = redis_connection()
-        key = f"vigil:webhook:{delivery}"
-        if delivery and not conn.set(key, 1, nx=True, ex=DEDUPE_SECONDS):
-            return _reply(202, status="duplicate")
+        keys = _dedupe_keys(account, request.headers.get("X-Webhook-Id"), event.get("id"))
+        taken = []
+        for key in keys:
+            if not conn.set(key, 1, nx=True, ex=DEDUPE_SECONDS):
+                if taken:
+                    conn.delete(*taken)
+                return _reply(202, status="duplicate")
+            taken.append(key)
         try:
             runner.request_sync(account, delay=NUDGE_DELAY, trigger=SyncKind.WEBHOOK)
         except RedisError:
-            conn.delete(key)  # let PagerDuty's retry through
+            if taken:
+                conn.delete(*taken)  # let PagerDuty's retry through
             raise
     except (RedisError, QueueNotConfigured) as exc:
         log.warning(
@@ -115,6 +120,18 @@ def webhook(account_id: int) -> tuple[Response, int]:
         )
         return _refuse(503, "queue unavailable, retry later")
     return _reply(202, status="queued")
+
+
+def _dedupe_keys(account: PagerDutyAccount, delivery_id: str | None, event_id: object) -> list[str]:
+    """The signed body's event id first: `X-Webhook-Id` is outside the signature, so a captured body sent
+    again under a new id is still the same event (API-NOTES §6.4). The delivery id stays a key too, for a
+    body without an event id."""
+    keys = []
+    if isinstance(event_id, str | int) and str(event_id):
+        keys.append(f"vigil:webhook-event:{account.id}:{event_id}")
+    if delivery_id:
+        keys.append(f"vigil:webhook:{delivery_id}")
+    return keys
 
 
 def _secrets(account: PagerDutyAccount) -> list[str]:

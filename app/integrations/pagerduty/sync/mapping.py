@@ -1,4 +1,12 @@
-"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures."""
+"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures.
+
+No value PagerDuty sends may stop a sync. Every string is cleaned first (`storable`: NUL dropped, lone
+surrogates replaced). PagerDuty documents a maximum only for a few fields (user and team names and emails,
+100 characters) and none for the rest (service and priority names, titles, summaries, keys, URLs), so the
+columns these fill are TEXT and keep the whole value. The few that PostgreSQL indexes (an index entry must
+fit in about 2.7 kB) are cut to their column's size with a marker (`cut_text`), here and only here: the
+priority name, the incident's status and urgency, a log entry's type and channel.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,39 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.inputs import clean_text, cut_text
+
 Json = Mapping[str, Any]
+
+# The sizes of the indexed columns these fill (app/models/incidents.py, app/models/pagerduty.py).
+PRIORITY_LIMIT = 255
+STATUS_LIMIT = 20
+URGENCY_LIMIT = 10
+LOG_TYPE_LIMIT = 60
+CHANNEL_LIMIT = 40
+
+
+def storable(value: Any) -> Any:
+    """`value` (PagerDuty JSON) with every string in it, keys included, cleaned by `clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _name(raw: Json) -> str:
+    return str(raw.get("name") or raw.get("summary") or raw["id"])
+
+
+def priority_name(priority: Json | None) -> str | None:
+    """Full priority objects carry `name`, references only `summary` (API-NOTES §2.5)."""
+    if not priority:
+        return None
+    name = priority.get("name") or priority.get("summary")
+    return cut_text(str(name), PRIORITY_LIMIT) if name else None
 
 
 def parse_time(value: object) -> datetime | None:
@@ -35,10 +75,11 @@ class ServiceRow:
 
 
 def map_service(raw: Json) -> ServiceRow:
+    raw = storable(raw)
     return ServiceRow(
         remote_id=str(raw["id"]),
         values={
-            "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+            "name": _name(raw),
             "description": raw.get("description"),
             "status": str(raw.get("status") or "active"),
             "html_url": raw.get("html_url"),
@@ -50,8 +91,9 @@ def map_service(raw: Json) -> ServiceRow:
 
 
 def map_team(raw: Json) -> tuple[str, dict[str, Any]]:
+    raw = storable(raw)
     return str(raw["id"]), {
-        "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+        "name": _name(raw),
         "html_url": raw.get("html_url"),
     }
 
@@ -64,10 +106,11 @@ class UserRow:
 
 
 def map_user(raw: Json) -> UserRow:
+    raw = storable(raw)
     return UserRow(
         remote_id=str(raw["id"]),
         values={
-            "name": str(raw.get("name") or raw.get("summary") or raw["id"])[:255],
+            "name": _name(raw),
             "email": raw.get("email"),
             # API-NOTES §2.2: null means the account's zone; analytics then falls back to the workspace's.
             "time_zone": raw.get("time_zone"),
@@ -79,7 +122,8 @@ def map_user(raw: Json) -> UserRow:
 
 
 def map_priority(raw: Json, rank: int) -> tuple[str, dict[str, Any]]:
-    return str(raw["id"]), {"name": str(raw.get("name") or raw.get("summary") or "")[:40], "rank": rank}
+    raw = storable(raw)
+    return str(raw["id"]), {"name": priority_name(raw) or "", "rank": rank}
 
 
 @dataclass(frozen=True)
@@ -91,20 +135,19 @@ class IncidentRow:
 
 
 def map_incident(raw: Json) -> IncidentRow:
+    raw = storable(raw)
     created_at = parse_time(raw.get("created_at"))
     if created_at is None:
         raise ValueError(f"incident {raw.get('id')} has no created_at")
-    priority = raw.get("priority")
     return IncidentRow(
         remote_id=str(raw["id"]),
         service_remote_id=str(raw["service"]["id"]),
         values={
             "number": int(raw.get("incident_number") or raw.get("number") or 0),
             "title": str(raw.get("title") or raw.get("summary") or ""),
-            "status": str(raw.get("status") or "triggered"),
-            "urgency": str(raw.get("urgency") or "high"),
-            # Full priority objects carry `name`, references only `summary` (API-NOTES §2.5).
-            "priority": (priority.get("name") or priority.get("summary")) if priority else None,
+            "status": cut_text(str(raw.get("status") or "triggered"), STATUS_LIMIT),
+            "urgency": cut_text(str(raw.get("urgency") or "high"), URGENCY_LIMIT),
+            "priority": priority_name(raw.get("priority")),
             "created_at": created_at,
             "resolved_at": parse_time(raw.get("resolved_at")),
             "updated_at": parse_time(raw.get("updated_at")),
@@ -134,7 +177,8 @@ class LogEntryRow:
 
 
 def map_log_entry(raw: Json) -> LogEntryRow:
-    kind = str(raw["type"])
+    raw = storable(raw)
+    kind = cut_text(str(raw["type"]), LOG_TYPE_LIMIT)
     agent = raw.get("agent") or {}
     agent_type = agent.get("type")
     user_remote_id: str | None = None
@@ -158,7 +202,7 @@ def map_log_entry(raw: Json) -> LogEntryRow:
             "summary": raw.get("summary"),
             "agent_type": agent_type,
             "agent_remote_id": _ref_id(agent),
-            "channel": (raw.get("channel") or {}).get("type"),
+            "channel": _cut_or_none((raw.get("channel") or {}).get("type"), CHANNEL_LIMIT),
         },
     )
 
@@ -171,6 +215,7 @@ class ChangeEventRow:
 
 
 def map_change_event(raw: Json) -> ChangeEventRow:
+    raw = storable(raw)
     at = parse_time(raw.get("timestamp"))
     if at is None:
         raise ValueError(f"change event {raw.get('id')} has no timestamp")
@@ -181,7 +226,11 @@ def map_change_event(raw: Json) -> ChangeEventRow:
         service_remote_ids=tuple(s["id"] for s in raw.get("services") or [] if s.get("id")),
         values={
             "at": at,
-            "summary": str(raw.get("summary") or "")[:1024],
+            "summary": str(raw.get("summary") or ""),
             "url": links[0].get("href") if links else None,
         },
     )
+
+
+def _cut_or_none(value: object, limit: int) -> str | None:
+    return cut_text(str(value), limit) if value else None

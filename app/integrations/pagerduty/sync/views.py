@@ -68,6 +68,22 @@ class Widget:
         return blocked_reason(self.account)
 
 
+# How runner.py records an exception it did not expect. Its text may hold SQL with PagerDuty's row data, which
+# belongs in the server log (RQ logs the job's traceback there), never in front of members.
+INTERNAL_ERROR_PREFIX = "Internal error:"
+INTERNAL_ERROR_SHOWN = (
+    "The sync stopped on an error inside Vigil; the details are in the server log. "
+    "The next sync resumes from where this one stopped."
+)
+
+
+def shown_error(error: str | None) -> str | None:
+    """A run's error as members read it: a sentence, never an exception's text."""
+    if error and error.startswith(INTERNAL_ERROR_PREFIX):
+        return INTERNAL_ERROR_SHOWN
+    return error
+
+
 def blocked_reason(account: PagerDutyAccount) -> str | None:
     """Why "Sync now" is not offered; the account page shows this instead."""
     if account.status is AccountStatus.UNLINKED:
@@ -100,7 +116,7 @@ def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card:
 
 @bp.app_context_processor
 def _sync_globals() -> dict[str, Any]:
-    return {"sync_widget": sync_widget, "webhook_panel": webhook_panel}
+    return {"sync_widget": sync_widget, "webhook_panel": webhook_panel, "sync_error": shown_error}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>/sync")

@@ -22,15 +22,24 @@ class _JobIdFilter(logging.Filter):
         return True
 
 
-class _NoQueryStrings(logging.Filter):
-    """Drop query strings from the development server's request lines: they carry OAuth codes and tokens."""
+_QUERY = re.compile(r'\?[^ "]*')
+# Invitation links made before the token moved to the query string carry it in the path.
+_INVITE_PATH = re.compile(r'/invite/[^/ ?"]+')
 
-    _QUERY = re.compile(r'(\b[A-Z]+ [^ ?"]*)\?[^ "]*')
+
+def redact_request_target(text: str) -> str:
+    """A request line or path without its query string (OAuth codes, invitation tokens) or path token."""
+    return _INVITE_PATH.sub("/invite/[token]", _QUERY.sub("", text))
+
+
+class _NoQueryStrings(logging.Filter):
+    """Redacts the development server's request lines (gunicorn.conf.py does the same for gunicorn)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "?" in message:
-            record.msg = self._QUERY.sub(r"\1", message)
+        redacted = redact_request_target(message)
+        if redacted != message:
+            record.msg = redacted
             record.args = ()
         return True
 

@@ -244,23 +244,21 @@ def _reload(*memberships: Membership) -> None:
             raise MembershipGone("That membership no longer exists: reload the page.") from exc
 
 
-def assign_role(target: Membership, new_role: Role) -> None:
-    """Give `target` a role, keeping at least one owner. Callers commit."""
+def assign_role(target: Membership, new_role: Role, actor: Membership | None = None) -> None:
+    """Give `target` a role on `actor`'s authority (None: the operator at the CLI, with an owner's rights),
+    keeping at least one owner. Callers commit."""
     _lock_workspace(target.workspace_id)
-    _reload(target)
-    if target.role is Role.OWNER and new_role is not Role.OWNER and owner_count(target.workspace_id) <= 1:
-        raise AccountError("A workspace needs at least one owner: make someone else owner first.")
+    _reload(*(m for m in (actor, target) if m is not None))
+    acting = actor.role if actor is not None else Role.OWNER
+    refusal = rules.role_change_refusal(acting, target.role, new_role, owner_count(target.workspace_id))
+    if refusal:
+        raise AccountError(refusal)
     target.role = new_role
     _revoke_invitations_beyond(target, new_role)
 
 
 def change_role(actor: Membership, target: Membership, new_role: Role) -> None:
-    _lock_workspace(target.workspace_id)
-    _reload(actor, target)
-    refusal = rules.role_change_refusal(actor.role, target.role, new_role, owner_count(target.workspace_id))
-    if refusal:
-        raise AccountError(refusal)
-    assign_role(target, new_role)
+    assign_role(target, new_role, actor)
 
 
 def remove_member(actor: Membership, target: Membership) -> None:

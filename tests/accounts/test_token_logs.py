@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +40,11 @@ def test_it_keeps_query_strings_out_of_the_development_servers_log(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         urllib.request.urlopen(f"{served}/static/favicon.svg?code={SECRET}").read()
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{served}/invite/{SECRET}")
     lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
     assert any("GET /static/favicon.svg HTTP/1.1" in line for line in lines), lines
+    assert any("GET /invite/[token] HTTP/1.1" in line for line in lines), lines
     assert not any(SECRET in line for line in lines)
 
 
@@ -81,20 +85,25 @@ def test_it_ships_a_gunicorn_config_whose_access_log_leaves_query_strings_out(
         stderr=subprocess.STDOUT,
     )
     try:
-        url = f"http://127.0.0.1:{port}/static/favicon.svg?code={SECRET}"
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(url, timeout=5).read()
+                urllib.request.urlopen(f"{base}/static/favicon.svg?code={SECRET}", timeout=5).read()
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        # An invitation link in the form made before tokens moved to the query string.
+        with pytest.raises(urllib.error.HTTPError) as not_found:
+            urllib.request.urlopen(f"{base}/invite/{SECRET}", timeout=5)
+        assert not_found.value.code == 404
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
     output = (tmp_path / "gunicorn.log").read_text()
     assert '"GET /static/favicon.svg HTTP/1.1" 200' in output, output
+    assert '"GET /invite/[token] HTTP/1.1" 404' in output, output
     assert SECRET not in output

@@ -165,14 +165,21 @@ def _check_json(data: Any) -> None:
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+_TYPED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def typed_date(value: str) -> date:
     """A date a person typed (YYYY-MM-DD) within Vigil's years; ValueError carries the message to show.
 
     Every page that takes a typed date goes through here, so the bounds and the words are the same on the
     dashboard, the incident list and the reports.
     """
+    text = value.strip()
+    # fromisoformat also takes "20260101" and "2026-W01-1": one written form keeps links and messages plain.
+    if not _TYPED_DATE.fullmatch(text):
+        raise ValueError("Write dates as YYYY-MM-DD.")
     try:
-        day = date.fromisoformat(value.strip())
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError("Write dates as YYYY-MM-DD.") from None
     if not date_in_bounds(day):

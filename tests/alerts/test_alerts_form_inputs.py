@@ -47,3 +47,11 @@ def test_it_previews_a_huge_window_with_a_message(admin: FlaskClient, pd_service
     response = admin.post("/alerts/form/preview", data=pushed_form(pd_service, window_minutes="1e308"))
     assert response.status_code == 200
     assert "Enter a number of minutes." in response.text
+
+
+@pytest.mark.parametrize("test", ["%C2%B2", "99999999999999999999", "-1"])
+def test_it_reads_a_test_id_that_is_no_number_as_none(admin: FlaskClient, make_rule, test: str) -> None:
+    rule = make_rule()
+    response = admin.get(f"/alerts/{rule.id}?test={test}")
+    assert response.status_code == 200
+    assert "Queue too deep" in response.text

@@ -54,7 +54,8 @@ def _table_rows(page: str, name: str) -> list[tuple[str, int, int]]:
     cells = re.findall(
         r'<th scope="row">(.*?)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>', section
     )
-    return [(html.unescape(row), int(count), int(open_)) for row, count, open_ in cells]
+    # The name is shown isolated (<bdi>); a reader sees its text.
+    return [(html.unescape(re.sub("<[^>]+>", "", row)), int(n), int(open_)) for row, n, open_ in cells]
 
 
 def _csv_link(page: str, name: str) -> str:

@@ -90,7 +90,7 @@ def test_it_creates_a_rule_sends_a_test_alert_and_shows_the_log(
     page.screenshot(path=str(artifacts / "alerts-03-form.png"), full_page=True)
     page.click("button:has-text('Create rule')")
 
-    expect(page.locator(".flash-success")).to_have_text("Rule “Queue too deep” created.")
+    expect(page.locator(".flash-success")).to_have_text("Rule “\u2068Queue too deep\u2069” created.")
     rule = db.session.scalars(select(AlertRule)).one()
     assert (rule.signal, rule.metric, rule.window_seconds, rule.threshold) == (
         "pushed",

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.alerts.signals import AGGREGATIONS, INCIDENT, INCIDENT_METRICS, PUSHED, SIGNALS
 from app.alerts.states import OPERATORS
-from app.inputs import MAX_NUMBER, finite_number, parse_int
+from app.inputs import MAX_NUMBER, finite_number, parse_id, parse_int
 
 SEVERITIES = ("critical", "error", "warning", "info")
 NO_DATA_POLICIES = ("ok", "alert", "keep")
@@ -245,8 +245,8 @@ def _targets(data: Mapping[str, Any], choices: Choices, errs: _Errors) -> tuple[
             errs.add(where, f"{where} must be an object with account and service.")
             continue
         account = item.get("account")
-        if isinstance(account, str) and account.isdigit():
-            account = int(account)
+        if isinstance(account, str):  # from the form; parse_id refuses "²", which isdigit() lets through
+            account = parse_id(account)
         if account not in choices.accounts:
             errs.add(
                 f"{where}.account", f"{where}.account must be a linked PagerDuty account of this workspace."

@@ -14,25 +14,17 @@ from werkzeug.wrappers import Response
 
 from app.alerts import service
 from app.alerts.queries import workspace_rules
-from app.alerts.rules import RuleInvalid, parse_rule
+from app.alerts.rules import RuleInvalid, RuleSpec, parse_rule
 from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
 from app.api.body import invalid, json_object, schema_problems
 from app.api.errors import ApiError
+from app.api.schemas import ALERT_RULE
 from app.extensions import db
 from app.models import AlertRule
 
 # What rule_to_dict returns but a client cannot set: kept out of a PATCH merge.
-READ_ONLY = (
-    "id",
-    "state",
-    "state_since",
-    "episode",
-    "last_value",
-    "last_evaluated_at",
-    "last_error",
-    "created_at",
-)
+READ_ONLY = tuple(name for name, field in ALERT_RULE["properties"].items() if field.get("readOnly"))
 
 
 def _invalid(exc: RuleInvalid) -> ApiError:
@@ -51,7 +43,7 @@ def _rule_or_404(rule_id: int) -> AlertRule:
     return rule
 
 
-def _parse(data: dict[str, Any], sent: dict[str, Any]) -> Any:
+def _parse(data: dict[str, Any], sent: dict[str, Any]) -> RuleSpec:
     """The rule in `data` (`sent`, or `sent` merged into the rule for a PATCH). Every field at fault is
     named: those of the wrong JSON type in `sent`, then parse_rule's over the other fields."""
     wrong_type = schema_problems(sent, "AlertRule")

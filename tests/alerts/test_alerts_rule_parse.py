@@ -110,6 +110,8 @@ def test_a_valid_pushed_rule_from_form_strings() -> None:
         ({"window_seconds": "²"}, "window_seconds", "whole number"),
         ({"window_seconds": "--5"}, "window_seconds", "whole number"),
         ({"for_seconds": "9" * 5000}, "for_seconds", "whole number"),
+        ({"targets": [{"account": "²", "service": "PSVC1"}]}, "targets[0].account", "linked"),
+        ({"targets": [{"account": "9" * 5000, "service": "PSVC1"}]}, "targets[0].account", "linked"),
         ({"signal": "pushed", "metric": "m", "labels": {"env": 1}}, "labels", "text value"),
     ],
 )

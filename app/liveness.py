@@ -70,16 +70,17 @@ class Heartbeat:
         self.thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_name}", daemon=True)
 
     def start(self) -> Heartbeat:
+        # The first beat before any job is taken: a job this worker starts is never taken for a dead one's.
+        beat(self.conn, self.worker_name)
         self.thread.start()
         return self
 
     def _run(self) -> None:
-        while not self.stopped.is_set():
+        while not self.stopped.wait(BEAT_SECONDS):
             try:
                 beat(self.conn, self.worker_name)
             except RedisError as exc:
                 log.warning("worker %s: heartbeat not recorded (%s)", self.worker_name, exc)
-            self.stopped.wait(BEAT_SECONDS)
 
     def stop(self) -> None:
         self.stopped.set()

@@ -23,7 +23,12 @@ MESSAGES = {
 
 
 class Refused(BadRequest):
-    """A 400 whose description is a sentence for the person who sent the request (shown as is)."""
+    """A 400 whose description is a sentence for the person who sent the request (shown as is), naming the
+    field or parameter at fault when there is one (the API's error shape carries it)."""
+
+    def __init__(self, description: str, field: str | None = None) -> None:
+        super().__init__(description)
+        self.field = field
 
 
 def _wants_json() -> bool:
@@ -33,10 +38,13 @@ def _wants_json() -> bool:
     )
 
 
-def _render(status: int, detail: str | None = None) -> tuple[Response | str, int]:
+def _render(status: int, detail: str | None = None, field: str | None = None) -> tuple[Response | str, int]:
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if _wants_json():
-        return jsonify({"error": {"status": status, "message": detail or message}}), status
+        error: dict[str, object] = {"status": status, "message": detail or message}
+        if field is not None:
+            error["field"] = field
+        return jsonify({"error": error}), status
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 
@@ -49,7 +57,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
         if exc.code is None or exc.code < 400:
             return exc
-        return _render(exc.code, exc.description if isinstance(exc, Refused) else None)
+        if isinstance(exc, Refused):
+            return _render(exc.code, exc.description, exc.field)
+        return _render(exc.code)
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError) -> tuple[Response | str, int]:

@@ -15,7 +15,8 @@ from app.config import Settings
 from app.errors import Refused
 
 NUL_IN_ADDRESS = (
-    "The address contains a NUL character (%00), which no Vigil page accepts. Remove it and try again."
+    "The address's {name} parameter contains a NUL character (%00), which no Vigil page accepts. "
+    "Remove it and try again."
 )
 NUL_IN_FORM = "The form contains a NUL character, which Vigil cannot store. Remove it and try again."
 
@@ -52,8 +53,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     def refuse_nul_in_address() -> None:
         # Each form and filter validates its own values; this catches the ones none looks at, before
         # PostgreSQL (which refuses NUL in text) turns them into a 500 in some query.
-        if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-            raise Refused(NUL_IN_ADDRESS)
+        for key, value in request.args.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                name = key.replace("\x00", "")
+                raise Refused(NUL_IN_ADDRESS.format(name=f"“{name}”"), field=name)
 
     @app.after_request
     def set_headers(response: Response) -> Response:

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from app.api import bp
+from app.errors import Refused
 
 
 class ApiError(Exception):
@@ -55,4 +56,5 @@ def api_error(exc: ApiError) -> Response:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> Response:
     # A body that is not JSON, a wrong method: still JSON, never the HTML error page.
-    return error_response(exc.code or 500, exc.description or "error")
+    field = exc.field if isinstance(exc, Refused) else None
+    return error_response(exc.code or 500, exc.description or "error", field)

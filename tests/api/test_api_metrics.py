@@ -13,6 +13,7 @@ from app.analytics.windows import local_date
 from app.api import keys
 from app.extensions import db
 from app.models.types import utcnow
+from app.security import NUL_IN_ADDRESS
 from tests.analytics.factories import (
     World,
     make_deployment,
@@ -135,7 +136,7 @@ def test_it_accepts_repeated_service_parameters(api: Api, world: World) -> None:
         ({"start": "2020-01-01", "end": "2024-01-01"}, "end", "The window is at most 732 days long."),
         ({"service": "PNOPE"}, "service", "Unknown service id: PNOPE."),
         ({"team": "PNOPE"}, "team", "Unknown team id: PNOPE."),
-        ({"service": "P\x00"}, "service", "service holds a value Vigil cannot read."),
+        ({"service": "P\x00"}, "service", NUL_IN_ADDRESS.format(name="“service”")),
         ({"urgency": "urgent"}, "urgency", "urgency must be one of: high, low."),
         ({"priority": "P1,SEV9"}, "priority", "Unknown priority: SEV9."),
     ],

@@ -53,10 +53,12 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/alerts/<int:rule_id>/tests/<int:delivery_id>")
 @member_required
-def test_status(rule_id: int, delivery_id: int) -> tuple[str, int]:
+def test_status(rule_id: int, delivery_id: int) -> Response | tuple[str, int]:
     """The steps so far; the partial polls this every second until both steps are final."""
     rule = get_rule_or_404(rule_id)
     trigger = db.session.get(Delivery, delivery_id)
     if trigger is None or trigger.rule_id != rule.id or trigger.action is not DeliveryAction.TEST_TRIGGER:
         abort(404)
+    if not is_htmx():  # opened as a page: the rule's page, which shows this test's steps
+        return redirect(url_for("alerts.show", rule_id=rule.id, test=trigger.id))
     return _render(rule, trigger)

@@ -168,3 +168,12 @@ def test_another_rules_test_is_not_shown(admin: FlaskClient, make_rule) -> None:
     send(admin, rule)
     trigger = the_test(rule)
     assert admin.get(f"/alerts/{other.id}/tests/{trigger.id}").status_code == 404
+
+
+def test_the_steps_address_opened_as_a_page_shows_the_rules_page(admin: FlaskClient, make_rule) -> None:
+    rule = make_rule()
+    send(admin, rule)
+    trigger = the_test(rule)
+    response = admin.get(f"/alerts/{rule.id}/tests/{trigger.id}")  # no HX-Request: a link, a reload
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/alerts/{rule.id}?test={trigger.id}"

@@ -185,3 +185,11 @@ def test_it_hides_another_workspaces_widget(
     client = login_as(personas.outsider.email)
     assert client.get(f"/integrations/pagerduty/{acme_account.id}/sync").status_code == 404
     assert client.post(f"/integrations/pagerduty/{acme_account.id}/sync").status_code == 404
+
+
+def test_the_widgets_address_opened_as_a_page_shows_the_account_page(
+    login_as: Callable[[str], FlaskClient], personas: Personas, acme_account: PagerDutyAccount
+) -> None:
+    response = login_as(personas.member.email).get(f"/integrations/pagerduty/{acme_account.id}/sync")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/integrations/pagerduty/{acme_account.id}"

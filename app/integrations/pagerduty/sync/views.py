@@ -121,9 +121,11 @@ def _sync_globals() -> dict[str, Any]:
 
 @bp.get("/integrations/pagerduty/<int:account_id>/sync")
 @member_required
-def sync_status(account_id: int) -> str:
+def sync_status(account_id: int) -> Response | str:
     account = get_or_404(PagerDutyAccount, account_id)
-    return render_template(PARTIAL, sync=sync_widget(account, with_card=is_htmx()))
+    if not is_htmx():  # the widget's own address, opened as a page: the page it belongs to
+        return redirect(url_for("pagerduty.account", account_id=account.id))
+    return render_template(PARTIAL, sync=sync_widget(account, with_card=True))
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/sync")

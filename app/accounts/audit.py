@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from app.extensions import db
@@ -25,6 +25,9 @@ def record(workspace: Workspace, action: str, target: str = "", **details: Any) 
         ip = request.remote_addr
         if current_user.is_authenticated:
             actor_id = current_user.id
+        elif g.get("api_key") is not None:
+            # An action through the API: the key is who did it (the log names it, not "Vigil").
+            details = {**details, "api_key": f"{g.api_key.name} ({g.api_key.prefix}…)"}
     event = AuditEvent(
         workspace_id=workspace.id, actor_id=actor_id, action=action, target=target, details=details, ip=ip
     )

@@ -11,11 +11,11 @@ from werkzeug.test import TestResponse
 
 from app.api import keys
 from app.extensions import db
-from app.models import AlertRule, AlertState, PDService, Workspace
+from app.models import AlertRule, AlertState, AuditEvent, PDService, Role, Workspace
 from pdsim.testing import RunningSim
 from tests.alerts.conftest import rule_body
 from tests.alerts.ui_helpers import rule_count
-from tests.factories import make_workspace
+from tests.factories import make_user, make_workspace
 
 URL = "/api/v1/alert-rules"
 
@@ -187,3 +187,19 @@ def test_another_workspaces_rule_does_not_exist_for_this_key(client: FlaskClient
     assert other.call("GET", URL).json == {"alert_rules": []}
     db.session.expire_all()
     assert (rule.threshold, rule.deleted_at) == (100.0, None)
+
+
+def test_the_audit_log_names_the_api_key_that_acted(
+    api: Api, pd_service: PDService, workspace: Workspace
+) -> None:
+    assert api.call("POST", URL, rule_body(pd_service)).status_code == 201
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert_rule.created")).one()
+    assert event.actor_id is None and event.details["api_key"].startswith("alerts (vgl_")
+    owner = make_user("owner@audit.test", "Olive", workspace, Role.OWNER)
+    db.session.commit()
+    page = api.client.post(
+        "/login", data={"email": owner.email, "password": "correct horse battery"}, follow_redirects=True
+    )
+    assert page.status_code == 200
+    log = api.client.get("/settings/audit").text
+    assert "API key <bdi" in log and "alerts (vgl_" in log and "system" not in log

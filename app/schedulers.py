@@ -49,6 +49,10 @@ class VigilCronScheduler(CronScheduler):
             except RedisError as exc:
                 # Its registry entry expires on its own; nothing is owed to a Redis that is not there.
                 log.warning("cron scheduler %s: could not unregister (%s)", self.name, exc)
+            except StopRequested:
+                # A second signal while unregistering (Ctrl-C reaches it from the terminal, then the
+                # launcher's SIGTERM): the entry expires on its own, and the stop was asked for anyway.
+                log.info("cron scheduler %s: stopped before unregistering", self.name)
 
     def tick(self) -> None:
         """Enqueue what is due; heartbeat() re-registers this scheduler if Redis lost its record."""

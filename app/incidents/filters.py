@@ -12,6 +12,7 @@ from app.analytics.filters_form import MAX_CUSTOM_DAYS
 from app.analytics.query import MetricQuery
 from app.inputs import parse_id, parse_int, typed_date
 from app.models import Workspace
+from app.models.incidents import PRIORITY_LENGTH
 
 PRESETS = (7, 30, 90)
 STATUSES = ("triggered", "acknowledged", "resolved")
@@ -97,7 +98,7 @@ def parse_filters(args: MultiDict[str, str]) -> IncidentFilters:
         services=_ints(args.getlist("service")),
         teams=_ints(args.getlist("team")),
         urgencies=tuple(u for u in args.getlist("urgency") if u in URGENCIES),
-        priorities=tuple(p[:40] for p in args.getlist("priority") if p),
+        priorities=tuple(p[:PRIORITY_LENGTH] for p in args.getlist("priority") if p),
         statuses=tuple(s for s in args.getlist("status") if s in STATUSES),
         search=(args.get("q") or "").strip()[:200],
         show_excluded=args.get("excluded") in {"1", "on", "true"},

@@ -31,6 +31,10 @@ incident_teams = Table(
 )
 
 
+# A priority name as stored, on incidents and on pd_priorities alike.
+PRIORITY_LENGTH = 255
+
+
 class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
@@ -103,8 +107,8 @@ class Incident(db.Model):
     title_template: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(20))  # triggered | acknowledged | resolved
     urgency: Mapped[str] = mapped_column(String(10), default="high")
-    # The priority's name, e.g. "P1"; indexed, so the sync cuts it to 255 (sync/mapping.py).
-    priority: Mapped[str | None] = mapped_column(String(255))
+    # The priority's name, e.g. "P1"; indexed, so the sync cuts it to PRIORITY_LENGTH (sync/mapping.py).
+    priority: Mapped[str | None] = mapped_column(String(PRIORITY_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who made it (the lowest log entry id at that instant), derived with first_ack_at.

@@ -168,6 +168,6 @@ class PDPriority(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(40))
-    # Cut to 255 by the sync (mapping.PRIORITY_LIMIT), like the incidents' priority it must equal.
+    # Cut by the sync (mapping.py) like the incidents' priority it must equal (incidents.PRIORITY_LENGTH).
     name: Mapped[str] = mapped_column(String(255))
     rank: Mapped[int] = mapped_column(default=0)

@@ -65,6 +65,17 @@ def unlink(admin: FlaskClient, account_id: int, choice: str) -> str:
     return text_of(admin.get("/integrations").get_data(as_text=True))
 
 
+def test_it_names_the_firing_rules_before_the_admin_confirms(
+    account: PagerDutyAccount, firing: AlertRule, admin: FlaskClient
+) -> None:
+    html = admin.get(f"/integrations/pagerduty/{account.id}/unlink").get_data(as_text=True)
+
+    page = text_of(html)
+    assert "Firing now through this account: Queue too deep" in page
+    assert f'<a href="/alerts/{firing.id}">Queue too deep</a>' in html
+    assert "Vigil first resolves the PagerDuty incidents these rules opened" in page
+
+
 @pytest.mark.parametrize("choice", ["keep", "delete"])
 def test_it_resolves_the_incident_of_a_firing_rule_before_deleting_the_token(
     choice: str,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -78,7 +81,9 @@ def by_remote(model: type, account: PagerDutyAccount, remote_id: str) -> object:
     ).one()
 
 
-def test_it_syncs_an_account_full_of_hostile_values(account: PagerDutyAccount, sim: RunningSim) -> None:
+def test_it_syncs_an_account_full_of_hostile_values(
+    account: PagerDutyAccount, sim: RunningSim, login_as: Callable[[str], FlaskClient]
+) -> None:
     ids = make_hostile(sim)
     select_all_services(account, sim)
 
@@ -103,6 +108,12 @@ def test_it_syncs_an_account_full_of_hostile_values(account: PagerDutyAccount, s
         )
     ).all()
     assert summaries and set(summaries) == {without_nul(SUMMARY)}
+    # The explorer finds it by that (cut) priority name, as its filter menu offers it.
+    make_user("reader@acme.test", "Rita Reader", account.workspace, Role.MEMBER)
+    db.session.commit()
+    listing = login_as("reader@acme.test").get("/incidents", query_string={"priority": cut, "days": "365"})
+    shown = re.findall(r'<td class="muted">(\d+)</td>', listing.get_data(as_text=True))
+    assert listing.status_code == 200 and str(incident.number) in shown
 
 
 def test_it_stores_lone_surrogates_as_replacement_characters(account: PagerDutyAccount) -> None:

@@ -128,6 +128,25 @@ def finish_unlink(account_id: int) -> str:
     return "unlinked"
 
 
+def firing_rules(account: PagerDutyAccount) -> list[AlertRule]:
+    """Rules firing now with a live target on the account: what an unlink resolves first."""
+    return list(
+        db.session.scalars(
+            select(AlertRule)
+            .where(
+                AlertRule.deleted_at.is_(None),
+                AlertRule.state == AlertState.FIRING,
+                AlertRule.id.in_(
+                    select(RuleTarget.rule_id).where(
+                        RuleTarget.account_id == account.id, RuleTarget.removed_at.is_(None)
+                    )
+                ),
+            )
+            .order_by(AlertRule.name, AlertRule.id)
+        )
+    )
+
+
 def _resolve_open_incidents(
     account: PagerDutyAccount, now: datetime
 ) -> tuple[list[str], list[str], list[Delivery]]:

@@ -156,7 +156,8 @@ def refresh(account_id: int) -> Response:
 def unlink_confirm(account_id: int) -> str:
     pd_account = get_or_404(PagerDutyAccount, account_id)
     form = UnlinkForm(synced_data="delete" if pd_account.status is AccountStatus.UNLINKED else "keep")
-    return render_template("integrations/unlink.html", **_base(pd_account), form=form)
+    firing = unlinking.firing_rules(pd_account)
+    return render_template("integrations/unlink.html", **_base(pd_account), form=form, firing=firing)
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/unlink")
@@ -165,7 +166,8 @@ def unlink(account_id: int) -> Response | tuple[str, int]:
     pd_account = get_or_404(PagerDutyAccount, account_id)
     form = UnlinkForm()
     if not form.validate_on_submit():
-        return render_template("integrations/unlink.html", **_base(pd_account), form=form), 400
+        firing = unlinking.firing_rules(pd_account)
+        return render_template("integrations/unlink.html", **_base(pd_account), form=form, firing=firing), 400
     label = link.account_label(pd_account)
     result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
     for category, message in _unlinked_messages(label, result):

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.inputs import clean_text, cut_text
+from app.models.incidents import PRIORITY_LENGTH
 
 Json = Mapping[str, Any]
 
 # The sizes of the indexed columns these fill (app/models/incidents.py, app/models/pagerduty.py).
-PRIORITY_LIMIT = 255
+PRIORITY_LIMIT = PRIORITY_LENGTH
 STATUS_LIMIT = 20
 URGENCY_LIMIT = 10
 LOG_TYPE_LIMIT = 60

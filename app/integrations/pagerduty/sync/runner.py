@@ -155,7 +155,9 @@ def _run_locked(
         )
         return "failed"
     except Exception as exc:
-        error = f"Internal error: {type(exc).__name__}: {exc}"
+        # The exception's text may quote SQL with PagerDuty's row data: it goes to the log with the
+        # traceback (RQ logs it), the run row keeps only its kind, for members and the CLI alike.
+        error = f"Internal error: {type(exc).__name__} (the details are in the server log)"
         _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     finally:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.models import SyncKind, SyncRun, SyncStatus
+from app.models import PDService, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
 from tests.factories import Personas, make_pd_account
 from tests.sync.conftest import (  # noqa: F401  (pdsim fixtures, used by name)
@@ -57,19 +57,19 @@ def test_it_shows_a_sync_live_and_starts_one_on_click(
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     widget = page.locator("#sync-status")
-    assert widget.get_attribute("hx-trigger") == "every 2s"
-    assert "Backfilling incidents" in widget.inner_text()
+    assert widget.get_attribute("hx-trigger") == "every 2s, sync-requested from:body"
+    assert "Backfilling incidents" in widget.inner_text() and "42 %" in widget.inner_text()
     assert page.locator("#sync-status progress").get_attribute("value") == "0.420"
     page.screenshot(path=str(artifacts / "sync-01-running.png"), full_page=True)
 
     running.status, running.finished_at, running.progress = SyncStatus.SUCCEEDED, utcnow(), 1.0
     db.session.commit()
     page.wait_for_selector("#sync-status button:has-text('Sync now')")  # the poll saw the end, and stopped
-    assert page.locator("#sync-status").get_attribute("hx-trigger") is None
+    assert page.locator("#sync-status").get_attribute("hx-trigger") == "sync-requested from:body"
 
     page.click("#sync-status button:has-text('Sync now')")
     page.wait_for_selector("#sync-status:has-text('Sync requested.')")
-    assert page.locator("#sync-status").get_attribute("hx-trigger") == "every 2s"
+    assert page.locator("#sync-status").get_attribute("hx-trigger") == "every 2s, sync-requested from:body"
     page.screenshot(path=str(artifacts / "sync-02-requested.png"), full_page=True)
     assert run_jobs() == 2  # the sync, then the dashboard's first view
     page.wait_for_selector("#sync-status button:has-text('Sync now')", timeout=10_000)
@@ -83,3 +83,32 @@ def test_it_shows_a_sync_live_and_starts_one_on_click(
     runs = db.session.scalars(select(SyncRun).order_by(SyncRun.id)).all()
     assert [r.status for r in runs] == [SyncStatus.SUCCEEDED, SyncStatus.SUCCEEDED]
     assert page.console_errors == []
+
+
+def test_selecting_services_shows_the_queued_backfill_without_a_reload(
+    live_server,
+    page,
+    personas: Personas,
+    sim,  # noqa: F811  (the imported fixture)
+    artifacts: Path,
+) -> None:
+    account = make_pd_account(
+        personas.workspace, token_user_email=sim.admin_email, access_token_enc=encrypt(TOKEN)
+    )
+    db.session.commit()
+    select_all_services(account, sim)
+    db.session.execute(update(PDService).where(PDService.account_id == account.id).values(selected=False))
+    db.session.commit()
+
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=email]", personas.admin.email)
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
+    assert "No sync has run yet" in page.locator("#sync-status").inner_text()
+    page.click("button:has-text('Select all')")
+    # No worker runs here: the backfill stays queued, and the widget says so as soon as it was asked for.
+    page.wait_for_selector("#sync-status:has-text('Queued')")
+    assert page.locator("#sync-status").get_attribute("hx-trigger") == "every 2s, sync-requested from:body"
+    page.screenshot(path=str(artifacts / "sync-03-selected.png"), full_page=True)
+    assert page.console_errors == []  # type: ignore[attr-defined]

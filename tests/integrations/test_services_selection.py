@@ -184,3 +184,15 @@ def test_it_falls_back_to_a_redirect_without_htmx(admin: FlaskClient, account) -
 
     assert response.status_code == 302
     assert "Saved: Checkout API is followed." in text_of(admin.get(url(account)).get_data(as_text=True))
+
+
+def test_a_changed_selection_asks_the_sync_widget_to_look_again(
+    login_as, personas: Personas, account: PagerDutyAccount
+) -> None:
+    response = login_as(personas.admin.email).post(
+        f"/integrations/pagerduty/{account.id}/services/selection",
+        data={"selected": "1", "q": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "sync-requested"

@@ -13,6 +13,7 @@ from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.sync import runner
 from app.integrations.pagerduty.sync.lock import SyncLock
+from app.integrations.pagerduty.sync.views import time_left
 from app.models import AccountStatus, AuditEvent, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.queue import get_queue, redis_connection
 from pdsim.testing import RunningSim
@@ -20,7 +21,7 @@ from tests.factories import Personas, make_pd_account
 from tests.sync.conftest import TOKEN, select_all_services
 
 HTMX = {"HX-Request": "true"}
-POLL = 'hx-trigger="every 2s"'
+POLL = 'hx-trigger="every 2s, sync-requested from:body"'
 
 
 @pytest.fixture
@@ -193,3 +194,21 @@ def test_the_widgets_address_opened_as_a_page_shows_the_account_page(
     response = login_as(personas.member.email).get(f"/integrations/pagerduty/{acme_account.id}/sync")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/integrations/pagerduty/{acme_account.id}"
+
+
+@pytest.mark.parametrize(
+    ("progress", "elapsed", "expected"),
+    [
+        (0.0, 100, None),
+        (0.04, 100, None),  # too early to tell
+        (0.5, 5, None),
+        (0.5, 40, "less than a minute left"),
+        (0.25, 120, "about 6 min left"),
+        (0.1, 1200, "about 3.0 h left"),
+        (1.0, 100, None),
+    ],
+)
+def test_it_estimates_the_time_left_from_the_pace_so_far(
+    progress: float, elapsed: float, expected: str | None
+) -> None:
+    assert time_left(progress, elapsed) == expected

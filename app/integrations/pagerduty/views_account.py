@@ -40,9 +40,17 @@ def account(account_id: int) -> tuple[str, int]:
     return page_or_partial(PAGE, SERVICES, **_context(get_or_404(PagerDutyAccount, account_id)))
 
 
+# A changed selection may have queued a backfill: the page's sync widget asks for its state at once (and then
+# polls while the run is active), instead of saying "No sync has run yet" until a reload.
+SYNC_REQUESTED = {"HX-Trigger": "sync-requested"}
+Answer = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
 @bp.post("/integrations/pagerduty/<int:account_id>/services/<int:service_id>")
 @admin_required
-def toggle_service(account_id: int, service_id: int) -> Response | tuple[str, int]:
+def toggle_service(
+    account_id: int, service_id: int
+) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     pd_account = get_or_404(PagerDutyAccount, account_id)
     service = get_or_404(PDService, service_id)
     if service.account_id != pd_account.id:
@@ -63,12 +71,14 @@ def toggle_service(account_id: int, service_id: int) -> Response | tuple[str, in
         "error": error,
         "with_data": service_data.deselected_with_data(pd_account),
     }
-    return render_template("integrations/_service_row.html", **context), 409 if error else 200
+    if error:
+        return render_template("integrations/_service_row.html", **context), 409
+    return render_template("integrations/_service_row.html", **context), 200, SYNC_REQUESTED
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/services/selection")
 @admin_required
-def select_filtered(account_id: int) -> Response | tuple[str, int]:
+def select_filtered(account_id: int) -> Response | Answer:
     pd_account = get_or_404(PagerDutyAccount, account_id)
     form = SelectionForm()
     if not form.validate_on_submit():
@@ -85,7 +95,8 @@ def select_filtered(account_id: int) -> Response | tuple[str, int]:
     if not is_htmx():
         flash(notice, "success")
         return redirect(url_for("pagerduty.account", account_id=pd_account.id, q=query or None))
-    return page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+    html, status = page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+    return html, status, SYNC_REQUESTED
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/history")

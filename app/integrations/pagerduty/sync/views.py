@@ -23,6 +23,7 @@ from app.accounts.forms import PostForm
 from app.extensions import db
 from app.forms import VigilForm
 from app.models import AccountStatus, PagerDutyAccount, Role, SyncKind, SyncRun
+from app.models.types import utcnow
 from app.queue import QueueNotConfigured, redis_connection
 from app.web import is_htmx
 
@@ -66,6 +67,26 @@ class Widget:
     @property
     def blocked_reason(self) -> str | None:
         return blocked_reason(self.account)
+
+    @property
+    def time_left(self) -> str | None:
+        """'about 4 min left', from the pace so far; nothing until the run is far enough along to tell."""
+        run = self.latest
+        if run is None or run.status not in runner.ACTIVE or run.started_at is None:
+            return None
+        return time_left(run.progress, (utcnow() - run.started_at).total_seconds())
+
+
+def time_left(progress: float, elapsed_seconds: float) -> str | None:
+    """The rest of a run at the pace of what is done; None before 5 % or 10 s (too early to tell)."""
+    if progress < 0.05 or progress >= 1 or elapsed_seconds < 10:
+        return None
+    seconds = elapsed_seconds * (1 - progress) / progress
+    if seconds < 60:
+        return "less than a minute left"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min left"
+    return f"about {seconds / 3600:.1f} h left"
 
 
 # How runner.py records an exception it did not expect. Its text may hold SQL with PagerDuty's row data, which

@@ -1,4 +1,4 @@
-"""Issue #16: every page shows its times in the workspace's zone, through one filter, and names the zone once."""
+"""Issue #16: every page shows its times in the workspace's zone, by one filter, and names the zone once."""
 
 from __future__ import annotations
 
@@ -120,6 +120,14 @@ def test_it_shows_incidents_in_the_workspace_zone_without_a_zone_after_each(
     page = shown(admin, f"/incidents/{incident.id}")
     assert f"Created {IN_NEW_YORK} Acknowledged 2026-07-15 12:31" in page
     assert_one_rule(page)
+
+    report = shown(admin, "/reports?period=month&date=2026-07-01")
+    assert f"{IN_NEW_YORK} 10m 00s" in report  # the slowest incidents' table
+    assert_one_rule(report)
+
+    dashboard = shown(admin, "/dashboard?start=2026-07-01&end=2026-08-01")
+    assert "1 Jul 2026 to 31 Jul 2026" in dashboard
+    assert_one_rule(dashboard)
 
 
 def test_it_names_utc_for_a_person_without_a_workspace(login_as, personas: Personas) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -168,3 +170,19 @@ def test_another_rules_test_is_not_shown(admin: FlaskClient, make_rule) -> None:
     send(admin, rule)
     trigger = the_test(rule)
     assert admin.get(f"/alerts/{other.id}/tests/{trigger.id}").status_code == 404
+
+
+def test_it_says_when_the_test_was_sent_in_the_workspace_zone_without_naming_it(
+    admin: FlaskClient, personas: Personas, make_rule
+) -> None:
+    personas.workspace.timezone = "America/New_York"
+    db.session.commit()
+    rule = make_rule()
+    assert send(admin, rule).status_code == 202
+    trigger = the_test(rule)
+    local = trigger.created_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M:%S")
+
+    partial = steps(admin, rule, trigger)
+
+    assert f", sent {local}</p>" in partial  # the page around the partial names the zone, once
+    assert "America/New_York" not in partial and "UTC" not in partial

@@ -11,7 +11,7 @@ from app.api.keys import create_key
 from app.extensions import db
 from app.models import AuditEvent, Invitation, Role, SyncKind, SyncRun, SyncStatus
 from tests.analytics.factories import make_incident
-from tests.factories import Personas, make_pd_account, make_service
+from tests.factories import Personas, make_pd_account, make_service, membership_of
 from tests.integrations.test_link_helpers import text_of
 
 ZONE = "America/New_York"
@@ -91,6 +91,8 @@ def test_it_shows_api_keys_invitations_and_the_audit_log_in_the_workspace_zone(
         )
     )
     db.session.add(AuditEvent(workspace_id=personas.workspace.id, action="workspace.renamed", at=INSTANT))
+    # 02:00 UTC on the 16th is still the 15th in New York: the joined date follows the zone too.
+    membership_of(personas.member, personas.workspace).created_at = datetime(2026, 7, 16, 2, 0, tzinfo=UTC)
     db.session.commit()
 
     keys = shown(admin, "/settings/api-keys")
@@ -99,6 +101,7 @@ def test_it_shows_api_keys_invitations_and_the_audit_log_in_the_workspace_zone(
 
     members = shown(admin, "/settings/members")
     assert LATER_IN_NEW_YORK in members
+    assert "2026-07-15" in members and "2026-07-16" not in members
     assert_one_rule(members)
 
     audit = shown(admin, "/settings/audit")

@@ -182,10 +182,13 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
 
 
 def window_label(query: MetricQuery) -> str:
-    """'1 Mar 2026 to 30 Mar 2026 (Europe/Paris)': the last day shown is the one before the exclusive end."""
+    """'1 Mar 2026 to 30 Mar 2026': the last day shown is the one before the exclusive end.
+
+    Local dates in the query's zone, which the page's footer names (base.html), not the label.
+    """
     first = query.start.astimezone(query.zone)
     last = (query.end - timedelta(microseconds=1)).astimezone(query.zone)
-    return f"{first:%-d %b %Y} to {last:%-d %b %Y} ({query.tz})"
+    return f"{first:%-d %b %Y} to {last:%-d %b %Y}"
 
 
 def trend_unit(query: MetricQuery) -> str:

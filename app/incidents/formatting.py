@@ -6,9 +6,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import g, has_request_context
 from markupsafe import Markup, escape
 
 from app.incidents import bp
+
+# Where a page has no workspace (the account page of a person without one), times are shown in UTC.
+FALLBACK_ZONE = "UTC"
 
 
 @bp.app_template_filter("duration")
@@ -29,11 +33,28 @@ def duration(seconds: float | None) -> str:
     return f"{days}d {hours}h"
 
 
+def display_zone() -> str:
+    """The zone every date-time on this page is shown in: the current workspace's, else UTC.
+
+    Read from the request rather than the template context so macros imported without context and HTMX
+    partials rendered on their own follow the same rule as whole pages.
+    """
+    membership = g.get("membership") if has_request_context() else None
+    return membership.workspace.timezone if membership is not None else FALLBACK_ZONE
+
+
+@bp.app_context_processor
+def inject_display_zone() -> dict[str, str]:
+    # base.html names the zone once per page, so no timestamp has to carry it.
+    return {"display_zone": display_zone()}
+
+
 @bp.app_template_filter("local_time")
-def local_time(instant: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`instant` (an aware UTC datetime) in the page's zone; the one way templates show a date or time."""
     if instant is None:
         return "—"
-    return instant.astimezone(ZoneInfo(zone)).strftime(fmt)
+    return instant.astimezone(ZoneInfo(display_zone())).strftime(fmt)
 
 
 @bp.app_template_filter("percent")

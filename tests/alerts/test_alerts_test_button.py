@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -177,3 +179,19 @@ def test_the_steps_address_opened_as_a_page_shows_the_rules_page(admin: FlaskCli
     response = admin.get(f"/alerts/{rule.id}/tests/{trigger.id}")  # no HX-Request: a link, a reload
     assert response.status_code == 302
     assert response.headers["Location"] == f"/alerts/{rule.id}?test={trigger.id}"
+
+
+def test_it_says_when_the_test_was_sent_in_the_workspace_zone_without_naming_it(
+    admin: FlaskClient, personas: Personas, make_rule
+) -> None:
+    personas.workspace.timezone = "America/New_York"
+    db.session.commit()
+    rule = make_rule()
+    assert send(admin, rule).status_code == 202
+    trigger = the_test(rule)
+    local = trigger.created_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M:%S")
+
+    partial = steps(admin, rule, trigger)
+
+    assert f", sent {local}</p>" in partial  # the page around the partial names the zone, once
+    assert "America/New_York" not in partial and "UTC" not in partial

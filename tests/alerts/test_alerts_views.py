@@ -101,16 +101,22 @@ def test_it_shows_a_rule_with_its_history(
 
 
 def test_it_shows_times_in_the_workspace_zone(login_as, personas: Personas, make_rule, push, tick) -> None:
-    personas.workspace.timezone = "Asia/Tokyo"  # UTC+9, no DST
+    personas.workspace.timezone = "America/New_York"
     db.session.commit()
     rule = make_rule()
     push(150)
     tick()
     at = db.session.scalars(select(AlertTransition.at).where(AlertTransition.rule_id == rule.id)).one()
-    local = at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S")
-    page = text_of(login_as(personas.member.email), f"/alerts/{rule.id}")
-    assert f"{local} Asia/Tokyo</span>" in page
-    assert " UTC</span>" not in page
+    sent = db.session.scalars(select(Delivery.created_at).where(Delivery.rule_id == rule.id)).first()
+    assert sent is not None
+    zone = ZoneInfo("America/New_York")
+    client = login_as(personas.member.email)
+    for path, instant in ((f"/alerts/{rule.id}", at), ("/alerts", sent)):
+        page = text_of(client, path)
+        local = instant.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        assert f'<span class="nowrap">{local}</span>' in page, path  # no zone after each time
+        assert "UTC" not in page, path
+        assert page.count("America/New_York") == 1, path  # named once, in the footer
 
 
 def test_it_shows_the_last_evaluation_error(login_as, personas: Personas, make_rule) -> None:

@@ -43,7 +43,7 @@ def test_it_shows_the_tiles_with_their_numbers_and_deltas(app: Flask, login_as) 
     _seed(world)
     client = _member_of(world, login_as)
     html = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
-    assert "4 Mar 2024 to 10 Mar 2024 (UTC)" in html
+    assert "4 Mar 2024 to 10 Mar 2024," in html
     incidents = _tile(html, "incidents")
     assert ">4" in incidents and "+3" in incidents and "dash-worse" in incidents
     mtta = _tile(html, "mtta")  # (120 + 240 + 60 + 600) / 4 = 255 s, 10 m before

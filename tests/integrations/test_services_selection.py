@@ -56,7 +56,7 @@ def test_it_lists_services_with_teams_flags_and_last_incident(admin: FlaskClient
     assert "Checkout API Platform active" in page
     assert "Search Data maintenance In maintenance: triggers no incidents" in page
     assert "Billing Platform disabled Disabled: triggers no incidents" in page
-    assert "Ledger — active 2026-10-01 09:30 UTC" in page
+    assert "Ledger — active 2026-10-01 09:30" in page
 
 
 def test_it_saves_a_toggle_at_once_and_returns_the_row(admin: FlaskClient, account) -> None:

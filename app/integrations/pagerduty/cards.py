@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
+from app.incidents.formatting import local_time
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, SyncRun, SyncStatus
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
@@ -50,7 +51,8 @@ class Card:
 
 
 def fmt_time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "never"
+    # The card's sentences are built here, so they take the page's zone from the same filter as templates.
+    return local_time(value) if value is not None else "never"
 
 
 def status_of(account: PagerDutyAccount, run: SyncRun | None) -> tuple[str, str]:

@@ -30,8 +30,8 @@ def admin(login_as, personas: Personas) -> FlaskClient:
     return login_as(personas.admin.email)
 
 
-def shown(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
+def shown(client: FlaskClient, path: str, headers: dict[str, str] | None = None) -> str:
+    response = client.get(path, headers=headers)
     assert response.status_code == 200, path
     return text_of(response.get_data(as_text=True))
 
@@ -70,7 +70,7 @@ def test_it_shows_the_integrations_card_and_sync_history_in_the_workspace_zone(
     assert "16:30" not in history
     assert_one_rule(history)
 
-    widget = shown(admin, f"/integrations/pagerduty/{account.id}/sync")
+    widget = shown(admin, f"/integrations/pagerduty/{account.id}/sync", {"HX-Request": "true"})
     assert f"finished {IN_NEW_YORK}" in widget and "UTC" not in widget
 
 

@@ -52,7 +52,7 @@ def _table_rows(page: str, name: str) -> list[tuple[str, int, int]]:
     section = page[page.index(f'id="panel-{name}"') :]
     section = section[: section.index("</table>")]
     cells = re.findall(
-        r'<th scope="row">(.*?)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>', section
+        r'<th scope="row">(.*?)</th>\s*<td class="num[^"]*">(\d+)</td>\s*<td class="num[^"]*">(\d+)</td>', section
     )
     # The name is shown isolated (<bdi>); a reader sees its text.
     return [(html.unescape(re.sub("<[^>]+>", "", row)), int(n), int(open_)) for row, n, open_ in cells]

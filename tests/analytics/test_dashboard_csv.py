@@ -51,9 +51,8 @@ def _table_rows(page: str, name: str) -> list[tuple[str, int, int]]:
     """(name, incidents, open) of each row of the panel's table, as a reader sees them."""
     section = page[page.index(f'id="panel-{name}"') :]
     section = section[: section.index("</table>")]
-    cells = re.findall(
-        r'<th scope="row">(.*?)</th>\s*<td class="num[^"]*">(\d+)</td>\s*<td class="num[^"]*">(\d+)</td>', section
-    )
+    number = r'\s*<td class="num[^"]*">(\d+)</td>'
+    cells = re.findall(r'<th scope="row">(.*?)</th>' + number + number, section)
     # The name is shown isolated (<bdi>); a reader sees its text.
     return [(html.unescape(re.sub("<[^>]+>", "", row)), int(n), int(open_)) for row, n, open_ in cells]
 

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template, request, session
 from werkzeug.routing import IntegerConverter
 
+from app.crypto import decrypt, encrypt
 from app.inputs import MAX_ID
 
 
 def is_htmx() -> bool:
     """An HTMX request that wants a fragment (a boosted navigation wants the whole page)."""
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def show_once(name: str, secret: str) -> None:
+    """Keep a secret for the page the browser is redirected to after a POST (redirect-after-POST, so a reload
+    never sends the form again). The session cookie carries it encrypted, and reading it removes it."""
+    session[f"once:{name}"] = encrypt(secret)
+
+
+def take_shown_once(name: str) -> str | None:
+    sealed = session.pop(f"once:{name}", None)
+    return decrypt(sealed) if isinstance(sealed, str) else None
 
 
 def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> tuple[str, int]:

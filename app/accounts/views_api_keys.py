@@ -14,7 +14,7 @@ from app.api import keys
 from app.api.forms import ApiKeyForm
 from app.extensions import db
 from app.models import ApiKey
-from app.web import is_htmx, page_or_partial
+from app.web import is_htmx, page_or_partial, show_once, take_shown_once
 
 PAGE = "accounts/api_keys.html"
 PARTIAL = "accounts/_api_keys.html"
@@ -40,12 +40,12 @@ def _context(form: ApiKeyForm | None = None, new_key: str | None = None) -> dict
 @bp.get("/settings/api-keys")
 @admin_required
 def api_keys() -> str:
-    return render_template(PAGE, **_context())
+    return render_template(PAGE, **_context(new_key=take_shown_once("api_key")))
 
 
 @bp.post("/settings/api-keys")
 @admin_required
-def create_api_key() -> tuple[str, int]:
+def create_api_key() -> Response | tuple[str, int]:
     form = ApiKeyForm()
     if not form.validate_on_submit():
         return page_or_partial(PAGE, PARTIAL, 400, **_context(form=form))
@@ -58,7 +58,10 @@ def create_api_key() -> tuple[str, int]:
     audit.record(current_workspace(), "api_key.created", key.name, prefix=key.prefix)
     db.session.commit()
     # The only response that ever holds the raw key; after this it exists only where the admin pastes it.
-    return page_or_partial(PAGE, PARTIAL, 201, **_context(new_key=raw))
+    if not is_htmx():
+        show_once("api_key", raw)
+        return redirect(url_for("accounts.api_keys"))
+    return render_template(PARTIAL, **_context(new_key=raw)), 201
 
 
 @bp.post("/settings/api-keys/<int:key_id>/revoke")

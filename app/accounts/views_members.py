@@ -14,7 +14,7 @@ from app.accounts.forms import InviteForm, PostForm, RoleForm
 from app.extensions import db
 from app.models import Invitation, Membership, Role
 from app.models.types import utcnow
-from app.web import is_htmx, page_or_partial
+from app.web import is_htmx, page_or_partial, show_once, take_shown_once
 
 
 def _member_or_404(membership_id: int) -> Membership:
@@ -64,12 +64,12 @@ def _context(new_link: str | None = None, invite_form: InviteForm | None = None)
 @bp.get("/settings/members")
 @admin_required
 def members() -> str:
-    return render_template("accounts/members.html", **_context())
+    return render_template("accounts/members.html", **_context(new_link=take_shown_once("invitation_link")))
 
 
 @bp.post("/settings/members/invite")
 @admin_required
-def invite() -> tuple[str, int]:
+def invite() -> Response | tuple[str, int]:
     form = InviteForm()
     if not form.validate_on_submit():
         return page_or_partial(
@@ -93,9 +93,10 @@ def invite() -> tuple[str, int]:
     )
     db.session.commit()
     link = url_for("accounts.invitation", token=token, _external=True)
-    return page_or_partial(
-        "accounts/members.html", "accounts/_invitations.html", 201, **_context(new_link=link)
-    )
+    if not is_htmx():
+        show_once("invitation_link", link)
+        return redirect(url_for("accounts.members"))
+    return render_template("accounts/_invitations.html", **_context(new_link=link)), 201
 
 
 @bp.post("/settings/invitations/<int:invitation_id>/revoke")

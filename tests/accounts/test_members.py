@@ -10,8 +10,10 @@ from tests.factories import Personas, make_user, membership_of
 
 def _invite(client: FlaskClient, **data: str) -> str:
     response = client.post("/settings/members/invite", data={"role": "member", **data})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    html = response.get_data(as_text=True)
+    # Redirect-after-POST: the members page the browser lands on shows the link once.
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == "/settings/members"
+    html = client.get("/settings/members").get_data(as_text=True)
     return html.split('id="invite-link">', 1)[1].split("</code>", 1)[0]
 
 

@@ -46,7 +46,8 @@ def _post_status(client: FlaskClient, url: str, data: dict[str, str]) -> int:
 
 
 def _invite(admin: FlaskClient, role: str) -> str:
-    html = admin.post("/settings/members/invite", data={"role": role}).get_data(as_text=True)
+    assert admin.post("/settings/members/invite", data={"role": role}).status_code == 302
+    html = admin.get("/settings/members").get_data(as_text=True)
     return html.split('id="invite-link">', 1)[1].split("</code>", 1)[0]
 
 

@@ -89,3 +89,16 @@ def test_it_shows_the_settings_nav_link(login_as: LoginAs, personas: Personas) -
     client = login_as(personas.admin.email)
     html = client.get("/settings/members").get_data(as_text=True)
     assert f'href="{PAGE}"' in html
+
+
+def test_a_form_post_without_javascript_redirects_and_a_reload_sends_nothing_again(
+    login_as: LoginAs, personas: Personas
+) -> None:
+    client = login_as(personas.admin.email)
+    response = client.post(PAGE, data={"name": "deploy pipeline"})
+    assert response.status_code == 302 and response.headers["Location"] == PAGE
+    landed = client.get(PAGE).get_data(as_text=True)
+    raw = re.search(r"vgl_[A-Za-z0-9_-]{40,}", landed).group(0)  # type: ignore[union-attr]
+    assert keys.verify_key(raw) is not None
+    assert raw not in client.get(PAGE).get_data(as_text=True)  # shown once
+    assert len(keys.workspace_keys(personas.workspace.id)) == 1

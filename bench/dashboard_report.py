@@ -29,7 +29,7 @@ TOOK = """\
   again on the same database.
 - **The page's own panels side by side** (`app/analytics/side_by_side.py`): when the tiles and tables are not
   kept, each is computed on its own connection and thread, so the page waits for the slowest, not the sum.
-  The tiles split likewise (`app/analytics/apart.py`, session 7): the incident figures of both windows on one
+  The tiles split likewise (`app/analytics/apart.py`, 7fe4494): the incident figures of both windows on one
   connection, CFR and interruptions on another (measured alone: two 30-day windows ~200 → ~130 ms, two
   90-day windows ~600 → ~460 ms; four connections measured slower than two on 2 cores). Picking each window's
   rows by CASE instead of grouping on the window, to save the group sort, measured 17–21 % slower.
@@ -88,7 +88,7 @@ windows), ~45-75 ms (CFR and recovery time of both) and ~25-35 ms (interruptions
 on this machine. At 90 days the by-team table (a
 join of the window's incidents with all of `incident_teams`; it would need the incident's time beside each
 link) and the tiles are the longest. Per-day rollups would not give exact percentiles, so there are none. On
-the same database before session 5 (quiet machine): last 30 days, tiles 208 ms, whole dashboard 496 ms; last 90
+the same database before ec1963a (quiet machine): last 30 days, tiles 208 ms, whole dashboard 496 ms; last 90
 days, tiles 594 ms, by team 448 ms, recurring 205 ms, whole dashboard 1,574 ms.
 """
 

@@ -44,7 +44,7 @@ HISTORY_DAYS = 365
 WHAT_IT_TOOK = """What it took (from > 13× before): the next pages download on a helper thread while the current one is
 written (up to 256 pages ahead; still one request in flight per token, the same requests, checkpoints still in
 the commit of their rows); each page is one `INSERT … ON CONFLICT DO UPDATE … WHERE <a column IS DISTINCT FROM
-the new value>` fed by the page as one JSON parameter read by `json_to_recordset` (session 6; before, by
+the new value>` fed by the page as one JSON parameter read by `json_to_recordset` (since d38ede8; before, by
 `unnest` of one array per column), with `RETURNING (xmax = 0)`
 counting created against updated rows, instead of a select, compare and write per row; a log entry names its
 incident's id from the ids the run has met rather than by a join in the upsert (which cost a third of it); a
@@ -55,12 +55,12 @@ second within a chunk; statements built once per shape. The gap to the ideal req
 bisected past 10,000 results and change events read a week at a time, which the baseline does too; the sync's
 count includes any retried attempt.
 
-The session before: the interruption verdicts of a commit go in one `INSERT … SELECT FROM unnest`; the
+Before that (7059eeb): the interruption verdicts of a commit go in one `INSERT … SELECT FROM unnest`; the
 notifications to settle are found by a walk of the primary key's id range and read as plain rows; a chunk's
 refresh of derived columns probes the log entries and incidents per id (`unnest` + `LATERAL … OFFSET 0`)
 instead of an `IN` list that PostgreSQL without statistics answered by reading the whole table.
 
-Session 5 (a shorter critical path: the download): the pages download in a forked child process instead
+ec1963a (a shorter critical path: the download): the pages download in a forked child process instead
 of a thread, so a request no longer waits on the GIL while the writing thread maps a page (still one request
 in flight per token, the same requests; request counts travel with every page, an OAuth refresh is routed to
 the worker's session, errors come back as they are, and a child whose worker was killed exits within a
@@ -68,7 +68,7 @@ second); responses are decoded with orjson (~0.4 against ~0.9 ms a page) and cro
 bytes rather than pickled dicts; the client reads proxies and a CA bundle from the environment once, not on
 every request (requests scanned the environment twice per request: ~0.25 ms a page).
 
-Session 6: **the rows of a page go to PostgreSQL as one JSON parameter** (`json_to_recordset`, typed as
+d38ede8 and 1972901: **the rows of a page go to PostgreSQL as one JSON parameter** (`json_to_recordset`, typed as
 the table's columns; timestamps read with their offset and turned into UTC in SQL) instead of one array per
 column: binding the arrays cost the writer ~1.8 ms of CPU per page of 100 log entries in Python (SQLAlchemy's
 per-item processing, psycopg's list dumper), orjson's one call ~0.7 ms, and the statement takes the same time
@@ -77,7 +77,7 @@ per token, and alert deliveries took it alone): taken around every request, its 
 the backfill ~12 % (1.38×, 1.38× and 1.60× against 1.23× twice without it, same code otherwise), so the sync keeps
 the turn for slices of 0.25 s and gives it back at each slice's end, stepping aside when a delivery waits.
 
-Session 7: **256 pages ahead instead of 64.** Timed inside one 100,000-incident backfill, the download stood
+81e9156: **256 pages ahead instead of 64.** Timed inside one 100,000-incident backfill, the download stood
 waiting for the writer 7.3 s in all with 64 (a 30-day chunk's refresh of derived columns takes ~2 s, 64 pages
 ~1 s to download), and 0.06 s with 256; the worker's peak RSS stayed 140 MB. What remains of the gap is the
 machine itself: the download process spends about the CPU per request the baseline's client does (~4.4 against
@@ -85,7 +85,7 @@ machine itself: the download process spends about the CPU per request the baseli
 average against 1.0 for the baseline), and pdsim, the download and the writer share them. On a real
 deployment PagerDuty's side of each request runs elsewhere. **The baseline now runs between backfills**
 (above): in one run the same baseline took 134, 119 and 108 s as the minutes passed, and a single baseline
-before the backfill made the verdict flip from run to run. This session's runs of the whole benchmark: with 64
+before the backfill made the verdict flip from run to run. The other runs of the whole benchmark on 2026-11-22: with 64
 pages ahead, rounds of 1.13× and 1.33× (median 1.23×), and 1.23× in a run of one round; with 256, 1.13× in a
 run of one round, and the run recorded above."""
 

@@ -81,7 +81,7 @@ class SerialSession(requests.Session):
         self.hold_seconds = hold_seconds
         self.slice_seconds = slice_seconds
         self._taker = uuid.uuid4().hex
-        self._since: float | None = None  # when this session last took the turn
+        self._since: float | None = None  # when this holder last took the turn
         self._take = connection.register_script(_TAKE) if connection is not None else None
         self._give = connection.register_script(_GIVE_BACK) if connection is not None else None
 
@@ -109,7 +109,7 @@ class SerialSession(requests.Session):
         assert self._take is not None
         now = time.monotonic()
         if self._since is not None and now - self._since < self.slice_seconds:
-            return  # within this session's slice (its turn lasts far longer than a slice)
+            return  # within this holder's slice (its turn lasts far longer than a slice)
         keys = [self.key, f"{self.key}:wanted"]
         args = [self._taker, int(self.hold_seconds * 1000), int((POLL_SECONDS * 5 + 1) * 1000)]
         deadline = now + self.hold_seconds + TURN_WAIT_MARGIN

@@ -38,14 +38,19 @@ def empty_database(base_settings: Settings, postgres_server_url: str | None, tmp
         admin.dispose()
 
 
-@pytest.fixture
-def migrated_app(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
+def _app_at(settings: Settings, database: str, revision: str = "head") -> Iterator[Flask]:
+    """An app whose empty database is upgraded to `revision`, for a test to fill and upgrade further."""
+    app = create_app(dataclasses.replace(settings, database_url=database))
     with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision=revision)
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def migrated_app(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    yield from _app_at(base_settings, empty_database)
 
 
 def test_it_upgrades_an_empty_database_to_head(migrated_app: Flask) -> None:
@@ -64,12 +69,7 @@ def test_it_has_models_identical_to_the_migrations(migrated_app: Flask) -> None:
 
 @pytest.fixture
 def app_at_initial_schema(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
-    with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="601177833a45")
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from _app_at(base_settings, empty_database, "601177833a45")
 
 
 def test_it_fills_the_local_times_of_notifications_already_synced(app_at_initial_schema: Flask) -> None:
@@ -106,12 +106,7 @@ def test_it_fills_the_local_times_of_notifications_already_synced(app_at_initial
 
 @pytest.fixture
 def app_before_auto_resolve_rule(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
-    with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="9d0c4f1a7b2e")
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from _app_at(base_settings, empty_database, "9d0c4f1a7b2e")
 
 
 def test_it_rederives_auto_resolved_from_the_last_resolve(app_before_auto_resolve_rule: Flask) -> None:
@@ -170,16 +165,11 @@ def test_it_rederives_auto_resolved_from_the_last_resolve(app_before_auto_resolv
 
 
 @pytest.fixture
-def app_before_test_alert_exclusion(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
-    with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="a4e2b7c91d03")
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+def app_at_history_from(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
+    yield from _app_at(base_settings, empty_database, "a4e2b7c91d03")
 
 
-def test_it_excludes_test_alerts_synced_before(app_before_test_alert_exclusion: Flask) -> None:
+def test_it_excludes_test_alerts_synced_before(app_at_history_from: Flask) -> None:
     """e16a7e57a1e7: Vigil's own test alerts already synced leave the metrics, a person's exclusion keeps its
     reason, the account's interruption verdicts are settled again and kept answers are retired."""
     incident = (
@@ -226,18 +216,8 @@ def test_it_excludes_test_alerts_synced_before(app_before_test_alert_exclusion: 
     assert version != "before"
 
 
-@pytest.fixture
-def app_before_text_columns(base_settings: Settings, empty_database: str) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(base_settings, database_url=empty_database))
-    with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="a4e2b7c91d03")
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
 def test_it_widens_pagerduty_text_and_keeps_targets_of_a_deleted_account(
-    app_before_text_columns: Flask,
+    app_at_history_from: Flask,
 ) -> None:
     """d15c01a2b3c4: rows already there are kept; PagerDuty's long text fits afterwards; a deleted account
     leaves its rule targets in place with no account instead of taking them with it."""

@@ -119,7 +119,7 @@ def test_it_lists_the_active_sessions_on_the_account_page(
     assert html.count('<tr id="session-') == 2
     assert "Firefox on Windows" in html
     assert "Safari on iOS" in html
-    assert html.count("this session") == 1
+    assert html.count("this browser") == 1
     assert "127.0.0.1" in html
     assert "Sign out everywhere else" in html
 

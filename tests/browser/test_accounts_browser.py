@@ -89,7 +89,7 @@ def test_it_lists_sessions_and_signs_out_everywhere_else(
     page.goto(url + "/account")
     rows = page.locator("#sessions tbody tr")
     assert rows.count() == 2
-    assert page.locator("#sessions .badge", has_text="this session").count() == 1
+    assert page.locator("#sessions .badge", has_text="this browser").count() == 1
     assert "Chrome on Linux" in page.locator("#sessions").inner_text()
     page.screenshot(path=str(artifacts / "accounts-06-sessions-wide.png"), full_page=True)
     new_page.goto(url + "/account")

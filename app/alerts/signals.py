@@ -21,8 +21,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.deployments import change_failure
+from app.analytics.filters import service_condition
 from app.analytics.interruptions import interruptions
-from app.analytics.metrics import incident_counts, mtta, mttr
+from app.analytics.metrics import IncidentFigures, figures_of, incident_figures
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 from app.models import AlertRule, Incident, PDService
@@ -103,7 +104,8 @@ def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
 
 
 def observe_incident(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
-    """Batchable rules from one grouped query per workspace and window; the rest one question at a time."""
+    """Rules on the incident figures from one grouped query per workspace and window; the rest (team filters,
+    CFR, interruptions) one distinct question at a time."""
     batchable = [r for r in rules if _batchable(r)]
     result = observe_incident_batched(batchable, now)
     result.update(observe_incident_each([r for r in rules if not _batchable(r)], now))
@@ -150,8 +152,13 @@ def rule_query(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> M
 
 def incident_value(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> float | None:
     query = rule_query(rule, now, settings)
-    compute = _INCIDENT_COMPUTE[rule.metric]
-    return compute(query, settings)
+    if rule.metric in _FROM_FIGURES:
+        return _FROM_FIGURES[rule.metric](figures_of(query))
+    if rule.metric == "cfr":
+        return _percent(change_failure(query, settings).change_failure_rate)
+    if rule.metric == "sleep_interruptions":
+        return float(interruptions(query, settings).sleep)
+    raise KeyError(rule.metric)
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -162,51 +169,22 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else share * 100
 
 
-def _escalation_rate(query: MetricQuery, _settings: WorkspaceSettings) -> float | None:
-    counts = incident_counts(query)
-    if not counts.incident_count:
-        return None
-    return _percent(counts.escalated_count / counts.incident_count)
-
-
-def _open_incidents(query: MetricQuery, _settings: WorkspaceSettings) -> float:
-    return float(incident_counts(query).unresolved_count)
-
-
-_INCIDENT_COMPUTE: dict[str, Callable[[MetricQuery, WorkspaceSettings], float | None]] = {
-    "incident_count": lambda q, s: float(incident_counts(q).incident_count),
-    "open_incidents": _open_incidents,
-    "mtta": lambda q, s: _minutes(mtta(q).mean),
-    "mttr": lambda q, s: _minutes(mttr(q).mean),
-    "cfr": lambda q, s: _percent(change_failure(q, s).change_failure_rate),
-    "escalation_rate": _escalation_rate,
-    "sleep_interruptions": lambda q, s: float(interruptions(q, s).sleep),
+# The rule metrics read from metrics.IncidentFigures, in the rule's units.
+_FROM_FIGURES: dict[str, Callable[[IncidentFigures], float | None]] = {
+    "incident_count": lambda f: float(f.counts.incident_count),
+    "open_incidents": lambda f: float(f.counts.unresolved_count),
+    "mtta": lambda f: _minutes(f.mtta.mean),
+    "mttr": lambda f: _minutes(f.mttr.mean),
+    "escalation_rate": lambda f: _percent(f.counts.escalation_rate),
 }
-assert set(_INCIDENT_COMPUTE) == set(INCIDENT_METRICS)
-
-
-# Metrics that are sums over incidents: one query grouped by service and urgency answers every rule of a
-# workspace and window, whatever services and urgencies it filters on. Team filters go one at a time.
-_BATCHED = frozenset({"incident_count", "open_incidents", "mtta", "mttr", "escalation_rate"})
+assert set(_FROM_FIGURES) | {"cfr", "sleep_interruptions"} == set(INCIDENT_METRICS)
 
 
 def _batchable(rule: AlertRule) -> bool:
-    return rule.metric in _BATCHED and not (rule.filters or {}).get("teams")
-
-
-@dataclass
-class _Sums:
-    count: int = 0
-    unresolved: int = 0
-    escalated: int = 0
-    ack_total: float = 0.0
-    ack_count: int = 0
-    resolve_total: float = 0.0
-    resolve_count: int = 0
-
-    def add(self, other: _Sums) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    """Figures over services and urgencies: one query grouped by service and urgency answers every rule of a
+    workspace and window, whatever services and urgencies it filters on. Team filters go one at a time (an
+    incident may have several teams)."""
+    return rule.metric in _FROM_FIGURES and not (rule.filters or {}).get("teams")
 
 
 def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
@@ -216,85 +194,45 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
         span = rule.window_seconds if uses_window else int(OPEN_LOOKBACK.total_seconds())
         groups[(rule.workspace_id, span)].append(rule)
     result: dict[int, Observation] = {}
-    selected: dict[int, set[int]] = {}
+    settings: dict[int, WorkspaceSettings] = {}
+    populations: dict[tuple[int, tuple[int, ...]], set[int]] = {}
     for (workspace_id, span), members in groups.items():
         try:
             with db.session.begin_nested():
-                sums = _sums_by_service(workspace_id, now - timedelta(seconds=span), now)
-                if workspace_id not in selected:
-                    selected[workspace_id] = set(
-                        db.session.scalars(
-                            select(PDService.id).where(
-                                PDService.workspace_id == workspace_id, PDService.selected.is_(True)
+                if workspace_id not in settings:
+                    settings[workspace_id] = workspace_settings(workspace_id)
+                parts = incident_figures(
+                    [
+                        Incident.workspace_id == workspace_id,
+                        Incident.created_at >= now - timedelta(seconds=span),
+                        Incident.created_at < now,
+                        Incident.excluded.is_(False),
+                    ],
+                    group_by=[Incident.service_id, Incident.urgency],
+                )
+                queries = {rule.id: rule_query(rule, now, settings[workspace_id]) for rule in members}
+                for query in queries.values():
+                    if (workspace_id, query.services) not in populations:
+                        populations[(workspace_id, query.services)] = set(
+                            db.session.scalars(
+                                select(PDService.id).where(service_condition(query, PDService.id))
                             )
                         )
-                    )
         except SQLAlchemyError as exc:
             log.warning("alert evaluation: cannot read incidents of workspace %s: %s", workspace_id, exc)
             failed = Observation(None, f"Cannot compute incident metrics: {type(exc).__name__}")
             result.update({rule.id: failed for rule in members})
             continue
         for rule in members:
-            result[rule.id] = Observation(_from_sums(rule, sums, selected[workspace_id]))
+            query = queries[rule.id]
+            services = populations[(workspace_id, query.services)]
+            figures = IncidentFigures.pooled(
+                part
+                for (service, urgency), part in parts.items()
+                if service in services and (not query.urgencies or urgency in query.urgencies)
+            )
+            result[rule.id] = Observation(_FROM_FIGURES[rule.metric](figures))
     return result
-
-
-def _sums_by_service(workspace_id: int, start: datetime, end: datetime) -> dict[tuple[int, str], _Sums]:
-    resolved = Incident.status == "resolved"
-    rows = db.session.execute(
-        select(
-            Incident.service_id,
-            Incident.urgency,
-            func.count(),
-            func.sum(case((~resolved, 1), else_=0)),
-            func.sum(case((Incident.escalation_count >= 1, 1), else_=0)),
-            func.sum(Incident.ack_seconds),
-            func.count(Incident.ack_seconds),
-            func.sum(case((resolved, Incident.resolve_seconds))),
-            func.count(case((resolved, Incident.resolve_seconds))),
-        )
-        .where(
-            Incident.workspace_id == workspace_id,
-            Incident.created_at >= start,
-            Incident.created_at < end,
-            Incident.excluded.is_(False),
-        )
-        .group_by(Incident.service_id, Incident.urgency)
-    )
-    return {
-        (service, urgency): _Sums(
-            int(n),
-            int(unresolved or 0),
-            int(escalated or 0),
-            float(ack or 0),
-            int(ack_n),
-            float(res or 0),
-            int(res_n),
-        )
-        for service, urgency, n, unresolved, escalated, ack, ack_n, res, res_n in rows
-    }
-
-
-def _from_sums(rule: AlertRule, sums: dict[tuple[int, str], _Sums], selected: set[int]) -> float | None:
-    """The rule's metric over its population, exactly as metrics.py defines it (tests compare the two)."""
-    filters = rule.filters or {}
-    services = {int(s) for s in filters.get("services", [])} or selected
-    urgencies = set(filters.get("urgencies", []))
-    total = _Sums()
-    for (service, urgency), part in sums.items():
-        if service in services and (not urgencies or urgency in urgencies):
-            total.add(part)
-    if rule.metric == "incident_count":
-        return float(total.count)
-    if rule.metric == "open_incidents":
-        return float(total.unresolved)
-    if rule.metric == "mtta":
-        return total.ack_total / total.ack_count / 60 if total.ack_count else None
-    if rule.metric == "mttr":
-        return total.resolve_total / total.resolve_count / 60 if total.resolve_count else None
-    if rule.metric == "escalation_rate":
-        return total.escalated / total.count * 100 if total.count else None
-    raise ValueError(f"{rule.metric} is not a batched metric")
 
 
 # -- pushed signals --------------------------------------------------------------------------------------

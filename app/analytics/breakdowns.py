@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import func, select
 
 from app.analytics.deployments import rate
 from app.analytics.filters import incident_conditions
-from app.analytics.percentiles import DurationStats, duration_stats, is_postgresql, stats_columns, stats_of
+from app.analytics.metrics import IncidentFigures, incident_figures
+from app.analytics.percentiles import DurationStats
 from app.analytics.query import MetricQuery
 from app.analytics.sqlfuncs import offset_case, shifted_hour, shifted_isoweekday
 from app.analytics.windows import offset_spans
@@ -41,81 +42,44 @@ class BreakdownRow:
 
 
 def by_service(query: MetricQuery) -> list[BreakdownRow]:
-    rows = (
-        select(Incident.service_id.label("grp"), *_measures())
-        .where(*incident_conditions(query))
-        .subquery("rows")
-    )
     names = dict(
         db.session.execute(
             select(PDService.id, PDService.name).where(PDService.workspace_id == query.workspace_id)
         ).all()
     )
-    return _table(rows, lambda key: names.get(key, ""))
+    figures = incident_figures(incident_conditions(query), group_by=[Incident.service_id])
+    return _table(figures, lambda key: names.get(key, ""))
 
 
 def by_team(query: MetricQuery) -> list[BreakdownRow]:
-    statement: Select[Any] = (
-        select(incident_teams.c.team_id.label("grp"), *_measures())
-        .select_from(Incident)
-        .outerjoin(incident_teams, incident_teams.c.incident_id == Incident.id)
-        .where(*incident_conditions(query))
-    )
+    conditions = incident_conditions(query)
     if query.teams:
-        statement = statement.where(incident_teams.c.team_id.in_(query.teams))
+        conditions.append(incident_teams.c.team_id.in_(query.teams))
     names = dict(
         db.session.execute(
             select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == query.workspace_id)
         ).all()
     )
-    return _table(statement.subquery("rows"), lambda key: "No team" if key is None else names.get(key, ""))
+    figures = incident_figures(
+        conditions,
+        group_by=[incident_teams.c.team_id],
+        from_=Incident.__table__.outerjoin(incident_teams, incident_teams.c.incident_id == Incident.id),
+    )
+    return _table(figures, lambda key: "No team" if key is None else names.get(key, ""))
 
 
-def _measures() -> list[Any]:
-    resolved = Incident.status == "resolved"
-    return [
-        Incident.ack_seconds,
-        case((resolved, Incident.resolve_seconds)).label("resolve_seconds"),
-        case((resolved, 0), else_=1).label("unresolved"),
-        case((Incident.escalation_count >= 1, 1), else_=0).label("escalated"),
-    ]
-
-
-def _table(rows: Any, name_of: Any) -> list[BreakdownRow]:
-    counted = [
-        rows.c.grp,
-        func.count().label("n"),
-        func.sum(rows.c.unresolved).label("unresolved"),
-        func.sum(rows.c.escalated).label("escalated"),
-    ]
-    if is_postgresql():
-        # One pass: the counts and both percentile sets side by side (three passes over a join with the
-        # incidents' teams were most of the by-team table's time).
-        statement = select(
-            *counted,
-            *stats_columns(rows.c.ack_seconds, "mtta"),
-            *stats_columns(rows.c.resolve_seconds, "mttr"),
-        ).group_by(rows.c.grp)
-        counts = db.session.execute(statement).all()
-        mtta = {row.grp: stats_of(row, "mtta") for row in counts}
-        mttr = {row.grp: stats_of(row, "mttr") for row in counts}
-    else:
-        counts = db.session.execute(select(*counted).group_by(rows.c.grp)).all()
-        mtta = duration_stats(select(rows.c.grp, rows.c.ack_seconds.label("value")).subquery(), grouped=True)
-        mttr = duration_stats(
-            select(rows.c.grp, rows.c.resolve_seconds.label("value")).subquery(), grouped=True
-        )
+def _table(figures: dict[tuple[Any, ...], IncidentFigures], name_of: Any) -> list[BreakdownRow]:
     table = [
         BreakdownRow(
-            key=row.grp,
-            name=name_of(row.grp),
-            incident_count=int(row.n),
-            unresolved_count=int(row.unresolved),
-            escalated_count=int(row.escalated),
-            mtta=mtta.get(row.grp, DurationStats()),
-            mttr=mttr.get(row.grp, DurationStats()),
+            key=key,
+            name=name_of(key),
+            incident_count=part.counts.incident_count,
+            unresolved_count=part.counts.unresolved_count,
+            escalated_count=part.counts.escalated_count,
+            mtta=part.mtta,
+            mttr=part.mttr,
         )
-        for row in counts
+        for (key,), part in figures.items()
     ]
     return sorted(table, key=lambda row: (-row.incident_count, row.name, row.key or 0))
 

@@ -16,12 +16,8 @@ The store is Redis when REDIS_URL is set (shared by every web process; values ar
 jobs in the same Redis), else this process's memory. A store that fails is logged and bypassed: the answer is
 computed as if nothing were kept.
 
-One computation per answer: right after a sync, every open dashboard's minute refresh and the warm-up job
-(jobs.py) ask for the same answers within seconds. Whoever asks first claims the answer (a Redis lock that
-expires, or the same in this process's memory); the others wait for it to be kept and read it, rather than
-each computing it again on a database already busy with the first. A claim whose holder failed is released,
-and one whose holder died expires (a waiter then claims it); no one waits longer than WAIT_SECONDS before
-computing it without a claim.
+Two askers that miss at the same moment both compute the answer (a duplicate computation is cheap next to
+making a request wait for another's); after a sync the warm-up job (jobs.py) computes the presets first.
 """
 
 from __future__ import annotations
@@ -39,8 +35,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar, cast
 
 from flask import current_app
-from redis.exceptions import LockError, RedisError
-from redis.lock import Lock
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -71,10 +66,9 @@ def data_version(workspace_id: int) -> str | None:
 
 
 def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`'s answer to `question` for the workspace's current data, computed at most once per data
-    version (per process without Redis), and by one asker at a time. `question` must name everything the
-    answer depends on besides the data: a tuple of plain values, frozen dataclasses included (their repr is
-    the key)."""
+    """`compute()`'s answer to `question` for the workspace's current data, computed once per data version
+    (per process without Redis). `question` must name everything the answer depends on besides the data: a
+    tuple of plain values, frozen dataclasses included (their repr is the key)."""
     key = _key(workspace_id, question)
     if key is None:
         return compute()
@@ -82,20 +76,8 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
     kept = _load(store.get(key))
     if kept is not _MISSING:
         return cast(T, kept)
-    # Someone may be computing this very answer for this very data: wait to read theirs, or to claim it if
-    # they fail, or until WAIT_SECONDS have passed (then compute it anyway).
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (claim := store.claim(key, CLAIM_SECONDS)) is None and time.monotonic() < deadline:
-        time.sleep(_POLL_SECONDS)
-        kept = _load(store.get(key))
-        if kept is not _MISSING:
-            return cast(T, kept)
-    try:
-        answer = compute()
-        store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
-    finally:
-        if claim is not None:
-            claim.release()
+    answer = compute()
+    store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
     return answer
 
 
@@ -107,11 +89,6 @@ def peek(workspace_id: int, question: Hashable) -> object | None:
 
 
 _MISSING = object()
-# A claim outlives by far any computation we know of (~1.5 s for the slowest panel on a million incidents),
-# and expires if its holder dies; a waiter gives up sooner and computes the answer itself.
-CLAIM_SECONDS = 60
-WAIT_SECONDS = 15.0
-_POLL_SECONDS = 0.05
 
 
 def _load(kept: bytes | None) -> object:
@@ -148,25 +125,10 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-class _Claim(Protocol):
-    def release(self) -> None: ...
-
-
 class _Store(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
     def set(self, key: str, value: bytes, seconds: int) -> None: ...
-
-    def claim(self, key: str, seconds: int) -> _Claim | None:
-        """Claim the computation of `key`: the claim, or None if another asker holds it."""
-        ...
-
-
-class _Unclaimed:
-    """What a store that cannot take claims hands out: the asker computes, as without claims."""
-
-    def release(self) -> None:
-        pass
 
 
 class _RedisStore:
@@ -184,29 +146,6 @@ class _RedisStore:
         except RedisError as exc:
             log.warning("analytics cache unavailable, answer not kept: %s", exc)
 
-    def claim(self, key: str, seconds: int) -> _Claim | None:
-        lock = redis_connection().lock(_claim_name(key), timeout=seconds, blocking=False)
-        try:
-            return _RedisClaim(lock) if lock.acquire() else None
-        except RedisError as exc:
-            log.warning("analytics cache unavailable, computing without a claim: %s", exc)
-            return _Unclaimed()
-
-
-def _claim_name(key: str) -> str:
-    return f"{key}:computing"
-
-
-class _RedisClaim:
-    def __init__(self, lock: Lock) -> None:
-        self._lock = lock
-
-    def release(self) -> None:
-        try:
-            self._lock.release()
-        except (LockError, RedisError) as exc:  # expired and maybe taken by another: theirs now
-            log.warning("analytics cache claim already gone: %s", exc)
-
 
 class _MemoryStore:
     """Least recently used entries go first; expired ones are dropped when met."""
@@ -214,7 +153,6 @@ class _MemoryStore:
     def __init__(self, entries: int = _MEMORY_ENTRIES) -> None:
         self._entries = entries
         self._kept: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._claims: dict[str, _MemoryClaim] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -235,31 +173,9 @@ class _MemoryStore:
             while len(self._kept) > self._entries:
                 self._kept.popitem(last=False)
 
-    def claim(self, key: str, seconds: int) -> _Claim | None:
-        with self._lock:
-            held = self._claims.get(key)
-            if held is not None and held.expires > time.monotonic():
-                return None
-            claim = self._claims[key] = _MemoryClaim(self, key, time.monotonic() + seconds)
-            return claim
-
-    def release(self, claim: _MemoryClaim) -> None:
-        with self._lock:
-            if self._claims.get(claim.key) is claim:
-                del self._claims[claim.key]
-
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
-            self._claims.clear()
-
-
-class _MemoryClaim:
-    def __init__(self, store: _MemoryStore, key: str, expires: float) -> None:
-        self.store, self.key, self.expires = store, key, expires
-
-    def release(self) -> None:
-        self.store.release(self)
 
 
 def _store() -> _Store:

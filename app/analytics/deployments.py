@@ -11,18 +11,18 @@ ix_incidents_ws_service_created (workspace_id, service_id, created_at).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.analytics.filters import deployment_conditions, incident_attribute_conditions
-from app.analytics.percentiles import DurationStats, is_postgresql, single_stats, stats_columns, stats_of
+from app.analytics.percentiles import Aggregate, DurationStats, aggregate, is_postgresql
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
-from app.analytics.sqlfuncs import add_seconds, seconds_between
+from app.analytics.sqlfuncs import add_seconds, bucket_index, seconds_between
 from app.extensions import db
 from app.models import Deployment, Incident, PDService
 
@@ -120,71 +120,51 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
 
 
 def change_failure(query: MetricQuery, settings: WorkspaceSettings | None = None) -> ChangeFailure:
+    return change_failures(query, [query], settings)[0]
+
+
+class Window(Protocol):
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
+def change_failures(
+    query: MetricQuery, windows: Sequence[Window], settings: WorkspaceSettings | None = None
+) -> list[ChangeFailure]:
+    """The one definition of CFR and recovery time: a ChangeFailure for each of `windows` (adjacent, in
+    order, together the query's window), from one statement over the query's deployments grouped by the
+    window each falls in. A deployment's outcome does not depend on the window asked: its incidents and the
+    next deployment are looked up whatever the window."""
     settings = settings or workspace_settings(query.workspace_id)
     outcomes = deployment_outcomes(query, settings).subquery("outcomes")
-    counted = [
-        func.count().label("deployments"),
-        func.coalesce(func.sum(outcomes.c.failed), 0).label("failed"),
-        func.coalesce(func.sum(outcomes.c.unrecovered), 0).label("unrecovered"),
-    ]
-    if is_postgresql():
-        # One pass over the outcomes; recovery_seconds is NULL unless the deployment failed and recovered.
-        row = db.session.execute(
-            select(*counted, *stats_columns(outcomes.c.recovery_seconds, "recovery"))
-        ).one()
-        recovery = stats_of(row, "recovery")
-    else:
-        row = db.session.execute(select(*counted)).one()
-        recovery = single_stats(
-            select(outcomes.c.recovery_seconds.label("value")).where(outcomes.c.failed == 1).subquery()
+    rows = select(
+        bucket_index(outcomes.c.at, [window.end for window in windows]).label("window"),
+        outcomes.c.failed,
+        outcomes.c.unrecovered,
+        outcomes.c.recovery_seconds,
+    ).subquery("judged")
+    found = aggregate(rows, keys=("window",), sums=("failed", "unrecovered"), durations=("recovery_seconds",))
+    nothing = Aggregate(0, {"failed": 0, "unrecovered": 0}, {"recovery_seconds": DurationStats()})
+    result = []
+    for index, window in enumerate(windows):
+        part = found.get((index,), nothing)
+        deployments, failed = part.rows, part.sums["failed"]
+        result.append(
+            ChangeFailure(
+                deployment_count=deployments,
+                failed_deployment_count=failed,
+                change_failure_rate=rate(failed, deployments),
+                deployments_per_week=deployments
+                * _WEEK_SECONDS
+                / (window.end - window.start).total_seconds(),
+                recovery=part.stats["recovery_seconds"],
+                unrecovered_count=part.sums["unrecovered"],
+            )
         )
-    return _change_failure_of(row, recovery, query)
-
-
-def _change_failure_of(row: Any, recovery: DurationStats, query: MetricQuery) -> ChangeFailure:
-    deployments, failed = int(row.deployments or 0), int(row.failed or 0)
-    return ChangeFailure(
-        deployment_count=deployments,
-        failed_deployment_count=failed,
-        change_failure_rate=rate(failed, deployments),
-        deployments_per_week=deployments * _WEEK_SECONDS / query.duration.total_seconds(),
-        recovery=recovery,
-        unrecovered_count=int(row.unrecovered or 0),
-    )
-
-
-def change_failure_beside(
-    query: MetricQuery, previous: MetricQuery, settings: WorkspaceSettings | None = None
-) -> tuple[ChangeFailure, ChangeFailure]:
-    """change_failure of a window and of the window just before it; on PostgreSQL in one pass over both. A
-    deployment's outcome does not depend on the window asked (its incidents and the next deployment are
-    looked up whatever the window), so the two windows' deployments can be judged together and grouped."""
-    settings = settings or workspace_settings(query.workspace_id)
-    adjacent = previous.end == query.start and replace(previous, start=query.start, end=query.end) == query
-    if not is_postgresql() or not adjacent:
-        return change_failure(query, settings), change_failure(previous, settings)
-    both = replace(query, start=previous.start)
-    outcomes = deployment_outcomes(both, settings).subquery("outcomes")
-    current = (outcomes.c.at >= query.start).label("current")
-    rows = db.session.execute(
-        select(
-            current,
-            func.count().label("deployments"),
-            func.sum(outcomes.c.failed).label("failed"),
-            func.sum(outcomes.c.unrecovered).label("unrecovered"),
-            *stats_columns(outcomes.c.recovery_seconds, "recovery"),
-        ).group_by(current)
-    ).all()
-    by_window = {bool(row.current): row for row in rows}
-    nothing = {"deployments": 0, "failed": 0, "unrecovered": 0, "recovery_n": 0}
-
-    def of(is_current: bool, window: MetricQuery) -> ChangeFailure:
-        row = by_window.get(is_current)
-        if row is None:
-            return _change_failure_of(SimpleNamespace(**nothing), DurationStats(), window)
-        return _change_failure_of(row, stats_of(row, "recovery"), window)
-
-    return of(True, query), of(False, previous)
+    return result
 
 
 def rate(part: int, whole: int) -> float | None:

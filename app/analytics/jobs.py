@@ -1,4 +1,4 @@
-"""Background work of the analytics: the dashboard views people look at, computed before they open them."""
+"""Background work of the analytics: the preset dashboard views, computed before people open them."""
 
 from __future__ import annotations
 
@@ -7,18 +7,9 @@ import logging
 from redis.exceptions import RedisError
 
 from app.analytics import cache
-from app.analytics.filters_form import (
-    DEFAULT_DAYS,
-    PRESETS,
-    DashboardFilters,
-    parse_filters,
-    priority_choices,
-    service_choices,
-    team_choices,
-)
+from app.analytics.filters_form import DEFAULT_DAYS, PRESETS, DashboardFilters
 from app.analytics.panels import PANELS, panel_context
 from app.analytics.query import workspace_settings
-from app.analytics.recent_views import recent_views, view_args, view_key
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import Workspace
@@ -33,11 +24,10 @@ MAX_ROUNDS = 3
 
 @in_app_context
 def warm_dashboard(workspace_id: int) -> int:
-    """Compute and keep (cache.py) every panel of the dashboard views its viewers will open, for the
-    workspace's current data: the presets (the last 30 days of the followed services first, as the dashboard
-    opens, then 7 and 90 days) and the views opened lately (recent_views.py). The first viewer after a sync
-    reads them instead of waiting. Returns how many views were computed; safe to run twice (a kept panel is
-    not computed again)."""
+    """Compute and keep (cache.py) every panel of the presets for the workspace's current data: the last 30
+    days of the followed services first, as the dashboard opens, then 7 and 90 days. The first viewer after a
+    sync reads them instead of waiting. Returns how many views were computed; safe to run twice (a kept panel
+    is not computed again)."""
     warmed = 0
     for _ in range(MAX_ROUNDS):
         workspace = db.session.get(Workspace, workspace_id)
@@ -45,7 +35,7 @@ def warm_dashboard(workspace_id: int) -> int:
             return warmed
         version = workspace.data_version
         settings = workspace_settings(workspace_id)
-        for filters in dashboard_views(workspace):
+        for filters in dashboard_views():
             query = filters.query(workspace)
             for panel in PANELS.values():
                 panel_context(panel, query, filters, settings)
@@ -57,23 +47,9 @@ def warm_dashboard(workspace_id: int) -> int:
     return warmed
 
 
-def dashboard_views(workspace: Workspace) -> list[DashboardFilters]:
-    """The presets, then the recent views that still read as they were asked (a view of a service or team
-    that is gone is not guessed at)."""
-    presets = sorted(PRESETS, key=lambda days: days != DEFAULT_DAYS)  # the view the dashboard opens on first
-    views = [DashboardFilters(days=days) for days in presets]
-    seen = {view_key(view.params()) for view in views}
-    recent = [key for key in recent_views(workspace.id) if key not in seen]
-    if not recent:
-        return views
-    services, teams = service_choices(workspace), team_choices(workspace)
-    priorities = priority_choices(workspace)
-    for key in recent:
-        filters = parse_filters(view_args(key), services, teams, priorities)
-        if filters.messages or view_key(filters.params()) != key:
-            continue
-        views.append(filters)
-    return views
+def dashboard_views() -> list[DashboardFilters]:
+    """The presets, the view the dashboard opens on first."""
+    return [DashboardFilters(days=days) for days in sorted(PRESETS, key=lambda days: days != DEFAULT_DAYS)]
 
 
 def schedule_warm_dashboard(workspace_id: int) -> None:

@@ -7,26 +7,21 @@ query over ix_incidents_ws_created (workspace_id, created_at), narrowed by the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, select, true
+from sqlalchemy import ColumnElement, and_, case, false, select, true
+from sqlalchemy.sql import FromClause
 
-from app.analytics.apart import run_apart
-from app.analytics.deployments import ChangeFailure, change_failure, change_failure_beside, rate
+from app.analytics.deployments import ChangeFailure, change_failure, change_failures, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
 from app.analytics.interruptions import Interruptions, interruptions
-from app.analytics.percentiles import (
-    DurationStats,
-    is_postgresql,
-    single_stats,
-    stats_columns,
-    stats_of,
-)
+from app.analytics.percentiles import DurationStats, aggregate
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
+from app.analytics.sqlfuncs import bucket_index
 from app.analytics.windows import is_local_midnight
-from app.extensions import db
 from app.models import Incident
 
 _WEEK_SECONDS = 7 * 24 * 3600
@@ -42,56 +37,96 @@ class IncidentCounts:
     # Excluded incidents that would otherwise be in the population: shown so an exclusion is never silent.
     excluded_count: int = 0
 
+    @property
+    def escalation_rate(self) -> float | None:
+        """Share of the incidents escalated at least once."""
+        return rate(self.escalated_count, self.incident_count)
 
-def _count_columns() -> list[Any]:
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    """The incident metrics of one population: its counts, MTTA and MTTR (docs/metrics.md, "Incidents")."""
+
+    counts: IncidentCounts = field(default_factory=IncidentCounts)
+    mtta: DurationStats = field(default_factory=DurationStats)
+    mttr: DurationStats = field(default_factory=DurationStats)
+
+    @classmethod
+    def pooled(cls, parts: Iterable[IncidentFigures]) -> IncidentFigures:
+        """The figures of the union of disjoint populations: counts add up and means are pooled by their
+        counts; percentiles cannot be pooled, so they are None (alert rules read means only)."""
+        parts = list(parts)
+        counts = IncidentCounts(
+            *(
+                sum(getattr(part.counts, name) for part in parts)
+                for name in IncidentCounts.__dataclass_fields__
+            )
+        )
+        return cls(counts, _pooled([part.mtta for part in parts]), _pooled([part.mttr for part in parts]))
+
+
+def _pooled(stats: list[DurationStats]) -> DurationStats:
+    count = sum(part.count for part in stats)
+    if not count:
+        return DurationStats()
+    return DurationStats(
+        count, sum(part.mean * part.count for part in stats if part.mean is not None) / count
+    )
+
+
+def incident_figures(
+    conditions: Sequence[ColumnElement[bool]],
+    group_by: Sequence[ColumnElement[Any]] = (),
+    from_: FromClause = Incident.__table__,
+) -> dict[tuple[Any, ...], IncidentFigures]:
+    """The one definition of the incident metrics: counts, MTTA and MTTR of the incidents `conditions` select
+    (filters.incident_conditions), per value of the `group_by` expressions (the key is the tuple of their
+    values; `()` without grouping, present even when nothing matched). One grouped statement on both engines
+    (percentiles.aggregate). Excluded incidents that the conditions let through are only counted as excluded,
+    so pass `include_excluded=True` to incident_conditions for the excluded count."""
     counted = Incident.excluded == false()
     resolved = Incident.status == "resolved"
 
-    def count_if(*conditions: Any) -> Any:
-        return func.coalesce(func.sum(case((and_(counted, *conditions), 1), else_=0)), 0)
+    def flag(*conditions: Any) -> Any:
+        return case((and_(counted, *conditions), 1), else_=0)
 
-    return [
-        count_if().label("incidents"),
-        count_if(~resolved).label("unresolved"),
-        count_if(resolved).label("resolved"),
-        count_if(Incident.escalation_count >= 1).label("escalated"),
-        count_if(resolved, Incident.auto_resolved == true()).label("auto_resolved"),
-        func.coalesce(func.sum(case((Incident.excluded == true(), 1), else_=0)), 0).label("excluded"),
-    ]
-
-
-def incident_counts(query: MetricQuery) -> IncidentCounts:
-    row = db.session.execute(
-        select(*_count_columns()).where(*incident_conditions(query, include_excluded=True))
-    ).one()
-    return _counts_of(row)
-
-
-def _counts_of(row: Any) -> IncidentCounts:
-    return IncidentCounts(
-        incident_count=int(row.incidents),
-        unresolved_count=int(row.unresolved),
-        resolved_count=int(row.resolved),
-        escalated_count=int(row.escalated),
-        auto_resolved_count=int(row.auto_resolved),
-        excluded_count=int(row.excluded),
+    rows = (
+        select(
+            *[column.label(f"g{index}") for index, column in enumerate(group_by)],
+            flag().label("incidents"),
+            flag(~resolved).label("unresolved"),
+            flag(resolved).label("resolved"),
+            flag(Incident.escalation_count >= 1).label("escalated"),
+            flag(resolved, Incident.auto_resolved == true()).label("auto_resolved"),
+            case((counted, 0), else_=1).label("excluded"),
+            case((counted, Incident.ack_seconds)).label("mtta"),
+            case((and_(counted, resolved), Incident.resolve_seconds)).label("mttr"),
+        )
+        .select_from(from_)
+        .where(*conditions)
+        .subquery("incident_rows")
     )
-
-
-def mtta(query: MetricQuery) -> DurationStats:
-    """Over incidents created in the window that were acknowledged (first acknowledgement - created)."""
-    return single_stats(
-        select(Incident.ack_seconds.label("value")).where(*incident_conditions(query)).subquery()
+    found = aggregate(
+        rows,
+        keys=[f"g{index}" for index in range(len(group_by))],
+        sums=_COUNTED,
+        durations=("mtta", "mttr"),
     )
+    return {
+        key: IncidentFigures(
+            IncidentCounts(*(part.sums[name] for name in _COUNTED)), part.stats["mtta"], part.stats["mttr"]
+        )
+        for key, part in found.items()
+    }
 
 
-def mttr(query: MetricQuery) -> DurationStats:
-    """Over incidents created in the window that are resolved now (final resolve - created)."""
-    return single_stats(
-        select(Incident.resolve_seconds.label("value"))
-        .where(*incident_conditions(query), Incident.status == "resolved")
-        .subquery()
-    )
+# The sums of incident_figures, in IncidentCounts' order.
+_COUNTED = ("incidents", "unresolved", "resolved", "escalated", "auto_resolved", "excluded")
+
+
+def figures_of(query: MetricQuery) -> IncidentFigures:
+    """incident_figures of the query's population, excluded incidents counted as such."""
+    return incident_figures(incident_conditions(query, include_excluded=True))[()]
 
 
 @dataclass(frozen=True)
@@ -117,8 +152,7 @@ class Summary:
 
     @property
     def escalation_rate(self) -> float | None:
-        """Share of the window's incidents escalated at least once."""
-        return rate(self.counts.escalated_count, self.counts.incident_count)
+        return self.counts.escalation_rate
 
     @property
     def auto_resolve_rate(self) -> float | None:
@@ -174,57 +208,6 @@ def window_dict(query: MetricQuery) -> dict[str, str]:
     return {"start": show(query.start), "end": show(query.end), "timezone": query.tz}
 
 
-def incident_figures(query: MetricQuery) -> tuple[IncidentCounts, DurationStats, DurationStats]:
-    """incident_counts, mtta and mttr; on PostgreSQL in one pass over the window (CASE picks each figure's
-    rows, exactly as the three separate queries' conditions do)."""
-    if not is_postgresql():
-        return incident_counts(query), mtta(query), mttr(query)
-    counted = Incident.excluded == false()
-    resolved = and_(counted, Incident.status == "resolved")
-    row = db.session.execute(
-        select(
-            *_count_columns(),
-            *stats_columns(case((counted, Incident.ack_seconds)), "mtta"),
-            *stats_columns(case((resolved, Incident.resolve_seconds)), "mttr"),
-        ).where(*incident_conditions(query, include_excluded=True))
-    ).one()
-    return _counts_of(row), stats_of(row, "mtta"), stats_of(row, "mttr")
-
-
-IncidentFigures = tuple[IncidentCounts, DurationStats, DurationStats]
-
-
-def incident_figures_beside(
-    query: MetricQuery, previous: MetricQuery
-) -> tuple[IncidentFigures, IncidentFigures]:
-    """incident_figures of a window and of the window just before it; on PostgreSQL in one pass over both,
-    grouped by which window an incident was created in (the dashboard compares every tile)."""
-    if (
-        not is_postgresql()
-        or previous.end != query.start
-        or replace(previous, start=query.start, end=query.end) != query
-    ):
-        return incident_figures(query), incident_figures(previous)
-    counted = Incident.excluded == false()
-    resolved = and_(counted, Incident.status == "resolved")
-    current = (Incident.created_at >= query.start).label("current")
-    rows = db.session.execute(
-        select(
-            current,
-            *_count_columns(),
-            *stats_columns(case((counted, Incident.ack_seconds)), "mtta"),
-            *stats_columns(case((resolved, Incident.resolve_seconds)), "mttr"),
-        )
-        .where(*incident_conditions(query, start=previous.start, include_excluded=True))
-        .group_by(current)
-    ).all()
-    by_window: dict[bool, IncidentFigures] = {
-        bool(row.current): (_counts_of(row), stats_of(row, "mtta"), stats_of(row, "mttr")) for row in rows
-    }
-    nothing = (IncidentCounts(), DurationStats(), DurationStats())
-    return by_window.get(True, nothing), by_window.get(False, nothing)
-
-
 def summary(
     query: MetricQuery,
     settings: WorkspaceSettings | None = None,
@@ -232,15 +215,15 @@ def summary(
     changes: ChangeFailure | None = None,
     interrupted: Interruptions | None = None,
 ) -> Summary:
-    """`figures`, `changes` and `interrupted` are the window's incident_figures, change_failure and
+    """`figures`, `changes` and `interrupted` are the window's incident figures, change_failure and
     interruptions when the caller has them already."""
     settings = settings or workspace_settings(query.workspace_id)
-    counts, ack, resolve = figures or incident_figures(query)
+    figures = figures or figures_of(query)
     return Summary(
         query=query,
-        counts=counts,
-        mtta=ack,
-        mttr=resolve,
+        counts=figures.counts,
+        mtta=figures.mtta,
+        mttr=figures.mttr,
         changes=changes or change_failure(query, settings),
         interruptions=interrupted if interrupted is not None else interruptions(query, settings),
     )
@@ -260,30 +243,20 @@ class Comparison:
         return now - before
 
 
-def compare(query: MetricQuery, settings: WorkspaceSettings | None = None, apart: bool = False) -> Comparison:
-    """The window's Summary beside the previous window's. With `apart` (a view or job, which read committed
-    rows) on PostgreSQL, the incident figures of both windows are computed on a connection of their own while
-    CFR and the interruptions are on another: on a million incidents, two 30-day windows took ~130 ms instead
-    of ~200 in turn, two 90-day ones ~460 instead of ~600 (the figures are about half of it; more connections
-    measured slower on 2 cores)."""
+def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
+    """The window's Summary beside the previous window's. The incident figures and the deployments of both
+    windows are each one statement over the two windows, grouped by the window a row falls in."""
     settings = settings or workspace_settings(query.workspace_id)
-    previous = query.previous()
-
-    def the_rest() -> tuple[tuple[ChangeFailure, ChangeFailure], Interruptions, Interruptions]:
-        return (
-            change_failure_beside(query, previous, settings),
-            interruptions(query, settings),
-            interruptions(previous, settings),
-        )
-
-    if apart and is_postgresql():
-        figures, rest = (
-            f.result() for f in run_apart([lambda: incident_figures_beside(query, previous), the_rest])
-        )
-    else:
-        figures, rest = incident_figures_beside(query, previous), the_rest()
-    (now, before), ((changes_now, changes_before), interrupted_now, interrupted_before) = figures, rest
+    previous = query.previous()  # ends where the window starts (windows.previous_window)
+    windows = [previous, query]
+    figures = incident_figures(
+        incident_conditions(query, start=previous.start, include_excluded=True),
+        group_by=[bucket_index(Incident.created_at, [window.end for window in windows])],
+    )
+    changes_before, changes_now = change_failures(
+        query.with_window(previous.start, query.end), windows, settings
+    )
     return Comparison(
-        summary(query, settings, now, changes_now, interrupted_now),
-        summary(previous, settings, before, changes_before, interrupted_before),
+        summary(query, settings, figures.get((1,), IncidentFigures()), changes_now),
+        summary(previous, settings, figures.get((0,), IncidentFigures()), changes_before),
     )

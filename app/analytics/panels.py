@@ -89,7 +89,7 @@ class Tile:
 
 
 def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
-    comparison = metrics.compare(query, settings, apart=True)
+    comparison = metrics.compare(query, settings)
     now, before = comparison.current, comparison.previous
     cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
     band = now.change_failure_band
@@ -394,17 +394,10 @@ def render_panel(
     The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
     viewers of the same view read it instead of computing it again."""
     settings = settings or workspace_settings(query.workspace_id)
-    return render_outcome(panel, query, filters, lambda: panel_context(panel, query, filters, settings))
-
-
-def render_outcome(
-    panel: Panel, query: MetricQuery, filters: DashboardFilters, context: Callable[[], dict[str, Any]]
-) -> str:
-    """The partial of the context `context()` gives, or the error partial if it raised (logged with its
-    traceback): one broken panel must not blank the dashboard."""
     try:
-        values = context()
+        values = panel_context(panel, query, filters, settings)
     except Exception:
+        # One broken panel must not blank the dashboard.
         log.exception("dashboard panel %s failed for workspace %s", panel.name, query.workspace_id)
         db.session.rollback()
         return render_template("analytics/_error.html", panel=panel, filters=filters)

@@ -12,11 +12,11 @@ p]
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, case, cast, func, literal, literal_column, select, text
+from sqlalchemy import Float, Integer, case, cast, func, literal, literal_column, select, text
 from sqlalchemy.sql import FromClause
 
 from app.extensions import db
@@ -54,56 +54,90 @@ def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
-def duration_stats(values: FromClause, grouped: bool = False) -> dict[Hashable, DurationStats]:
-    """Stats of `values.c.value` (NULLs ignored), per `values.c.grp` when grouped, else under the key None.
+@dataclass(frozen=True)
+class Aggregate:
+    """One group's figures: its number of rows, the sum of each `sums` column, each `durations` column's
+    stats."""
 
-    Groups without a single value are absent from the result; callers fill them with DurationStats().
-    """
-    statement = _postgresql(values, grouped) if dialect_name() == "postgresql" else _ranked(values, grouped)
-    result: dict[Hashable, DurationStats] = {}
-    for row in db.session.execute(statement):
-        if not row.n:  # an aggregate over no rows still returns one row
-            continue
-        key = row.grp if grouped else None
-        result[key] = DurationStats(
-            count=int(row.n),
-            mean=_float(row.mean),
-            p50=_float(row.p50),
-            p90=_float(row.p90),
+    rows: int
+    sums: dict[str, int]
+    stats: dict[str, DurationStats]
+
+
+def aggregate(
+    rows: FromClause, keys: Sequence[str] = (), sums: Sequence[str] = (), durations: Sequence[str] = ()
+) -> dict[tuple[Any, ...], Aggregate]:
+    """Every analytics figure over `rows`, grouped by its `keys` columns (the key: the tuple of their values;
+    `()` without keys, present even when there are no rows).
+
+    A `sums` column is summed (0 over no rows); a `durations` column gets its DurationStats, NULLs ignored (so
+    a CASE picks the rows each duration is over). The one place where the dialects differ in SQL: PostgreSQL
+    computes everything in one grouped pass with `percentile_cont`; SQLite sums in one pass and ranks each
+    duration's values in another (see the module's docstring)."""
+    group = [rows.c[key] for key in keys]
+    postgresql = is_postgresql()
+    columns: list[Any] = [
+        *group,
+        func.count().label("_rows"),
+        *[func.coalesce(func.sum(rows.c[name]), 0).label(name) for name in sums],
+    ]
+    if postgresql:
+        for name in durations:
+            columns += _stats_columns(rows.c[name], name)
+    statement = select(*columns)
+    if group:
+        statement = statement.group_by(*group)
+    found = db.session.execute(statement).all()
+    stats: dict[str, dict[tuple[Any, ...], DurationStats]] = {
+        name: {tuple(row[: len(keys)]): _stats_of(row, name) for row in found}
+        if postgresql
+        else _ranked_stats(rows, group, rows.c[name])
+        for name in durations
+    }
+    return {
+        key: Aggregate(
+            rows=int(row._rows),
+            sums={name: int(getattr(row, name)) for name in sums},
+            stats={name: stats[name].get(key, DurationStats()) for name in durations},
         )
-    return result
-
-
-def single_stats(values: FromClause) -> DurationStats:
-    return duration_stats(values).get(None, DurationStats())
+        for row in found
+        for key in [tuple(row[: len(keys)])]
+    }
 
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _postgresql(values: FromClause, grouped: bool) -> Select[Any]:
-    value = values.c.value
-    columns: list[Any] = [
-        func.count(value).label("n"),
-        func.avg(value).label("mean"),
+def _stats_columns(value: Any, prefix: str) -> list[Any]:
+    return [
+        func.count(value).label(f"{prefix}_n"),
+        func.avg(value).label(f"{prefix}_mean"),
         *[
-            func.percentile_cont(literal_column(repr(q))).within_group(value).label(_name(q))
+            func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
             for q in QUANTILES
         ],
     ]
-    statement = select(*([values.c.grp] if grouped else []), *columns).where(value.is_not(None))
-    if grouped:
-        statement = statement.group_by(values.c.grp)
-    return statement
 
 
-def _ranked(values: FromClause, grouped: bool) -> Select[Any]:
-    value = values.c.value
-    partition = [values.c.grp] if grouped else None
+def _stats_of(row: Any, prefix: str) -> DurationStats:
+    count = int(getattr(row, f"{prefix}_n") or 0)
+    if not count:
+        return DurationStats()
+    return DurationStats(
+        count=count,
+        mean=_float(getattr(row, f"{prefix}_mean")),
+        p50=_float(getattr(row, f"{prefix}_p50")),
+        p90=_float(getattr(row, f"{prefix}_p90")),
+    )
+
+
+def _ranked_stats(rows: FromClause, group: list[Any], value: Any) -> dict[tuple[Any, ...], DurationStats]:
+    """SQLite: rank the values with window functions and keep the two rows around each quantile's position."""
+    partition = group or None
     ranked = (
         select(
-            *([values.c.grp] if grouped else []),
+            *[column.label(f"k{index}") for index, column in enumerate(group)],
             value.label("value"),
             func.row_number().over(partition_by=partition, order_by=value).label("rn"),
             func.count().over(partition_by=partition).label("n"),
@@ -111,6 +145,7 @@ def _ranked(values: FromClause, grouped: bool) -> Select[Any]:
         .where(value.is_not(None))
         .subquery("ranked")
     )
+    keys = [ranked.c[f"k{index}"] for index in range(len(group))]
     picks: list[Any] = []
     for q in QUANTILES:
         position = literal(q, Float) * (ranked.c.n - 1)
@@ -120,15 +155,16 @@ def _ranked(values: FromClause, grouped: bool) -> Select[Any]:
         high = func.max(case((ranked.c.rn == second + 1, ranked.c.value)))
         proportion = func.max(position - first)
         picks.append((low + (proportion * (high - low))).label(_name(q)))
-    statement = select(
-        *([ranked.c.grp] if grouped else []),
-        func.max(ranked.c.n).label("n"),
-        func.avg(ranked.c.value).label("mean"),
-        *picks,
-    )
-    if grouped:
-        statement = statement.group_by(ranked.c.grp)
-    return statement
+    statement = select(*keys, func.max(ranked.c.n).label("n"), func.avg(ranked.c.value).label("mean"), *picks)
+    if keys:
+        statement = statement.group_by(*keys)
+    result: dict[tuple[Any, ...], DurationStats] = {}
+    for row in db.session.execute(statement):
+        if row.n:  # an aggregate over no rows still returns one row
+            result[tuple(row[: len(keys)])] = DurationStats(
+                int(row.n), _float(row.mean), _float(row.p50), _float(row.p90)
+            )
+    return result
 
 
 def _name(q: float) -> str:
@@ -163,29 +199,3 @@ def room_to_sort() -> None:
             ),
             {"work_mem": ANALYTICS_WORK_MEM, "page_cost": ANALYTICS_RANDOM_PAGE_COST},
         )
-
-
-def stats_columns(value: Any, prefix: str) -> list[Any]:
-    """PostgreSQL only: the aggregates of `duration_stats` for one value expression, to put beside other
-    aggregates in a single query (NULLs are ignored by each of them, so a CASE can pick the rows)."""
-    return [
-        func.count(value).label(f"{prefix}_n"),
-        func.avg(value).label(f"{prefix}_mean"),
-        *[
-            func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
-            for q in QUANTILES
-        ],
-    ]
-
-
-def stats_of(row: Any, prefix: str) -> DurationStats:
-    """The DurationStats of one `stats_columns` group in a result row."""
-    count = int(getattr(row, f"{prefix}_n") or 0)
-    if not count:
-        return DurationStats()
-    return DurationStats(
-        count=count,
-        mean=_float(getattr(row, f"{prefix}_mean")),
-        p50=_float(getattr(row, f"{prefix}_p50")),
-        p90=_float(getattr(row, f"{prefix}_p90")),
-    )

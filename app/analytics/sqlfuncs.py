@@ -8,6 +8,7 @@ works in whole integers, never through julianday() floats: julianday(b) - julian
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float, Integer, case, literal
@@ -122,3 +123,12 @@ def offset_case(column: ColumnElement[Any], spans: list[tuple[Any, int]]) -> Col
         return literal(spans[0][1], Integer)
     whens = [(column < end, literal(offset, Integer)) for end, offset in spans[:-1]]
     return case(*whens, else_=literal(spans[-1][1], Integer))
+
+
+def bucket_index(column: ColumnElement[Any], ends: Sequence[Any]) -> ColumnElement[int]:
+    """0-based index of the bucket holding `column`, for adjacent buckets given by their ends in order (rows
+    are already limited to the buckets' span)."""
+    if len(ends) == 1:
+        return literal(0, Integer)
+    whens = [(column < end, literal(index, Integer)) for index, end in enumerate(ends[:-1])]
+    return case(*whens, else_=literal(len(ends) - 1, Integer))

@@ -13,8 +13,6 @@ from app.analytics.blueprint import bp
 from app.analytics.filters_form import parse_filters, priority_choices, service_choices, team_choices
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.query import workspace_settings
-from app.analytics.recent_views import note_view
-from app.analytics.side_by_side import render_side_by_side
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
 from app.web import is_htmx, page_or_partial
@@ -32,19 +30,15 @@ def dashboard() -> tuple[str, int]:
         priority_choices(workspace),
     )
     filters = parse_filters(request.args, services, teams, priorities)
-    note_view(workspace.id, filters.params())  # recomputed after each sync while people look at it
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
     rendered: dict[str, Markup] = {}
-    to_compute = []
     for name, panel in PANELS.items():
         html = render_kept(panel, query, filters, settings)
+        if html is None and name in SERVER_RENDERED:
+            html = render_panel(panel, query, filters, settings)
         if html is not None:
             rendered[name] = Markup(html)
-        elif name in SERVER_RENDERED:
-            to_compute.append(panel)
-    for name, html in render_side_by_side(to_compute, query, filters, settings).items():
-        rendered[name] = Markup(html)
     context: dict[str, Any] = {
         "linked": True,
         "filters": filters,
@@ -69,7 +63,6 @@ def panel(name: str) -> str:
     filters = parse_filters(
         request.args, service_choices(workspace), team_choices(workspace), priority_choices(workspace)
     )
-    note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
     query = filters.query(workspace)
     html = render_panel(PANELS[name], query, filters)
     if is_htmx():

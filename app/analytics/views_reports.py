@@ -76,7 +76,7 @@ def report() -> str:
     workspace = current_workspace()
     settings = workspace_settings(query.workspace_id)
     room_to_sort()
-    comparison = metrics.compare(query, settings, apart=True)
+    comparison = metrics.compare(query, settings)
     return render_template(
         "reports/report.html",
         period=period,

@@ -12,11 +12,10 @@ from sqlalchemy import literal as sql_literal
 from app.analytics.percentiles import (
     ANALYTICS_WORK_MEM,
     DurationStats,
-    duration_stats,
+    aggregate,
     is_postgresql,
     percentile_cont,
     room_to_sort,
-    single_stats,
 )
 from app.extensions import db
 
@@ -33,6 +32,10 @@ def test_it_interpolates_between_the_two_neighbouring_ranks() -> None:
 
 def _values(*numbers: float | None, group: int = 0) -> list[tuple[int, float | None]]:
     return [(group, n) for n in numbers]
+
+
+def single_stats(table) -> DurationStats:  # type: ignore[no-untyped-def]
+    return aggregate(table, durations=["value"])[()].stats["value"]
 
 
 def _table(rows: list[tuple[int, float | None]]):  # type: ignore[no-untyped-def]
@@ -76,12 +79,14 @@ def test_it_ignores_nulls_and_returns_no_figures_for_no_values(app: Flask) -> No
 
 def test_it_computes_each_group_on_its_own(app: Flask) -> None:
     rows = _values(1.0, 2.0, 3.0, 4.0, group=1) + _values(100.0, group=2) + _values(None, group=3)
-    stats = duration_stats(_table(rows), grouped=True)
+    found = aggregate(_table(rows), keys=["grp"], durations=["value"])
     # Group 1: p50 position 1.5 -> 2.5; p90 position 2.7 -> 3 + 0.7 * 1 = 3.7 (as percentile_cont has it).
-    assert stats == {
-        1: DurationStats(4, 2.5, 2.5, percentile_cont([1.0, 2.0, 3.0, 4.0], 0.9)),
-        2: DurationStats(1, 100.0, 100.0, 100.0),
+    assert {key: part.stats["value"] for key, part in found.items()} == {
+        (1,): DurationStats(4, 2.5, 2.5, percentile_cont([1.0, 2.0, 3.0, 4.0], 0.9)),
+        (2,): DurationStats(1, 100.0, 100.0, 100.0),
+        (3,): DurationStats(),  # a group without a single value has no figures
     }
+    assert [found[key].rows for key in sorted(found)] == [4, 1, 1]
 
 
 def test_analytics_get_room_to_sort_for_their_own_transaction_only(app: Flask) -> None:

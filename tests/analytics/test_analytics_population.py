@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.analytics.metrics import incident_counts
+from app.analytics.metrics import figures_of
 from tests.analytics.factories import make_incident, make_team, make_world, query, utc
 
 START, END = utc(2024, 5, 1), utc(2024, 6, 1)
 
 
 def _count(world, **filters: object) -> int:  # type: ignore[no-untyped-def]
-    return incident_counts(query(world, START, END, **filters)).incident_count
+    return figures_of(query(world, START, END, **filters)).counts.incident_count
 
 
 def test_it_counts_selected_services_unless_services_are_named(app: Flask) -> None:
@@ -58,5 +58,5 @@ def test_it_never_counts_excluded_incidents_but_shows_how_many_there_are(app: Fl
     world = make_world()
     make_incident(world.api, utc(2024, 5, 2))
     make_incident(world.api, utc(2024, 5, 3), excluded=True)
-    counts = incident_counts(query(world, START, END))
+    counts = figures_of(query(world, START, END)).counts
     assert (counts.incident_count, counts.excluded_count) == (1, 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -18,7 +17,6 @@ from app.analytics import panels
 from app.analytics.filters_form import Choice, DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
 from app.analytics.query import MetricQuery, WorkspaceSettings
-from app.analytics.recent_views import view_args, view_key
 from app.extensions import db
 from app.models import LogEntryType, Role, Workspace
 from tests.analytics.factories import (
@@ -208,15 +206,13 @@ def test_it_judges_deltas_by_the_direction_that_is_better() -> None:
     assert delta(61.0, 60.0, "duration").text == "+1 s"
 
 
-def test_it_keeps_known_priorities_and_round_trips_them_through_a_view_key() -> None:
+def test_it_keeps_known_priorities_and_round_trips_them_through_its_params() -> None:
     args = MultiDict([("priority", "P2"), ("priority", "none"), ("priority", "P2"), ("priority", "P9")])
     filters = parse_filters(args, [], [], ["P1", "P2"])
     assert filters.priorities == ("P2", "none")
     assert filters.messages == ["Ignored 1 unknown priority in the filter."]
     assert filters.params() == {"priority": ["P2", "none"]}
-    key = view_key(filters.params())
-    assert key == "priority=P2&priority=none"
-    again = parse_filters(view_args(key), [], [], ["P1", "P2"])
+    again = parse_filters(MultiDict([("priority", "P2"), ("priority", "none")]), [], [], ["P1", "P2"])
     assert (again.priorities, again.messages) == (("P2", "none"), [])
     assert again.query(Workspace(id=1, timezone="UTC")).priorities == ("P2", None)
 
@@ -273,25 +269,21 @@ def test_it_shows_only_the_largest_recurring_groups_and_most_interrupted_respond
     assert "The 10 most interrupted of 12 responders." in responders
 
 
-def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
+def test_the_page_computes_its_own_panels_and_shows_one_that_fails(
     app: Flask, login_as, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """app/analytics/side_by_side.py: tiles and tables are computed at once, each on its own thread and
-    session; a failing one is the error partial in a page that still shows the others."""
+    """Tiles and tables are computed in the page's own request, one after another; a failing one is the error
+    partial in a page that still shows the others."""
     world = make_world()
     make_incident(world.api, utc(2024, 3, 5, 3), ack_after=120, resolve_after=900)
     client = _member_of(world, login_as)
-    threads: dict[str, str] = {}
-    started = threading.Barrier(
-        3, timeout=10
-    )  # each waits for the other two: they can only meet side by side
+    built: list[str] = []
 
     def watched(panel: Panel) -> Panel:
         def build(
             query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
         ) -> dict[str, Any]:
-            threads[panel.name] = threading.current_thread().name
-            started.wait()
+            built.append(panel.name)
             if panel.name == "services":
                 raise RuntimeError("services engine exploded")
             return panel.build(query, filters, settings)
@@ -302,8 +294,7 @@ def test_the_page_computes_its_own_panels_side_by_side_and_shows_one_that_fails(
     monkeypatch.setattr("app.analytics.views.PANELS", panels.PANELS)
     with caplog.at_level(logging.ERROR):
         page = client.get(f"/dashboard?{WINDOW}").get_data(as_text=True)
-    assert set(threads) == {"kpis", "services", "teams"}
-    assert all(name.startswith("analytics") for name in threads.values())
+    assert built == ["kpis", "services", "teams"]
     assert 'data-kpi="incidents"' in page and 'id="panel-teams"' in page
     assert "could not be computed" in page and "services engine exploded" in caplog.text
 

@@ -1,9 +1,11 @@
 """What a rule watches, and the batched read of every rule's current value.
 
-Incident signals are the analytics engine's numbers over a rolling window ending now; rules that ask the
-same question (workspace, metric, filters, window) share one computation. Pushed signals are aggregated
-from `metric_points` in one grouped query per pass (per series and minute), then combined per rule in
-Python, so a pass over thousands of rules is a handful of queries, not one per rule.
+Incident signals are the analytics engine's numbers over a rolling window ending now, from the functions
+that define them (docs/metrics.md, "Where each metric is defined"): counts, MTTA, MTTR and escalation rate
+from metrics.incident_figures, grouped by service and urgency once per workspace and window and pooled per
+rule; CFR and interruptions one distinct question (workspace, metric, filters, window) at a time. Pushed
+signals are aggregated from `metric_points` in one grouped query per pass (per series and minute), then
+combined per rule in Python, so a pass over thousands of rules is a handful of queries, not one per rule.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ Asking
 Headline numbers
     metrics.summary(query, settings=None) -> Summary      .to_dict() is the JSON API's shape
     metrics.compare(query, settings=None) -> Comparison   .current, .previous, .delta("incident_count")
-    metrics.incident_counts(query) -> IncidentCounts
-    metrics.mtta(query) / metrics.mttr(query) -> DurationStats(count, mean, p50, p90)
+    metrics.incident_figures(conditions, group_by=()) -> {key: IncidentFigures(counts, mtta, mttr)}
+                                              the one definition of counts, MTTA and MTTR, per group
+    metrics.figures_of(query) -> IncidentFigures          of the query's population
+    deployments.change_failures(query, windows, settings=None) -> [ChangeFailure]   per window
     deployments.change_failure(query, settings=None) -> ChangeFailure   CFR, deployments/week, recovery time
     dora.change_failure_band(rate) / dora.recovery_time_band(seconds) -> DoraBand | None
 

@@ -92,9 +92,8 @@ def deployment_outcomes(query: MetricQuery, settings: WorkspaceSettings) -> Sele
         *incident_attribute_conditions(query, services=False, teams=False),
     )
     if is_postgresql():
-        # LATERAL: one range of ix_incidents_ws_service_created per deployment, whatever the statistics say.
-        # (As a join, fresh statistics once led PostgreSQL to merge-join every incident of the workspace
-        # against the deployments: 22 s instead of 20 ms.)
+        # LATERAL: one range of ix_incidents_ws_service_created per deployment, whatever the statistics say
+        # (as a join, the planner may merge-join every incident of the workspace against the deployments).
         links = select(*measures).where(*incidents_of_deployment).lateral("links")
         joined = deps.join(links, true())
         failed = links.c.linked > 0

@@ -1,8 +1,11 @@
 """The headline numbers for one window: counts, MTTA, MTTR, rates, deployments, CFR and interruptions.
 
-`summary(query)` is what the dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and
-alert rules call; `compare(query)` adds the previous window of equal length. Each number is one aggregate
-query over ix_incidents_ws_created (workspace_id, created_at), narrowed by the population filters.
+`incident_figures(conditions, group_by)` is the one definition of the incident counts, MTTA and MTTR, for any
+population and grouping: the window (`summary`), both windows of a comparison, trend buckets, services and
+teams (breakdowns.py) and the services and urgencies of alert rules (alerts/signals.py). `summary(query)` is
+what the dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and reports read;
+`compare(query)` adds the previous window of equal length. The incidents of a window are read from
+ix_incidents_ws_created (workspace_id, created_at), narrowed by the population filters.
 """
 
 from __future__ import annotations

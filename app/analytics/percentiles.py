@@ -50,8 +50,8 @@ def percentile_cont(sorted_values: Sequence[float], q: float) -> float | None:
     return low + ((position - first) * (sorted_values[second] - low))
 
 
-def dialect_name() -> str:
-    return db.session.get_bind().dialect.name
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -171,13 +171,9 @@ def _name(q: float) -> str:
     return f"p{round(q * 100)}"
 
 
-def is_postgresql() -> bool:
-    return dialect_name() == "postgresql"
-
-
-# Sort memory for this transaction's analytics queries. A grouped query with percentiles sorts its rows by
-# group first: the tiles' two windows of a busy account (~70,000 rows) overflowed PostgreSQL's default 4 MB
-# and sorted on disk. Per sort node, and only for the transaction that asked.
+# Sort memory for this transaction's analytics queries: a grouped query with percentiles sorts its rows by
+# group first, which overflows PostgreSQL's default 4 MB on a busy account. Per sort node, and only for the
+# transaction that asked.
 ANALYTICS_WORK_MEM = "32MB"
 ANALYTICS_RANDOM_PAGE_COST = "1.1"
 
@@ -186,9 +182,8 @@ def room_to_sort() -> None:
     """Call before computing analytics in a transaction (PostgreSQL; nothing on SQLite).
 
     Also prices a page read as for data in memory or on SSD (random_page_cost 1.1, for the transaction only)
-    instead of the default 4 that prices a disk seek: with 4, PostgreSQL read the 90-day recurring groups of a
-    million incidents by a whole-table scan rather than the window's index range (~290 against ~190 ms). (JIT
-    is off for every connection already: config.engine_options.)
+    instead of the default 4 that prices a disk seek, so a window is read by its index range rather than a
+    whole-table scan. (JIT is off for every connection already: config.engine_options.)
     """
     if is_postgresql():
         # set_config(..., true) is SET LOCAL: both in one round trip.

@@ -211,6 +211,7 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
                         Incident.excluded.is_(False),
                     ],
                     group_by=[Incident.service_id, Incident.urgency],
+                    percentiles=False,
                 )
                 queries = {rule.id: rule_query(rule, now, settings[workspace_id]) for rule in members}
                 for query in queries.values():

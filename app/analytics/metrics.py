@@ -81,12 +81,14 @@ def incident_figures(
     conditions: Sequence[ColumnElement[bool]],
     group_by: Sequence[ColumnElement[Any]] = (),
     from_: FromClause = Incident.__table__,
+    percentiles: bool = True,
 ) -> dict[tuple[Any, ...], IncidentFigures]:
     """The one definition of the incident metrics: counts, MTTA and MTTR of the incidents `conditions` select
     (filters.incident_conditions), per value of the `group_by` expressions (the key is the tuple of their
     values; `()` without grouping, present even when nothing matched). One grouped statement on both engines
     (percentiles.aggregate). Excluded incidents that the conditions let through are only counted as excluded,
-    so pass `include_excluded=True` to incident_conditions for the excluded count."""
+    so pass `include_excluded=True` to incident_conditions for the excluded count. Without `percentiles`, MTTA
+    and MTTR are means and counts only (alert rules, which read means, over up to years of incidents)."""
     counted = Incident.excluded == false()
     resolved = Incident.status == "resolved"
 
@@ -114,6 +116,7 @@ def incident_figures(
         keys=[f"g{index}" for index in range(len(group_by))],
         sums=_COUNTED,
         durations=("mtta", "mttr"),
+        percentiles=percentiles,
     )
     return {
         key: IncidentFigures(

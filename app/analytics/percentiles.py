@@ -65,32 +65,37 @@ class Aggregate:
 
 
 def aggregate(
-    rows: FromClause, keys: Sequence[str] = (), sums: Sequence[str] = (), durations: Sequence[str] = ()
+    rows: FromClause,
+    keys: Sequence[str] = (),
+    sums: Sequence[str] = (),
+    durations: Sequence[str] = (),
+    percentiles: bool = True,
 ) -> dict[tuple[Any, ...], Aggregate]:
     """Every analytics figure over `rows`, grouped by its `keys` columns (the key: the tuple of their values;
     `()` without keys, present even when there are no rows).
 
     A `sums` column is summed (0 over no rows); a `durations` column gets its DurationStats, NULLs ignored (so
-    a CASE picks the rows each duration is over). The one place where the dialects differ in SQL: PostgreSQL
-    computes everything in one grouped pass with `percentile_cont`; SQLite sums in one pass and ranks each
-    duration's values in another (see the module's docstring)."""
+    a CASE picks the rows each duration is over), without p50 and p90 unless `percentiles`. The one place
+    where the dialects differ in SQL: PostgreSQL computes everything in one grouped pass with
+    `percentile_cont`; SQLite sums in one pass and ranks each duration's values in another (see the module's
+    docstring)."""
     group = [rows.c[key] for key in keys]
-    postgresql = is_postgresql()
+    one_pass = is_postgresql() or not percentiles
     columns: list[Any] = [
         *group,
         func.count().label("_rows"),
         *[func.coalesce(func.sum(rows.c[name]), 0).label(name) for name in sums],
     ]
-    if postgresql:
+    if one_pass:
         for name in durations:
-            columns += _stats_columns(rows.c[name], name)
+            columns += _stats_columns(rows.c[name], name, percentiles)
     statement = select(*columns)
     if group:
         statement = statement.group_by(*group)
     found = db.session.execute(statement).all()
     stats: dict[str, dict[tuple[Any, ...], DurationStats]] = {
         name: {tuple(row[: len(keys)]): _stats_of(row, name) for row in found}
-        if postgresql
+        if one_pass
         else _ranked_stats(rows, group, rows.c[name])
         for name in durations
     }
@@ -109,15 +114,14 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _stats_columns(value: Any, prefix: str) -> list[Any]:
-    return [
-        func.count(value).label(f"{prefix}_n"),
-        func.avg(value).label(f"{prefix}_mean"),
-        *[
+def _stats_columns(value: Any, prefix: str, percentiles: bool) -> list[Any]:
+    columns = [func.count(value).label(f"{prefix}_n"), func.avg(value).label(f"{prefix}_mean")]
+    if percentiles:
+        columns += [
             func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
             for q in QUANTILES
-        ],
-    ]
+        ]
+    return columns
 
 
 def _stats_of(row: Any, prefix: str) -> DurationStats:
@@ -127,8 +131,8 @@ def _stats_of(row: Any, prefix: str) -> DurationStats:
     return DurationStats(
         count=count,
         mean=_float(getattr(row, f"{prefix}_mean")),
-        p50=_float(getattr(row, f"{prefix}_p50")),
-        p90=_float(getattr(row, f"{prefix}_p90")),
+        p50=_float(getattr(row, f"{prefix}_p50", None)),
+        p90=_float(getattr(row, f"{prefix}_p90", None)),
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.deployments import change_failure
-from app.analytics.filters import service_condition
+from app.analytics.filters import incident_conditions, service_condition
 from app.analytics.interruptions import interruptions
 from app.analytics.metrics import IncidentFigures, figures_of, incident_figures
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
@@ -203,16 +203,6 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
             with db.session.begin_nested():
                 if workspace_id not in settings:
                     settings[workspace_id] = workspace_settings(workspace_id)
-                parts = incident_figures(
-                    [
-                        Incident.workspace_id == workspace_id,
-                        Incident.created_at >= now - timedelta(seconds=span),
-                        Incident.created_at < now,
-                        Incident.excluded.is_(False),
-                    ],
-                    group_by=[Incident.service_id, Incident.urgency],
-                    percentiles=False,
-                )
                 queries = {rule.id: rule_query(rule, now, settings[workspace_id]) for rule in members}
                 for query in queries.values():
                     if (workspace_id, query.services) not in populations:
@@ -221,6 +211,15 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
                                 select(PDService.id).where(service_condition(query, PDService.id))
                             )
                         )
+                # Every service some rule of the group counts, in the group's window: the rows to pool.
+                wanted = set().union(*(populations[(workspace_id, q.services)] for q in queries.values()))
+                start = now - timedelta(seconds=span)
+                window = MetricQuery(workspace_id, start, now, services=tuple(sorted(wanted)))
+                parts = incident_figures(
+                    incident_conditions(window),
+                    group_by=[Incident.service_id, Incident.urgency],
+                    percentiles=False,
+                )
         except SQLAlchemyError as exc:
             log.warning("alert evaluation: cannot read incidents of workspace %s: %s", workspace_id, exc)
             failed = Observation(None, f"Cannot compute incident metrics: {type(exc).__name__}")

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, session
+from flask import make_response, render_template, session
+from htmx_flask import request
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
 from app.crypto import decrypt, encrypt
 from app.inputs import MAX_ID
 
+# The request headers that decide between a page and its fragment.
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
 
 def is_htmx() -> bool:
-    """An HTMX request that wants a fragment (a boosted navigation wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    """An HTMX request that wants a fragment. A boosted navigation wants the whole page, and so does htmx's
+    history restore: after a miss in its history cache, Back re-fetches the pushed URL (htmx 2 sends
+    HX-Request with it) and swaps the answer in as the whole body."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def show_once(name: str, secret: str) -> None:
@@ -27,9 +35,12 @@ def take_shown_once(name: str) -> str | None:
     return decrypt(sealed) if isinstance(sealed, str) else None
 
 
-def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    """The full page includes the partial; an HTMX request gets the partial alone."""
-    return render_template(partial if is_htmx() else page, **context), status
+def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> Response:
+    """The full page includes the partial; an HTMX request gets the partial alone. The same URL answers
+    both ways, so caches must key on the headers that decide (Vary)."""
+    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    response.vary.update(HTMX_HEADERS)
+    return response
 
 
 def digits_at_most(limit: int) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select, true
+from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics.blueprint import bp
@@ -17,15 +18,15 @@ from app.analytics.recent_views import note_view
 from app.analytics.side_by_side import render_side_by_side
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
-from app.web import is_htmx, page_or_partial
+from app.web import page_or_partial
 
 
 @bp.get("/dashboard")
 @member_required
-def dashboard() -> tuple[str, int]:
+def dashboard() -> str | Response:
     workspace = current_workspace()
     if not _has_linked_account(workspace):
-        return render_template("analytics/dashboard.html", linked=False), 200
+        return render_template("analytics/dashboard.html", linked=False)
     services, teams, priorities = (
         service_choices(workspace),
         team_choices(workspace),
@@ -62,7 +63,7 @@ def dashboard() -> tuple[str, int]:
 
 @bp.get("/dashboard/panels/<name>")
 @member_required
-def panel(name: str) -> str:
+def panel(name: str) -> Response:
     if name not in PANELS:
         abort(404)
     workspace = current_workspace()
@@ -71,15 +72,13 @@ def panel(name: str) -> str:
     )
     note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
     query = filters.query(workspace)
-    html = render_panel(PANELS[name], query, filters)
-    if is_htmx():
-        return html
     # Without JavaScript the dashboard links here (<noscript>) for each panel it left to load: the same
     # partial in the layout, with the way back.
-    return render_template(
+    return page_or_partial(
         "analytics/panel_page.html",
+        "analytics/_panel.html",
         panel=PANELS[name],
-        body=Markup(html),
+        body=Markup(render_panel(PANELS[name], query, filters)),
         filters=filters,
         window_label=window_label(query),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -59,14 +59,7 @@ def index() -> Response:
         "sorts": SORTS,
         "no_priority": NO_PRIORITY,
     }
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        # htmx re-fetching a pushed URL after a history cache miss wants the whole page, not the fragment.
-        body, status = render_template("incidents/index.html", **context), 200
-    else:
-        body, status = page_or_partial("incidents/index.html", "incidents/_list.html", **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")  # the same URL answers a page or a fragment: caches must keep both
-    return response
+    return page_or_partial("incidents/index.html", "incidents/_list.html", **context)
 
 
 @bp.get("/incidents.csv")

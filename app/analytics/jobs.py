@@ -7,16 +7,9 @@ import logging
 from redis.exceptions import RedisError
 
 from app.analytics import cache
-from app.analytics.filters_form import (
-    DEFAULT_DAYS,
-    PRESETS,
-    DashboardFilters,
-    parse_filters,
-    priority_choices,
-    service_choices,
-    team_choices,
-)
+from app.analytics.filters_form import DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, panel_context
+from app.analytics.population import DEFAULT_DAYS, PRESETS, Choices
 from app.analytics.query import workspace_settings
 from app.analytics.recent_views import recent_views, view_args, view_key
 from app.extensions import db
@@ -66,10 +59,9 @@ def dashboard_views(workspace: Workspace) -> list[DashboardFilters]:
     recent = [key for key in recent_views(workspace.id) if key not in seen]
     if not recent:
         return views
-    services, teams = service_choices(workspace), team_choices(workspace)
-    priorities = priority_choices(workspace)
+    choices = Choices.of(workspace)
     for key in recent:
-        filters = parse_filters(view_args(key), services, teams, priorities)
+        filters = parse_filters(view_args(key), choices)
         if filters.messages or view_key(filters.params()) != key:
             continue
         views.append(filters)

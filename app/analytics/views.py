@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics.blueprint import bp
-from app.analytics.filters_form import parse_filters, priority_choices, service_choices, team_choices
+from app.analytics.filters_form import parse_filters
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
+from app.analytics.population import Choices
 from app.analytics.query import workspace_settings
 from app.analytics.recent_views import note_view
 from app.analytics.side_by_side import render_side_by_side
@@ -27,12 +28,8 @@ def dashboard() -> str | Response:
     workspace = current_workspace()
     if not _has_linked_account(workspace):
         return render_template("analytics/dashboard.html", linked=False)
-    services, teams, priorities = (
-        service_choices(workspace),
-        team_choices(workspace),
-        priority_choices(workspace),
-    )
-    filters = parse_filters(request.args, services, teams, priorities)
+    choices = Choices.of(workspace)
+    filters = parse_filters(request.args, choices)
     note_view(workspace.id, filters.params())  # recomputed after each sync while people look at it
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
@@ -51,9 +48,7 @@ def dashboard() -> str | Response:
         "filters": filters,
         "query": query,
         "window_label": window_label(query),
-        "services": services,
-        "teams": teams,
-        "priorities": priorities,
+        "choices": choices,
         "panels": PANELS,
         "rendered": rendered,
         "no_selected_services": not filters.services and not _has_selected_service(workspace),
@@ -67,9 +62,7 @@ def panel(name: str) -> Response:
     if name not in PANELS:
         abort(404)
     workspace = current_workspace()
-    filters = parse_filters(
-        request.args, service_choices(workspace), team_choices(workspace), priority_choices(workspace)
-    )
+    filters = parse_filters(request.args, Choices.of(workspace))
     note_view(workspace.id, filters.params())  # the minute refresh keeps an open view recent
     query = filters.query(workspace)
     # Without JavaScript the dashboard links here (<noscript>) for each panel it left to load: the same

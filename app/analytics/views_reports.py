@@ -22,7 +22,7 @@ bp = Blueprint("reports", __name__)
 
 
 def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
-    period, query, args, filters = _report_filters()
+    period, query, args, filters = _report_filters(Choices.of(current_workspace()))
     if filters.messages:
         # As for the dashboard's CSV: a download has nowhere to show the message, and a file of another
         # period than the one asked for would be read as the answer.
@@ -30,14 +30,14 @@ def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
     return period, query, args
 
 
-def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], Population]:
+def _report_filters(choices: Choices) -> tuple[reports.Period, MetricQuery, dict[str, Any], Population]:
     """The period plus the dashboard's own service / team / urgency / priority filters, validated the same
     way (an id of another workspace or an unknown urgency or priority is dropped with a message)."""
     workspace = current_workspace()
     today = utcnow().astimezone(ZoneInfo(workspace.timezone)).date()
     messages: list[str] = []
     period = reports.parse_period(request.args.get("period"), request.args.get("date"), today, messages)
-    filters = parse_population(reports.population_args(request.args), Choices.of(workspace))
+    filters = parse_population(reports.population_args(request.args), choices)
     filters.messages[:0] = messages
     query = replace(filters, days=None, start=period.start, end=period.end).query(workspace)
     args = {"period": period.kind, "date": period.start.isoformat(), **filters.params()}
@@ -47,8 +47,8 @@ def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], Popu
 @bp.get("/reports")
 @member_required
 def report() -> str:
-    period, query, args, filters = _report_filters()
-    workspace = current_workspace()
+    choices = Choices.of(current_workspace())
+    period, query, args, filters = _report_filters(choices)
     settings = workspace_settings(query.workspace_id)
     room_to_sort()
     comparison = metrics.compare(query, settings, apart=True)
@@ -58,7 +58,7 @@ def report() -> str:
         query=query,
         args=args,
         filters=filters,
-        choices=Choices.of(workspace),
+        choices=choices,
         zone=query.tz,
         comparison=comparison,
         summary=comparison.current,

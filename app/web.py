@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, session
+from flask import make_response, render_template, session
+from htmx_flask import request
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
 from app.crypto import decrypt, encrypt
 from app.inputs import MAX_ID
 
+NO_DATA = "—"  # a figure without data, never 0
+
+# The request headers that decide between a page and its fragment.
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
 
 def is_htmx() -> bool:
-    """An HTMX request that wants a fragment (a boosted navigation wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    """An HTMX request that wants a fragment. A boosted navigation wants the whole page, and so does htmx's
+    history restore: after a miss in its history cache, Back re-fetches the pushed URL (htmx 2 sends
+    HX-Request with it) and swaps the answer in as the whole body."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def show_once(name: str, secret: str) -> None:
@@ -27,9 +37,36 @@ def take_shown_once(name: str) -> str | None:
     return decrypt(sealed) if isinstance(sealed, str) else None
 
 
-def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    """The full page includes the partial; an HTMX request gets the partial alone."""
-    return render_template(partial if is_htmx() else page, **context), status
+def page_or_partial(page: str, partial: str, status: int = 200, **context: Any) -> Response:
+    """The full page includes the partial; an HTMX request gets the partial alone. The same URL answers
+    both ways, so caches must key on the headers that decide (Vary)."""
+    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    response.vary.update(HTMX_HEADERS)
+    return response
+
+
+def duration(seconds: float | None) -> str:
+    """4 m 12 s, 2 h 5 m, 3 d 4 h (two units at most, a zero second unit left out); "—" for no data."""
+    if seconds is None:
+        return NO_DATA
+    total = round(abs(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {minutes} m" if minutes else f"{hours} h"
+    elif minutes:
+        text = f"{minutes} m {secs} s" if secs else f"{minutes} m"
+    else:
+        text = f"{secs} s"
+    return f"-{text}" if seconds < 0 else text
+
+
+def percent(rate: float | None) -> str:
+    """0.125 as "12.5 %", 0.25 as "25 %"; "—" for no data."""
+    return NO_DATA if rate is None else f"{rate * 100:.1f} %".replace(".0 %", " %")
 
 
 def digits_at_most(limit: int) -> str:

@@ -111,16 +111,14 @@ def create_member(email: str = EMAIL, password: str = PASSWORD) -> None:
 
 def baseline_timing(app: Flask, workspace_id: int, days: int, repetitions: int) -> Timing:
     """SELECT count(*) of the incidents of the dashboard's window and filters, as the panels see them."""
-    from werkzeug.datastructures import MultiDict
-
     from app.analytics.filters import incident_conditions
-    from app.analytics.filters_form import parse_filters
+    from app.analytics.population import Population
     from app.extensions import db
     from app.models import Incident, Workspace
 
     with app.app_context():
         workspace = db.session.get(Workspace, workspace_id)
-        query = parse_filters(MultiDict({"range": str(days)}), [], [], []).query(workspace)
+        query = Population(days=days).query(workspace)
         statement = select(func.count()).select_from(Incident).where(*incident_conditions(query))
 
         def count() -> None:

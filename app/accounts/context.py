@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
+from htmx_flask import request
 from sqlalchemy import select
 
 from app.accounts import sessions
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:
         target = url_for("accounts.login", next=request.full_path.rstrip("?"))
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             # An HTMX swap of a login page into a panel would be confusing: send the whole page there.
             response = Response(status=401)
             response.headers["HX-Redirect"] = target

@@ -14,11 +14,11 @@ from typing import Any
 
 from app.alerts.signals import AGGREGATIONS, INCIDENT, INCIDENT_METRICS, PUSHED, SIGNALS
 from app.alerts.states import OPERATORS
+from app.analytics.population import URGENCIES
 from app.inputs import MAX_NUMBER, finite_number, parse_id, parse_int
 
 SEVERITIES = ("critical", "error", "warning", "info")
 NO_DATA_POLICIES = ("ok", "alert", "keep")
-URGENCIES = ("high", "low")
 MAX_WINDOW_SECONDS = 90 * 86400
 MAX_PUSHED_WINDOW_SECONDS = 30 * 86400
 MAX_FOR_SECONDS = 7 * 86400

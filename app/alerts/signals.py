@@ -26,6 +26,7 @@ from app.analytics.deployments import change_failure
 from app.analytics.filters import incident_conditions, service_condition
 from app.analytics.interruptions import interruptions
 from app.analytics.metrics import IncidentFigures, figures_of, incident_figures
+from app.analytics.population import Population
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 from app.models import AlertRule, Incident, PDService
@@ -141,15 +142,12 @@ def rule_query(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> M
     filters = rule.filters or {}
     metric = INCIDENT_METRICS[rule.metric]
     start = now - (timedelta(seconds=rule.window_seconds) if metric.uses_window else OPEN_LOOKBACK)
-    return MetricQuery(
-        rule.workspace_id,
-        start,
-        now,
-        settings.timezone,
+    population = Population(
         services=tuple(int(s) for s in filters.get("services", [])),
         teams=tuple(int(t) for t in filters.get("teams", [])),
         urgencies=tuple(str(u) for u in filters.get("urgencies", [])),
     )
+    return population.between(rule.workspace_id, start, now, settings.timezone)
 
 
 def incident_value(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> float | None:

@@ -20,34 +20,11 @@ from app.analytics.filters_form import DashboardFilters
 from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
+from app.web import duration, percent
 
 log = logging.getLogger(__name__)
 
-NONE = "—"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def duration(seconds: float | None) -> str:
-    """4 m 12 s, 2 h 5 m, 3 d 4 h; "—" for no data."""
-    if seconds is None:
-        return NONE
-    total = round(abs(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        text = f"{days} d {hours} h" if hours else f"{days} d"
-    elif hours:
-        text = f"{hours} h {minutes} m" if minutes else f"{hours} h"
-    elif minutes:
-        text = f"{minutes} m {secs} s" if secs else f"{minutes} m"
-    else:
-        text = f"{secs} s"
-    return f"-{text}" if seconds < 0 else text
-
-
-def percent(rate: float | None) -> str:
-    return NONE if rate is None else f"{rate * 100:.1f} %".replace(".0 %", " %")
 
 
 @dataclass(frozen=True)

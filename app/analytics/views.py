@@ -7,29 +7,27 @@ from typing import Any
 from flask import abort, render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select, true
+from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics.blueprint import bp
-from app.analytics.filters_form import parse_filters, priority_choices, service_choices, team_choices
+from app.analytics.filters_form import parse_filters
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
+from app.analytics.population import Choices
 from app.analytics.query import workspace_settings
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
-from app.web import is_htmx, page_or_partial
+from app.web import page_or_partial
 
 
 @bp.get("/dashboard")
 @member_required
-def dashboard() -> tuple[str, int]:
+def dashboard() -> str | Response:
     workspace = current_workspace()
     if not _has_linked_account(workspace):
-        return render_template("analytics/dashboard.html", linked=False), 200
-    services, teams, priorities = (
-        service_choices(workspace),
-        team_choices(workspace),
-        priority_choices(workspace),
-    )
-    filters = parse_filters(request.args, services, teams, priorities)
+        return render_template("analytics/dashboard.html", linked=False)
+    choices = Choices.of(workspace)
+    filters = parse_filters(request.args, choices)
     query = filters.query(workspace)
     settings = workspace_settings(workspace.id)
     rendered: dict[str, Markup] = {}
@@ -44,9 +42,7 @@ def dashboard() -> tuple[str, int]:
         "filters": filters,
         "query": query,
         "window_label": window_label(query),
-        "services": services,
-        "teams": teams,
-        "priorities": priorities,
+        "choices": choices,
         "panels": PANELS,
         "rendered": rendered,
         "no_selected_services": not filters.services and not _has_selected_service(workspace),
@@ -56,23 +52,19 @@ def dashboard() -> tuple[str, int]:
 
 @bp.get("/dashboard/panels/<name>")
 @member_required
-def panel(name: str) -> str:
+def panel(name: str) -> Response:
     if name not in PANELS:
         abort(404)
     workspace = current_workspace()
-    filters = parse_filters(
-        request.args, service_choices(workspace), team_choices(workspace), priority_choices(workspace)
-    )
+    filters = parse_filters(request.args, Choices.of(workspace))
     query = filters.query(workspace)
-    html = render_panel(PANELS[name], query, filters)
-    if is_htmx():
-        return html
     # Without JavaScript the dashboard links here (<noscript>) for each panel it left to load: the same
     # partial in the layout, with the way back.
-    return render_template(
+    return page_or_partial(
         "analytics/panel_page.html",
+        "analytics/_panel.html",
         panel=PANELS[name],
-        body=Markup(html),
+        body=Markup(render_panel(PANELS[name], query, filters)),
         filters=filters,
         window_label=window_label(query),
     )

@@ -16,15 +16,10 @@ from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, reports
 from app.analytics.blueprint import bp
 from app.analytics.breakdowns import BreakdownRow
-from app.analytics.filters_form import (
-    DashboardFilters,
-    parse_filters,
-    priority_choices,
-    service_choices,
-    team_choices,
-)
+from app.analytics.filters_form import DashboardFilters, parse_filters
 from app.analytics.panels import sort_rows
 from app.analytics.percentiles import room_to_sort
+from app.analytics.population import Choices
 from app.analytics.query import MetricQuery
 from app.incidents.csv_export import csv_response
 
@@ -41,9 +36,7 @@ TABLES: dict[str, tuple[Rows, Sort]] = {
 @member_required
 def breakdown_csv(name: str) -> Response | tuple[str, int]:
     workspace = current_workspace()
-    filters = parse_filters(
-        request.args, service_choices(workspace), team_choices(workspace), priority_choices(workspace)
-    )
+    filters = parse_filters(request.args, Choices.of(workspace))
     if filters.messages:
         # The page shows such a message above a default view; a download has nowhere to show it, and a file
         # of other rows than the ones asked for would be read as the answer.

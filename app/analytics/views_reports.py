@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,14 +11,8 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, metrics, recurring, reports
-from app.analytics.filters_form import (
-    DashboardFilters,
-    parse_filters,
-    priority_choices,
-    service_choices,
-    team_choices,
-)
 from app.analytics.percentiles import room_to_sort
+from app.analytics.population import Choices, Population, parse_population
 from app.analytics.query import MetricQuery, workspace_settings
 from app.errors import Refused
 from app.incidents.csv_export import csv_response
@@ -27,7 +22,7 @@ bp = Blueprint("reports", __name__)
 
 
 def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
-    period, query, args, filters = _report_filters()
+    period, query, args, filters = _report_filters(Choices.of(current_workspace()))
     if filters.messages:
         # As for the dashboard's CSV: a download has nowhere to show the message, and a file of another
         # period than the one asked for would be read as the answer.
@@ -35,45 +30,25 @@ def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
     return period, query, args
 
 
-def _report_filters() -> tuple[reports.Period, MetricQuery, dict[str, Any], DashboardFilters]:
+def _report_filters(choices: Choices) -> tuple[reports.Period, MetricQuery, dict[str, Any], Population]:
     """The period plus the dashboard's own service / team / urgency / priority filters, validated the same
     way (an id of another workspace or an unknown urgency or priority is dropped with a message)."""
     workspace = current_workspace()
     today = utcnow().astimezone(ZoneInfo(workspace.timezone)).date()
     messages: list[str] = []
     period = reports.parse_period(request.args.get("period"), request.args.get("date"), today, messages)
-    filters = parse_filters(
-        reports.population_args(request.args),
-        service_choices(workspace),
-        team_choices(workspace),
-        priority_choices(workspace),
-    )
+    filters = parse_population(reports.population_args(request.args), choices)
     filters.messages[:0] = messages
-    query = MetricQuery.for_dates(
-        workspace,
-        period.start,
-        period.end,
-        services=filters.services,
-        teams=filters.teams,
-        urgencies=(filters.urgency,) if filters.urgency else (),
-        priorities=filters.priority_names(),
-    )
-    args = {
-        "period": period.kind,
-        "date": period.start.isoformat(),
-        "service": list(filters.services),
-        "team": list(filters.teams),
-        "urgency": filters.urgency,
-        "priority": list(filters.priorities),
-    }
+    query = replace(filters, days=None, start=period.start, end=period.end).query(workspace)
+    args = {"period": period.kind, "date": period.start.isoformat(), **filters.params()}
     return period, query, args, filters
 
 
 @bp.get("/reports")
 @member_required
 def report() -> str:
-    period, query, args, filters = _report_filters()
-    workspace = current_workspace()
+    choices = Choices.of(current_workspace())
+    period, query, args, filters = _report_filters(choices)
     settings = workspace_settings(query.workspace_id)
     room_to_sort()
     comparison = metrics.compare(query, settings)
@@ -83,9 +58,7 @@ def report() -> str:
         query=query,
         args=args,
         filters=filters,
-        services=service_choices(workspace),
-        teams=team_choices(workspace),
-        priorities=priority_choices(workspace),
+        choices=choices,
         zone=query.tz,
         comparison=comparison,
         summary=comparison.current,

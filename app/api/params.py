@@ -1,4 +1,5 @@
-"""Query parameters shared by the metrics and incidents endpoints and `flask metrics show`.
+"""Query parameters shared by the metrics and incidents endpoints and `flask metrics show`: the population
+(app/analytics/population.py) read strictly, so a bad value is a 400 naming its field, not a default.
 
 Services and teams are named by PagerDuty id (PSVC123) and mapped to local ids within the key's workspace,
 so an id from another workspace is simply unknown. Priorities are named as PagerDuty names them (P1), among
@@ -14,17 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from app.analytics.population import DEFAULT_DAYS, MAX_DAYS, NO_PRIORITY, URGENCIES, Population
 from app.analytics.query import MetricQuery
 from app.analytics.windows import local_date
 from app.api.errors import bad_request
 from app.extensions import db
 from app.models import PDPriority, PDService, PDTeam, Workspace
 from app.models.types import utcnow
-
-DEFAULT_DAYS = 30
-MAX_DAYS = 732  # about two years: longer windows are a scan of the whole history
-URGENCIES = ("high", "low")
-NO_PRIORITY = "none"  # as the dashboard and the incident list spell "no priority"
 
 
 def split_values(values: Sequence[str], field: str) -> list[str]:
@@ -87,8 +84,8 @@ def team_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
     return _local_ids(PDTeam, workspace, values, "team")
 
 
-def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str | None, ...]:
-    """Priority names synced for the workspace, `none` meaning "no priority" (None for MetricQuery)."""
+def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str, ...]:
+    """Priority names synced for the workspace, `none` meaning "no priority"."""
     wanted = list(dict.fromkeys(split_values(values, "priority")))
     if not wanted:
         return ()
@@ -102,7 +99,7 @@ def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str | N
     unknown = [name for name in wanted if name != NO_PRIORITY and name not in known]
     if unknown:
         raise bad_request("priority", f"Unknown priority: {', '.join(unknown)}.")
-    return tuple(None if name == NO_PRIORITY else name for name in wanted)
+    return tuple(wanted)
 
 
 def choices(values: Sequence[str], allowed: Sequence[str], field: str) -> tuple[str, ...]:
@@ -123,15 +120,15 @@ def metric_query(
 ) -> MetricQuery:
     """Validate everything a caller may send and build the engine's query; a bad value raises a 400."""
     start_date, end_date = window_dates(workspace, start, end)
-    return MetricQuery.for_dates(
-        workspace,
-        start_date,
-        end_date,
+    return Population(
+        days=None,
+        start=start_date,
+        end=end_date,
         services=service_ids(workspace, services),
         teams=team_ids(workspace, teams),
         urgencies=choices(urgency, URGENCIES, "urgency"),
         priorities=priority_names(workspace, priority),
-    )
+    ).query(workspace)
 
 
 def query_from_args(workspace: Workspace, args: MultiDict[str, str]) -> MetricQuery:

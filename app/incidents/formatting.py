@@ -10,27 +10,13 @@ from flask import g, has_request_context
 from markupsafe import Markup, escape
 
 from app.incidents import bp
+from app.web import duration, percent
+
+bp.app_template_filter("duration")(duration)
+bp.app_template_filter("percent")(percent)
 
 # Where a page has no workspace (the account page of a person without one), times are shown in UTC.
 FALLBACK_ZONE = "UTC"
-
-
-@bp.app_template_filter("duration")
-def duration(seconds: float | None) -> str:
-    """12s, 4m 05s, 2h 07m, 3d 4h: precise enough for a response time, short enough for a table cell."""
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
 
 
 def display_zone() -> str:
@@ -55,11 +41,6 @@ def local_time(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if instant is None:
         return "—"
     return instant.astimezone(ZoneInfo(display_zone())).strftime(fmt)
-
-
-@bp.app_template_filter("percent")
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 @bp.app_template_filter("isolate")

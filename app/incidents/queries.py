@@ -19,7 +19,7 @@ from app.analytics.filters import incident_conditions
 from app.analytics.query import MetricQuery
 from app.extensions import db
 from app.incidents.filters import IncidentFilters
-from app.models import Incident, PagerDutyAccount, PDPriority, PDService, PDTeam
+from app.models import Incident, PagerDutyAccount, PDService
 
 PAGE_SIZE = 50
 CSV_BATCH = 500
@@ -86,37 +86,6 @@ def export_rows(query: MetricQuery, filters: IncidentFilters) -> Iterator[Any]:
         filters.sort,
     ).execution_options(yield_per=CSV_BATCH)
     yield from db.session.execute(statement)
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    services: list[tuple[int, str]]
-    teams: list[tuple[int, str]]
-    priorities: list[str]
-
-
-def filter_options(workspace_id: int) -> FilterOptions:
-    services = db.session.execute(
-        select(PDService.id, PDService.name)
-        .where(PDService.workspace_id == workspace_id, PDService.selected.is_(True))
-        .order_by(func.lower(PDService.name))
-    ).all()
-    teams = db.session.execute(
-        select(PDTeam.id, PDTeam.name)
-        .where(PDTeam.workspace_id == workspace_id)
-        .order_by(func.lower(PDTeam.name))
-    ).all()
-    priorities = db.session.scalars(
-        select(PDPriority.name)
-        .where(PDPriority.workspace_id == workspace_id)
-        .group_by(PDPriority.name)
-        .order_by(func.min(PDPriority.rank))
-    ).all()
-    return FilterOptions(
-        services=[(r.id, r.name) for r in services],
-        teams=[(r.id, r.name) for r in teams],
-        priorities=list(priorities),
-    )
 
 
 def has_linked_account(workspace_id: int) -> bool:

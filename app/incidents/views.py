@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_workspace, member_required, scoped_get_or_404
 from app.analytics import deployments, exclusion
+from app.analytics.population import Choices
 from app.extensions import db
 from app.incidents import bp, queries
 from app.incidents.csv_export import csv_response
-from app.incidents.filters import NO_PRIORITY, PRESETS, SORTS, STATUSES, URGENCIES, parse_filters
+from app.incidents.filters import SORTS, STATUSES, parse_filters
 from app.incidents.timeline import timeline
 from app.models import Incident, User
 from app.web import is_htmx, page_or_partial
@@ -43,38 +44,29 @@ CSV_HEADER = [
 @member_required
 def index() -> Response:
     workspace = current_workspace()
-    filters = parse_filters(request.args)
-    query = filters.metric_query(workspace)
+    choices = Choices.of(workspace)
+    filters = parse_filters(request.args, choices)
+    query = filters.query(workspace)
     context: dict[str, Any] = {
         "filters": filters,
         "query": query,
         "result": queries.incident_page(query, filters),
-        "options": queries.filter_options(workspace.id),
+        "choices": choices,
         "linked": queries.has_linked_account(workspace.id),
         "zone": workspace.timezone,
         "window_last": query.end - timedelta(seconds=1),
-        "presets": PRESETS,
         "statuses": STATUSES,
-        "urgencies": URGENCIES,
         "sorts": SORTS,
-        "no_priority": NO_PRIORITY,
     }
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        # htmx re-fetching a pushed URL after a history cache miss wants the whole page, not the fragment.
-        body, status = render_template("incidents/index.html", **context), 200
-    else:
-        body, status = page_or_partial("incidents/index.html", "incidents/_list.html", **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")  # the same URL answers a page or a fragment: caches must keep both
-    return response
+    return page_or_partial("incidents/index.html", "incidents/_list.html", **context)
 
 
 @bp.get("/incidents.csv")
 @member_required
 def export() -> Response:
     workspace = current_workspace()
-    filters = parse_filters(request.args)
-    query = filters.metric_query(workspace)
+    filters = parse_filters(request.args, Choices.of(workspace))
+    query = filters.query(workspace)
     zone = query.zone
 
     def rows() -> Any:

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from app.analytics import panels
-from app.analytics.filters_form import Choice, DashboardFilters, parse_filters
+from app.analytics.filters_form import DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
+from app.analytics.population import Choice, Choices
 from app.analytics.query import MetricQuery, WorkspaceSettings
 from app.extensions import db
 from app.models import LogEntryType, Role, Workspace
@@ -208,21 +209,23 @@ def test_it_judges_deltas_by_the_direction_that_is_better() -> None:
 
 def test_it_keeps_known_priorities_and_round_trips_them_through_its_params() -> None:
     args = MultiDict([("priority", "P2"), ("priority", "none"), ("priority", "P2"), ("priority", "P9")])
-    filters = parse_filters(args, [], [], ["P1", "P2"])
+    filters = parse_filters(args, Choices([], [], ["P1", "P2"]))
     assert filters.priorities == ("P2", "none")
     assert filters.messages == ["Ignored 1 unknown priority in the filter."]
     assert filters.params() == {"priority": ["P2", "none"]}
-    again = parse_filters(MultiDict([("priority", "P2"), ("priority", "none")]), [], [], ["P1", "P2"])
+    again = parse_filters(
+        MultiDict([("priority", "P2"), ("priority", "none")]), Choices([], [], ["P1", "P2"])
+    )
     assert (again.priorities, again.messages) == (("P2", "none"), [])
     assert again.query(Workspace(id=1, timezone="UTC")).priorities == ("P2", None)
 
 
 def test_it_lets_a_preset_win_over_dates_left_in_the_form() -> None:
     args = MultiDict([("range", "7"), ("start", "2024-03-04"), ("end", "2024-03-11")])
-    filters = parse_filters(args, [], [], [])
+    filters = parse_filters(args, Choices([], [], []))
     assert (filters.days, filters.start, filters.messages) == (7, None, [])
     custom = parse_filters(
-        MultiDict([("range", "custom"), ("start", "2024-03-04"), ("end", "2024-03-11")]), [], [], []
+        MultiDict([("range", "custom"), ("start", "2024-03-04"), ("end", "2024-03-11")]), Choices([], [], [])
     )
     assert (custom.days, custom.start, custom.end) == (None, date(2024, 3, 4), date(2024, 3, 11))
     assert custom.params() == {"start": "2024-03-04", "end": "2024-03-11"}
@@ -230,7 +233,7 @@ def test_it_lets_a_preset_win_over_dates_left_in_the_form() -> None:
 
 def test_it_keeps_only_known_ids_once_each() -> None:
     args = MultiDict([("service", "2"), ("service", "2"), ("service", "9"), ("team", "x")])
-    filters = parse_filters(args, [Choice(2, "api")], [Choice(5, "Payments")], [])
+    filters = parse_filters(args, Choices([Choice(2, "api")], [Choice(5, "Payments")], []))
     assert filters.services == (2,)
     assert filters.teams == ()
     assert filters.messages == [

@@ -62,7 +62,7 @@ def test_it_reports_a_known_week(login_as, personas: Personas, known_week: dict[
     tile = '<div class="rep-label">Incidents</div><div class="rep-value">3</div>'
     assert tile + '<div class="small muted">before: 1' in html
     assert '<div class="rep-label">Excluded</div><div class="rep-value">1</div>' in html
-    assert '<div class="rep-label">MTTA (median)</div><div class="rep-value">2m 00s</div>' in html
+    assert '<div class="rep-label">MTTA (median)</div><div class="rep-value">2 m</div>' in html
     slowest = html[html.index("Slowest to resolve") :]
     assert slowest.index("Slow</bdi></a>") < slowest.index("Disk full</bdi></a>")
     assert "Test page" not in html
@@ -142,7 +142,7 @@ def test_it_reports_cfr_and_recovery_time_with_their_bands_and_the_auto_resolve_
     login_as, personas: Personas, known_week: dict[str, object]
 ) -> None:
     api, web = known_week["api"], known_week["web"]
-    # "Disk full" (api, 2 Nov 10:00, resolved 10:10) follows this deployment: failed, recovered in 1h 10m.
+    # "Disk full" (api, 2 Nov 10:00, resolved 10:10) follows this deployment: failed, recovered in 1 h 10 m.
     make_deployment(api, utc(2026, 11, 2, 9))  # type: ignore[arg-type]
     for day in (3, 4, 5):  # nothing follows these within 24 h
         make_deployment(web, utc(2026, 11, day, 9))  # type: ignore[arg-type]
@@ -150,18 +150,18 @@ def test_it_reports_cfr_and_recovery_time_with_their_bands_and_the_auto_resolve_
     db.session.commit()
     html = login_as(personas.member.email).get("/reports?period=week&date=2026-11-04").get_data(as_text=True)
     assert (
-        '<div class="rep-label">Change failure rate</div><div class="rep-value">25%'
+        '<div class="rep-label">Change failure rate</div><div class="rep-value">25 %'
         ' <span class="badge dora-low" title="DORA band">Low</span></div>'
         '<div class="small muted">before: —' in html  # 1 of 4; no deployment the week before: no rate
     )
     assert (
-        '<div class="rep-label">Recovery time (median)</div><div class="rep-value">1h 10m'
+        '<div class="rep-label">Recovery time (median)</div><div class="rep-value">1 h 10 m'
         ' <span class="badge dora-high" title="DORA band">High</span></div>' in html
     )
     # Flap of the 3 resolved incidents; the week before, its one resolved incident by a person.
     assert (
-        '<div class="rep-label">Auto-resolved</div><div class="rep-value">33%</div>'
-        '<div class="small muted">before: 0%' in html
+        '<div class="rep-label">Auto-resolved</div><div class="rep-value">33.3 %</div>'
+        '<div class="small muted">before: 0 %' in html
     )
 
 

@@ -133,7 +133,7 @@ def test_it_accepts_repeated_service_parameters(api: Api, world: World) -> None:
         ({"start": "2024-03-01", "end": "2024-02-30"}, "end", "end must be a date as YYYY-MM-DD."),
         ({"start": "0001-01-01", "end": "2024-01-02"}, "start", "start must be between 1970 and 2999."),
         ({"start": "2024-03-10", "end": "2024-03-10"}, "end", "end must be after start (end is exclusive)."),
-        ({"start": "2020-01-01", "end": "2024-01-01"}, "end", "The window is at most 732 days long."),
+        ({"start": "2020-01-01", "end": "2024-01-01"}, "end", "The window is at most 731 days long."),
         ({"service": "PNOPE"}, "service", "Unknown service id: PNOPE."),
         ({"team": "PNOPE"}, "team", "Unknown team id: PNOPE."),
         ({"service": "P\x00"}, "service", NUL_IN_ADDRESS.format(name="“service”")),

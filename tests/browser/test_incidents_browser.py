@@ -76,7 +76,8 @@ def test_it_filters_opens_excludes_and_finds_an_incident_again(
     assert page.locator("table.inc-table tbody tr").count() == 13
     page.screenshot(path=str(artifacts / "incidents-01-list.png"), full_page=True)
 
-    page.select_option("select[name=service]", label="checkout-api")
+    page.click("form.inc-filters summary[data-picker-title=Services]")
+    page.locator("form.inc-filters").get_by_label("checkout-api").check()
     page.wait_for_url(lambda u: "service=" in u)
     page.locator("table.inc-table tbody tr").nth(9).wait_for(state="detached")
     assert page.locator("table.inc-table tbody tr").count() == 9

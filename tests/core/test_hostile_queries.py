@@ -26,7 +26,7 @@ def admin(login_as, personas: Personas) -> FlaskClient:
     [
         "/incidents?page=%C2%B2",
         "/incidents?service=%C2%B2",
-        "/incidents?days=%C2%B2",
+        "/incidents?range=%C2%B2",
         "/dashboard?range=%C2%B2",
         "/dashboard?service=%C2%B2",
         "/dashboard?service=99999999999999999999",
@@ -55,7 +55,7 @@ def test_it_shows_the_last_audit_page_for_a_page_past_the_end(admin: FlaskClient
 @pytest.mark.parametrize(
     "path",
     [
-        "/incidents?days=custom&start={y}-12-01&end={y}-12-31",
+        "/incidents?start={y}-12-01&end={y}-12-31",
         "/dashboard?start={y}-12-01&end={y}-12-31",
         "/reports?period=month&date={y}-12-15",
         "/reports?period=week&date={y}-12-31",

@@ -25,7 +25,7 @@ def test_it_shows_the_timeline_in_words(login_as, personas: Personas, acme: Acme
     order = ["Triggered through the API", "Notified Ada Lovelace by SMS", "Acknowledged by Ada Lovelace"]
     positions = [html.index(text) for text in [*order, "Resolved by timeout"]]
     assert positions == sorted(positions)
-    assert "TTA 1m 30s" in html and "TTR 2h 01m" in html
+    assert "TTA 1 m 30 s" in html and "TTR 2 h 1 m" in html
     assert (
         'href="https://acme.pagerduty.com/incidents/PINC1" target="_blank" rel="noopener noreferrer"' in html
     )

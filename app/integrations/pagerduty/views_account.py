@@ -95,8 +95,9 @@ def select_filtered(account_id: int) -> Response | Answer:
     if not is_htmx():
         flash(notice, "success")
         return redirect(url_for("pagerduty.account", account_id=pd_account.id, q=query or None))
-    html, status = page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
-    return html, status, SYNC_REQUESTED
+    response = page_or_partial(PAGE, SERVICES, **_context(pd_account, query=query, notice=notice))
+    response.headers.update(SYNC_REQUESTED)
+    return response
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/history")

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 
 from app.analytics import interruption_store, local_times
-from app.analytics.titles import normalise_title
 from app.extensions import db
+from app.integrations.pagerduty.sync.mapping import normalise_title
 from app.models import (
     AuthKind,
     Deployment,

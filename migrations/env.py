@@ -52,9 +52,21 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, **{**conf_args, **_options()})
-        with context.begin_transaction():
-            context.run_migrations()
+        # Batch mode copies a table and drops the old one: with SQLite's foreign keys on (app/extensions.py),
+        # that drop would cascade into the rows referring to it. They are off while migrating, on after.
+        _sqlite_foreign_keys(connection, "OFF")
+        try:
+            context.configure(connection=connection, **{**conf_args, **_options()})
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, state):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={state}")
+        connection.commit()
 
 
 if context.is_offline_mode():

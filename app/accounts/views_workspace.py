@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from app.accounts import audit, bp, service
 from app.accounts.context import admin_required, current_workspace, login_only, set_current_workspace
 from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
-from app.analytics import cache, local_times
+from app.accounts.workspace_settings import update_settings
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import AuditEvent
@@ -28,30 +28,18 @@ def workspace_settings() -> tuple[str, int] | Response:
         form.business_days.data = [str(d) for d in workspace.business_weekdays]
     if form.validate_on_submit():
         try:
-            name = (form.name.data or "").strip()
-            other = service.find_workspace(name)
-            if other is not None and other.id != workspace.id:
-                raise service.AccountError(f"A workspace called {name!r} already exists.")
-            timezone = service.check_timezone((form.timezone.data or "").strip())
-            start, end = form.business_day_start.data or 0, form.business_day_end.data or 0
-            if end <= start:
-                raise service.AccountError("The business day must end after it starts.")
+            update_settings(
+                workspace,
+                name=form.name.data or "",
+                timezone=form.timezone.data or "",
+                business_day_start=form.business_day_start.data or 0,
+                business_day_end=form.business_day_end.data or 0,
+                business_days=form.business_days.data or [],
+                cfr_attribution_hours=form.cfr_attribution_hours.data or 24,
+            )
         except service.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
-            before = {"name": workspace.name, "timezone": workspace.timezone}
-            workspace.name = name
-            workspace.timezone = timezone
-            workspace.business_day_start = start
-            workspace.business_day_end = end
-            workspace.business_days = ",".join(sorted(form.business_days.data or [], key=int))
-            workspace.cfr_attribution_hours = form.cfr_attribution_hours.data or 24
-            if timezone != before["timezone"]:
-                # People without a zone of their own go by the workspace's: re-class their notifications.
-                local_times.refresh_zoneless_users(workspace.id)
-            cache.data_changed(workspace.id)
-            audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
-            db.session.commit()
             flash("Workspace settings saved.", "success")
             return redirect(url_for("accounts.workspace_settings"))
     status = 400 if form.is_submitted() else 200

@@ -31,7 +31,6 @@ Series and tables
     deployments.related_changes(workspace_id, incident_id) -> RelatedChanges | None
 
 Pure helpers (no database)
-    titles.normalise_title(title) -> str                   sync stores it in Incident.title_template
     windows.local_midnight / days_window / last_days_window / previous_window / buckets / offset_spans
     percentiles.percentile_cont(sorted_values, q)          the reference definition
     interruptions.classify(local_hour, isoweekday, settings) / interruptions.counted_indices(times)
@@ -39,5 +38,8 @@ Pure helpers (no database)
 Changing what counts (callers commit)
     exclusion.exclude_incident(incident, user, reason) / exclusion.include_incident(incident)
     exclusion.excluded_incidents(workspace_id) -> list[Incident]
-    recurring.fill_title_templates(workspace_id) -> int   for incidents synced before templates existed
+
+Told that rows changed (the one door; nothing else retires kept answers or settles verdicts)
+    changes.AccountWrites(account_id, workspace_id)       a sync run's writes, settled before each commit
+    changes.rows_changed / exclusion_changed / workspace_settings_changed
 """

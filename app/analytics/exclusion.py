@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, true
 
 from app.accounts import audit
-from app.analytics import cache, interruption_store
+from app.analytics import changes
 from app.extensions import db
 from app.inputs import text_problem
 from app.models import Incident, User, Workspace
@@ -37,9 +37,7 @@ def exclude_incident(incident: Incident, user: User | None, reason: str, now: da
     incident.excluded_reason = reason
     incident.excluded_at = now or utcnow()
     incident.excluded_by_id = user.id if user is not None else None
-    # Its notifications stop counting as interruptions, and ones they had silenced may start.
-    interruption_store.resettle_incident(incident)
-    cache.data_changed(incident.workspace_id)
+    changes.exclusion_changed(incident)
     _audit(incident, "incident.excluded", reason=reason)
 
 
@@ -50,8 +48,7 @@ def include_incident(incident: Incident) -> None:
     incident.excluded_reason = None
     incident.excluded_at = None
     incident.excluded_by_id = None
-    interruption_store.resettle_incident(incident)
-    cache.data_changed(incident.workspace_id)
+    changes.exclusion_changed(incident)
     _audit(incident, "incident.included")
 
 

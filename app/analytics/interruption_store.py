@@ -8,13 +8,13 @@ verdicts inside a burst depend on that burst alone. Settling a span of time is t
 whole bursts it touches, walk each burst (interruptions.counted_indices), and write the difference to the
 `interruptions` table (one row per notification that counts).
 
-Who settles, always in the caller's transaction:
+Who settles, always in the caller's transaction (sync and exclusions through changes.py):
 - `settle_account`: the notifications an account wrote since its watermark
-  (PagerDutyAccount.interruptions_settled_to). Sync calls it before each commit, so no reader ever sees a
-  notification without its verdict; the benchmark's loader and the tests' factories call it too.
+  (PagerDutyAccount.interruptions_settled_to), and the verdicts of incidents written again, which follow an
+  incident moved to another service. Sync settles before each commit, so no reader ever sees a notification
+  without its verdict; the tests' factories call it too.
 - `rebuild_workspace`: everything, in one pass ordered by person and time (the benchmark's bulk load, and an
   account's whole history the first time it is settled after the upgrade that introduced verdicts).
-- `follow_service_moves`: sync, after writing incidents (a verdict carries its incident's service).
 - `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
   or start counting, and so may the ones after them).
 On PostgreSQL a transaction-scoped advisory lock per workspace keeps two settlers from judging the same burst
@@ -73,8 +73,10 @@ class Note(NamedTuple):
     local_isoweekday: int | None
 
 
-def settle_account(account_id: int) -> int:
-    """Write the verdicts of the account's notifications above its watermark; returns rows written."""
+def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
+    """Write the verdicts of the account's notifications above its watermark, and move those of `rewritten`
+    incidents that changed service; returns verdicts written."""
+    _follow_service_moves(rewritten)
     account = db.session.execute(
         select(PagerDutyAccount.workspace_id, PagerDutyAccount.interruptions_settled_to).where(
             PagerDutyAccount.id == account_id
@@ -180,18 +182,19 @@ def rebuild_workspace(workspace_id: int) -> int:
     return written
 
 
-def follow_service_moves(incident_ids: Sequence[int]) -> None:
-    """Incidents sync just wrote may have moved to another service (PagerDuty allows it): their verdicts
-    carry the service, so they follow. A probe of ix_interruptions_incident per incident."""
-    if not incident_ids:
-        return
+def _follow_service_moves(incident_ids: Sequence[int]) -> None:
+    """PagerDuty lets a responder move an incident to another service: its verdicts carry the service, so
+    they follow. A probe of ix_interruptions_incident per incident."""
     current = select(Incident.service_id).where(Incident.id == Interruption.incident_id).scalar_subquery()
-    db.session.execute(
-        update(Interruption)
-        .where(Interruption.incident_id.in_(list(incident_ids)), Interruption.service_id != current)
-        .values(service_id=current)
-        .execution_options(synchronize_session=False)
-    )
+    for i in range(0, len(incident_ids), _CHUNK):
+        db.session.execute(
+            update(Interruption)
+            .where(
+                Interruption.incident_id.in_(incident_ids[i : i + _CHUNK]), Interruption.service_id != current
+            )
+            .values(service_id=current)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def spans_around(notes: Iterable[tuple[int, datetime]]) -> list[Span]:
@@ -376,7 +379,7 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
 def _row(workspace_id: int, note: Note, zones: dict[int, Any]) -> dict[str, Any]:
     hour, weekday = note.local_hour, note.local_isoweekday
     if hour is None or weekday is None:
-        # Not filled yet (local_times.fill_entries): the same conversion, here.
+        # Not filled (written before local times were stored): the same conversion, here.
         local = note.at.astimezone(zones.get(note.user_id, UTC))
         hour, weekday = local.hour, local.isoweekday()
     return {

@@ -7,10 +7,10 @@ a window at read time was most of the interruptions panel's cost, so the two num
 entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
 
 - when log entries are written: sync computes them with each entry (`EntryFields`, store_log_entries' hook);
-  `fill_entries` fills entries written another way;
-- when a person's zone changes (sync of the users: `refresh_zone_changes`), here and on their interruptions
+- when a person's zone changes (sync of the users: `refresh_users`), here and on their interruptions
   (interruption_store.py keeps a copy with each);
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
+Sync and the workspace settings reach these through changes.py.
 
 Each refresh is one UPDATE per zone involved, converting with the zone's UTC-offset spans over the rows' time
 range (windows.offset_spans, the same conversion the read path falls back to for a row not filled yet), so
@@ -20,7 +20,7 @@ settings that may change, and is a cheap CASE over these two integers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,34 +78,6 @@ def zones_by_user(workspace_id: int) -> dict[int, ZoneInfo]:
     return {user.id: zone_or_none(user.time_zone) or workspace_zone for user in users}
 
 
-SMALL_BATCH = 1000
-
-
-def fill_entries(workspace_id: int, entry_ids: Collection[int]) -> int:
-    """Fill the local times of these log entries (only notifications to a known person get them)."""
-    if not entry_ids:
-        return 0
-    scope = IncidentLogEntry.id.in_(list(entry_ids))
-    if len(entry_ids) > SMALL_BATCH:
-        return _refresh(workspace_id, scope)
-    # A sync page (100 entries): converting in Python and writing them in one executemany costs two
-    # statements, where the set-based refresh costs one UPDATE per zone on the page.
-    entry = IncidentLogEntry
-    rows = db.session.execute(
-        select(entry.id, entry.at, PDUser.time_zone, Workspace.timezone.label("workspace_zone"))
-        .join(PDUser, PDUser.id == entry.user_id)
-        .join(Workspace, Workspace.id == entry.workspace_id)
-        .where(*_entries(workspace_id, scope))
-    ).all()
-    values = []
-    for row in rows:
-        local = row.at.astimezone(zone_or_none(row.time_zone) or zone_or_none(row.workspace_zone) or UTC)
-        values.append({"id": row.id, "local_hour": local.hour, "local_isoweekday": local.isoweekday()})
-    if values:
-        db.session.execute(update(IncidentLogEntry), values)
-    return len(values)
-
-
 def refresh_users(workspace_id: int, user_ids: Collection[int]) -> int:
     """Recompute the notifications of these people, after their zone changed."""
     if not user_ids:
@@ -124,15 +96,6 @@ def refresh_users(workspace_id: int, user_ids: Collection[int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return written
-
-
-def refresh_zone_changes(workspace_id: int, zones_before: Mapping[int, str | None]) -> int:
-    """Recompute the notifications of the people whose zone is no longer what `zones_before` (user id -> zone,
-    read before the users were written) says."""
-    now = db.session.execute(
-        select(PDUser.id, PDUser.time_zone).where(PDUser.id.in_(list(zones_before)))
-    ).all()
-    return refresh_users(workspace_id, [user.id for user in now if user.time_zone != zones_before[user.id]])
 
 
 def refresh_zoneless_users(workspace_id: int) -> int:

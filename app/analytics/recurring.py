@@ -18,7 +18,6 @@ from sqlalchemy.orm import aliased
 
 from app.analytics.filters import incident_conditions
 from app.analytics.query import MetricQuery
-from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.models import Incident, PDService
 
@@ -121,21 +120,3 @@ def _seen_before(query: MetricQuery, keys: set[tuple[int, str]]) -> set[tuple[in
         .distinct()
     )
     return {(row.service_id, row.title_template) for row in db.session.execute(statement)} & keys
-
-
-def fill_title_templates(workspace_id: int, batch: int = 1000) -> int:
-    """Fill empty templates for incidents synced before templates existed; returns how many were filled.
-    Callers commit."""
-    filled = 0
-    while True:
-        incidents = db.session.scalars(
-            select(Incident)
-            .where(Incident.workspace_id == workspace_id, Incident.title_template == "")
-            .limit(batch)
-        ).all()
-        if not incidents:
-            return filled
-        for incident in incidents:
-            incident.title_template = normalise_title(incident.title) or "<empty>"
-        db.session.flush()
-        filled += len(incidents)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from app.analytics import cache
+from app.analytics import changes
 from app.api.errors import ApiError, bad_request
 from app.extensions import db
 from app.inputs import DATE_BOUNDS_MESSAGE, date_in_bounds
@@ -154,7 +154,8 @@ def record_deployment(workspace: Workspace, data: DeploymentIn) -> tuple[Deploym
     if existing is not None:
         return existing, False
     # Concurrent retries with one id: ON CONFLICT lets exactly one insert and the others find its row. No
-    # doomed object ever sits in the session, so nothing (data_changed's UPDATE included) can autoflush one.
+    # doomed object ever sits in the session, so nothing (the data version's UPDATE included) can autoflush
+    # one.
     inserted = db.session.scalar(
         dialect_insert(Deployment)
         .values(
@@ -176,7 +177,7 @@ def record_deployment(workspace: Workspace, data: DeploymentIn) -> tuple[Deploym
         if existing is None:
             raise RuntimeError(f"deployment {data.remote_id!r} conflicted but no row holds it")
         return existing, False
-    cache.data_changed(workspace.id)
+    changes.rows_changed(workspace.id)
     db.session.commit()
     return db.session.get_one(Deployment, inserted), True
 

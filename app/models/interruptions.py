@@ -29,7 +29,7 @@ class Interruption(db.Model):
         ),
         # Settling re-reads a person's verdicts over a span of time.
         Index("ix_interruptions_user_at", "user_id", "at"),
-        # An incident moved to another service takes its verdicts along (follow_service_moves).
+        # An incident moved to another service takes its verdicts along (interruption_store.settle_account).
         Index("ix_interruptions_incident", "incident_id"),
     )
 
@@ -42,7 +42,7 @@ class Interruption(db.Model):
     workspace_id: Mapped[int] = mapped_column()
     incident_id: Mapped[int] = mapped_column()
     # The incident's service, so the dashboard's usual population (the followed services) needs no join to
-    # the incidents; kept right when sync sees an incident move (interruption_store.follow_service_moves).
+    # the incidents; kept right when sync sees an incident move (interruption_store.settle_account).
     service_id: Mapped[int] = mapped_column()
     user_id: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime)

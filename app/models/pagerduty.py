@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.extensions import db
 from app.models.accounts import User, Workspace
@@ -92,17 +93,28 @@ team_members = Table(
 )
 
 
-class PDService(db.Model):
+class SyncedRow:
+    """A row of an account's directory: PagerDuty's id is unique within the account."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("account_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
+    remote_id: Mapped[str] = mapped_column(String(40))
+
+
+class PDService(SyncedRow, db.Model):
     __tablename__ = "pd_services"
     __table_args__ = (
         UniqueConstraint("account_id", "remote_id"),
         Index("ix_pd_services_workspace_selected", "workspace_id", "selected"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed with `selected` above.
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
-    remote_id: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     # active | warning | critical | maintenance | disabled (API-NOTES §2.3); the last two trigger nothing.
@@ -127,14 +139,9 @@ class PDService(db.Model):
         return self.status not in {"disabled", "maintenance"}
 
 
-class PDTeam(db.Model):
+class PDTeam(SyncedRow, db.Model):
     __tablename__ = "pd_teams"
-    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
-    remote_id: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(Text)
     html_url: Mapped[str | None] = mapped_column(Text)
 
@@ -142,14 +149,9 @@ class PDTeam(db.Model):
     members: Mapped[list[PDUser]] = relationship(secondary=team_members, back_populates="teams")
 
 
-class PDUser(db.Model):
+class PDUser(SyncedRow, db.Model):
     __tablename__ = "pd_users"
-    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
-    remote_id: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     # IANA zone; None means the PagerDuty account's zone (API-NOTES §2.2), which we treat as the workspace's.
@@ -160,14 +162,9 @@ class PDUser(db.Model):
     teams: Mapped[list[PDTeam]] = relationship(secondary=team_members, back_populates="members")
 
 
-class PDPriority(db.Model):
+class PDPriority(SyncedRow, db.Model):
     __tablename__ = "pd_priorities"
-    __table_args__ = (UniqueConstraint("account_id", "remote_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("pd_accounts.id", ondelete="CASCADE"))
-    remote_id: Mapped[str] = mapped_column(String(40))
     # Cut by the sync (mapping.py) like the incidents' priority it must equal (incidents.PRIORITY_LENGTH).
     name: Mapped[str] = mapped_column(String(255))
     rank: Mapped[int] = mapped_column(default=0)

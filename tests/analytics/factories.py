@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.analytics import interruption_store, local_times
 from app.analytics.query import MetricQuery
-from app.analytics.titles import normalise_title
 from app.extensions import db
+from app.integrations.pagerduty.sync.mapping import normalise_title
 from app.models import (
     Deployment,
     DeploymentSource,
@@ -134,9 +134,11 @@ def make_log_entry(
         user_id=user.id if user is not None else None,
         channel=channel,
     )
+    if user is not None and kind is LogEntryType.NOTIFY:  # as sync computes them with each entry
+        local = at.astimezone(local_times.zones_by_user(incident.workspace_id).get(user.id, UTC))
+        entry.local_hour, entry.local_isoweekday = local.hour, local.isoweekday()
     db.session.add(entry)
     db.session.flush()
-    local_times.fill_entries(entry.workspace_id, [entry.id])  # as sync does when it writes an entry
     if kind is LogEntryType.ACKNOWLEDGE and (incident.first_ack_at is None or at < incident.first_ack_at):
         # As sync derives it: the incident's first acknowledgement is its earliest (the first written, at
         # the same instant), with who made it.

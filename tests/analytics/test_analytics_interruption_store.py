@@ -160,7 +160,7 @@ def test_verdicts_follow_an_incident_moved_to_another_service(app: Flask) -> Non
     assert (interruptions(api_only), interruptions(web_only)) == (Interruptions(business=1), Interruptions())
     incident.service_id = world.web.id  # PagerDuty lets a responder move an incident; sync writes it ...
     db.session.flush()
-    interruption_store.follow_service_moves([incident.id])  # ... and then this
+    interruption_store.settle_account(world.account.id, rewritten=[incident.id])  # ... and settles it
     assert (interruptions(api_only), interruptions(web_only)) == (Interruptions(), Interruptions(business=1))
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from app.analytics import local_times
+from app.analytics.changes import AccountWrites
 from app.analytics.interruptions import Interruptions, interruptions_by_user
 from app.extensions import db
 from app.integrations.pagerduty.sync.store import Directory, store_log_entries, store_users
@@ -68,11 +69,18 @@ def test_it_reclasses_a_persons_notifications_when_their_zone_changes(app: Flask
         {"id": "PMOVER", "name": "Mover", "time_zone": "America/New_York"},
         {"id": "PSTAYS", "name": "Stays", "time_zone": "Asia/Tokyo"},
     ]
-    store_users(world.account, users, {})
+    writes = AccountWrites(world.account.id, world.workspace.id)
+
+    def sync_users(raw: list[dict[str, str]]) -> None:  # as the sync does: write, then settle before commit
+        _, rezoned = store_users(world.account, raw, {})
+        writes.zones_changed(rezoned)
+        writes.before_commit(wrote=True)
+
+    sync_users(users)
     assert _local(moved.id) == (21, 6)
     assert _local(stayed.id) == (10, 7)
     # Both are off-hours; moving to Berlin makes it 03:30, a sleep-hour interruption.
-    store_users(world.account, [{**users[0], "time_zone": "Europe/Berlin"}, users[1]], {})
+    sync_users([{**users[0], "time_zone": "Europe/Berlin"}, users[1]])
     assert _local(moved.id) == (3, 7)
     window = query(world, AT - timedelta(days=1), AT + timedelta(days=1))
     assert interruptions_by_user(window)[person.id] == Interruptions(sleep=1)

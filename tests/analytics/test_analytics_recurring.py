@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.analytics.recurring import fill_title_templates, is_frequent, recurring_incidents
-from app.extensions import db
+from app.analytics.recurring import is_frequent, recurring_incidents
 from tests.analytics.factories import make_incident, make_world, query, utc
 
 START, END = utc(2024, 5, 1), utc(2024, 6, 1)
@@ -47,12 +46,3 @@ def test_it_needs_three_incidents_and_skips_excluded_ones(app: Flask) -> None:
 
 def test_it_compares_shares_exactly() -> None:
     assert is_frequent(1, 5) and not is_frequent(1, 6) and not is_frequent(0, 0)
-
-
-def test_it_fills_templates_of_incidents_synced_without_one(app: Flask) -> None:
-    world = make_world()
-    incident = make_incident(world.api, utc(2024, 5, 2), title="Host 10.1.1.1 down")
-    incident.title_template = ""
-    db.session.flush()
-    assert fill_title_templates(world.workspace.id) == 1
-    assert incident.title_template == "Host <ip> down"

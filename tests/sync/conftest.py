@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.sync.streams import SyncContext
@@ -51,7 +50,7 @@ def make_context(
     )
     db.session.add(run)
     db.session.commit()
-    return SyncContext(account=account, client=make_client(sim), run=run, template_of=normalise_title)
+    return SyncContext(account=account, client=make_client(sim), run=run)
 
 
 def select_all_services(account: PagerDutyAccount, sim: RunningSim) -> None:

@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from app import crypto
-from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.accounts import client_for
 from app.integrations.pagerduty.sync import streams
@@ -57,7 +56,7 @@ def test_it_refreshes_a_token_revoked_mid_backfill_in_the_workers_session(
     )
     db.session.add(run)
     db.session.commit()
-    ctx = streams.SyncContext(account, client_for(account), run, normalise_title)
+    ctx = streams.SyncContext(account, client_for(account), run)
     streams.sync_directory(ctx, force=True)
     db.session.execute(update(PDService).values(selected=True))
     db.session.commit()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.analytics import cache
+from app.analytics import changes
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, PDTeam
 from app.models.types import utcnow
@@ -92,7 +92,7 @@ def set_selection(services: Sequence[PDService], selected: bool) -> list[PDServi
             service.backfilled_at = None
     # The selected services are every metric's default population.
     for workspace_id in {service.workspace_id for service in changed}:
-        cache.data_changed(workspace_id)
+        changes.rows_changed(workspace_id)
     return changed
 
 

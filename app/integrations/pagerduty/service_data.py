@@ -1,8 +1,8 @@
 """Delete what was synced for one service the admin stopped following: its incidents (with their log entries,
 interruption verdicts and team links) and its deployments.
 
-Deselecting only stops the sync (the data stays in reports until deleted here). The deletes go child first, as
-in unlinking._purge: SQLite runs without enforced cascades.
+Deselecting only stops the sync (the data stays in reports until deleted here). The database's cascades take
+the rows that belong to the incidents along.
 """
 
 from __future__ import annotations
@@ -12,18 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, func, select
 
 from app.accounts import audit
-from app.analytics import cache
+from app.analytics import changes
 from app.extensions import db
-from app.models import (
-    AccountStatus,
-    Deployment,
-    Incident,
-    IncidentLogEntry,
-    Interruption,
-    PagerDutyAccount,
-    PDService,
-)
-from app.models.incidents import incident_teams
+from app.models import AccountStatus, Deployment, Incident, PagerDutyAccount, PDService
 
 from .link import account_label
 
@@ -86,19 +77,13 @@ def delete_service_data(account: PagerDutyAccount, service: PDService, via: str 
     if problem is not None:
         raise ServiceDataError(problem)
     deleted = data_of(service)
-    incidents = select(Incident.id).where(Incident.service_id == service.id)
-    statements = [
-        delete(Interruption).where(Interruption.incident_id.in_(incidents)),
-        delete(IncidentLogEntry).where(IncidentLogEntry.incident_id.in_(incidents)),
-        delete(incident_teams).where(incident_teams.c.incident_id.in_(incidents)),
-        delete(Incident).where(Incident.service_id == service.id),
-        delete(Deployment).where(Deployment.service_id == service.id),
-    ]
-    for statement in statements:
-        db.session.execute(statement.execution_options(synchronize_session=False))
+    for model in (Incident, Deployment):
+        db.session.execute(
+            delete(model).where(model.service_id == service.id).execution_options(synchronize_session=False)
+        )
     # Following it again later fetches its whole history anew.
     service.backfilled_at, service.history_from = None, None
-    cache.data_changed(account.workspace_id)
+    changes.rows_changed(account.workspace_id)
     audit.record(
         account.workspace,
         "pagerduty.service_data_deleted",

@@ -17,13 +17,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from app import crypto
 from app.accounts import audit
 from app.alerts import pages
 from app.alerts.jobs import enqueue_deliveries
-from app.analytics import cache
+from app.analytics import changes
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import (
@@ -33,22 +33,11 @@ from app.models import (
     AuthKind,
     Delivery,
     DeliveryStatus,
-    Deployment,
-    Incident,
-    IncidentLogEntry,
-    Interruption,
     PagerDutyAccount,
-    PDPriority,
-    PDService,
-    PDTeam,
-    PDUser,
     RuleTarget,
-    SyncCheckpoint,
     SyncRun,
     SyncStatus,
 )
-from app.models.incidents import incident_teams
-from app.models.pagerduty import service_teams, team_members
 from app.models.types import utcnow
 from app.queue import DELIVER, enqueue
 
@@ -228,7 +217,10 @@ def _complete(
     account.unlink_requested_at = None
     account.unlink_keep_data = None
     if not keep_data:
-        _purge(account)
+        # The database's cascades take everything synced from it; rules keep their targets (they say the
+        # account is gone) and the delivery log its rows, their key to the account set to NULL.
+        changes.rows_changed(workspace.id)
+        db.session.delete(account)
     audit.record(workspace, "pagerduty.unlinked", label, kept_data=keep_data, revoked=revoked, via=via)
     db.session.commit()
     return UnlinkResult(revoked=revoked, deleted_data=not keep_data, left_open=left_open or [])
@@ -267,39 +259,3 @@ def _revoke(account: PagerDutyAccount) -> bool | None:
         return False
     hint = "refresh_token" if account.refresh_token_enc else "access_token"
     return oauth.revoke(token, settings(), hint)
-
-
-def _purge(account: PagerDutyAccount) -> None:
-    """Delete everything synced from the account, then the account (explicitly: SQLite may not cascade)."""
-    cache.data_changed(account.workspace_id)
-    incidents = select(Incident.id).where(Incident.account_id == account.id)
-    services = select(PDService.id).where(PDService.account_id == account.id)
-    teams = select(PDTeam.id).where(PDTeam.account_id == account.id)
-    statements = [
-        delete(Interruption).where(Interruption.incident_id.in_(incidents)),
-        delete(IncidentLogEntry).where(IncidentLogEntry.account_id == account.id),
-        delete(incident_teams).where(incident_teams.c.incident_id.in_(incidents)),
-        delete(Incident).where(Incident.account_id == account.id),
-        delete(Deployment).where(Deployment.service_id.in_(services)),
-        delete(Deployment).where(Deployment.account_id == account.id),
-        delete(SyncRun).where(SyncRun.account_id == account.id),
-        delete(SyncCheckpoint).where(SyncCheckpoint.account_id == account.id),
-        delete(service_teams).where(service_teams.c.service_id.in_(services)),
-        delete(team_members).where(team_members.c.team_id.in_(teams)),
-        delete(PDService).where(PDService.account_id == account.id),
-        delete(PDTeam).where(PDTeam.account_id == account.id),
-        delete(PDUser).where(PDUser.account_id == account.id),
-        delete(PDPriority).where(PDPriority.account_id == account.id),
-    ]
-    for statement in statements:
-        db.session.execute(statement.execution_options(synchronize_session=False))
-    # What PostgreSQL's SET NULL does on the account's delete, done here too for SQLite: the rules keep their
-    # targets (they say the account is gone) and the delivery log its rows.
-    for model in (RuleTarget, Delivery):
-        db.session.execute(
-            update(model)
-            .where(model.account_id == account.id)
-            .values(account_id=None)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.delete(account)

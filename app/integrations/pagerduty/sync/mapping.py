@@ -10,6 +10,7 @@ priority name, the incident's status and urgency, a log entry's type and channel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,17 +136,48 @@ class IncidentRow:
     team_remote_ids: tuple[str, ...] = field(default=())
 
 
+# An incident's title reduced to a template, so "Disk 91% full on db-7" and "Disk 97% full on db-2" recur as
+# one (the recurring-incident metric groups on Incident.title_template). Order matters: quoted values first
+# (whatever is inside a quote is one value), then UUIDs, IPs and hex ids, which all contain digits, and digits
+# last. A hex id is "0x…" or a run of at least 6 hex characters with both a digit and a letter in it (a short
+# git SHA like a1b2c3d), so words spelt in hex letters ("added", "facade") stay words.
+_QUOTED = re.compile(r"""(["'`])(?:(?!\1).)*\1""")
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b")
+# Full (8 groups) or compressed (with "::") IPv6; "10:30:00" is a time, not an address.
+_H = "[0-9a-fA-F]"
+_IPV6 = re.compile(
+    rf"(?<![\w:])(?:(?:{_H}{{1,4}}:){{7}}{_H}{{1,4}}|(?:{_H}{{1,4}}:)*{_H}{{0,4}}::(?:{_H}{{1,4}}:)*{_H}{{0,4}})(?![\w:])"
+)
+_HEX = re.compile(r"\b(?:0x[0-9a-fA-F]+|(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{6,})\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SPACES = re.compile(r"\s+")
+MAX_TEMPLATE_LENGTH = 500  # Incident.title_template's size
+
+
+def normalise_title(title: str) -> str:
+    template = _QUOTED.sub(lambda match: f"{match.group(1)}<v>{match.group(1)}", title)
+    template = _UUID.sub("<uuid>", template)
+    template = _IPV4.sub("<ip>", template)
+    template = _IPV6.sub("<ip>", template)
+    template = _HEX.sub("<hex>", template)
+    template = _NUMBER.sub("<n>", template)
+    return _SPACES.sub(" ", template).strip()[:MAX_TEMPLATE_LENGTH]
+
+
 def map_incident(raw: Json) -> IncidentRow:
     raw = storable(raw)
     created_at = parse_time(raw.get("created_at"))
     if created_at is None:
         raise ValueError(f"incident {raw.get('id')} has no created_at")
+    title = str(raw.get("title") or raw.get("summary") or "")
     return IncidentRow(
         remote_id=str(raw["id"]),
         service_remote_id=str(raw["service"]["id"]),
         values={
             "number": int(raw.get("incident_number") or raw.get("number") or 0),
-            "title": str(raw.get("title") or raw.get("summary") or ""),
+            "title": title,
+            "title_template": normalise_title(title),
             "status": cut_text(str(raw.get("status") or "triggered"), STATUS_LIMIT),
             "urgency": cut_text(str(raw.get("urgency") or "high"), URGENCY_LIMIT),
             "priority": priority_name(raw.get("priority")),

@@ -38,7 +38,7 @@ def rescan_open(ctx: SyncContext) -> None:
             all_dates=True, statuses=["triggered", "acknowledged"], service_ids=selected
         )
     )
-    counts, _ = store.store_incidents(ctx.account, current, ctx.directory, ctx.template_of)
+    counts = ctx.store_incidents(current)
     ctx.record(Counts(0, counts.created, counts.updated))
     still_open = {item["id"] for item in current}
     stale = db.session.scalars(
@@ -52,10 +52,10 @@ def rescan_open(ctx: SyncContext) -> None:
     ).all()
     for remote_id in stale:
         incident = ctx.client.get_incident(remote_id)
-        counts, _ = store.store_incidents(ctx.account, [incident], ctx.directory, ctx.template_of)
+        counts = ctx.store_incidents([incident])
         ctx.record(Counts(0, counts.created, counts.updated))
         entries = ctx.client.list_incident_log_entries(remote_id)
-        ctx.record(store.store_log_entries(ctx.account, entries, ctx.directory, ctx.local_fields))
+        ctx.record(store.store_log_entries(ctx.account, entries, ctx.directory, ctx.writes.entry_fields))
     ctx.commit()
 
 

@@ -11,9 +11,6 @@ from redis.exceptions import RedisError
 from rq.job import Job
 from sqlalchemy import select, update
 
-from app.analytics import local_times
-from app.analytics.jobs import schedule_warm_dashboard
-from app.analytics.titles import normalise_title
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
@@ -135,15 +132,7 @@ def _run_locked(
     turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
     try:
         client = client_for(account, session=turn)
-        ctx = streams.SyncContext(
-            account,
-            client,
-            sync_run,
-            normalise_title,
-            heartbeat=lock.refresh,
-            # Notifications are written with their local hour and weekday (interruptions read them).
-            local_fields=local_times.EntryFields(account.workspace_id),
-        )
+        ctx = streams.SyncContext(account, client, sync_run, heartbeat=lock.refresh)
         (passes.run_backfill if backfill else passes.run_incremental)(ctx)
     except PagerDutyError as exc:
         return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
@@ -165,8 +154,7 @@ def _run_locked(
     sync_run.progress = 1.0
     account.last_successful_sync_at = utcnow()
     _finish(sync_run, SyncStatus.SUCCEEDED, None)
-    if ctx.changed_data:
-        schedule_warm_dashboard(account.workspace_id)
+    ctx.writes.run_finished()
     return "succeeded"
 
 

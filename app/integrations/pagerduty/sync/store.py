@@ -8,7 +8,6 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
-from app.analytics import interruption_store, local_times
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
@@ -154,20 +153,28 @@ def store_services(
     return Counts(len(rows), result.created, result.updated + removed), removed
 
 
-def store_users(account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]) -> Counts:
+def store_users(
+    account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]
+) -> tuple[Counts, list[int]]:
+    """Users and their team links; returns counts and the people seen before whose zone changed (their
+    notifications' local times follow)."""
     rows = [mapping.map_user(item) for item in raw]
-    zones_before = pairs(select(PDUser.id, PDUser.time_zone).where(PDUser.account_id == account.id))
+    zones_before = pairs(select(PDUser.remote_id, PDUser.time_zone).where(PDUser.account_id == account.id))
     result = upsert_by_remote_id(
         PDUser, account.id, account.workspace_id, [(r.remote_id, r.values) for r in rows]
     )
-    local_times.refresh_zone_changes(account.workspace_id, zones_before)
+    rezoned = [
+        result.ids[r.remote_id]
+        for r in rows
+        if r.remote_id in zones_before and zones_before[r.remote_id] != r.values["time_zone"]
+    ]
     memberships: dict[int, list[int]] = {team_id: [] for team_id in teams.values()}
     for r in rows:
         for team_remote in r.team_remote_ids:
             if team_remote in teams:
                 memberships[teams[team_remote]].append(result.ids[r.remote_id])
     replace_links(team_members, "team_id", "user_id", memberships)
-    return Counts(len(rows), result.created, result.updated)
+    return Counts(len(rows), result.created, result.updated), rezoned
 
 
 def store_priorities(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
@@ -180,10 +187,10 @@ def store_incidents(
     account: AccountRef,
     raw: Iterable[Json],
     directory: Directory,
-    template_of: Callable[[str], str],
     only_selected: bool = True,
 ) -> tuple[Counts, list[int]]:
-    """Upsert incidents of known (by default: selected) services; returns counts and the ids written.
+    """Upsert incidents of known (by default: selected) services; returns counts and the ids of those seen
+    before (one may have moved to another service, and its interruption verdicts carry the service).
 
     A new incident is inserted with its derived columns already set: it has no log entries yet (they are
     stored only for incidents Vigil holds), so they follow from its own fields. An incident that changed is
@@ -199,11 +206,7 @@ def store_incidents(
         if row.service_remote_id not in wanted:
             counts.skipped += 1
             continue
-        values = {
-            **row.values,
-            "service_id": directory.services[row.service_remote_id],
-            "title_template": template_of(row.values["title"])[:500],
-        }
+        values = {**row.values, "service_id": directory.services[row.service_remote_id]}
         derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
         rows.append((row.remote_id, {**derived, **values, **_exclusion_of(values)}))
         teams_of[row.remote_id] = row.team_remote_ids
@@ -220,9 +223,7 @@ def store_incidents(
     replace_links(incident_teams, "incident_id", "team_id", links, fresh=fresh)
     stale = [result.ids[remote_id] for remote_id, values in rows if _needs_refresh(remote_id, values, result)]
     counts.updated += refresh_derived(stale)
-    # An incident seen before may have moved to another service; its interruption verdicts carry the service.
-    interruption_store.follow_service_moves([i for i in result.ids.values() if i not in fresh])
-    return counts, [result.ids[remote_id] for remote_id, _ in rows]
+    return counts, [i for i in result.ids.values() if i not in fresh]
 
 
 # Derived columns a later write of the incident leaves to refresh_derived (resolved_at is also PagerDuty's),

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import select, update
 
-from app.analytics import cache, interruption_store
+from app.analytics.changes import AccountWrites
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
@@ -56,28 +56,25 @@ class SyncContext:
     account: PagerDutyAccount
     client: PagerDutyClient
     run: SyncRun
-    template_of: Callable[[str], str]
     heartbeat: Callable[[], None] = lambda: None
-    local_fields: Any = None
     now: datetime = field(default_factory=utcnow)
     directory: Directory = field(default_factory=Directory)
     # Kept as plain values: every commit expires the ORM rows, and re-reading the account and the run after
     # each page would cost two queries a page.
     ids: AccountIds = field(init=False)
     totals: Counts = field(init=False)
+    writes: AccountWrites = field(init=False)  # told to analytics at each commit (app/analytics/changes.py)
     run_id: int = field(init=False)
     _committed_at: float = field(init=False, default_factory=time.monotonic)
     _requests_before: tuple[int, int] = field(init=False, default=(0, 0))
-    # The created/updated totals when the workspace's data version last moved, and whether something the
-    # totals do not count (a refreshed directory) was written since.
+    # The created/updated totals at the last commit, and whether something the totals do not count (a
+    # refreshed directory) was written since.
     _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
     _unversioned_write: bool = field(init=False, default=False)
-    # Whether any commit of this run changed the workspace's data (the dashboard's first view is then
-    # computed again in the background).
-    changed_data: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.ids = AccountIds(self.account.id, self.account.workspace_id)
+        self.writes = AccountWrites(self.ids.id, self.ids.workspace_id)
         self.run_id = self.run.id
         self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
         # A continued run (after a long rate limit) has a new client: its requests add to the run's.
@@ -88,6 +85,11 @@ class SyncContext:
         """Something the counts do not show was written (a renamed service, say): the next commit still
         retires the workspace's computed analytics."""
         self._unversioned_write = True
+
+    def store_incidents(self, raw: list[dict[str, Any]]) -> Counts:
+        counts, rewritten = store.store_incidents(self.ids, raw, self.directory)
+        self.writes.incidents_rewritten(rewritten)
+        return counts
 
     def record(self, counts: Counts) -> None:
         self.totals.fetched += counts.fetched
@@ -116,16 +118,9 @@ class SyncContext:
         if stage is not None:
             values["stage"] = stage
         db.session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(values))
-        # The interruption verdicts of the notifications written since the last commit go into the same
-        # commit (interruption_store.py), so no reader sees a notification without its verdict.
-        settled = interruption_store.settle_account(self.ids.id)
-        # Kept dashboard answers are retired in the same commit as the rows that change them (cache.py); an
-        # incremental sync that found nothing new leaves them be.
         totals = (self.totals.created, self.totals.updated)
-        if settled or self._unversioned_write or totals != self._versioned_totals:
-            cache.data_changed(self.ids.workspace_id)
-            self._versioned_totals, self._unversioned_write = totals, False
-            self.changed_data = True
+        self.writes.before_commit(wrote=self._unversioned_write or totals != self._versioned_totals)
+        self._versioned_totals, self._unversioned_write = totals, False
         db.session.commit()
         self._committed_at = time.monotonic()
         self.heartbeat()
@@ -166,7 +161,9 @@ def sync_directory(ctx: SyncContext, force: bool = False) -> None:
     ctx.record(Counts(found.services + found.teams, found.added, 0))
     ctx.wrote()  # renames and team changes are not in the counts above
     teams = Directory.load(account).teams
-    ctx.record(store.store_users(account, client.list_users(), teams))
+    counts, rezoned = store.store_users(account, client.list_users(), teams)
+    ctx.writes.zones_changed(rezoned)
+    ctx.record(counts)
     ctx.record(store.store_priorities(account, _optional(client.list_priorities)))
     marker.position = ctx.now
     ctx.commit(stage="Directory done")
@@ -249,8 +246,7 @@ def sync_incidents(
             if isinstance(page, ChunkDone):
                 on_chunk(page.until)
                 continue
-            counts, _ = store.store_incidents(ctx.ids, page.decode(), ctx.directory, ctx.template_of)
-            ctx.record(counts)
+            ctx.record(ctx.store_incidents(page.decode()))
             ctx.page_done()
 
 
@@ -281,9 +277,11 @@ def sync_log_entries(
             if with_incidents:
                 # An old incident acknowledged or resolved now shows up here with its current state.
                 embedded = [e["incident"] for e in items if e.get("incident", {}).get("type") == "incident"]
-                counts, _ = store.store_incidents(ctx.ids, embedded, ctx.directory, ctx.template_of)
+                counts = ctx.store_incidents(embedded)
                 ctx.record(Counts(0, counts.created, counts.updated))
-            counts, incidents, _ = store.upsert_log_entries(ctx.ids, items, ctx.directory, ctx.local_fields)
+            counts, incidents, _ = store.upsert_log_entries(
+                ctx.ids, items, ctx.directory, ctx.writes.entry_fields
+            )
             named |= incidents
             ctx.record(counts)
             ctx.page_done()

@@ -1,10 +1,10 @@
-"""Title templates for recurring incidents."""
+"""Title templates for recurring incidents: a property of the stored incident (sync/mapping.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.analytics.titles import normalise_title
+from app.integrations.pagerduty.sync.mapping import map_incident, normalise_title
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,8 @@ def test_it_gives_the_same_template_to_the_same_kind_of_incident() -> None:
 
 def test_it_keeps_templates_within_the_column_size() -> None:
     assert len(normalise_title("x" * 600)) == 500
+
+
+def test_it_maps_an_incident_with_its_title_template() -> None:
+    raw = {"id": "P1", "service": {"id": "PSVC"}, "created_at": "2026-03-01T10:00Z", "title": "Disk 91% full"}
+    assert map_incident(raw).values["title_template"] == "Disk <n>% full"

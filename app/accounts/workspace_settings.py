@@ -1,0 +1,40 @@
+"""A workspace's settings: its name, time zone, business hours and change-failure window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.accounts import audit, service
+from app.analytics import changes
+from app.extensions import db
+from app.models import Workspace
+
+
+def update_settings(
+    workspace: Workspace,
+    *,
+    name: str,
+    timezone: str,
+    business_day_start: int,
+    business_day_end: int,
+    business_days: Iterable[str],
+    cfr_attribution_hours: int,
+) -> None:
+    """Check, apply, audit and commit; service.AccountError says what is wrong (nothing is changed then)."""
+    name = name.strip()
+    other = service.find_workspace(name)
+    if other is not None and other.id != workspace.id:
+        raise service.AccountError(f"A workspace called {name!r} already exists.")
+    timezone = service.check_timezone(timezone.strip())
+    if business_day_end <= business_day_start:
+        raise service.AccountError("The business day must end after it starts.")
+    before = {"name": workspace.name, "timezone": workspace.timezone}
+    workspace.name = name
+    workspace.timezone = timezone
+    workspace.business_day_start = business_day_start
+    workspace.business_day_end = business_day_end
+    workspace.business_days = ",".join(sorted(business_days, key=int))
+    workspace.cfr_attribution_hours = cfr_attribution_hours
+    changes.workspace_settings_changed(workspace.id, zone_changed=timezone != before["timezone"])
+    audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
+    db.session.commit()

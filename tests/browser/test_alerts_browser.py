@@ -15,22 +15,23 @@ from app.extensions import db
 from app.models import AlertRule, PDService
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
-from tests.alerts.conftest import (  # noqa: F401  (pdsim fixtures, used by name)
-    settings_overrides,
-    sim,
-    sim_session,
-)
 from tests.alerts.ui_helpers import link_pdsim
 from tests.factories import Personas
+from tests.pdsim_support import ALERTS, PdsimAccount
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pdsim_account() -> PdsimAccount:
+    return ALERTS
 
 
 def test_it_creates_a_rule_sends_a_test_alert_and_shows_the_log(
     live_server,
     page,
     personas: Personas,
-    sim: RunningSim,  # noqa: F811  (the imported fixture)
+    sim: RunningSim,
     run_jobs: Callable[[], int],
     artifacts: Path,
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,15 @@ from app.extensions import db
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService
 from pdsim.testing import RunningSim
 from tests.factories import Personas
-from tests.integrations.test_link_helpers import INTEGRATION_KEY, USER_TOKEN, pdsim, sim_settings
+from tests.integrations.helpers import INTEGRATION_KEY
+from tests.pdsim_support import LINKABLE, USER_TOKEN, PdsimAccount
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
 @pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
+def pdsim_account() -> PdsimAccount:
+    return LINKABLE
 
 
 def log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,22 +13,22 @@ from app.extensions import db
 from app.models import PDService, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
 from tests.factories import Personas, make_pd_account
-from tests.sync.conftest import (  # noqa: F401  (pdsim fixtures, used by name)
-    TOKEN,
-    select_all_services,
-    settings_overrides,
-    sim,
-    sim_session,
-)
+from tests.pdsim_support import SYNC, PdsimAccount
+from tests.sync.conftest import TOKEN, select_all_services
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pdsim_account() -> PdsimAccount:
+    return SYNC
 
 
 def test_it_shows_a_sync_live_and_starts_one_on_click(
     live_server,
     page,
     personas: Personas,
-    sim,  # noqa: F811  (the imported fixture)
+    sim,
     run_jobs: Callable[[], int],
     artifacts: Path,
 ) -> None:
@@ -89,7 +89,7 @@ def test_selecting_services_shows_the_queued_backfill_without_a_reload(
     live_server,
     page,
     personas: Personas,
-    sim,  # noqa: F811  (the imported fixture)
+    sim,
     artifacts: Path,
 ) -> None:
     account = make_pd_account(

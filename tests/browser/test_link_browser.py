@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService
 from pdsim.testing import RunningSim
+from tests.browser.helpers import log_in
 from tests.factories import Personas
 from tests.integrations.helpers import INTEGRATION_KEY
 from tests.pdsim_support import LINKABLE, USER_TOKEN, PdsimAccount
@@ -22,14 +23,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def pdsim_account() -> PdsimAccount:
     return LINKABLE
-
-
-def log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/dashboard")
 
 
 def account_row() -> PagerDutyAccount:

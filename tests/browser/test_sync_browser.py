@@ -12,6 +12,7 @@ from app.crypto import encrypt
 from app.extensions import db
 from app.models import PDService, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account
 from tests.pdsim_support import SYNC, PdsimAccount
 from tests.sync.conftest import TOKEN, select_all_services
@@ -51,10 +52,7 @@ def test_it_shows_a_sync_live_and_starts_one_on_click(
     db.session.add(running)
     db.session.commit()
 
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     widget = page.locator("#sync-status")
     assert widget.get_attribute("hx-trigger") == "every 2s, sync-requested from:body"
@@ -100,10 +98,7 @@ def test_selecting_services_shows_the_queued_backfill_without_a_reload(
     db.session.execute(update(PDService).where(PDService.account_id == account.id).values(selected=False))
     db.session.commit()
 
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     assert "No sync has run yet" in page.locator("#sync-status").inner_text()
     page.click("button:has-text('Select all')")

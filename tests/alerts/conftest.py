@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,11 +20,20 @@ from app.models.types import utcnow
 from pdsim.testing import RunningSim
 from tests.pdsim_support import ALERTS, PdsimAccount, linked_account
 from tests.pdsim_support import ALERTS_TOKEN as TOKEN
+from tests.processes import RedisServer
 
 
 @pytest.fixture
 def pdsim_account() -> PdsimAccount:
     return ALERTS
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own, for tests that kill the queue."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.kill()
 
 
 @pytest.fixture

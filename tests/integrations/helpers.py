@@ -12,13 +12,22 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from app.extensions import db
+from app.models import PagerDutyAccount
 from pdsim.testing import RunningSim
 from tests.pdsim_support import USER_TOKEN
 
 INTEGRATION_KEY = "0123456789abcdef0123456789abcdef"
 ANALYTICS = "users.read services.read teams.read incidents.read change_events.read priorities.read"
+
+
+def accounts() -> list[PagerDutyAccount]:
+    """Every linked PagerDuty account, as the database holds it now."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(PagerDutyAccount)))
 
 
 def text_of(html: str) -> str:

@@ -11,16 +11,11 @@ from sqlalchemy import select
 from app import crypto
 from app.extensions import db
 from app.integrations.pagerduty import tokens
-from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, PDService, Region
+from app.models import AccountStatus, AuditEvent, AuthKind, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
-from tests.integrations.helpers import INTEGRATION_KEY, link_by_token
+from tests.integrations.helpers import INTEGRATION_KEY, accounts, link_by_token
 from tests.pdsim_support import ACCOUNT_TOKEN, SECOND_TOKEN, USER_TOKEN
-
-
-def accounts() -> list[PagerDutyAccount]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(PagerDutyAccount)))
 
 
 def test_it_links_a_user_token_and_lists_the_services(admin: FlaskClient, sim: RunningSim, personas) -> None:

@@ -16,11 +16,12 @@ from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.integrations.pagerduty import oauth
 from app.integrations.pagerduty.views import MOVED_WORKSPACE, PENDING
-from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, PDService, Region
+from app.models import AccountStatus, AuditEvent, AuthKind, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
 from tests.integrations.helpers import (
     ANALYTICS,
+    accounts,
     callback,
     consent,
     link_by_oauth,
@@ -29,11 +30,6 @@ from tests.integrations.helpers import (
     text_of,
 )
 from tests.pdsim_support import CLASSIC_CLIENT
-
-
-def accounts() -> list[PagerDutyAccount]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(PagerDutyAccount)))
 
 
 def page_text(client: FlaskClient, path: str) -> str:

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.config import Settings, load_settings
 from app.extensions import db
+from pdsim.testing import RunningSim
 from tests.factories import Personas, make_personas
+from tests.pdsim_support import PdsimAccount, PdsimServers, clean, pointing_at
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -105,10 +108,41 @@ def _schema(base_settings: Settings) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pdsim_servers() -> Iterator[PdsimServers]:
+    """pdsim (the local PagerDuty), one simulator per seeded account, started when a test first needs it."""
+    with ExitStack() as stack:
+        yield PdsimServers(stack)
+
+
 @pytest.fixture
-def settings_overrides() -> dict[str, object]:
-    """Override in a test module to change settings, e.g. `{"open_signup": True}`."""
-    return {}
+def pdsim_account() -> PdsimAccount | None:
+    """The pdsim account a package or module runs against (override it, e.g. `return SYNC`); none here."""
+    return None
+
+
+@pytest.fixture
+def sim_session(pdsim_servers: PdsimServers, pdsim_account: PdsimAccount | None) -> RunningSim:
+    """The simulator of `pdsim_account` as earlier tests left it."""
+    assert pdsim_account is not None, "override the pdsim_account fixture to say which account to run"
+    return pdsim_servers(pdsim_account)
+
+
+@pytest.fixture
+def sim(sim_session: RunningSim) -> RunningSim:
+    """The simulator of `pdsim_account` back to its seeded data, with no faults."""
+    return clean(sim_session)
+
+
+@pytest.fixture
+def settings_overrides(
+    request: pytest.FixtureRequest, pdsim_account: PdsimAccount | None
+) -> dict[str, object]:
+    """Override in a test module to change settings, e.g. `{"open_signup": True}`. With a `pdsim_account`,
+    Vigil sends every PagerDuty request to its simulator."""
+    if pdsim_account is None:
+        return {}
+    return pointing_at(request.getfixturevalue("sim_session"), **dict(pdsim_account.settings))
 
 
 @pytest.fixture
@@ -179,6 +213,12 @@ def login_as(client: FlaskClient) -> Callable[[str], FlaskClient]:
         return client
 
     return login
+
+
+@pytest.fixture
+def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
+    """The test client logged in as Acme's admin."""
+    return login_as(personas.admin.email)
 
 
 @pytest.fixture

@@ -27,11 +27,6 @@ SETTINGS = {
 }
 
 
-@pytest.fixture
-def admin(login_as, personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
-
-
 def field_errors(page: str) -> list[str]:
     return [html.unescape(chunk.split("</div>")[0]) for chunk in page.split('<div class="field-error">')[1:]]
 

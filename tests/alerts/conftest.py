@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,26 +17,23 @@ from app.integrations.pagerduty.accounts import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.models import AlertRule, PagerDutyAccount, PDService, Workspace
 from app.models.types import utcnow
-from pdsim.testing import RunningSim, run_pdsim
-from tests.pdsim_support import clean, linked_account, pointing_at
-
-TOKEN = "alerts-test-token"
-
-
-@pytest.fixture(scope="session")
-def sim_session() -> Iterator[RunningSim]:
-    with run_pdsim(seed=7, incidents=30, days=30, api_tokens=[TOKEN], rate_limit=100_000) as sim:
-        yield sim
+from pdsim.testing import RunningSim
+from tests.pdsim_support import ALERTS, PdsimAccount, linked_account
+from tests.pdsim_support import ALERTS_TOKEN as TOKEN
+from tests.processes import RedisServer
 
 
 @pytest.fixture
-def sim(sim_session: RunningSim) -> RunningSim:
-    return clean(sim_session)
+def pdsim_account() -> PdsimAccount:
+    return ALERTS
 
 
 @pytest.fixture
-def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return pointing_at(sim_session, base_url="https://vigil.example")
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own, for tests that kill the queue."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.kill()
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from app.liveness import ALIVE_SECONDS
 from app.models import AlertRule
 from app.queue import DEFAULT, enqueue, redis_connection
 from pdsim.testing import RunningSim
-from tests.pdsim_support import pointing_at
 from tests.processes import RedisServer, children_of, kill_hard, running, start_cron, start_worker
 
 pytestmark = pytest.mark.slow
@@ -39,20 +38,8 @@ ALLOWANCE = 10
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def settings_overrides(sim_session: RunningSim, own_redis: RedisServer) -> dict[str, object]:
-    return pointing_at(
-        sim_session,
-        base_url="https://vigil.example",
-        redis_url=own_redis.url,
-        alert_interval_seconds=INTERVAL,
-    )
+def settings_overrides(settings_overrides: dict[str, object], own_redis: RedisServer) -> dict[str, object]:
+    return {**settings_overrides, "redis_url": own_redis.url, "alert_interval_seconds": INTERVAL}
 
 
 @pytest.fixture

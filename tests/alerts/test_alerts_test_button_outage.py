@@ -5,8 +5,7 @@ click pages once, not twice; a change that owes a resolve is kept, and the resol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,22 +19,14 @@ from app.models.types import utcnow
 from pdsim.testing import RunningSim
 from tests.alerts.ui_helpers import link_pdsim
 from tests.factories import Personas
-from tests.pdsim_support import pointing_at
 from tests.processes import RedisServer
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def settings_overrides(sim_session: RunningSim, own_redis: RedisServer) -> dict[str, object]:
-    return pointing_at(sim_session, base_url="https://vigil.example", redis_url=own_redis.url)
+def settings_overrides(settings_overrides: dict[str, object], own_redis: RedisServer) -> dict[str, object]:
+    return {**settings_overrides, "redis_url": own_redis.url}
 
 
 @pytest.fixture

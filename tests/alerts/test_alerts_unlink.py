@@ -28,7 +28,7 @@ from app.queue import get_queue
 from pdsim.testing import RunningSim
 from tests.alerts.conftest import TOKEN
 from tests.factories import make_user
-from tests.integrations.test_link_helpers import text_of
+from tests.integrations.helpers import text_of
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from string import ascii_letters
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -29,9 +28,9 @@ from app.integrations.pagerduty.accounts import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.integrations.pagerduty.signatures import sign
 from app.models import PagerDutyAccount, PDService, Workspace
-from pdsim.testing import RunningSim, run_pdsim
+from pdsim.testing import RunningSim
 from tests.api.openapi_support import DOCUMENT, operations, problems
-from tests.pdsim_support import clean, linked_account, pointing_at
+from tests.pdsim_support import PdsimAccount, linked_account
 
 EXAMPLES = int(os.environ.get("VIGIL_FUZZ_EXAMPLES", "300"))
 TOKEN = "fuzz-token"
@@ -161,20 +160,14 @@ def _url_bytes(value: Any) -> bytes:
     return str(value).encode("utf-8", "surrogatepass")
 
 
-@pytest.fixture(scope="module")
-def sim_session() -> Iterator[RunningSim]:
-    with run_pdsim(seed=11, incidents=20, days=20, api_tokens=[TOKEN], rate_limit=100_000) as sim:
-        yield sim
+@pytest.fixture
+def pdsim_account() -> PdsimAccount:
+    return PdsimAccount.of(11, 20, 20, [TOKEN], {"base_url": "https://vigil.example"}, rate_limit=100_000)
 
 
 @pytest.fixture
-def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return pointing_at(sim_session, base_url="https://vigil.example")
-
-
-@pytest.fixture
-def account(app: Flask, sim_session: RunningSim) -> PagerDutyAccount:
-    account = linked_account(clean(sim_session), TOKEN, token_user_role="admin")
+def account(app: Flask, sim: RunningSim) -> PagerDutyAccount:
+    account = linked_account(sim, TOKEN, token_user_role="admin")
     refresh_directory(account, client_for(account))
     account.webhook_secret_enc = encrypt(SECRET)
     db.session.commit()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Membership, Role, User
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -73,18 +74,9 @@ def test_it_lists_sessions_and_signs_out_everywhere_else(
 ) -> None:
     url = live_server.url
 
-    def log_in(tab: object, remember: bool) -> None:
-        tab.goto(url + "/login")  # type: ignore[attr-defined]
-        tab.fill("input[name=email]", personas.member.email)  # type: ignore[attr-defined]
-        tab.fill("input[name=password]", "correct horse battery")  # type: ignore[attr-defined]
-        if remember:
-            tab.check("input[name=remember]")  # type: ignore[attr-defined]
-        tab.click("button[type=submit]")  # type: ignore[attr-defined]
-        tab.wait_for_url(url + "/dashboard")  # type: ignore[attr-defined]
-
     page.set_viewport_size({"width": 1400, "height": 900})
-    log_in(page, remember=False)
-    log_in(new_page, remember=True)
+    log_in(page, url, personas.member.email)
+    log_in(new_page, url, personas.member.email, remember=True)
 
     page.goto(url + "/account")
     rows = page.locator("#sessions tbody tr")

@@ -15,22 +15,24 @@ from app.extensions import db
 from app.models import AlertRule, PDService
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
-from tests.alerts.conftest import (  # noqa: F401  (pdsim fixtures, used by name)
-    settings_overrides,
-    sim,
-    sim_session,
-)
 from tests.alerts.ui_helpers import link_pdsim
+from tests.browser.helpers import log_in
 from tests.factories import Personas
+from tests.pdsim_support import ALERTS, PdsimAccount
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pdsim_account() -> PdsimAccount:
+    return ALERTS
 
 
 def test_it_creates_a_rule_sends_a_test_alert_and_shows_the_log(
     live_server,
     page,
     personas: Personas,
-    sim: RunningSim,  # noqa: F811  (the imported fixture)
+    sim: RunningSim,
     run_jobs: Callable[[], int],
     artifacts: Path,
 ) -> None:
@@ -47,10 +49,7 @@ def test_it_creates_a_rule_sends_a_test_alert_and_shows_the_log(
         [points.PointIn("queue.depth", v, now - timedelta(seconds=s), {}) for v, s in ((140, 60), (180, 5))],
     )
 
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(live_server.url + "/alerts")
     expect(page.locator("h2")).to_have_text("No alert rules yet")
     page.screenshot(path=str(artifacts / "alerts-01-empty.png"), full_page=True)

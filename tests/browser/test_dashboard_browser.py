@@ -23,6 +23,7 @@ from tests.analytics.factories import (
     make_responder,
     make_world,
 )
+from tests.browser.helpers import log_in
 from tests.factories import make_team, make_user
 
 pytestmark = pytest.mark.browser
@@ -63,14 +64,6 @@ def _seed(world: World) -> None:
             make_deployment(rng.choice((world.api, world.web)), now - timedelta(days=day, hours=5))
 
 
-def _log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/dashboard")
-
-
 def _wait_for_panels(page) -> None:  # type: ignore[no-untyped-def]
     # Locators, not wait_for_function: our CSP forbids the eval that a JavaScript predicate needs.
     expect(page.locator(".dash-loading")).to_have_count(0)
@@ -87,7 +80,7 @@ def test_it_shows_the_dashboard_with_charts_and_shareable_filters(
     db.session.commit()
     url = live_server.url
 
-    _log_in(page, url, "dana@acme.test")
+    log_in(page, url, "dana@acme.test")
     _wait_for_panels(page)
     assert page.locator("#panel-services tbody tr").count() == 2
     assert page.locator("#panel-heatmap td.heat-5").count() >= 1
@@ -110,7 +103,7 @@ def test_it_shows_the_dashboard_with_charts_and_shareable_filters(
     assert page.console_errors == []  # type: ignore[attr-defined]
 
     # A shared link opens the same view on a phone.
-    _log_in(new_page, url, "dana@acme.test")
+    log_in(new_page, url, "dana@acme.test")
     new_page.goto(page.url)
     _wait_for_panels(new_page)
     assert new_page.locator("select[name=urgency]").input_value() == "high"
@@ -131,7 +124,7 @@ def test_it_reads_without_javascript(app: Flask, live_server, browser, artifacts
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
-        _log_in(page, url, "dana@acme.test")
+        log_in(page, url, "dana@acme.test")
         page.goto(url + "/dashboard?range=90&urgency=high")
         expect(page.locator("[data-kpi=incidents] .dash-tile-value")).to_have_text(re.compile(r"^\d+"))
         expect(page.locator("#panel-services tbody tr")).to_have_count(2)
@@ -177,7 +170,7 @@ def test_a_panel_whose_request_fails_shows_its_error_and_retries(
     # Before the first view: a panel answered once would be kept, and in the page itself the next time.
     page.route("**/dashboard/panels/recurring*", server_error)
     page.route("**/dashboard/panels/heatmap*", lambda route: route.abort("connectionreset"))
-    _log_in(page, url, "dana@acme.test")
+    log_in(page, url, "dana@acme.test")
     recurring = page.locator("section[aria-label='Recurring incidents']")
     heatmap = page.locator("section[aria-label='When incidents start']")
     for section in (recurring, heatmap):
@@ -220,7 +213,7 @@ def test_an_unreachable_server_is_one_banner_however_many_panels_fail(
     db.session.commit()
     page.clock.install()
     page.route("**/dashboard/panels/*", lambda route: route.abort("connectionrefused"))
-    _log_in(page, live_server.url, "dana@acme.test")
+    log_in(page, live_server.url, "dana@acme.test")
     banner = page.locator("[data-connection-banner]")
     expect(page.locator(".dash-failed:visible")).to_have_count(4)  # trends, recurring, heatmap, responders
     expect(banner).to_have_count(1)
@@ -244,7 +237,7 @@ def test_the_filter_bar_says_what_is_chosen_and_reads_typed_dates(
     make_user("dana@acme.test", "Dana", world.workspace, Role.MEMBER)
     db.session.commit()
     url = live_server.url
-    _log_in(page, url, "dana@acme.test")
+    log_in(page, url, "dana@acme.test")
     _wait_for_panels(page)
 
     services, teams = page.locator("details.dash-picker").nth(0), page.locator("details.dash-picker").nth(1)

@@ -43,7 +43,8 @@ from tests.analytics.factories import (
     make_responder,
     make_world,
 )
-from tests.factories import PASSWORD, Role, make_user, membership_of
+from tests.browser.helpers import log_in
+from tests.factories import Role, make_user, membership_of
 
 pytestmark = pytest.mark.browser
 
@@ -218,10 +219,7 @@ def test_every_page_as_each_role_on_desktop_and_phone(
             context = browser.new_context(viewport={"width": width, "height": 900})
             page = context.new_page()
             page.set_default_timeout(15_000)
-            page.goto(live_server.url + "/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
+            log_in(page, live_server.url, email)
             page.wait_for_load_state("networkidle")
             for access, path in pages:
                 if role == "member" and access in {"admin", "owner"}:

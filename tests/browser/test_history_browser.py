@@ -9,6 +9,7 @@ import pytest
 from app.crypto import encrypt
 from app.extensions import db
 from app.models import PagerDutyAccount
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account
 
 pytestmark = pytest.mark.browser
@@ -17,10 +18,7 @@ pytestmark = pytest.mark.browser
 def test_it_refuses_then_saves_a_history(live_server, page, personas: Personas, artifacts: Path) -> None:
     account = make_pd_account(personas.workspace, access_token_enc=encrypt("t"))
     db.session.commit()
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     field = page.locator("#history input[name=history_days]")
     assert field.input_value() == "365"

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus
 from app.models.types import utcnow
 from tests.analytics.factories import make_incident
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account, make_service
 
 pytestmark = pytest.mark.browser
@@ -20,14 +21,6 @@ pytestmark = pytest.mark.browser
 SPOOF = "Checkout \u202eexe.gnp"
 LONG_WORD = "x" * 255
 WIDTHS = (1400, 390)
-
-
-def log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/dashboard")
 
 
 def seed(personas: Personas) -> None:

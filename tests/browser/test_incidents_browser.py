@@ -11,17 +11,10 @@ from app.extensions import db
 from app.models import LogEntryType
 from app.models.types import utcnow
 from tests.analytics.factories import make_deployment, make_incident, make_log_entry, make_notification
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account, make_pd_user, make_service, make_team
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/dashboard")
 
 
 def seed(personas: Personas) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,29 +12,17 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService
 from pdsim.testing import RunningSim
+from tests.browser.helpers import log_in
 from tests.factories import Personas
-from tests.integrations.test_link_helpers import INTEGRATION_KEY, USER_TOKEN, pdsim, sim_settings
+from tests.integrations.helpers import INTEGRATION_KEY
+from tests.pdsim_support import LINKABLE, USER_TOKEN, PdsimAccount
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
 @pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-def log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/dashboard")
+def pdsim_account() -> PdsimAccount:
+    return LINKABLE
 
 
 def account_row() -> PagerDutyAccount:

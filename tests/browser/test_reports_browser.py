@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Role
 from app.models.types import utcnow
 from tests.analytics.factories import make_incident, make_world
+from tests.browser.helpers import log_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -37,10 +38,7 @@ def test_it_filters_the_report_without_javascript(app: Flask, live_server, brows
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/login")
-        page.fill("input[name=email]", "dana@acme.test")
-        page.fill("input[name=password]", "correct horse battery")
-        page.click("button[type=submit]")
+        log_in(page, live_server.url, "dana@acme.test")
         page.goto(live_server.url + "/reports")
         form = page.locator("form.rep-filters")
         form.locator("select[name=period]").select_option("month")

@@ -12,23 +12,24 @@ from app.crypto import encrypt
 from app.extensions import db
 from app.models import PDService, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account
-from tests.sync.conftest import (  # noqa: F401  (pdsim fixtures, used by name)
-    TOKEN,
-    select_all_services,
-    settings_overrides,
-    sim,
-    sim_session,
-)
+from tests.pdsim_support import SYNC, PdsimAccount
+from tests.sync.conftest import TOKEN, select_all_services
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pdsim_account() -> PdsimAccount:
+    return SYNC
 
 
 def test_it_shows_a_sync_live_and_starts_one_on_click(
     live_server,
     page,
     personas: Personas,
-    sim,  # noqa: F811  (the imported fixture)
+    sim,
     run_jobs: Callable[[], int],
     artifacts: Path,
 ) -> None:
@@ -51,10 +52,7 @@ def test_it_shows_a_sync_live_and_starts_one_on_click(
     db.session.add(running)
     db.session.commit()
 
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     widget = page.locator("#sync-status")
     assert widget.get_attribute("hx-trigger") == "every 2s, sync-requested from:body"
@@ -89,7 +87,7 @@ def test_selecting_services_shows_the_queued_backfill_without_a_reload(
     live_server,
     page,
     personas: Personas,
-    sim,  # noqa: F811  (the imported fixture)
+    sim,
     artifacts: Path,
 ) -> None:
     account = make_pd_account(
@@ -100,10 +98,7 @@ def test_selecting_services_shows_the_queued_backfill_without_a_reload(
     db.session.execute(update(PDService).where(PDService.account_id == account.id).values(selected=False))
     db.session.commit()
 
-    page.goto(live_server.url + "/login")
-    page.fill("input[name=email]", personas.admin.email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, personas.admin.email)
     page.goto(f"{live_server.url}/integrations/pagerduty/{account.id}")
     assert "No sync has run yet" in page.locator("#sync-status").inner_text()
     page.click("button:has-text('Select all')")

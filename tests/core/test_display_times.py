@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import AuditEvent, Invitation, Role, SyncKind, SyncRun, SyncStatus
 from tests.analytics.factories import make_incident
 from tests.factories import Personas, make_pd_account, make_service, membership_of
-from tests.integrations.test_link_helpers import text_of
+from tests.integrations.helpers import text_of
 
 ZONE = "America/New_York"
 # 16:30:45 UTC on a July day is 12:30:45 in New York (EDT, UTC-4).

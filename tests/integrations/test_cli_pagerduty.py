@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from click.testing import Result
 from flask import Flask
@@ -12,20 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.integrations.pagerduty import tokens
 from app.models import AccountStatus, AuditEvent, PagerDutyAccount, PDService, Region
-from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
-from tests.integrations.test_link_helpers import ACCOUNT_TOKEN, USER_TOKEN, pdsim, sim_settings
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
-@pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
+from tests.pdsim_support import ACCOUNT_TOKEN, USER_TOKEN
 
 
 def flask(app: Flask, *args: str, input: str | None = None) -> Result:

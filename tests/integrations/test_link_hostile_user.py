@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,24 +14,20 @@ from app.integrations.pagerduty.oauth import Grant
 from app.models import AccountStatus, AuthKind, PagerDutyAccount
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
-from tests.integrations.test_link_helpers import link_by_token, pdsim, sim_settings, text_of
+from tests.integrations.helpers import link_by_token, text_of
+from tests.pdsim_support import clean
 
 LONG_NAME = "Ann \u202e" + "Ü" * 400 + " 🚨\x00"
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        admin = running.sim.directory.admin["id"]
-        with running.store.write() as conn:
-            conn.execute("UPDATE users SET name = ? WHERE id = ?", (LONG_NAME, admin))
-        running.sim.reload_directory()
-        yield running
-
-
 @pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
+def sim(sim_session: RunningSim) -> RunningSim:
+    running = clean(sim_session)
+    admin = running.sim.directory.admin["id"]
+    with running.store.write() as conn:
+        conn.execute("UPDATE users SET name = ? WHERE id = ?", (LONG_NAME, admin))
+    running.sim.reload_directory()
+    return running
 
 
 def test_it_links_a_token_whose_user_has_a_very_long_name(

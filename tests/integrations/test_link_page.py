@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import AccountStatus, AuthKind, SyncKind, SyncRun, SyncStatus
 from tests.factories import Personas, make_pd_account, make_service
-from tests.integrations.test_link_helpers import text_of
+from tests.integrations.helpers import text_of
 
 
 @pytest.fixture

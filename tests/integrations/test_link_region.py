@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 import responses
 from flask.testing import FlaskClient
@@ -14,24 +12,13 @@ from app.integrations.pagerduty import tokens
 from app.integrations.pagerduty.accounts import client_for
 from app.models import PagerDutyAccount, Region
 from pdsim.testing import RunningSim
-from tests.factories import Personas
-from tests.integrations.test_link_helpers import USER_TOKEN, link_by_oauth, link_by_token, pdsim, sim_settings
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim(region="eu", subdomain="acme-eu") as running:
-        yield running
+from tests.integrations.helpers import link_by_oauth, link_by_token
+from tests.pdsim_support import LINKABLE, USER_TOKEN, PdsimAccount
 
 
 @pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
+def pdsim_account() -> PdsimAccount:
+    return LINKABLE.with_options(region="eu", subdomain="acme-eu")
 
 
 def only_account() -> PagerDutyAccount:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,45 +11,11 @@ from sqlalchemy import select
 from app import crypto
 from app.extensions import db
 from app.integrations.pagerduty import tokens
-from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, PDService, Region
+from app.models import AccountStatus, AuditEvent, AuthKind, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
-from tests.integrations.test_link_helpers import (
-    ACCOUNT_TOKEN,
-    INTEGRATION_KEY,
-    SECOND_TOKEN,
-    USER_TOKEN,
-    link_by_token,
-    pdsim,
-    sim_settings,
-)
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
-@pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sim(sim: RunningSim) -> Iterator[None]:
-    yield
-    sim.sim.reset_switches()
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
-
-
-def accounts() -> list[PagerDutyAccount]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(PagerDutyAccount)))
+from tests.integrations.helpers import INTEGRATION_KEY, accounts, link_by_token
+from tests.pdsim_support import ACCOUNT_TOKEN, SECOND_TOKEN, USER_TOKEN
 
 
 def test_it_links_a_user_token_and_lists_the_services(admin: FlaskClient, sim: RunningSim, personas) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,48 +16,20 @@ from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.integrations.pagerduty import oauth
 from app.integrations.pagerduty.views import MOVED_WORKSPACE, PENDING
-from app.models import AccountStatus, AuditEvent, AuthKind, PagerDutyAccount, PDService, Region
+from app.models import AccountStatus, AuditEvent, AuthKind, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
-from tests.integrations.test_link_helpers import (
+from tests.integrations.helpers import (
     ANALYTICS,
-    CLASSIC_CLIENT,
+    accounts,
     callback,
     consent,
     link_by_oauth,
-    pdsim,
     query_of,
-    sim_settings,
     start_oauth,
     text_of,
 )
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
-@pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sim(sim: RunningSim) -> Iterator[None]:
-    yield
-    sim.sim.reset_switches()
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
-
-
-def accounts() -> list[PagerDutyAccount]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(PagerDutyAccount)))
+from tests.pdsim_support import CLASSIC_CLIENT
 
 
 def page_text(client: FlaskClient, path: str) -> str:
@@ -238,8 +209,14 @@ def test_it_forbids_members_to_start_or_finish_oauth(login_as, personas: Persona
 
 class TestClassicApp:
     @pytest.fixture
-    def settings_overrides(self, sim: RunningSim) -> dict[str, object]:
-        return sim_settings(sim, CLASSIC_CLIENT)
+    def settings_overrides(self, settings_overrides: dict[str, object]) -> dict[str, object]:
+        client_id, secret, kind = CLASSIC_CLIENT
+        return {
+            **settings_overrides,
+            "pagerduty_client_id": client_id,
+            "pagerduty_client_secret": secret,
+            "pagerduty_oauth_kind": kind,
+        }
 
     def test_it_asks_for_write_and_gets_every_capability(self, admin: FlaskClient, sim: RunningSim) -> None:
         started = start_oauth(admin)
@@ -259,8 +236,8 @@ class TestClassicApp:
 
 class TestWithoutOAuthSettings:
     @pytest.fixture
-    def settings_overrides(self, sim: RunningSim) -> dict[str, object]:
-        return {**sim_settings(sim), "pagerduty_client_id": None, "pagerduty_client_secret": None}
+    def settings_overrides(self, settings_overrides: dict[str, object]) -> dict[str, object]:
+        return {**settings_overrides, "pagerduty_client_id": None, "pagerduty_client_secret": None}
 
     def test_it_explains_the_settings_and_offers_the_token_flow(self, admin: FlaskClient) -> None:
         page = page_text(admin, "/integrations")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -20,29 +19,7 @@ from app.models import AccountStatus, AuthKind, PagerDutyAccount
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
-from tests.integrations.test_link_helpers import link_by_oauth, pdsim, sim_settings, text_of
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
-@pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sim(sim: RunningSim) -> Iterator[None]:
-    yield
-    sim.sim.reset_switches()
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
+from tests.integrations.helpers import link_by_oauth, text_of
 
 
 def linked(admin: FlaskClient, sim: RunningSim) -> PagerDutyAccount:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccountStatus, AuditEvent, PagerDutyAccount, PDService
 from tests.factories import Personas, make_pd_account, make_service, make_team
-from tests.integrations.test_link_helpers import text_of
+from tests.integrations.helpers import text_of
 
 HX = {"HX-Request": "true"}
 
@@ -33,11 +32,6 @@ def account(personas: Personas) -> PagerDutyAccount:
     )
     db.session.commit()
     return account
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
 
 
 def by_name(name: str) -> PDService:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -24,23 +23,7 @@ from app.models import (
 )
 from pdsim.testing import RunningSim
 from tests.factories import Personas
-from tests.integrations.test_link_helpers import link_by_oauth, link_by_token, pdsim, sim_settings, text_of
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
-
-
-@pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
+from tests.integrations.helpers import link_by_oauth, link_by_token, text_of
 
 
 @pytest.fixture

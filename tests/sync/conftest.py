@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 
@@ -11,26 +9,14 @@ from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.sync.streams import SyncContext
 from app.models import PagerDutyAccount, SyncKind, SyncRun, SyncStatus
-from pdsim.testing import RunningSim, run_pdsim
-from tests.pdsim_support import clean, linked_account, pointing_at
-
-TOKEN = "sync-test-token"
-
-
-@pytest.fixture(scope="session")
-def sim_session() -> Iterator[RunningSim]:
-    with run_pdsim(seed=11, incidents=400, days=120, api_tokens=[TOKEN], rate_limit=100_000) as sim:
-        yield sim
+from pdsim.testing import RunningSim
+from tests.pdsim_support import SYNC, PdsimAccount, linked_account
+from tests.pdsim_support import SYNC_TOKEN as TOKEN
 
 
 @pytest.fixture
-def sim(sim_session: RunningSim) -> RunningSim:
-    return clean(sim_session)
-
-
-@pytest.fixture
-def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return pointing_at(sim_session, sync_lock_seconds=5)
+def pdsim_account() -> PdsimAccount:
+    return SYNC
 
 
 @pytest.fixture

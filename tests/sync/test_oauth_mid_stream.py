@@ -3,7 +3,6 @@ session (the rotated tokens are stored), the download carries on, and every atte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,24 +17,13 @@ from app.integrations.pagerduty.sync.store import Directory
 from app.models import IncidentLogEntry, PagerDutyAccount, PDService, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
 from pdsim.testing import RunningSim
-from tests.factories import Personas
-from tests.integrations.test_link_helpers import link_by_oauth, pdsim, sim_settings
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSim]:
-    with pdsim() as running:
-        yield running
+from tests.integrations.helpers import link_by_oauth
+from tests.pdsim_support import LINKABLE, PdsimAccount
 
 
 @pytest.fixture
-def settings_overrides(sim: RunningSim) -> dict[str, object]:
-    return sim_settings(sim)
-
-
-@pytest.fixture
-def admin(login_as: Callable[[str], FlaskClient], personas: Personas) -> FlaskClient:
-    return login_as(personas.admin.email)
+def pdsim_account() -> PdsimAccount:
+    return LINKABLE
 
 
 def _stored_access_token() -> str:

@@ -7,7 +7,6 @@ refused request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import pytest
@@ -16,27 +15,16 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.integrations.pagerduty.sync import runner
 from app.models import Incident, IncidentLogEntry, PagerDutyAccount, SyncStatus
-from pdsim.testing import RunningSim, run_pdsim
-from tests.pdsim_support import clean, linked_account, pointing_at
+from pdsim.testing import RunningSim
+from tests.pdsim_support import PdsimAccount, linked_account
 from tests.sync.conftest import TOKEN, select_all_services
 
 INCIDENTS = 10_300
 
 
-@pytest.fixture(scope="module")
-def crowded_sim() -> Iterator[RunningSim]:
-    with run_pdsim(seed=5, incidents=INCIDENTS, days=10, api_tokens=[TOKEN], rate_limit=1_000_000) as sim:
-        yield sim
-
-
 @pytest.fixture
-def sim(crowded_sim: RunningSim) -> RunningSim:
-    return clean(crowded_sim)
-
-
-@pytest.fixture
-def settings_overrides(crowded_sim: RunningSim) -> dict[str, object]:
-    return pointing_at(crowded_sim, sync_lock_seconds=30)
+def pdsim_account() -> PdsimAccount:
+    return PdsimAccount.of(5, INCIDENTS, 10, [TOKEN], {"sync_lock_seconds": 30}, rate_limit=1_000_000)
 
 
 def test_a_backfill_splits_windows_past_the_10000_cap(app: object, sim: RunningSim) -> None:

@@ -20,7 +20,6 @@ from app.models import AuditEvent, Incident, PagerDutyAccount, PDService, SyncKi
 from app.queue import get_queue
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account
-from tests.pdsim_support import pointing_at
 from tests.sync.conftest import TOKEN, make_client, select_all_services
 
 
@@ -34,8 +33,8 @@ PORT = _free_port()
 
 
 @pytest.fixture
-def settings_overrides(sim_session: RunningSim) -> dict[str, object]:
-    return pointing_at(sim_session, sync_lock_seconds=5, base_url=f"http://127.0.0.1:{PORT}")
+def settings_overrides(settings_overrides: dict[str, object]) -> dict[str, object]:
+    return {**settings_overrides, "base_url": f"http://127.0.0.1:{PORT}"}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers the link, OAuth, services, unlink and CLI tests share (this module holds no tests).
+"""Helpers the link, OAuth, services, unlink and CLI tests share.
 
 They drive the local PagerDuty (pdsim) the way a person would: Vigil's forms, then pdsim's consent page.
 """
@@ -6,54 +6,28 @@ They drive the local PagerDuty (pdsim) the way a person would: Vigil's forms, th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from pdsim.testing import RunningSim, run_pdsim
-from tests.pdsim_support import pointing_at
+from app.extensions import db
+from app.models import PagerDutyAccount
+from pdsim.testing import RunningSim
+from tests.pdsim_support import USER_TOKEN
 
-ANCHOR = "2026-11-01T00:00:00Z"
-USER_TOKEN = "u+Vigil_User_Token1"
-SECOND_TOKEN = "u+Vigil_User_Token2"
-ACCOUNT_TOKEN = "Acct_Level_Token_1"
 INTEGRATION_KEY = "0123456789abcdef0123456789abcdef"
-SCOPED_CLIENT = ("vigil-scoped", "scoped-secret")
-CLASSIC_CLIENT = ("vigil-classic", "classic-secret", "classic")
 ANALYTICS = "users.read services.read teams.read incidents.read change_events.read priorities.read"
 
 
-@contextmanager
-def pdsim(region: str = "us", **options: Any) -> Iterator[RunningSim]:
-    """A small seeded account with a user token, an account token and both kinds of OAuth client."""
-    with run_pdsim(
-        seed=7,
-        incidents=10,
-        days=30,
-        anchor=ANCHOR,
-        region=region,
-        api_tokens=[USER_TOKEN, SECOND_TOKEN],
-        account_tokens=[ACCOUNT_TOKEN],
-        oauth_clients=[SCOPED_CLIENT, CLASSIC_CLIENT],
-        **options,
-    ) as sim:
-        yield sim
-
-
-def sim_settings(sim: RunningSim, client: tuple[str, ...] = SCOPED_CLIENT) -> dict[str, object]:
-    """Settings that point Vigil at pdsim (the `settings_overrides` of a test module)."""
-    return pointing_at(
-        sim,
-        pagerduty_client_id=client[0],
-        pagerduty_client_secret=client[1],
-        pagerduty_oauth_kind=client[2] if len(client) > 2 else "scoped",
-    )
+def accounts() -> list[PagerDutyAccount]:
+    """Every linked PagerDuty account, as the database holds it now."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(PagerDutyAccount)))
 
 
 def text_of(html: str) -> str:

@@ -10,19 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
+from tests.browser.helpers import log_in
 from tests.factories import Personas, make_pd_account, make_service
 
 pytestmark = pytest.mark.browser
 
 # htmx keeps its history cache in sessionStorage; a size of 0 empties it and keeps nothing, as after a miss.
 FORGET_HISTORY = "htmx.config.historyCacheSize = 0; sessionStorage.removeItem('htmx-history-cache')"
-
-
-def _log_in(page, url: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "correct horse battery")
-    page.click("button[type=submit]")
 
 
 def _is_whole_page(page, filters: str) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +35,7 @@ def linked(personas: Personas) -> Personas:
 def test_it_restores_the_whole_dashboard_on_back(
     live_server, page, linked: Personas, artifacts: Path
 ) -> None:
-    _log_in(page, live_server.url, linked.admin.email)
+    log_in(page, live_server.url, linked.admin.email)
     page.goto(live_server.url + "/dashboard")
     page.evaluate(FORGET_HISTORY)
     for days in ("7", "90"):
@@ -61,7 +55,7 @@ def test_it_restores_the_whole_dashboard_on_back(
 def test_it_restores_the_whole_delivery_log_on_back(
     live_server, page, linked: Personas, artifacts: Path
 ) -> None:
-    _log_in(page, live_server.url, linked.admin.email)
+    log_in(page, live_server.url, linked.admin.email)
     page.goto(live_server.url + "/alerts/deliveries")
     page.evaluate(FORGET_HISTORY)
     for status in ("failed", "sent"):

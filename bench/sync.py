@@ -336,7 +336,7 @@ def _backfill_round(
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             account = _link_and_select(db, sim)
 
-            from app.integrations.pagerduty.sync.runner import request_sync
+            from app.integrations.pagerduty.sync.jobs import request_sync
             from app.models import Incident, SyncRun
 
             request_sync(account)

@@ -319,13 +319,6 @@ def preview(workspace: Workspace, spec: RuleSpec, now: datetime | None = None) -
     )
 
 
-def scoped_rule(workspace: Workspace, rule_id: int) -> AlertRule | None:
-    rule = db.session.get(AlertRule, rule_id)
-    if rule is None or rule.workspace_id != workspace.id or rule.deleted_at is not None:
-        return None
-    return rule
-
-
 def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
     """The JSON API's shape of a rule (PagerDuty ids for services and teams, as the API takes them)."""
     filters = rule.filters or {}

@@ -10,16 +10,8 @@ from app.alerts import queries, service
 from app.alerts.blueprint import bp
 from app.extensions import db
 from app.inputs import parse_id
-from app.models import AlertRule, AlertState, Delivery, DeliveryAction, Role
+from app.models import AlertState, Delivery, DeliveryAction, Role
 from app.web import isolated
-
-
-def get_rule_or_404(rule_id: int) -> AlertRule:
-    """A live rule of the current workspace; another workspace's (or a deleted) rule is a 404."""
-    rule = service.scoped_rule(current_workspace(), rule_id)
-    if rule is None:
-        abort(404)
-    return rule
 
 
 def can_edit() -> bool:
@@ -46,7 +38,7 @@ def index() -> str:
 @bp.get("/alerts/<int:rule_id>")
 @member_required
 def show(rule_id: int) -> str:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     test = None
     if (test_id := parse_id(request.args.get("test"))) is not None:
         # Where a test sent without JavaScript lands: its steps, as the inline partial shows them.
@@ -76,7 +68,7 @@ SWITCHES = {
 @bp.post("/alerts/<int:rule_id>/switch/<switch>")
 @admin_required
 def set_switch(rule_id: int, switch: str) -> Response:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     if switch not in SWITCHES:
         abort(404)
     values, message = SWITCHES[switch]
@@ -91,13 +83,13 @@ def set_switch(rule_id: int, switch: str) -> Response:
 @bp.get("/alerts/<int:rule_id>/delete")
 @admin_required
 def confirm_delete(rule_id: int) -> str:
-    return render_template("alerts/delete.html", rule=get_rule_or_404(rule_id))
+    return render_template("alerts/delete.html", rule=queries.get_rule_or_404(rule_id))
 
 
 @bp.post("/alerts/<int:rule_id>/delete")
 @admin_required
 def delete(rule_id: int) -> Response:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     firing = rule.state is AlertState.FIRING and rule.enabled
     name = rule.name
     service.delete_rule(rule)

@@ -20,7 +20,7 @@ from .cards import card_for
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
 from .gone import gone_targets
-from .sync.runner import nudge_sync
+from .sync.jobs import nudge_sync
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"

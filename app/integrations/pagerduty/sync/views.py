@@ -32,7 +32,7 @@ from ..accounts import settings
 from ..blueprint import bp
 from ..cards import Card, card_for
 from ..directory import selection_counts
-from . import runner
+from . import jobs, runner
 
 PARTIAL = "integrations/_sync_status.html"
 HISTORY = 20
@@ -167,7 +167,7 @@ def _request(account: PagerDutyAccount) -> tuple[str, int]:
     if reason:
         return reason, 409
     try:
-        job = runner.request_sync(account, trigger=SyncKind.MANUAL)
+        job = jobs.request_sync(account, trigger=SyncKind.MANUAL)
     except (RedisError, QueueNotConfigured):
         return "The job queue is unreachable: the sync could not be started. Try again shortly.", 503
     if job is None:

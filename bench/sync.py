@@ -32,8 +32,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.config import PROJECT_ROOT
 from bench.cpu import CpuMeter, CpuUse
+from config import PROJECT_ROOT
 
 TOKEN = "bench-sync-token"
 LIMIT = 100

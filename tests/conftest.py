@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.config import Settings, load_settings
 from app.extensions import db
+from config import Settings, load_settings
 from tests.factories import Personas, make_personas
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -29,10 +29,9 @@ from app.models import (
     RuleTarget,
     Workspace,
 )
+from app.models.alerts import RECENT_FAILURES
 from app.models.types import utcnow
 
-# Failures this recent put a banner on the rules page.
-RECENT_FAILURES = timedelta(hours=24)
 LOG_PER_PAGE = 50
 HISTORY_ROWS = 50
 
@@ -105,22 +104,6 @@ def recent_failures(workspace: Workspace) -> int:
             .select_from(Delivery)
             .where(
                 Delivery.workspace_id == workspace.id,
-                Delivery.status == DeliveryStatus.FAILED,
-                Delivery.created_at >= utcnow() - RECENT_FAILURES,
-            )
-        )
-        or 0
-    )
-
-
-def account_failures(account: PagerDutyAccount) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.workspace_id == account.workspace_id,
-                Delivery.account_id == account.id,
                 Delivery.status == DeliveryStatus.FAILED,
                 Delivery.created_at >= utcnow() - RECENT_FAILURES,
             )

@@ -14,8 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_workspace
-from app.alerts import pages, queries, service
-from app.alerts.blueprint import bp
+from app.alerts import bp, pages, queries, service
 from app.alerts.form import RuleForm, friendly
 from app.alerts.rules import MAX_TARGETS, NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
 from app.alerts.signals import AGGREGATIONS, INCIDENT_METRICS, SIGNALS

@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_membership, current_workspace, member_required
-from app.alerts import queries, service
-from app.alerts.blueprint import bp
+from app.alerts import bp, queries, service
 from app.extensions import db
 from app.inputs import parse_id
 from app.models import AlertState, Delivery, DeliveryAction, Role

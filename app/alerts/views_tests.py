@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, member_required
-from app.alerts import queries, service
-from app.alerts.blueprint import bp
+from app.alerts import bp, queries, service
 from app.extensions import db
 from app.integrations.pagerduty.accounts import delivery_problem
 from app.models import AlertRule, Delivery, DeliveryAction

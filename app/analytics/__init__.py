@@ -39,3 +39,9 @@ Changing what counts (callers commit)
     exclusion.excluded_incidents(workspace_id) -> list[Incident]
     recurring.fill_title_templates(workspace_id) -> int   for incidents synced before templates existed
 """
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__)
+
+from app.analytics import views, views_export  # noqa: E402,F401

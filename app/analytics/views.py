@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select, true
 
 from app.accounts.context import current_workspace, member_required
-from app.analytics.blueprint import bp
+from app.analytics import bp
 from app.analytics.filters_form import parse_filters, priority_choices, service_choices, team_choices
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.query import workspace_settings

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.api.keys import create_key
+from app.accounts.api_keys import create_key
 from app.extensions import db
 from app.models import MetricPoint, Workspace
 from app.models.types import utcnow

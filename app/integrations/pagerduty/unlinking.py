@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select, update
 
 from app import crypto
 from app.accounts import audit
+from app.alerts import jobs as alert_jobs
 from app.alerts import pages
-from app.alerts.jobs import enqueue_deliveries
 from app.analytics import cache
 from app.extensions import db
 from app.jobs import in_app_context
@@ -96,7 +96,7 @@ def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> U
         via=via,
     )
     db.session.commit()
-    enqueue_deliveries([d.id for d in owed])
+    alert_jobs.enqueue_deliveries([d.id for d in owed])
     # Behind the resolves on the same queue: a lone worker sends them first, then finishes at once.
     schedule_finish(account.id, delay=None)
     return UnlinkResult(None, not keep_data, finished=False, resolving=resolving, left_open=left_open)

@@ -13,14 +13,14 @@ from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
-from . import history, link, oauth, service_data, unlinking
+from . import bp, history, link, oauth, service_data, unlinking
 from .accounts import settings
-from .blueprint import bp
-from .cards import card_for
+from .cards import card_for, failed_pages
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
 from .gone import gone_targets
 from .sync.jobs import nudge_sync
+from .sync.views import sync_widget, webhook_panel
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
@@ -212,6 +212,9 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
         "selection_form": SelectionForm(),
         "history_form": HistoryForm(history_days=pd_account.history_days),
         "history_bounds": (history.MIN_DAYS, history.MAX_DAYS),
+        "sync": sync_widget(pd_account),
+        "hook": webhook_panel(pd_account),
+        "failed_pages": failed_pages(pd_account),
         **extra,
     }
 

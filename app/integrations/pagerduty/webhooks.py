@@ -26,8 +26,8 @@ from app.inputs import JsonInvalid, read_json
 from app.models import AccountStatus, PagerDutyAccount, SyncKind
 from app.queue import QueueNotConfigured, redis_connection
 
+from . import bp
 from .accounts import client_for
-from .blueprint import bp
 from .capabilities import capabilities
 from .errors import PagerDutyError
 from .signatures import verify_signature

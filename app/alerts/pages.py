@@ -171,7 +171,7 @@ def resolves_for(
 ) -> list[Delivery]:
     """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
 
-    A trigger still queued or retrying gets its resolve too: the resolve waits for it (deliver.py), so a
+    A trigger still queued or retrying gets its resolve too: the resolve waits for it (delivery.py), so a
     page that recovers before it was delivered still ends with one incident, resolved.
     """
     query = select(Delivery).where(

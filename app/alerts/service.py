@@ -273,7 +273,7 @@ QUEUE_DOWN = "Vigil's job queue is unreachable, so nothing was sent to PagerDuty
 
 
 def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
-    """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py).
+    """A labelled test incident on the target's service, resolved as soon as it is created (delivery.py).
 
     Raises QueueUnavailable when the queue does not take it: the test is then recorded as failed, so the
     sweep never sends it later and a second click pages once, not twice."""

@@ -9,6 +9,7 @@ from app.accounts.context import admin_required, current_membership, current_wor
 from app.alerts import bp, queries, service
 from app.extensions import db
 from app.inputs import parse_id
+from app.integrations.pagerduty.gone import gone_targets
 from app.models import AlertState, Delivery, DeliveryAction, Role
 from app.web import isolated
 
@@ -26,6 +27,7 @@ def index() -> str:
         "alerts/index.html",
         rules=rules,
         last=queries.last_deliveries([r.id for r in rules]),
+        gone={rule.id: gone_targets(rule) for rule in rules},
         failures=queries.recent_failures(workspace),
         attention=queries.accounts_needing_attention(workspace),
         accounts=queries.usable_accounts(workspace),
@@ -50,6 +52,7 @@ def show(rule_id: int) -> str:
         condition=queries.condition_text(rule),
         transitions=queries.transitions(rule),
         deliveries=queries.rule_deliveries(rule),
+        gone=gone_targets(rule),
         **queries.test_context(test),
         can_edit=can_edit(),
         queries=queries,

@@ -18,19 +18,12 @@ from .accounts import settings
 from .cards import card_for, failed_pages
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
-from .gone import gone_targets
 from .sync.jobs import nudge_sync
 from .sync.views import sync_widget, webhook_panel
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
 DELETE_DATA = "integrations/delete_service_data.html"
-
-
-@bp.app_context_processor
-def _gone_globals() -> dict[str, Any]:
-    # The alert rule page and list say which targets page through an account that is gone.
-    return {"gone_targets": gone_targets}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>")

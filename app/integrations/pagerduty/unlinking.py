@@ -55,11 +55,11 @@ from app.queue import DELIVER, enqueue
 from . import oauth
 from .accounts import client_for, settings
 from .errors import PagerDutyError
+from .gone import RESOLVE_NOTE
 from .link import account_label
 
 log = logging.getLogger(__name__)
 
-RESOLVE_NOTE = "Resolved by Vigil: the PagerDuty account this rule paged through was unlinked."
 # How often the finishing job looks again while resolves are still in flight (each is retried by its own job).
 RECHECK = timedelta(seconds=5)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import Settings, load_settings
+from config import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,13 +32,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.accounts import bp as accounts_bp
     from app.accounts.context import init_app as init_accounts
-    from app.alerts.blueprint import bp as alerts_bp
-    from app.analytics.blueprint import bp as analytics_bp
+    from app.alerts import bp as alerts_bp
+    from app.analytics import bp as analytics_bp
     from app.analytics.views_reports import bp as reports_bp
     from app.api import bp as api_bp
     from app.core import bp as core_bp
     from app.incidents import bp as incidents_bp
-    from app.integrations.pagerduty.blueprint import bp as pagerduty_bp
+    from app.integrations.pagerduty import bp as pagerduty_bp
     from app.web import IdConverter
 
     # Before any blueprint adds its rules: each rule binds its converters when it is added.

@@ -8,9 +8,9 @@ from rq import cron
 
 from app import jobs
 from app.alerts.jobs import tick_alerts
-from app.config import load_settings
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.queue import DEFAULT
+from config import load_settings
 
 cron.register(jobs.tick_hourly, queue_name=DEFAULT, interval=3600)
 # Incremental PagerDuty sync of every active account (VIGIL_SYNC_INTERVAL_SECONDS, default 5 minutes).

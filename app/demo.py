@@ -16,7 +16,8 @@ from pathlib import Path
 
 import requests
 
-from app.config import DEFAULT_INSTANCE, PROJECT_ROOT
+from app import launcher
+from config import DEFAULT_INSTANCE, PROJECT_ROOT
 
 TOKEN = "vigil-demo-user-token"
 CLIENT_ID, CLIENT_SECRET = "vigil-demo", "vigil-demo-secret"
@@ -102,8 +103,6 @@ def main(argv: list[str] | None = None) -> None:
             }
         )
         print(banner(vigil_url, pdsim_url, str(state.get("admin_email")), args.days), flush=True)
-        from app import launcher
-
         launcher.main(["--port", str(args.port)])
     finally:
         pdsim.terminate()

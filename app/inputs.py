@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 # Ids are PostgreSQL `integer` columns: a larger number names nothing, so it is a 404 rather than an
@@ -93,6 +93,21 @@ def finite_number(value: float) -> bool:
 
 def date_in_bounds(value: date) -> bool:
     return MIN_YEAR <= value.year <= MAX_YEAR
+
+
+def parse_at(value: Any) -> datetime:
+    """An ISO-8601 date and time with its zone, in UTC; a ValueError says what is wrong with `at`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("at is required: an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.")
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("at must be an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.") from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("at needs a time zone: end it with Z or an offset such as +02:00.")
+    if not date_in_bounds(at.date()):
+        raise ValueError(f"at is out of range. {DATE_BOUNDS_MESSAGE}")
+    return at.astimezone(UTC)
 
 
 # -- JSON bodies (API requests, webhook deliveries) --------------------------------------------------------

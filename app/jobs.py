@@ -10,12 +10,16 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
-from flask import Flask, has_app_context
-from sqlalchemy import delete
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Delete, delete
 
+from app import create_app
 from app.extensions import db
+from app.models import LoginFailure, MetricPoint
+from app.models.types import utcnow
+from app.queue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,6 @@ _worker_app: Flask | None = None
 def _app() -> Flask:
     global _worker_app
     if _worker_app is None:
-        from app import create_app
-
         _worker_app = create_app()
     return _worker_app
 
@@ -51,29 +53,27 @@ def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
 @in_app_context
 def prune_login_failures() -> int:
     """Forget failed logins older than the throttle window; they no longer count."""
-    from app.models import LoginFailure
-    from app.models.types import utcnow
+    cutoff = utcnow() - timedelta(seconds=current_app.config["VIGIL"].login_window_seconds)
+    return _prune(delete(LoginFailure).where(LoginFailure.at < cutoff), "login failures")
 
-    settings = _current_settings()
-    cutoff = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
+
+@in_app_context
+def prune_metric_points() -> int:
+    """Pushed points older than VIGIL_METRIC_RETENTION_DAYS are deleted (no rule window reaches that far)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["VIGIL"].metric_retention_days)
+    return _prune(delete(MetricPoint).where(MetricPoint.at < cutoff), "metric points")
+
+
+def _prune(statement: Delete, what: str) -> int:
+    result = db.session.execute(statement)
     db.session.commit()
     removed = int(getattr(result, "rowcount", 0) or 0)
-    log.info("pruned %d old login failures", removed)
+    log.info("pruned %d old %s", removed, what)
     return removed
 
 
 @in_app_context
 def tick_hourly() -> None:
     """Scheduled every hour; enqueues housekeeping under a stable id so two schedulers never double it."""
-    from app.alerts.jobs import prune_metric_points
-    from app.queue import enqueue
-
     enqueue(prune_login_failures, job_id="prune-login-failures")
     enqueue(prune_metric_points, job_id="prune-metric-points")
-
-
-def _current_settings() -> Any:
-    from flask import current_app
-
-    return current_app.config["VIGIL"]

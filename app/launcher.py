@@ -19,8 +19,12 @@ import threading
 import time
 from pathlib import Path
 
-from app.config import DEFAULT_INSTANCE, PROJECT_ROOT
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
+from app import create_app
 from app.liveness import die_with_parent
+from config import DEFAULT_INSTANCE, PROJECT_ROOT
 
 log = logging.getLogger("vigil.launcher")
 
@@ -156,11 +160,6 @@ def main(argv: list[str] | None = None) -> None:
         embedded = EmbeddedRedis().start()
         os.environ["REDIS_URL"] = embedded.url
         log.info("embedded queue on %s", embedded.url)
-
-    from flask_migrate import upgrade
-    from werkzeug.serving import run_simple
-
-    from app import create_app
 
     app = create_app()
     with app.app_context():

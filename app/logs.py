@@ -7,7 +7,7 @@ import re
 
 from flask import Flask
 
-from app.config import Settings
+from config import Settings
 
 
 class _JobIdFilter(logging.Filter):

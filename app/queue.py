@@ -26,7 +26,7 @@ DEFAULT = "default"
 QUEUE_NAMES = (SYNC, DELIVER, DEFAULT)
 
 # A job in one of these states will run (again) on its own; enqueueing the same id would run it twice.
-_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 # A worker's scheduler moves a due job onto its queue within a second or two; a scheduled job later than this
 # has no scheduler to move it (or lost its place in the schedule), so it is run now rather than waited on.
 SCHEDULED_GRACE_SECONDS = 15
@@ -128,7 +128,7 @@ def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job
         # Taken out of the schedule, so no scheduler that wakes up later runs it a second time.
         ScheduledJobRegistry(job.origin, connection=conn).remove(job)
         return None
-    return job if status in _PENDING else None
+    return job if status in PENDING else None
 
 
 def _worker_alive(job: Job, conn: Redis) -> bool:

@@ -11,8 +11,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import Settings
 from app.errors import Refused
+from config import Settings
 
 NUL_IN_ADDRESS = (
     "The address's {name} parameter contains a NUL character (%00), which no Vigil page accepts. "

@@ -34,8 +34,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import delete, event, func, select, text, update
 
-from app.config import PROJECT_ROOT
 from bench.sync import _fresh_database
+from config import PROJECT_ROOT
 
 TOKEN = "bench-alerts-token"
 

@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 
 from app.alerts import evaluate, pages, points
 from app.alerts.jobs import enqueue_deliveries
-from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, Workspace
 from app.models.types import utcnow
 from app.queue import DELIVER, get_queue
+from config import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from app.config import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 WINDOWS = (30, 90)
 # A panel the page left to load: its placeholder asks for it as soon as the page is shown.
@@ -232,7 +232,7 @@ def _requests(browser: Browser, pool: ThreadPoolExecutor, days: int, panel_names
 
 def prepare(app: Flask, incidents: int, deployments: int, days: int) -> dict[str, Any]:
     """Load the synthetic history for the bench member; returns what was loaded and the API key."""
-    from app.api import keys
+    from app.accounts import api_keys as keys
     from app.extensions import db
     from app.models import Workspace
     from bench.dashboard_data import load, verify
@@ -269,8 +269,8 @@ def run(app: Flask, incidents: int, deployments: int, days: int, repetitions: in
 def rerun(app: Flask, repetitions: int) -> dict[str, Any]:
     """Measure again on a database a `--keep` run loaded (now migrated to head): the load takes ten minutes,
     a change to a query does not need a new one."""
+    from app.accounts import api_keys as keys
     from app.analytics import interruption_store
-    from app.api import keys
     from app.extensions import db
     from app.models import Deployment, Incident, IncidentLogEntry, PagerDutyAccount, Workspace
 
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     deployments = args.deployments if args.deployments is not None else max(10, args.incidents // 20)
 
     from app import create_app
-    from app.config import load_settings
+    from config import load_settings
 
     with (
         tempfile.TemporaryDirectory() as folder,

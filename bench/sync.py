@@ -32,8 +32,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.config import PROJECT_ROOT
 from bench.cpu import CpuMeter, CpuUse
+from config import PROJECT_ROOT
 
 TOKEN = "bench-sync-token"
 LIMIT = 100
@@ -336,7 +336,7 @@ def _backfill_round(
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             account = _link_and_select(db, sim)
 
-            from app.integrations.pagerduty.sync.runner import request_sync
+            from app.integrations.pagerduty.sync.jobs import request_sync
             from app.models import Incident, SyncRun
 
             request_sync(account)

@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.config import Settings, load_settings
 from app.extensions import db
+from config import Settings, load_settings
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_personas
 from tests.pdsim_support import PdsimAccount, PdsimServers, clean, pointing_at

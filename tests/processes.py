@@ -14,8 +14,8 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.config import PROJECT_ROOT
 from app.launcher import free_port
+from config import PROJECT_ROOT
 
 
 def start_worker(

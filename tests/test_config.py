@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from app.config import ConfigError, load_settings
+from config import ConfigError, load_settings
 
 KEY = Fernet.generate_key().decode()
 
@@ -91,7 +91,7 @@ def test_it_does_no_io_when_creating_the_app() -> None:
 
 
 def test_it_plans_postgresql_queries_with_their_values_and_without_jit() -> None:
-    from app.config import engine_options
+    from config import engine_options
 
     postgres = engine_options("postgresql+psycopg://u@db/vigil")["connect_args"]
     assert (postgres["prepare_threshold"], postgres["options"]) == (None, "-c jit=off")
@@ -102,7 +102,7 @@ def test_it_sends_list_parameters_to_postgresql_in_binary() -> None:
     from psycopg.adapt import PyFormat
     from psycopg.types.array import ListBinaryDumper
 
-    from app.config import engine_options
+    from config import engine_options
 
     adapters = engine_options("postgresql+psycopg://u@db/vigil")["connect_args"]["context"]
     assert adapters.get_dumper(list, PyFormat.AUTO) is ListBinaryDumper

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.config import PROJECT_ROOT
 from app.launcher import free_port
+from config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

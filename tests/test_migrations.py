@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.config import PROJECT_ROOT, Settings
 from app.extensions import db
+from config import PROJECT_ROOT, Settings
 
 
 @pytest.fixture

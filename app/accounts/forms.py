@@ -121,3 +121,7 @@ class WorkspaceSettingsForm(VigilForm):
             NumberRange(1, 24 * 14, message=f"Enter between 1 and {24 * 14} hours."),
         ],
     )
+
+
+class ApiKeyForm(VigilForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the key a name."), Length(max=80)])

@@ -152,6 +152,32 @@ def create_invitation(
     return invitation, token
 
 
+def pending_invitations(workspace: Workspace) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.workspace_id == workspace.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def workspace_invitation(workspace: Workspace, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.workspace_id == workspace.id)
+    )
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    """Caller commits."""
+    invitation.revoked_at = utcnow()
+
+
 def find_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash_token(token)))
     if invitation is None or not invitation.is_usable(utcnow()):
@@ -203,6 +229,20 @@ def _lock_workspace(workspace_id: int) -> None:
     database write lock alike.
     """
     db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id))
+
+
+def workspace_members(workspace: Workspace) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
+        )
+    )
+
+
+def workspace_membership(workspace: Workspace, membership_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.id == membership_id, Membership.workspace_id == workspace.id)
+    )
 
 
 def owner_count(workspace_id: int) -> int:

@@ -7,11 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.accounts import api_keys as keys
 from app.accounts import audit, bp
 from app.accounts.context import admin_required, current_workspace
-from app.accounts.forms import PostForm
-from app.api import keys
-from app.api.forms import ApiKeyForm
+from app.accounts.forms import ApiKeyForm, PostForm
 from app.extensions import db
 from app.models import ApiKey
 from app.web import is_htmx, page_or_partial, show_once, take_shown_once

@@ -5,24 +5,18 @@ from __future__ import annotations
 from typing import NoReturn
 
 from flask import abort, flash, g, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts import audit, bp, service
 from app.accounts.context import admin_required, current_membership, current_workspace
 from app.accounts.forms import InviteForm, PostForm, RoleForm
 from app.extensions import db
-from app.models import Invitation, Membership, Role
-from app.models.types import utcnow
+from app.models import Membership, Role
 from app.web import is_htmx, page_or_partial, show_once, take_shown_once
 
 
 def _member_or_404(membership_id: int) -> Membership:
-    membership = db.session.scalar(
-        select(Membership).where(
-            Membership.id == membership_id, Membership.workspace_id == current_workspace().id
-        )
-    )
+    membership = service.workspace_membership(current_workspace(), membership_id)
     if membership is None:
         abort(404)
     return membership
@@ -37,22 +31,9 @@ def _gone() -> NoReturn:
 
 def _context(new_link: str | None = None, invite_form: InviteForm | None = None) -> dict[str, object]:
     workspace = current_workspace()
-    members = db.session.scalars(
-        select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
-    ).all()
-    invitations = db.session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.workspace_id == workspace.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-        .order_by(Invitation.created_at.desc())
-    ).all()
     return {
-        "members": members,
-        "invitations": invitations,
+        "members": service.workspace_members(workspace),
+        "invitations": service.pending_invitations(workspace),
         "invite_form": invite_form or InviteForm(),
         "post_form": PostForm(),
         "new_link": new_link,
@@ -104,14 +85,10 @@ def invite() -> Response | tuple[str, int]:
 def revoke_invitation(invitation_id: int) -> Response | tuple[str, int]:
     if not PostForm().validate_on_submit():
         abort(400)
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.id == invitation_id, Invitation.workspace_id == current_workspace().id
-        )
-    )
+    invitation = service.workspace_invitation(current_workspace(), invitation_id)
     if invitation is None:
         abort(404)
-    invitation.revoked_at = utcnow()
+    service.revoke_invitation(invitation)
     audit.record(current_workspace(), "invitation.revoked", invitation.email or "(any address)")
     db.session.commit()
     if is_htmx():

@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import delete
 
+from app.alerts import sweep
+from app.alerts.delivery import attempt
+from app.alerts.evaluate import evaluate_all
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import Delivery
+from app.models.types import utcnow
 from app.queue import DEFAULT, DELIVER, QueueNotConfigured, enqueue
 
 log = logging.getLogger(__name__)
@@ -51,8 +54,6 @@ def enqueue_owed(ids: Iterable[int]) -> None:
 
 @in_app_context
 def deliver(delivery_id: int) -> str:
-    from app.integrations.pagerduty.deliver import attempt
-
     outcome = attempt(delivery_id)
     if outcome.retry_in is not None:
         _enqueue_retry(delivery_id, outcome.retry_in)
@@ -80,9 +81,6 @@ def _enqueue_retry(delivery_id: int, delay: float) -> None:
 @in_app_context
 def evaluate_rules() -> dict[str, float]:
     """One pass over every enabled rule, then a sweep for deliveries whose job was lost."""
-    from app.alerts.evaluate import evaluate_all
-    from app.models.types import utcnow
-
     result = evaluate_all()
     enqueue_deliveries(result.deliveries)
     requeue_owed(utcnow())
@@ -91,8 +89,6 @@ def evaluate_rules() -> dict[str, float]:
 
 def requeue_owed(now: datetime) -> int:
     """Enqueue again every delivery the database says is owed but whose job is gone (see sweep.py)."""
-    from app.alerts import sweep
-
     waiting, abandoned = sweep.stale_deliveries(now)
     # Past their time by the sweep's grace, their job records cannot be trusted: replace them. A duplicate
     # run is harmless, the delivery is claimed before anything is sent.
@@ -107,19 +103,3 @@ def requeue_owed(now: datetime) -> int:
 def tick_alerts() -> None:
     """Scheduled every VIGIL_ALERT_INTERVAL_SECONDS; the stable id keeps two schedulers from doubling it."""
     enqueue(evaluate_rules, queue=DEFAULT, job_id=EVALUATE_JOB_ID, timeout=300)
-
-
-@in_app_context
-def prune_metric_points() -> int:
-    """Pushed points older than VIGIL_METRIC_RETENTION_DAYS are deleted (no rule window reaches that far)."""
-    from flask import current_app
-
-    from app.models import MetricPoint
-    from app.models.types import utcnow
-
-    days = current_app.config["VIGIL"].metric_retention_days
-    result = db.session.execute(delete(MetricPoint).where(MetricPoint.at < utcnow() - timedelta(days=days)))
-    db.session.commit()
-    removed = int(getattr(result, "rowcount", 0) or 0)
-    log.info("pruned %d old metric points", removed)
-    return removed

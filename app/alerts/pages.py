@@ -74,7 +74,8 @@ def render_title(template: str, rule: AlertRule, value: float | None) -> str:
 
 def rule_url(rule: AlertRule) -> str:
     base = current_app.config["VIGIL"].base_url
-    path = f"/alerts/{rule.id}"
+    # Built from the route itself, also in a worker, where there is no request to build a URL against.
+    path = current_app.url_map.bind("").build("alerts.show", {"rule_id": rule.id})
     return f"{base.rstrip('/')}{path}" if base else f"{path} (set VIGIL_BASE_URL for a full link)"
 
 
@@ -170,7 +171,7 @@ def resolves_for(
 ) -> list[Delivery]:
     """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
 
-    A trigger still queued or retrying gets its resolve too: the resolve waits for it (deliver.py), so a
+    A trigger still queued or retrying gets its resolve too: the resolve waits for it (delivery.py), so a
     page that recovers before it was delivered still ends with one incident, resolved.
     """
     query = select(Delivery).where(

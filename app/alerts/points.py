@@ -15,15 +15,23 @@ from sqlalchemy import insert
 
 from app.alerts.rules import MAX_LABELS, METRIC_NAME
 from app.alerts.signals import epoch_minute, series_key
-from app.api.errors import ApiError, bad_request
-from app.api.ingest import parse_at
 from app.extensions import db
+from app.inputs import parse_at
 from app.models import MetricPoint, Workspace
 from app.models.types import utcnow
 
 MAX_POINTS = 1000
 # Clocks drift: a point a little in the future is accepted; one far ahead is a bug on the sender's side.
 MAX_FUTURE = timedelta(minutes=5)
+
+
+class PointsInvalid(ValueError):
+    """The body is refused; `field` names the point and field at fault (None: the body as a whole)."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -36,35 +44,35 @@ class PointIn:
 
 def _point(raw: Any, where: str, now: datetime, oldest: datetime) -> PointIn:
     if not isinstance(raw, dict):
-        raise bad_request(where, f"{where} must be an object with name and value.")
+        raise PointsInvalid(where, f"{where} must be an object with name and value.")
     name = raw.get("name")
     if not isinstance(name, str) or not METRIC_NAME.match(name):
-        raise bad_request(
+        raise PointsInvalid(
             f"{where}.name",
             f"{where}.name must be a metric name: letters, digits, _ . : - (starting with a letter), "
             "at most 200 characters.",
         )
     value = raw.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise bad_request(f"{where}.value", f"{where}.value must be a finite number.")
+        raise PointsInvalid(f"{where}.value", f"{where}.value must be a finite number.")
     at = now
     if raw.get("at") is not None:
         try:
             at = parse_at(raw.get("at"))
-        except ApiError as exc:
-            raise bad_request(f"{where}.at", f"{where}.{exc.message}") from None
+        except ValueError as exc:
+            raise PointsInvalid(f"{where}.at", f"{where}.{exc}") from None
         if at > now + MAX_FUTURE:
-            raise bad_request(f"{where}.at", f"{where}.at is more than 5 minutes in the future.")
+            raise PointsInvalid(f"{where}.at", f"{where}.at is more than 5 minutes in the future.")
         if at < oldest:
-            raise bad_request(f"{where}.at", f"{where}.at is older than the retention period.")
+            raise PointsInvalid(f"{where}.at", f"{where}.at is older than the retention period.")
     labels = raw.get("labels") or {}
     if not isinstance(labels, dict) or len(labels) > MAX_LABELS:
-        raise bad_request(
+        raise PointsInvalid(
             f"{where}.labels", f"{where}.labels must be an object of at most {MAX_LABELS} labels."
         )
     for key, text in labels.items():
         if not key or len(key) > 100 or not isinstance(text, str) or len(text) > 200 or "\x00" in key + text:
-            raise bad_request(
+            raise PointsInvalid(
                 f"{where}.labels",
                 f"{where}.labels: each label is a name (up to 100 characters) and a text value (up to 200).",
             )
@@ -73,12 +81,12 @@ def _point(raw: Any, where: str, now: datetime, oldest: datetime) -> PointIn:
 
 def parse_points(body: Any, retention_days: int, now: datetime | None = None) -> list[PointIn]:
     if not isinstance(body, dict):
-        raise ApiError(400, 'The body must be a JSON object: {"points": [...]}.')
+        raise PointsInvalid(None, 'The body must be a JSON object: {"points": [...]}.')
     raw = body.get("points")
     if not isinstance(raw, list) or not raw:
-        raise bad_request("points", "points must be a non-empty list.")
+        raise PointsInvalid("points", "points must be a non-empty list.")
     if len(raw) > MAX_POINTS:
-        raise bad_request("points", f"points holds at most {MAX_POINTS} points per request.")
+        raise PointsInvalid("points", f"points holds at most {MAX_POINTS} points per request.")
     now = now or utcnow()
     oldest = now - timedelta(days=retention_days)
     return [_point(item, f"points[{i}]", now, oldest) for i, item in enumerate(raw)]

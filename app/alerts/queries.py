@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import abort
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.context import current_workspace
 from app.alerts.pages import format_value, format_window
 from app.alerts.signals import PUSHED, describe, unit_of
 from app.extensions import db
@@ -27,12 +29,28 @@ from app.models import (
     RuleTarget,
     Workspace,
 )
+from app.models.alerts import RECENT_FAILURES
 from app.models.types import utcnow
 
-# Failures this recent put a banner on the rules page.
-RECENT_FAILURES = timedelta(hours=24)
 LOG_PER_PAGE = 50
 HISTORY_ROWS = 50
+
+
+def scoped_rule(workspace: Workspace, rule_id: int) -> AlertRule | None:
+    rule = db.session.get(AlertRule, rule_id)
+    if rule is None or rule.workspace_id != workspace.id or rule.deleted_at is not None:
+        return None
+    return rule
+
+
+def get_rule_or_404(rule_id: int) -> AlertRule:
+    """A live rule of the current workspace; another workspace's (or a deleted) rule is a 404."""
+    rule = scoped_rule(current_workspace(), rule_id)
+    if rule is None:
+        abort(404)
+    return rule
+
+
 NO_DATA_WORDS = {"ok": "counts as OK", "alert": "fires", "keep": "keeps the state"}
 
 
@@ -86,22 +104,6 @@ def recent_failures(workspace: Workspace) -> int:
             .select_from(Delivery)
             .where(
                 Delivery.workspace_id == workspace.id,
-                Delivery.status == DeliveryStatus.FAILED,
-                Delivery.created_at >= utcnow() - RECENT_FAILURES,
-            )
-        )
-        or 0
-    )
-
-
-def account_failures(account: PagerDutyAccount) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.workspace_id == account.workspace_id,
-                Delivery.account_id == account.id,
                 Delivery.status == DeliveryStatus.FAILED,
                 Delivery.created_at >= utcnow() - RECENT_FAILURES,
             )

@@ -273,7 +273,7 @@ QUEUE_DOWN = "Vigil's job queue is unreachable, so nothing was sent to PagerDuty
 
 
 def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
-    """A labelled test incident on the target's service, resolved as soon as it is created (deliver.py).
+    """A labelled test incident on the target's service, resolved as soon as it is created (delivery.py).
 
     Raises QueueUnavailable when the queue does not take it: the test is then recorded as failed, so the
     sweep never sends it later and a second click pages once, not twice."""
@@ -317,13 +317,6 @@ def preview(workspace: Workspace, spec: RuleSpec, now: datetime | None = None) -
     return Preview(
         observation.value, observation.error, breach, unit, pages.format_value(observation.value, unit)
     )
-
-
-def scoped_rule(workspace: Workspace, rule_id: int) -> AlertRule | None:
-    rule = db.session.get(AlertRule, rule_id)
-    if rule is None or rule.workspace_id != workspace.id or rule.deleted_at is not None:
-        return None
-    return rule
 
 
 def rule_to_dict(rule: AlertRule) -> dict[str, Any]:

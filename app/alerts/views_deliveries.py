@@ -6,10 +6,9 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
-from app.alerts import queries
-from app.alerts.blueprint import bp
+from app.alerts import bp, queries
 from app.inputs import parse_int
-from app.models import DeliveryStatus, PagerDutyAccount
+from app.models import DeliveryStatus
 from app.web import page_or_partial
 
 
@@ -28,10 +27,3 @@ def deliveries() -> tuple[str, int] | Response:
         status_filter=status,
         statuses=list(DeliveryStatus),
     )
-
-
-@bp.app_template_global()
-def account_delivery_failures(account: PagerDutyAccount) -> int:
-    """Failed pages through `account` lately: the account page says so, so a failure shows where the token
-    is managed too, not only on the alert rules."""
-    return queries.account_failures(account)

@@ -14,13 +14,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_workspace
-from app.alerts import pages, queries, service
-from app.alerts.blueprint import bp
+from app.alerts import bp, pages, queries, service
 from app.alerts.form import RuleForm, friendly
 from app.alerts.rules import MAX_TARGETS, NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
 from app.alerts.signals import AGGREGATIONS, INCIDENT_METRICS, SIGNALS
 from app.alerts.states import OPERATORS
-from app.alerts.views_rules import get_rule_or_404
 from app.extensions import db
 from app.inputs import parse_id, parse_int
 from app.models import AlertRule
@@ -135,7 +133,7 @@ def create() -> Response | tuple[str, int]:
 @bp.get("/alerts/<int:rule_id>/edit")
 @admin_required
 def edit(rule_id: int) -> str:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     form = RuleForm.from_rule(service.rule_to_dict(rule))
     return render_template(PAGE, **_form_context(form, rule=rule))
 
@@ -143,7 +141,7 @@ def edit(rule_id: int) -> str:
 @bp.post("/alerts/<int:rule_id>/edit")
 @admin_required
 def update(rule_id: int) -> Response | tuple[str, int]:
-    return _submit(get_rule_or_404(rule_id))
+    return _submit(queries.get_rule_or_404(rule_id))
 
 
 @bp.get("/alerts/form/signal")

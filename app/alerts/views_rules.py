@@ -6,20 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_membership, current_workspace, member_required
-from app.alerts import queries, service
-from app.alerts.blueprint import bp
+from app.alerts import bp, queries, service
 from app.extensions import db
 from app.inputs import parse_id
-from app.models import AlertRule, AlertState, Delivery, DeliveryAction, Role
+from app.integrations.pagerduty.gone import gone_targets
+from app.models import AlertState, Delivery, DeliveryAction, Role
 from app.web import isolated
-
-
-def get_rule_or_404(rule_id: int) -> AlertRule:
-    """A live rule of the current workspace; another workspace's (or a deleted) rule is a 404."""
-    rule = service.scoped_rule(current_workspace(), rule_id)
-    if rule is None:
-        abort(404)
-    return rule
 
 
 def can_edit() -> bool:
@@ -35,6 +27,7 @@ def index() -> str:
         "alerts/index.html",
         rules=rules,
         last=queries.last_deliveries([r.id for r in rules]),
+        gone={rule.id: gone_targets(rule) for rule in rules},
         failures=queries.recent_failures(workspace),
         attention=queries.accounts_needing_attention(workspace),
         accounts=queries.usable_accounts(workspace),
@@ -46,7 +39,7 @@ def index() -> str:
 @bp.get("/alerts/<int:rule_id>")
 @member_required
 def show(rule_id: int) -> str:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     test = None
     if (test_id := parse_id(request.args.get("test"))) is not None:
         # Where a test sent without JavaScript lands: its steps, as the inline partial shows them.
@@ -59,6 +52,7 @@ def show(rule_id: int) -> str:
         condition=queries.condition_text(rule),
         transitions=queries.transitions(rule),
         deliveries=queries.rule_deliveries(rule),
+        gone=gone_targets(rule),
         **queries.test_context(test),
         can_edit=can_edit(),
         queries=queries,
@@ -76,7 +70,7 @@ SWITCHES = {
 @bp.post("/alerts/<int:rule_id>/switch/<switch>")
 @admin_required
 def set_switch(rule_id: int, switch: str) -> Response:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     if switch not in SWITCHES:
         abort(404)
     values, message = SWITCHES[switch]
@@ -91,13 +85,13 @@ def set_switch(rule_id: int, switch: str) -> Response:
 @bp.get("/alerts/<int:rule_id>/delete")
 @admin_required
 def confirm_delete(rule_id: int) -> str:
-    return render_template("alerts/delete.html", rule=get_rule_or_404(rule_id))
+    return render_template("alerts/delete.html", rule=queries.get_rule_or_404(rule_id))
 
 
 @bp.post("/alerts/<int:rule_id>/delete")
 @admin_required
 def delete(rule_id: int) -> Response:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     firing = rule.state is AlertState.FIRING and rule.enabled
     name = rule.name
     service.delete_rule(rule)

@@ -6,9 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, member_required
-from app.alerts import queries, service
-from app.alerts.blueprint import bp
-from app.alerts.views_rules import get_rule_or_404
+from app.alerts import bp, queries, service
 from app.extensions import db
 from app.integrations.pagerduty.accounts import delivery_problem
 from app.models import AlertRule, Delivery, DeliveryAction
@@ -28,7 +26,7 @@ def _render(rule: AlertRule, trigger: Delivery, status: int = 200) -> tuple[str,
 @bp.post("/alerts/<int:rule_id>/targets/<int:target_id>/test")
 @admin_required
 def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     target = next((t for t in rule.targets if t.id == target_id), None)
     if target is None:
         abort(404)
@@ -55,7 +53,7 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
 @member_required
 def test_status(rule_id: int, delivery_id: int) -> Response | tuple[str, int]:
     """The steps so far; the partial polls this every second until both steps are final."""
-    rule = get_rule_or_404(rule_id)
+    rule = queries.get_rule_or_404(rule_id)
     trigger = db.session.get(Delivery, delivery_id)
     if trigger is None or trigger.rule_id != rule.id or trigger.action is not DeliveryAction.TEST_TRIGGER:
         abort(404)

@@ -43,3 +43,9 @@ Told that rows changed (the one door; nothing else retires kept answers or settl
     changes.AccountWrites(account_id, workspace_id)       a sync run's writes, settled before each commit
     changes.rows_changed / exclusion_changed / workspace_settings_changed
 """
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__)
+
+from app.analytics import views, views_export  # noqa: E402,F401

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, true
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
-from app.analytics.blueprint import bp
+from app.analytics import bp
 from app.analytics.filters_form import parse_filters
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
 from app.analytics.population import Choices

@@ -13,15 +13,14 @@ from flask import render_template, request
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
-from app.analytics import breakdowns, reports
-from app.analytics.blueprint import bp
+from app.analytics import bp, breakdowns, reports
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.filters_form import DashboardFilters, parse_filters
 from app.analytics.panels import sort_rows
 from app.analytics.percentiles import room_to_sort
 from app.analytics.population import Choices
 from app.analytics.query import MetricQuery
-from app.incidents.csv_export import csv_response
+from app.csvio import csv_response
 
 Rows = Callable[[MetricQuery], list[BreakdownRow]]
 Sort = Callable[[DashboardFilters], str]

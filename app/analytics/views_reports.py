@@ -14,8 +14,8 @@ from app.analytics import breakdowns, metrics, recurring, reports
 from app.analytics.percentiles import room_to_sort
 from app.analytics.population import Choices, Population, parse_population
 from app.analytics.query import MetricQuery, workspace_settings
+from app.csvio import csv_response
 from app.errors import Refused
-from app.incidents.csv_export import csv_response
 from app.models.types import utcnow
 
 bp = Blueprint("reports", __name__)

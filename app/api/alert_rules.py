@@ -13,7 +13,7 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from app.alerts import service
-from app.alerts.queries import workspace_rules
+from app.alerts.queries import scoped_rule, workspace_rules
 from app.alerts.rules import RuleInvalid, RuleSpec, parse_rule
 from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
@@ -37,7 +37,7 @@ def _top(field: str) -> str:
 
 
 def _rule_or_404(rule_id: int) -> AlertRule:
-    rule = service.scoped_rule(current_api_workspace(), rule_id)
+    rule = scoped_rule(current_api_workspace(), rule_id)
     if rule is None:
         raise ApiError(404, f"No alert rule {rule_id} in this workspace.")
     return rule

@@ -8,7 +8,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import g, request
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.api.errors import ApiError
 from app.models import ApiKey, Workspace
 

@@ -7,10 +7,10 @@ import json
 import click
 from flask.cli import AppGroup
 
+from app.accounts import api_keys as keys
 from app.accounts import audit
 from app.accounts.cli import workspace_named
 from app.analytics import metrics
-from app.api import keys
 from app.api.errors import ApiError
 from app.api.params import metric_query
 from app.extensions import db

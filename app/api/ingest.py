@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.analytics import changes
 from app.api.errors import ApiError, bad_request
 from app.extensions import db
-from app.inputs import DATE_BOUNDS_MESSAGE, date_in_bounds
+from app.inputs import parse_at
 from app.integrations.pagerduty.sync.upsert import dialect_insert
 from app.models import Deployment, DeploymentSource, PDService, Workspace
 from app.models.types import utcnow
@@ -70,20 +70,6 @@ def find_service(workspace: Workspace, value: Any) -> PDService:
     return matches[0]
 
 
-def parse_at(value: Any) -> datetime:
-    if not isinstance(value, str) or not value.strip():
-        raise bad_request("at", "at is required: an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.")
-    try:
-        at = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise bad_request("at", "at must be an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z.") from None
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise bad_request("at", "at needs a time zone: end it with Z or an offset such as +02:00.")
-    if not date_in_bounds(at.date()):
-        raise bad_request("at", f"at is out of range. {DATE_BOUNDS_MESSAGE}")
-    return at.astimezone(UTC)
-
-
 def parse_summary(value: Any) -> str:
     if value is None:
         return ""
@@ -128,7 +114,10 @@ def parse_body(workspace: Workspace, body: Any) -> DeploymentIn:
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object (Content-Type: application/json).")
     service = find_service(workspace, body.get("service"))
-    at = parse_at(body.get("at"))
+    try:
+        at = parse_at(body.get("at"))
+    except ValueError as exc:
+        raise bad_request("at", str(exc)) from None
     if at > utcnow() + MAX_FUTURE:
         raise bad_request("at", "at is more than 5 minutes in the future: send the time it was deployed.")
     summary = parse_summary(body.get("summary"))

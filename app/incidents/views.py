@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 from app.accounts.context import admin_required, current_workspace, member_required, scoped_get_or_404
 from app.analytics import deployments, exclusion
 from app.analytics.population import Choices
+from app.csvio import csv_response
 from app.extensions import db
 from app.incidents import bp, queries
-from app.incidents.csv_export import csv_response
 from app.incidents.filters import SORTS, STATUSES, parse_filters
 from app.incidents.timeline import timeline
 from app.models import Incident, User

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -224,6 +224,8 @@ class MetricPoint(db.Model):
 
 # Every test alert Vigil sends carries an incident_key of this shape, so the sync recognises it among
 # PagerDuty's incidents and keeps it out of the metrics, whatever became of the rule or its delivery rows.
+# Failed pages this recent put a banner on the rules page and on the account page they went through.
+RECENT_FAILURES = timedelta(hours=24)
 _TEST_ALERT_KEY = re.compile(r"vigil/rule/[^/]+/test/[^/]+")
 TEST_ALERT_EXCLUSION_REASON = "Vigil test alert: excluded automatically"
 

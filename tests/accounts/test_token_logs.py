@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from app.config import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 SECRET = "s3cr3t-c0de-in-the-query"
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.models import AlertRule, AlertState, AuditEvent, PDService, Role, Workspace
 from pdsim.testing import RunningSim

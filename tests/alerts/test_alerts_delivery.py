@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
+from app.alerts import delivery as deliver_module
 from app.alerts import service, sweep
 from app.alerts.jobs import deliver, requeue_owed
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
-from app.integrations.pagerduty import deliver as deliver_module
 from app.models import (
     AccountStatus,
     AlertRule,

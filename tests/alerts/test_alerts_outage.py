@@ -21,8 +21,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.alerts.jobs import prune_metric_points
 from app.extensions import db
+from app.jobs import prune_metric_points
 from app.liveness import ALIVE_SECONDS
 from app.models import AlertRule
 from app.queue import DEFAULT, enqueue, redis_connection

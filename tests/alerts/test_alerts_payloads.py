@@ -10,10 +10,10 @@ import pytest
 import responses
 from flask import Flask
 
+from app.alerts import delivery as deliver
 from app.alerts import evaluate, pages
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty import deliver
 from app.models import AlertRule, AlertState, Delivery, DeliveryStatus, RuleTarget
 from tests.factories import make_pd_account, make_workspace
 

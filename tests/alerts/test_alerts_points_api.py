@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.api.keys import create_key
+from app.accounts.api_keys import create_key
 from app.extensions import db
 from app.models import MetricPoint, Workspace
 from app.models.types import utcnow
@@ -131,8 +131,8 @@ def test_points_land_in_the_keys_workspace_only(post, workspace: Workspace) -> N
 
 
 def test_points_older_than_the_retention_are_pruned(app: Flask, workspace: Workspace) -> None:
-    from app.alerts.jobs import prune_metric_points
     from app.alerts.points import PointIn, store_points
+    from app.jobs import prune_metric_points
 
     now = utcnow()
     store_points(

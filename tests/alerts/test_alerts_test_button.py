@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.alerts.delivery import attempt
 from app.extensions import db
-from app.integrations.pagerduty.deliver import attempt
 from app.models import AccountStatus, AlertRule, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
 from pdsim.testing import RunningSim
 from tests.alerts.conftest import TOKEN

@@ -6,9 +6,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from app.alerts.delivery import attempt
 from app.analytics.exclusion import include_incident
 from app.extensions import db
-from app.integrations.pagerduty.deliver import attempt
 from app.integrations.pagerduty.sync import runner
 from app.models import AlertRule, Delivery, DeliveryAction, Incident, PagerDutyAccount, PDService
 from app.models.alerts import TEST_ALERT_EXCLUSION_REASON

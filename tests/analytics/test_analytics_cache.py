@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.accounts import api_keys as keys
 from app.analytics import cache
-from app.api import keys
 from app.extensions import db
 from app.models import LogEntryType, Role, Workspace
 from app.queue import redis_connection

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from tests.analytics.factories import World, make_world
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.models import ApiKey
 from tests.analytics.factories import World

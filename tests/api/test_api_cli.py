@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.models import ApiKey, AuditEvent
 from tests.analytics.factories import World, make_incident, make_priority, utc

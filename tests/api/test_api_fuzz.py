@@ -20,8 +20,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from app.accounts import api_keys as keys
 from app.alerts.signals import AGGREGATIONS
-from app.api import keys
 from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.accounts import client_for

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.inputs import MAX_ID
 from tests.factories import Personas

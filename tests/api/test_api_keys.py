@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.models import ApiKey
 from app.models.types import utcnow

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.api import keys
+from app.accounts import api_keys as keys
 from app.extensions import db
 from app.models import ApiKey, AuditEvent
 from tests.factories import Personas

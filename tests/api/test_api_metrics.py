@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.accounts import api_keys as keys
 from app.analytics.windows import local_date
-from app.api import keys
 from app.extensions import db
 from app.models.types import utcnow
 from app.security import NUL_IN_ADDRESS

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from app.config import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
-from app.api.keys import create_key
+from app.accounts.api_keys import create_key
 from app.extensions import db
 from app.models import AuditEvent, Invitation, Role, SyncKind, SyncRun, SyncStatus
 from tests.analytics.factories import make_incident

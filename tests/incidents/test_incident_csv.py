@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from app.csvio import safe_cell
 from app.extensions import db
-from app.incidents.csv_export import safe_cell
 from tests.analytics.factories import make_incident
 from tests.factories import Personas
 from tests.incidents.conftest import Acme

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.csvio import FAILED_LINE, csv_response, safe_cell
 from app.extensions import db
-from app.incidents.csv_export import FAILED_LINE, csv_response, safe_cell
 from app.models import Incident
 from tests.analytics.factories import make_incident
 from tests.factories import Personas

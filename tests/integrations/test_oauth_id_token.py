@@ -11,8 +11,8 @@ from cryptography.fernet import Fernet
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from app.config import Settings, load_settings
 from app.integrations.pagerduty.oauth import Identity, OAuthFailure, grant_from, verify_id_token
+from config import Settings, load_settings
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"}, private=True)

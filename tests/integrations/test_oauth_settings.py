@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from app.config import ConfigError, load_settings
 from app.integrations.pagerduty.oauth import is_configured
+from config import ConfigError, load_settings
 
 BASE = {"SECRET_KEY": "x" * 20, "ENCRYPTION_KEYS": Fernet.generate_key().decode()}
 

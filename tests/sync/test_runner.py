@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import runner
+from app.integrations.pagerduty.sync import jobs, runner
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.integrations.pagerduty.sync.lock import SyncLock
 from app.models import (
@@ -39,7 +39,7 @@ def test_it_backfills_then_syncs_incrementally_on_the_worker(
     app: Flask, account: PagerDutyAccount, sim: RunningSim, run_jobs: Callable[[], int]
 ) -> None:
     select_all_services(account, sim)
-    runner.request_sync(account)
+    jobs.request_sync(account)
     assert run_jobs() == 2  # the backfill, then the dashboard's first view (app/analytics/jobs.py)
     tick_sync()
     run_jobs()
@@ -76,7 +76,7 @@ def test_it_backfills_then_syncs_incrementally_on_the_worker(
 
 
 def test_it_starts_one_sync_for_two_clicks(app: Flask, account: PagerDutyAccount) -> None:
-    first, second = runner.request_sync(account), runner.request_sync(account)
+    first, second = jobs.request_sync(account), jobs.request_sync(account)
     assert first is not None and second is not None and first.id == second.id
     assert get_queue("sync").count == 1
 
@@ -84,7 +84,7 @@ def test_it_starts_one_sync_for_two_clicks(app: Flask, account: PagerDutyAccount
 def test_it_leaves_the_account_to_the_run_that_holds_the_lock(app: Flask, account: PagerDutyAccount) -> None:
     holder = SyncLock(redis_connection(), account.id, 30)
     assert holder.acquire()
-    assert runner.request_sync(account) is None
+    assert jobs.request_sync(account) is None
     assert runner.run(account.id) == "busy"
     holder.release()
 

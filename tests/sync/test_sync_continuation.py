@@ -10,7 +10,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import runner
+from app.integrations.pagerduty.sync import jobs
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.models import PagerDutyAccount, SyncRun, SyncStatus
 from app.queue import get_queue, redis_connection
@@ -40,7 +40,7 @@ def test_it_continues_the_waiting_run_with_a_growing_backoff(
 ) -> None:
     select_all_services(account, sim)
     sim.control.set_faults(error_rate=1.0, error_status=503, seed=1)
-    runner.request_sync(account)
+    jobs.request_sync(account)
     assert run_jobs() == 1  # the job ends after enqueueing its continuation
     [waiting] = _runs(account)
     assert (waiting.status, waiting.continuations) == (SyncStatus.WAITING, 1)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.analytics.panels import PANELS
 from app.extensions import db
-from app.integrations.pagerduty.sync import passes, runner
+from app.integrations.pagerduty.sync import jobs, passes
 from app.integrations.pagerduty.sync.jobs import tick_sync
 from app.models import PagerDutyAccount, PDService, Role, SyncKind, Workspace
 from pdsim.testing import RunningSim
@@ -52,7 +52,7 @@ def test_a_sync_that_wrote_computes_the_dashboards_first_view(
 ) -> None:
     clear_of_midnight(account.workspace.timezone)
     select_all_services(account, sim)
-    runner.request_sync(account)
+    jobs.request_sync(account)
     assert run_jobs() == 2  # the backfill, then the dashboard's first view
     make_user("mo@acme.test", "Mo", account.workspace, Role.MEMBER)
     db.session.commit()

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import runner
-from app.integrations.pagerduty.sync.jobs import sync_account
+from app.integrations.pagerduty.sync import jobs
+from app.integrations.pagerduty.sync.runner import sync_account
 from app.models import Incident, IncidentLogEntry, PagerDutyAccount, SyncRun, SyncStatus
 from app.queue import get_queue
 from pdsim.testing import RunningSim
@@ -64,7 +64,7 @@ def test_it_resumes_a_backfill_after_its_worker_is_killed(
 ) -> None:
     select_all_services(account, sim)
     sim.control.set_faults(latency_ms=120, seed=1)  # slow PagerDuty: the backfill takes several seconds
-    runner.request_sync(account)
+    jobs.request_sync(account)
     worker = _worker(app, sim, tmp_path, "first", burst=False)
     try:
         deadline = time.monotonic() + 60
@@ -87,7 +87,7 @@ def test_it_resumes_a_backfill_after_its_worker_is_killed(
     sim.control.clear_faults()
 
     deadline = time.monotonic() + 30
-    while runner.request_sync(account) is None:  # the lock frees itself after its TTL
+    while jobs.request_sync(account) is None:  # the lock frees itself after its TTL
         assert time.monotonic() < deadline, "the dead worker's lock never expired"
         time.sleep(0.5)
     restarted = _worker(app, sim, tmp_path, "second", burst=True)

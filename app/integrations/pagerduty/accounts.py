@@ -22,10 +22,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import crypto
-from app.config import Settings
 from app.extensions import db
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, Region
 from app.models.types import utcnow
+from config import Settings
 
 from . import oauth
 from .capabilities import capabilities

@@ -5,21 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.incidents.formatting import local_time
-from app.models import AccountStatus, AuthKind, PagerDutyAccount, SyncRun, SyncStatus
+from app.models import (
+    AccountStatus,
+    AuthKind,
+    Delivery,
+    DeliveryStatus,
+    PagerDutyAccount,
+    SyncRun,
+    SyncStatus,
+)
+from app.models.alerts import RECENT_FAILURES
+from app.models.types import utcnow
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
 from .directory import selection_counts
+from .sync.runner import ACTIVE
 from .tokens import REGION_LABELS
 
 UNLINKING_REASON = (
     "Being unlinked: Vigil is resolving the PagerDuty incidents its firing rules opened through this "
     "account; then it deletes the token."
 )
-_IN_PROGRESS = frozenset({SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING})
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ def status_of(account: PagerDutyAccount, run: SyncRun | None) -> tuple[str, str]
         return "Unlinking", "warn"
     if account.status is AccountStatus.NEEDS_ATTENTION:
         return "Needs attention", "bad"
-    if run is not None and run.status in _IN_PROGRESS:
+    if run is not None and run.status in ACTIVE:
         return "Syncing", "warn"
     return "Active", "ok"
 
@@ -70,7 +80,7 @@ def status_of(account: PagerDutyAccount, run: SyncRun | None) -> tuple[str, str]
 def last_sync_text(run: SyncRun | None) -> str:
     if run is None:
         return "never"
-    if run.status in _IN_PROGRESS:
+    if run.status in ACTIVE:
         return f"in progress since {fmt_time(run.started_at)}"
     outcome = "failed" if run.status is SyncStatus.FAILED else "succeeded"
     return f"{fmt_time(run.finished_at or run.started_at)} ({outcome})"
@@ -118,4 +128,22 @@ def card_for(account: PagerDutyAccount) -> Card:
         capabilities=capabilities_of(account),
         selected=selected,
         total=total,
+    )
+
+
+def failed_pages(account: PagerDutyAccount) -> int:
+    """Alert pages through `account` that failed lately: the account page says so, so a failure shows where
+    the token is managed too, not only on the alert rules."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.workspace_id == account.workspace_id,
+                Delivery.account_id == account.id,
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.created_at >= utcnow() - RECENT_FAILURES,
+            )
+        )
+        or 0
     )

@@ -1,142 +1,55 @@
-"""Sending one Delivery to PagerDuty: create (or adopt) the incident, or resolve it.
+"""Sending one alert page to PagerDuty: create (or adopt) the incident, or resolve it.
 
-    attempt(delivery_id) -> Outcome        # the `deliver` queue's job calls this, then re-enqueues if told
+    send(delivery, client) -> SendResult   # app/alerts/delivery.py claims, retries and records around it
 
-Exactly one incident per episode and target, whatever fails when:
-- a delivery is *claimed* with a conditional UPDATE and a lease before any request, so two workers never
-  send it at once, and one killed mid-request leaves a lease that runs out (then sweep.py re-enqueues it);
-- a trigger re-sent after a lost answer (or a killed worker) meets PagerDuty's duplicate-key 400 and adopts
-  the open incident with that key (API-NOTES §2.10);
-- a resolve re-sent meets "already resolved" (code 1001), which counts as done (§2.11).
-Requests for one account's token are made one at a time across workers (serial.SerialSession), as PagerDuty
-asks (§4).
+Exactly one incident per episode and target: a trigger re-sent after a lost answer (or a killed worker) meets
+PagerDuty's duplicate-key 400 and adopts the open incident with that key (API-NOTES §2.10); a resolve re-sent
+meets "already resolved" (code 1001), which counts as done (§2.11). Requests for one account's token are made
+one at a time across workers (serial.SerialSession), as PagerDuty asks (§4).
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import or_, update
+from app.models import Delivery, PagerDutyAccount
 
-from app.extensions import db
-from app.models import Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
-from app.models.types import utcnow
-
-from .accounts import TokenUnavailable, client_for, delivery_problem, record_auth_failure
+from .accounts import client_for
 from .client import PagerDutyClient
 from .errors import PagerDutyError, is_duplicate_key_error
 from .serial import HOLD_SECONDS, SerialSession, queue_connection
 
-log = logging.getLogger(__name__)
-
-# Per request: connect, read. With ATTEMPTS_PER_RUN and MAX_INLINE_WAIT a run stays well inside the default
-# lease (VIGIL_DELIVER_LEASE_SECONDS, 120 s).
+# Per request: connect, read.
 REQUEST_TIMEOUT = (5.0, 20.0)
-# Short waits are slept in the job (one 429 with a reset of a few seconds is common); longer ones re-enqueue.
-MAX_INLINE_WAIT = 5.0
-ATTEMPTS_PER_RUN = 3
-_BACKOFF_CAP = 300.0
 
 
 @dataclass(frozen=True)
-class Outcome:
-    status: DeliveryStatus | None  # None: not claimed (someone else has it, or it is finished)
-    retry_in: float | None = None  # seconds; set when the job should run again later
-    follow_up: int | None = None  # a delivery to enqueue next (a test alert's resolve)
+class SendResult:
+    http_status: int | None  # None when PagerDuty's error answer meant "done" (adopted, already resolved)
+    note: str = ""
+    incident_id: str | None = None  # a trigger's incident
+    incident_url: str | None = None
 
 
-class _Permanent(Exception):
-    """Stop this delivery now with this reason (no request will fix it)."""
-
-
-def _settings_give_up() -> timedelta:
-    return timedelta(seconds=current_app.config["VIGIL"].deliver_give_up_seconds)
-
-
-def _turn_seconds() -> float:
-    """A request holds its token's turn no longer than a delivery's lease (serial.HOLD_SECONDS at most)."""
-    return min(HOLD_SECONDS, _lease().total_seconds())
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=current_app.config["VIGIL"].deliver_lease_seconds)
-
-
-def claim(delivery_id: int, now: datetime) -> bool:
-    """Take the delivery for this worker, unless it is finished or another worker's lease is still live."""
-    result = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            or_(
-                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.RETRYING]),
-                (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
-            ),
-        )
-        .values(status=DeliveryStatus.SENDING, lease_until=now + _lease(), updated_at=now)
+def sending_client(
+    account: PagerDutyAccount, *, attempts: int, inline_wait: float, lease_seconds: float
+) -> PagerDutyClient:
+    """A client that retries `attempts` times, sleeps at most `inline_wait` for a retry, and holds its token's
+    turn no longer than the delivery's lease."""
+    return client_for(
+        account,
+        max_attempts=attempts,
+        max_inline_wait=inline_wait,
+        timeout=REQUEST_TIMEOUT,
+        session=SerialSession(account.id, queue_connection(), hold_seconds=min(HOLD_SECONDS, lease_seconds)),
     )
-    db.session.commit()
-    return bool(getattr(result, "rowcount", 0))
 
 
-def attempt(delivery_id: int, *, client: PagerDutyClient | None = None) -> Outcome:
-    now = utcnow()
-    if not claim(delivery_id, now):
-        return Outcome(None)
-    delivery = db.session.get(Delivery, delivery_id)
-    assert delivery is not None
-    if delivery.action in (DeliveryAction.RESOLVE, DeliveryAction.TEST_RESOLVE):
-        waiting = _wait_for_parent(delivery)
-        if waiting is not None:
-            return waiting
-    started = time.perf_counter()
-    try:
-        account = _usable_account(delivery)
-        client = client or client_for(
-            account,
-            max_attempts=ATTEMPTS_PER_RUN,
-            max_inline_wait=MAX_INLINE_WAIT,
-            timeout=REQUEST_TIMEOUT,
-            session=SerialSession(account.id, queue_connection(), hold_seconds=_turn_seconds()),
-        )
-        before = client.stats.requests
-        try:
-            _send(delivery, client)
-        finally:
-            delivery.attempts += client.stats.requests - before
-        _finish(delivery, DeliveryStatus.SENT, started)
-    except _Permanent as exc:
-        _fail(delivery, str(exc), started)
-    except PagerDutyError as err:
-        return _on_error(delivery, err, started)
-    db.session.commit()
-    follow_up = _follow_up(delivery)
-    return Outcome(delivery.status, follow_up=follow_up)
+def send(delivery: Delivery, client: PagerDutyClient) -> SendResult:
+    return _trigger(delivery, client) if delivery.action.is_trigger else _resolve(delivery, client)
 
 
-def _usable_account(delivery: Delivery) -> PagerDutyAccount:
-    account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
-    if account is None:
-        raise _Permanent("The PagerDuty account of this rule is no longer linked. Link it and edit the rule.")
-    problem = delivery_problem(account, resolving=not delivery.action.is_trigger)
-    if problem:
-        raise _Permanent(problem)
-    return account
-
-
-def _send(delivery: Delivery, client: PagerDutyClient) -> None:
-    if delivery.action.is_trigger:
-        _trigger(delivery, client)
-    else:
-        _resolve(delivery, client)
-
-
-def _trigger(delivery: Delivery, client: PagerDutyClient) -> None:
+def _trigger(delivery: Delivery, client: PagerDutyClient) -> SendResult:
     try:
         incident = client.create_incident(
             delivery.service_remote_id,
@@ -146,8 +59,7 @@ def _trigger(delivery: Delivery, client: PagerDutyClient) -> None:
             incident_key=delivery.incident_key,
             escalation_policy_id=delivery.escalation_policy_remote_id,
         )
-        delivery.note = ""
-        delivery.http_status = 201
+        status, note = 201, ""
     except PagerDutyError as err:
         if not is_duplicate_key_error(err):
             raise
@@ -157,122 +69,18 @@ def _trigger(delivery: Delivery, client: PagerDutyClient) -> None:
             # 2002 is also PagerDuty's answer for a disabled service or one in maintenance (API-NOTES §2.10).
             raise
         # The page is done: PagerDuty's 400 only told us the incident exists, so the log shows no error code.
-        delivery.note = "adopted the open incident with this key"
-        delivery.http_status = None
-    delivery.pd_incident_id = str(incident.get("id") or "") or None
-    delivery.pd_incident_url = incident.get("html_url")
+        status, note = None, "adopted the open incident with this key"
+    return SendResult(status, note, str(incident.get("id") or "") or None, incident.get("html_url"))
 
 
-def _resolve(delivery: Delivery, client: PagerDutyClient) -> None:
-    if not delivery.pd_incident_id:
-        raise _Permanent("No PagerDuty incident to resolve.")
+def _resolve(delivery: Delivery, client: PagerDutyClient) -> SendResult:
+    assert delivery.pd_incident_id, "a resolve is sent only for a created incident"
     try:
         resolved = client.resolve_incident(delivery.pd_incident_id, delivery.details or None)
     except PagerDutyError as err:
         if err.status == 404:
-            delivery.note = "the incident no longer exists in PagerDuty — done"
-            delivery.http_status = None
-            return
+            return SendResult(None, "the incident no longer exists in PagerDuty — done")
         raise
     # "Already resolved" is PagerDuty's 400 (code 1001, API-NOTES §2.11) but a finished resolve: a sent
     # delivery never shows an error status in the log.
-    delivery.note = "" if resolved is not None else "already resolved — done"
-    delivery.http_status = 200 if resolved is not None else None
-
-
-def _wait_for_parent(delivery: Delivery) -> Outcome | None:
-    """A resolve goes out only after its trigger: wait while the trigger is in flight, skip if it failed."""
-    parent = delivery.parent
-    if parent is None:
-        _fail(delivery, "The trigger this resolve belongs to is gone.", time.perf_counter())
-        db.session.commit()
-        return Outcome(delivery.status)
-    if parent.status is DeliveryStatus.SENT:
-        delivery.pd_incident_id = parent.pd_incident_id
-        delivery.pd_incident_url = parent.pd_incident_url
-        return None
-    if parent.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
-        delivery.status = DeliveryStatus.SKIPPED
-        delivery.note = "the trigger created no incident, so there is nothing to resolve"
-        delivery.lease_until = None
-        db.session.commit()
-        return Outcome(delivery.status)
-    delivery.status = DeliveryStatus.QUEUED
-    delivery.note = "waiting for the trigger to be delivered"
-    delivery.lease_until = None
-    delivery.next_attempt_at = utcnow() + timedelta(seconds=5)
-    db.session.commit()
-    return Outcome(delivery.status, retry_in=5.0)
-
-
-def _finish(delivery: Delivery, status: DeliveryStatus, started: float) -> None:
-    delivery.status = status
-    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
-    delivery.lease_until = None
-    delivery.next_attempt_at = None
-    delivery.error_code = None
-    delivery.error_message = None
-    delivery.sent_at = utcnow()
-
-
-def _fail(delivery: Delivery, message: str, started: float, err: PagerDutyError | None = None) -> None:
-    delivery.status = DeliveryStatus.FAILED
-    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
-    delivery.lease_until = None
-    delivery.next_attempt_at = None
-    delivery.error_message = message[:2000]
-    if err is not None:
-        delivery.http_status = err.status
-        delivery.error_code = err.code
-    log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.action.value, message)
-
-
-def _on_error(delivery: Delivery, err: PagerDutyError, started: float) -> Outcome:
-    account = db.session.get(PagerDutyAccount, delivery.account_id) if delivery.account_id else None
-    if not err.retryable or isinstance(err, TokenUnavailable):
-        if account is not None:
-            record_auth_failure(account, err)  # 401/403: the account shows "Needs attention" and why
-        _fail(delivery, _describe(err), started, err)
-        db.session.commit()
-        return Outcome(delivery.status)
-    now = utcnow()
-    if now - delivery.created_at >= _settings_give_up():
-        _fail(delivery, f"Gave up after {delivery.attempts} attempts: {_describe(err)}", started, err)
-        db.session.commit()
-        return Outcome(delivery.status)
-    if err.is_rate_limited and err.retry_after is not None:
-        delay = err.retry_after  # PagerDuty's ratelimit-reset: exactly when the window opens again
-    else:
-        # Grows with every attempt so far (3 per run), so a 5xx storm is not hammered every second.
-        delay = max(_backoff(delivery.attempts), err.retry_after or 0.0)
-    delivery.status = DeliveryStatus.RETRYING
-    delivery.http_status = err.status
-    delivery.error_code = err.code
-    delivery.error_message = _describe(err)[:2000]
-    delivery.duration_ms = int((time.perf_counter() - started) * 1000)
-    delivery.lease_until = None
-    delivery.next_attempt_at = now + timedelta(seconds=delay)
-    db.session.commit()
-    log.info("delivery %s: %s; retrying in %.1fs", delivery.id, err, delay)
-    return Outcome(delivery.status, retry_in=delay)
-
-
-def _describe(err: PagerDutyError) -> str:
-    """PagerDuty's message and details; the HTTP status and error code are stored in their own columns."""
-    details = f" ({'; '.join(err.errors)})" if err.errors else ""
-    return f"{err.message}{details}"
-
-
-def _backoff(attempts: int) -> float:
-    return random.uniform(0.5, 1.0) * min(_BACKOFF_CAP, 2.0 ** min(attempts, 10))
-
-
-def _follow_up(delivery: Delivery) -> int | None:
-    """A test trigger that reached PagerDuty is resolved right away, through the same path."""
-    if delivery.action is not DeliveryAction.TEST_TRIGGER or delivery.status is not DeliveryStatus.SENT:
-        return None
-    from app.alerts import pages
-
-    resolve = pages.make_test_resolve(delivery, utcnow())
-    db.session.commit()
-    return resolve.id
+    return SendResult(200, "") if resolved is not None else SendResult(None, "already resolved — done")

@@ -11,7 +11,9 @@ from app.extensions import db
 from app.models import AccountStatus, AlertRule, Delivery, DeliveryAction, DeliveryStatus, RuleTarget
 
 from .link import account_label
-from .unlinking import RESOLVE_NOTE
+
+# The details of the resolve an unlink sends (unlinking.py): how a target tells its incident was resolved.
+RESOLVE_NOTE = "Resolved by Vigil: the PagerDuty account this rule paged through was unlinked."
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from .capabilities import missing
 from .client import PagerDutyClient
 from .directory import DirectoryResult, refresh_directory, selection_counts, set_selection
 from .errors import PagerDutyError
+from .sync.jobs import nudge_sync
 from .sync.mapping import storable
-from .sync.runner import nudge_sync
 from .tokens import LinkError
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from werkzeug.wrappers import Response
 
-from app.config import Settings
 from app.extensions import oauth as registry
 from app.inputs import text_problem
+from config import Settings
 
 log = logging.getLogger(__name__)
 

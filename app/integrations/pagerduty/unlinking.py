@@ -21,8 +21,8 @@ from sqlalchemy import func, select, update
 
 from app import crypto
 from app.accounts import audit
+from app.alerts import jobs as alert_jobs
 from app.alerts import pages
-from app.alerts.jobs import enqueue_deliveries
 from app.analytics import changes
 from app.extensions import db
 from app.jobs import in_app_context
@@ -44,11 +44,11 @@ from app.queue import DELIVER, enqueue
 from . import oauth
 from .accounts import client_for, settings
 from .errors import PagerDutyError
+from .gone import RESOLVE_NOTE
 from .link import account_label
 
 log = logging.getLogger(__name__)
 
-RESOLVE_NOTE = "Resolved by Vigil: the PagerDuty account this rule paged through was unlinked."
 # How often the finishing job looks again while resolves are still in flight (each is retried by its own job).
 RECHECK = timedelta(seconds=5)
 
@@ -85,7 +85,7 @@ def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> U
         via=via,
     )
     db.session.commit()
-    enqueue_deliveries([d.id for d in owed])
+    alert_jobs.enqueue_deliveries([d.id for d in owed])
     # Behind the resolves on the same queue: a lone worker sends them first, then finishes at once.
     schedule_finish(account.id, delay=None)
     return UnlinkResult(None, not keep_data, finished=False, resolving=resolving, left_open=left_open)

@@ -13,9 +13,8 @@ from app.accounts.context import scoped_get_or_404 as get_or_404
 from app.models import PagerDutyAccount, Role
 from app.web import is_htmx, page_or_partial
 
-from . import link, oauth
+from . import bp, link, oauth
 from .accounts import settings, workspace_accounts
-from .blueprint import bp
 from .capabilities import requested_scopes
 from .cards import card_for
 from .forms import OAuthStartForm, TokenForm

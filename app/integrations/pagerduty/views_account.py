@@ -13,24 +13,17 @@ from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
-from . import history, link, oauth, service_data, unlinking
+from . import bp, history, link, oauth, service_data, unlinking
 from .accounts import settings
-from .blueprint import bp
-from .cards import card_for
+from .cards import card_for, failed_pages
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
-from .gone import gone_targets
-from .sync.runner import nudge_sync
+from .sync.jobs import nudge_sync
+from .sync.views import sync_widget, webhook_panel
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."
 PAGE, SERVICES = "integrations/account.html", "integrations/_services.html"
 DELETE_DATA = "integrations/delete_service_data.html"
-
-
-@bp.app_context_processor
-def _gone_globals() -> dict[str, Any]:
-    # The alert rule page and list say which targets page through an account that is gone.
-    return {"gone_targets": gone_targets}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>")
@@ -213,6 +206,9 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
         "selection_form": SelectionForm(),
         "history_form": HistoryForm(history_days=pd_account.history_days),
         "history_bounds": (history.MIN_DAYS, history.MAX_DAYS),
+        "sync": sync_widget(pd_account),
+        "hook": webhook_panel(pd_account),
+        "failed_pages": failed_pages(pd_account),
         **extra,
     }
 

@@ -26,12 +26,12 @@ from app.inputs import JsonInvalid, read_json
 from app.models import AccountStatus, PagerDutyAccount, SyncKind
 from app.queue import QueueNotConfigured, redis_connection
 
+from . import bp
 from .accounts import client_for
-from .blueprint import bp
 from .capabilities import capabilities
 from .errors import PagerDutyError
 from .signatures import verify_signature
-from .sync import runner
+from .sync import jobs
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
                 return _reply(202, status="duplicate")
             taken.append(key)
         try:
-            runner.request_sync(account, delay=NUDGE_DELAY, trigger=SyncKind.WEBHOOK)
+            jobs.request_sync(account, delay=NUDGE_DELAY, trigger=SyncKind.WEBHOOK)
         except RedisError:
             if taken:
                 conn.delete(*taken)  # let PagerDuty's retry through

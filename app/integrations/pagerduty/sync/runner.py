@@ -7,18 +7,20 @@ from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
-from redis.exceptions import RedisError
 from rq.job import Job
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.integrations.pagerduty.accounts import client_for, record_auth_failure
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PagerDutyError
+from app.integrations.pagerduty.serial import SerialSession, queue_connection
 from app.integrations.pagerduty.sync import passes, streams
 from app.integrations.pagerduty.sync.lock import LockLost, SyncLock
+from app.jobs import in_app_context
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
-from app.queue import SYNC, QueueNotConfigured, enqueue, redis_connection
+from app.queue import SYNC, enqueue, redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ TURN_SLICE_SECONDS = 0.25
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
 
 
-def _lock(account_id: int) -> SyncLock:
+def account_lock(account_id: int) -> SyncLock:
     return SyncLock(redis_connection(), account_id, current_app.config["VIGIL"].sync_lock_seconds)
 
 
@@ -49,54 +51,20 @@ def continuation_job_id(sync_run: SyncRun) -> str:
 TRIGGERS = (SyncKind.MANUAL, SyncKind.WEBHOOK)
 
 
-def request_sync(
-    account: PagerDutyAccount, delay: timedelta | None = None, trigger: SyncKind | None = None
-) -> Job | None:
-    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock.
-
-    With a job already waiting (stable id) that job is returned, and its run records the trigger it was
-    enqueued with: one run, whoever asked first."""
-    if _lock(account.id).held_by_anyone():
-        return None
-    from app.integrations.pagerduty.sync.jobs import sync_account
-
-    waiting = db.session.scalars(
-        select(SyncRun).where(SyncRun.account_id == account.id, SyncRun.status == SyncStatus.WAITING)
-    ).first()
-    if waiting is not None:
-        # A run waits out a rate limit or a 5xx storm: its continuation (stable id) is the sync, rather than
-        # a new run that would close it as interrupted. If that job was lost, the run continues now.
-        return _continue(waiting, None)
-    # No live run holds the lock, so a job still recorded as started lost its worker: replace it.
-    return enqueue(
-        sync_account,
-        account.id,
-        None,
-        trigger.value if trigger else None,
-        queue=SYNC,
-        job_id=job_id(account.id),
-        delay=delay,
-        replace_started=True,
-        timeout=3600,
-    )
-
-
-def nudge_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> None:
-    """Ask for a sync now, from a request; if the queue is unreachable the scheduler's next tick (every
-    few minutes) starts it instead, so the user's action (a link, a selection) still succeeds."""
-    try:
-        request_sync(account, delay=delay)
-    except (RedisError, QueueNotConfigured) as exc:
-        log.warning(
-            "could not enqueue a sync of account %s (%s); the scheduler will start it", account.id, exc
-        )
+@in_app_context
+def sync_account(account_id: int, run_id: int | None = None, trigger: str | None = None) -> str:
+    """The job of one run. `trigger` is "manual" or "webhook" when someone (or PagerDuty) asked for this run;
+    plain values, so a job enqueued by an older release (two arguments) still runs."""
+    outcome = run(account_id, run_id, SyncKind(trigger) if trigger else None)
+    log.info("sync of account %s: %s", account_id, outcome)
+    return outcome
 
 
 def run(account_id: int, run_id: int | None = None, trigger: SyncKind | None = None) -> Outcome:
     account = db.session.get(PagerDutyAccount, account_id)
     if account is None or account.status is AccountStatus.UNLINKED:
         return "skipped"
-    lock = _lock(account_id)
+    lock = account_lock(account_id)
     if not lock.acquire():
         log.info("account %s is already syncing; this request joins that run", account_id)
         return "busy"
@@ -109,9 +77,6 @@ def run(account_id: int, run_id: int | None = None, trigger: SyncKind | None = N
 def _run_locked(
     account: PagerDutyAccount, run_id: int | None, lock: SyncLock, trigger: SyncKind | None
 ) -> Outcome:
-    from app.integrations.pagerduty.accounts import client_for
-    from app.integrations.pagerduty.serial import SerialSession, queue_connection
-
     backfill = passes.needs_backfill(account)
     work = SyncKind.BACKFILL if backfill else SyncKind.INCREMENTAL
     sync_run = db.session.get(SyncRun, run_id) if run_id else None
@@ -189,8 +154,6 @@ def _finish(sync_run: SyncRun | None, status: SyncStatus, error: str | None) -> 
 
 
 def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc: PagerDutyError) -> Outcome:
-    from app.integrations.pagerduty.accounts import record_auth_failure
-
     if exc.is_auth_failure:
         record_auth_failure(account, exc)
         _finish(
@@ -205,15 +168,13 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
         sync_run.status = SyncStatus.WAITING
         sync_run.error = f"Waiting {wait:.0f} s before continuing: {exc}"
         db.session.commit()
-        _continue(sync_run, timedelta(seconds=wait))
+        enqueue_continuation(sync_run, timedelta(seconds=wait))
         return "waiting"
     _finish(sync_run, SyncStatus.FAILED, str(exc))
     return "failed"
 
 
-def _continue(sync_run: SyncRun, delay: timedelta | None) -> Job:
-    from app.integrations.pagerduty.sync.jobs import sync_account
-
+def enqueue_continuation(sync_run: SyncRun, delay: timedelta | None) -> Job:
     return enqueue(
         sync_account,
         sync_run.account_id,

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from app.analytics.changes import AccountWrites
 from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.directory import refresh_directory
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.integrations.pagerduty.sync import store
 from app.integrations.pagerduty.sync.derive import refresh_derived
@@ -153,8 +154,6 @@ def sync_directory(ctx: SyncContext, force: bool = False) -> None:
     if not force and marker.position is not None and ctx.now - marker.position < DIRECTORY_MAX_AGE:
         ctx.directory = Directory.load(ctx.account)
         return
-    from app.integrations.pagerduty.directory import refresh_directory
-
     client, account = ctx.client, ctx.account
     ctx.commit(stage="Directory: services and teams")
     found = refresh_directory(account, client)

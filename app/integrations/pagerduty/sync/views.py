@@ -11,7 +11,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -24,19 +24,17 @@ from app.extensions import db
 from app.forms import VigilForm
 from app.models import AccountStatus, PagerDutyAccount, Role, SyncKind, SyncRun
 from app.models.types import utcnow
-from app.queue import QueueNotConfigured, redis_connection
+from app.queue import PENDING, QueueNotConfigured, redis_connection
 from app.web import is_htmx
 
-from .. import oauth, webhooks
+from .. import bp, oauth, webhooks
 from ..accounts import settings
-from ..blueprint import bp
 from ..cards import Card, card_for
 from ..directory import selection_counts
-from . import runner
+from . import jobs, runner
 
 PARTIAL = "integrations/_sync_status.html"
 HISTORY = 20
-_PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
 class SecretForm(VigilForm):
@@ -117,7 +115,7 @@ def blocked_reason(account: PagerDutyAccount) -> str | None:
 def _job_pending(account: PagerDutyAccount) -> bool:
     try:
         job = Job.fetch(runner.job_id(account.id), connection=redis_connection())
-        return job.get_status(refresh=False) in _PENDING
+        return job.get_status(refresh=False) in PENDING
     except (NoSuchJobError, RedisError, QueueNotConfigured):
         return False
 
@@ -137,7 +135,7 @@ def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card:
 
 @bp.app_context_processor
 def _sync_globals() -> dict[str, Any]:
-    return {"sync_widget": sync_widget, "webhook_panel": webhook_panel, "sync_error": shown_error}
+    return {"sync_error": shown_error}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>/sync")
@@ -167,7 +165,7 @@ def _request(account: PagerDutyAccount) -> tuple[str, int]:
     if reason:
         return reason, 409
     try:
-        job = runner.request_sync(account, trigger=SyncKind.MANUAL)
+        job = jobs.request_sync(account, trigger=SyncKind.MANUAL)
     except (RedisError, QueueNotConfigured):
         return "The job queue is unreachable: the sync could not be started. Try again shortly.", 503
     if job is None:

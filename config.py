@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+import psycopg
+from cryptography.fernet import Fernet
+from psycopg.adapt import AdaptersMap
+from psycopg.types.array import ListBinaryDumper
+
+PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 
@@ -187,10 +192,6 @@ def _binary_arrays() -> Any:
     formats a list as text in Python element by element, quoting and escaping each, about 4x the cost of
     packing it in binary. PostgreSQL reads either format; the statements cast each array to its type.
     """
-    import psycopg
-    from psycopg.adapt import AdaptersMap
-    from psycopg.types.array import ListBinaryDumper
-
     adapters = AdaptersMap(psycopg.adapters)
     adapters.register_dumper(list, ListBinaryDumper)  # the last one registered serves `%s` placeholders
     return adapters
@@ -273,8 +274,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
 
 
 def _check_fernet_keys(keys: tuple[str, ...]) -> None:
-    from cryptography.fernet import Fernet
-
     if not keys:
         raise ConfigError("ENCRYPTION_KEYS is empty")
     for index, key in enumerate(keys, start=1):

@@ -1,7 +1,0 @@
-"""The Alerts pages: rules, their form, test alerts and the delivery log (registered by create_app)."""
-
-from flask import Blueprint
-
-bp = Blueprint("alerts", __name__)
-
-from app.alerts import views_deliveries, views_forms, views_rules, views_tests  # noqa: E402,F401

@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     parser.add_argument("--profile", action="store_true", help="cProfile one more pass (to stderr)")
     args = parser.parse_args(argv)
+    for name, least in (("rules", 1), ("episodes", 1), ("incidents", 0), ("cycles", 1)):
+        if getattr(args, name) < least:
+            parser.error(f"--{name} must be at least {least}")
 
     from pdsim.process import run_pdsim_process
 

@@ -126,6 +126,8 @@ def insert_rules(
     workspace_id: int, bodies: list[dict[str, Any]], choices: Choices, now: datetime
 ) -> list[int]:
     """Validated by parse_rule, written as create_rule writes them; returns the new rules' ids."""
+    if not bodies:
+        return []  # an INSERT given no rows would insert one empty row
     specs = [parse_rule(body, choices) for body in bodies]
     rows = [_rule_row(workspace_id, spec, now) for spec in specs]
     ids = list(

@@ -83,8 +83,8 @@ def body(args: argparse.Namespace, result: dict[str, Any]) -> str:
             "",
         ]
     lines.append(
-        "What the figures rely on, how to read them and how they changed: *Dashboard: what it relies on* and "
-        "*Dashboard changelog* below (written by hand; `--write` replaces only this section's figures)."
+        "What the figures rely on, how to read them and how they changed: *Dashboard: what it relies on* below "
+        "and the changelog at the end (written by hand; `--write` replaces only this section's figures)."
     )
     return "\n".join(lines)
 

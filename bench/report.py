@@ -12,7 +12,8 @@ HEADER = """# Benchmarks
 
 Figures from `make bench` (each benchmark at full size). Every figure is measured next to a baseline run in the
 same process on the same machine, so ratios matter more than absolute times. Re-run with `make bench`; each
-benchmark rewrites only its own section below.
+benchmark rewrites only its own section below. What changed and what it measured, by date and commit, is in the
+changelog at the end; figures a section no longer shows are kept there.
 """
 
 

@@ -41,53 +41,6 @@ MAX_OFFSET = 10_000
 CHUNK = timedelta(days=30)
 TARGET_RATIO = 1.3
 HISTORY_DAYS = 365
-WHAT_IT_TOOK = """What it took (from > 13× before): the next pages download on a helper thread while the current one is
-written (up to 256 pages ahead; still one request in flight per token, the same requests, checkpoints still in
-the commit of their rows); each page is one `INSERT … ON CONFLICT DO UPDATE … WHERE <a column IS DISTINCT FROM
-the new value>` fed by the page as one JSON parameter read by `json_to_recordset` (since d38ede8; before, by
-`unnest` of one array per column), with `RETURNING (xmax = 0)`
-counting created against updated rows, instead of a select, compare and write per row; a log entry names its
-incident's id from the ids the run has met rather than by a join in the upsert (which cost a third of it); a
-log entry has one composite foreign key to its incident, account and workspace instead of three (two fewer
-lookups per row, the same guarantees); a new incident is inserted with its derived fields, and the others are
-refreshed once per 30-day chunk in one `UPDATE … FROM` the rows rather than per page; a commit at most once a
-second within a chunk; statements built once per shape. The gap to the ideal request count comes from windows
-bisected past 10,000 results and change events read a week at a time, which the baseline does too; the sync's
-count includes any retried attempt.
-
-Before that (7059eeb): the interruption verdicts of a commit go in one `INSERT … SELECT FROM unnest`; the
-notifications to settle are found by a walk of the primary key's id range and read as plain rows; a chunk's
-refresh of derived columns probes the log entries and incidents per id (`unnest` + `LATERAL … OFFSET 0`)
-instead of an `IN` list that PostgreSQL without statistics answered by reading the whole table.
-
-ec1963a (a shorter critical path: the download): the pages download in a forked child process instead
-of a thread, so a request no longer waits on the GIL while the writing thread maps a page (still one request
-in flight per token, the same requests; request counts travel with every page, an OAuth refresh is routed to
-the worker's session, errors come back as they are, and a child whose worker was killed exits within a
-second); responses are decoded with orjson (~0.4 against ~0.9 ms a page) and cross to the writer as orjson
-bytes rather than pickled dicts; the client reads proxies and a CA bundle from the environment once, not on
-every request (requests scanned the environment twice per request: ~0.25 ms a page).
-
-d38ede8 and 1972901: **the rows of a page go to PostgreSQL as one JSON parameter** (`json_to_recordset`, typed as
-the table's columns; timestamps read with their offset and turned into UTC in SQL) instead of one array per
-column: binding the arrays cost the writer ~1.8 ms of CPU per page of 100 log entries in Python (SQLAlchemy's
-per-item processing, psycopg's list dumper), orjson's one call ~0.7 ms, and the statement takes the same time
-on the server. And **the sync now takes its token's turn** (serial.py: PagerDuty asks for one request at a time
-per token, and alert deliveries took it alone): taken around every request, its two Redis round trips cost
-the backfill ~12 % (1.38×, 1.38× and 1.60× against 1.23× twice without it, same code otherwise), so the sync keeps
-the turn for slices of 0.25 s and gives it back at each slice's end, stepping aside when a delivery waits.
-
-81e9156: **256 pages ahead instead of 64.** Timed inside one 100,000-incident backfill, the download stood
-waiting for the writer 7.3 s in all with 64 (a 30-day chunk's refresh of derived columns takes ~2 s, 64 pages
-~1 s to download), and 0.06 s with 256; the worker's peak RSS stayed 140 MB. What remains of the gap is the
-machine itself: the download process spends about the CPU per request the baseline's client does (~4.4 against
-~4.8 ms), but while the writer and PostgreSQL work beside it both cores are busy at times (1.6-1.7 cores on
-average against 1.0 for the baseline), and pdsim, the download and the writer share them. On a real
-deployment PagerDuty's side of each request runs elsewhere. **The baseline now runs between backfills**
-(above): in one run the same baseline took 134, 119 and 108 s as the minutes passed, and a single baseline
-before the backfill made the verdict flip from run to run. The other runs of the whole benchmark on 2026-11-22: with 64
-pages ahead, rounds of 1.13× and 1.33× (median 1.23×), and 1.23× in a run of one round; with 256, 1.13× in a
-run of one round, and the run recorded above."""
 
 
 # -- the baseline: the same pages, plain requests, nothing kept ------------------------------------------------
@@ -98,8 +51,9 @@ def _fmt(moment: datetime) -> str:
 
 
 class Baseline:
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
+    def __init__(self, sim: Any) -> None:
+        self.base = sim.base_url
+        self.control = sim.control
         self.session = requests.Session()
         self.session.headers.update(
             {"Authorization": f"Token token={TOKEN}", "Accept": "application/vnd.pagerduty+json;version=2"}
@@ -143,6 +97,10 @@ class Baseline:
             counts[stream] = sum(
                 self.window(path, stream, since, until) for since, until in _chunks(start, end)
             )
+        # PagerDuty keeps change events 90 days back from now, and pdsim's now runs on through the benchmark:
+        # the oldest events asked for would expire between one baseline and the next. Read with pdsim's clock
+        # set back to `end`, every baseline sees the same events.
+        self.control.set_clock(now=_fmt(end))
         counts["change_events"] = self.change_events(
             max(start, end - timedelta(days=90) + timedelta(minutes=1)), end
         )
@@ -197,7 +155,7 @@ def _fresh_database(tmp: Path, given: str | None) -> tuple[str, Any]:
 
 
 def _wait_for(process: subprocess.Popen[bytes]) -> tuple[float, float]:
-    """Its peak RSS in MB, and the CPU seconds it and the children it waited for (the download) used."""
+    """Its peak RSS in MB, and the CPU seconds it used (the writer and the download)."""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux reports KiB
@@ -215,8 +173,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
+    if args.incidents < 1 or args.rounds < 1:
+        parser.error("--incidents and --rounds must be at least 1")
+    if not 1 <= args.days <= HISTORY_DAYS:
+        parser.error(f"--days must be from 1 to {HISTORY_DAYS}, the history the benchmark backfills")
 
     from pdsim.process import run_pdsim_process
 
@@ -229,8 +189,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def _measure(args: argparse.Namespace, sim: Any, tmp: Path) -> dict[str, Any]:
     """Baseline, backfill, baseline, backfill, …, baseline: each backfill is judged against the mean of the
-    baselines either side of it, so a machine that drifts slower or faster over the minutes of a run (this
-    one's baseline ranged from 77 to 121 s from run to run) moves both sides of each ratio alike."""
+    baselines either side of it, so a machine that drifts slower or faster over the minutes of a run moves both
+    sides of each ratio alike."""
     from app.launcher import EmbeddedRedis
 
     server_url = os.environ.get("DATABASE_URL")  # each round's own database goes on this server
@@ -291,7 +251,7 @@ def _measure(args: argparse.Namespace, sim: Any, tmp: Path) -> dict[str, Any]:
 
 
 def _baseline(sim: Any, start: datetime, end: datetime) -> Baseline:
-    baseline = Baseline(sim.base_url)
+    baseline = Baseline(sim)
     client = time.process_time()
     with CpuMeter(sim.process.pid) as meter:
         baseline.rows = baseline.run(start, end)
@@ -436,8 +396,8 @@ pdsim seeded with `--incidents {args.incidents} --days {args.days}` (rate limit 
 Vigil, not PagerDuty's 960 requests/minute); one worker process; history {HISTORY_DAYS} days. The machine's 2 cores are
 shared with pdsim, PostgreSQL and whatever else runs there, so compare the ratio, not the seconds. The run
 alternates: baseline, backfill, baseline, … , baseline ({r["rounds"]} backfills), and judges each backfill
-against the mean of the baselines either side of it: the same baseline took from 77 to 121 s in separate runs
-of one evening on this machine, so a single baseline per run gave verdicts that flipped from run to run.
+against the mean of the baselines either side of it, so a machine that drifts over the minutes of a run moves
+both sides of each ratio alike. How each figure came about: the changelog at the end of this file.
 
 | figure | value | target |
 | --- | --- | --- |
@@ -452,8 +412,6 @@ of one evening on this machine, so a single baseline per run gave verdicts that 
 | CPU seconds of the baseline's client; of the worker (writer and download) | {_list(r["baseline_client_cpu_seconds"])}; {_list(r["worker_cpu_seconds"])} | |
 | incremental sync with nothing new | **{r["empty_incremental_requests"]} requests** | ≤ 5 |
 | rows written by a second backfill | **{r["second_backfill_rows_written"]}** | 0 |
-
-{WHAT_IT_TOOK}
 """
     write_section("sync", body)
 

@@ -5,8 +5,7 @@ psycopg nor PostgreSQL compiles, converts or parses a statement with thousands o
 runs one statement instead of one per row (psycopg's executemany).
 
 JSON rather than one array per column (`unnest`), because the arrays were bound in Python element by element
-(SQLAlchemy's per-item processing, then psycopg's list dumper): 1.8 ms of the sync's CPU per page of 100 log
-entries, against 0.6 ms for orjson's one C call. PostgreSQL reads either in about the same time.
+(SQLAlchemy's per-item processing, then psycopg's list dumper), where orjson makes one C call (BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ first takes the token's *turn*: a Redis key holding the taker's id. Backoff slee
 outside it.
 
 A delivery takes the turn for one request. A sync streams thousands of requests back to back, and two Redis
-round trips around each cost it ~12 % of a backfill, so it keeps the turn for a short slice of requests
-(`slice_seconds`) and gives it back at the end of each slice; anyone waiting flags so, and the sync then
-pauses long enough to let them in. A page waits for at most a slice and one request, never for a backfill.
+round trips around each slowed a backfill measurably (BENCHMARKS.md), so it keeps the turn for a short slice
+of requests (`slice_seconds`) and gives it back at the end of each slice; anyone waiting flags so, and the
+sync then pauses long enough to let them in. A page waits for at most a slice and one request, never for a
+backfill.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ TURN_WAIT_MARGIN = 5.0
 POLL_SECONDS = 0.02
 STEP_ASIDE_SECONDS = 0.05
 
-# KEYS: turn, wanted. ARGV: taker id, hold ms, wanted ms. The taker's own turn counts as free: a forked copy
-# of a session (the sync's download) carries on with its parent's turn.
+# KEYS: turn, wanted. ARGV: taker id, hold ms, wanted ms. The taker's own turn counts as free: taking it
+# again renews it.
 _TAKE = """
 local holder = redis.call('get', KEYS[1])
 if not holder or holder == ARGV[1] then

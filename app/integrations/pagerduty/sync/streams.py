@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import select, update
 
 from app.analytics.changes import AccountWrites
@@ -42,13 +41,8 @@ DIRECTORY_MAX_AGE = timedelta(hours=1)
 # A commit (a WAL flush, the run's counters, the lock's heartbeat) at most this often within a chunk: one per
 # page cost more than writing the page. Progress shown in the UI lags by at most this much.
 COMMIT_EVERY = 1.0
-# Pages downloaded ahead of the one being written, at most. With one, each download waited for the write
-# before it and each write for its download, so a slow page on either side stalled both. The slowest writes
-# are a chunk's refresh of derived columns, ~0.14 ms per incident the chunk named: about 2 s per 30-day chunk
-# of a 100,000-incident backfill, while a page downloads in ~15-20 ms. Measured in that backfill: with 64
-# pages in hand the download still stood waiting for the writer 7.3 s in all (out of ~150 s), with 256 for
-# 0.06 s. Still one request at a time and the same requests; a held page is ~0.1-0.2 MB of bytes in the
-# download process, and the worker's peak RSS measured the same (140 MB) with 256 as with 64.
+# Pages downloaded ahead of the one being written, at most: enough for the download to run on through a
+# chunk's refresh of derived columns, the slowest write (BENCHMARKS.md, sync).
 PAGES_AHEAD = 256
 
 
@@ -192,24 +186,12 @@ class ChunkDone:
     until: datetime
 
 
-@dataclass(frozen=True)
-class PageItems:
-    """A page's items as JSON, the way they cross from the download process to the writing one: orjson
-    encodes a page of log entries in ~0.09 ms against pickle's ~0.35 ms (on the download, the critical path)
-    and decodes it in ~0.42 ms against ~0.6 ms."""
-
-    encoded: bytes
-
-    def decode(self) -> list[dict[str, Any]]:
-        return orjson.loads(self.encoded)  # type: ignore[no-any-return]
-
-
 def _by_chunk(
     fetch: Callable[[datetime, datetime], Iterator[WindowPage]], since: datetime, until: datetime
-) -> Iterator[PageItems | ChunkDone]:
+) -> Iterator[list[dict[str, Any]] | ChunkDone]:
     for start, stop in chunks(since, until):
         for page in fetch(start, stop):
-            yield PageItems(orjson.dumps(page.items))
+            yield page.items
         yield ChunkDone(stop)
 
 
@@ -217,15 +199,11 @@ def _by_chunk(
 def _prefetching(ctx: SyncContext, pages: Iterator[T]) -> Iterator[Prefetch[T]]:
     """The next pages download while this one is written (still one request at a time, see prefetch.py).
 
-    The `with` guarantees the download process has stopped before an error leaves the stream.
+    The `with` guarantees the download has stopped before an error leaves the stream.
     """
-    client = ctx.client
-    ahead = Prefetch(pages, ahead=PAGES_AHEAD, report=lambda: client.stats, adopt=client.adopt_stats)
-    try:
-        with client.refreshing_through(ahead.routed), ahead:
-            yield ahead
-    finally:
-        client.drop_connections()
+    ahead = Prefetch(pages, ahead=PAGES_AHEAD)
+    with ctx.client.refreshing_through(ahead.on_owner), ahead:
+        yield ahead
 
 
 def sync_incidents(
@@ -245,7 +223,7 @@ def sync_incidents(
             if isinstance(page, ChunkDone):
                 on_chunk(page.until)
                 continue
-            ctx.record(ctx.store_incidents(page.decode()))
+            ctx.record(ctx.store_incidents(page))
             ctx.page_done()
 
 
@@ -272,14 +250,13 @@ def sync_log_entries(
                 named = set()
                 on_chunk(page.until)
                 continue
-            items = page.decode()
             if with_incidents:
                 # An old incident acknowledged or resolved now shows up here with its current state.
-                embedded = [e["incident"] for e in items if e.get("incident", {}).get("type") == "incident"]
+                embedded = [e["incident"] for e in page if e.get("incident", {}).get("type") == "incident"]
                 counts = ctx.store_incidents(embedded)
                 ctx.record(Counts(0, counts.created, counts.updated))
             counts, incidents, _ = store.upsert_log_entries(
-                ctx.ids, items, ctx.directory, ctx.writes.entry_fields
+                ctx.ids, page, ctx.directory, ctx.writes.entry_fields
             )
             named |= incidents
             ctx.record(counts)

@@ -124,7 +124,7 @@ def _measure(args: argparse.Namespace, sim: Any, tmp: Path, database_url: str) -
 def _link_and_sync(sim: Any) -> tuple[int, int]:
     from app import crypto
     from app.extensions import db
-    from app.integrations.pagerduty.accounts import client_for
+    from app.integrations.pagerduty.credentials import client_for
     from app.integrations.pagerduty.directory import refresh_directory
     from app.integrations.pagerduty.sync import runner
     from app.models import AuthKind, PagerDutyAccount, PDService, Workspace
@@ -166,7 +166,7 @@ def _directory(workspace_id: int, account_id: int) -> tuple[list[str], list[str]
 
 
 def _evaluation(args: argparse.Namespace, workspace_id: int, account_id: int) -> dict[str, Any]:
-    from app.alerts import evaluate, service, signals
+    from app.alerts import evaluate, manage, signals
     from app.extensions import db
     from app.models import AlertRule, Delivery, Incident, Workspace
     from app.models.types import utcnow
@@ -178,7 +178,7 @@ def _evaluation(args: argparse.Namespace, workspace_id: int, account_id: int) ->
     t0 = start + alerts_mix.HISTORY
     names = alerts_mix.metric_names(args.rules)
     points = alerts_mix.insert_points(workspace_id, names, start, t0 + timedelta(minutes=args.cycles))
-    choices = service.choices_for(db.session.get(Workspace, workspace_id))
+    choices = manage.choices_for(db.session.get(Workspace, workspace_id))
     rule_ids = alerts_mix.insert_rules(workspace_id, bodies, choices, utcnow())
     _analyze(db)
 
@@ -306,7 +306,7 @@ def _bare_counts(db: Any, workspace_id: int, rules: list[Any], now: Any) -> floa
 def _delivery(
     args: argparse.Namespace, workspace_id: int, account_id: int, sim: Any, env: dict[str, str], tmp: Path
 ) -> dict[str, Any]:
-    from app.alerts import service
+    from app.alerts import manage
     from app.alerts.rules import parse_rule
     from app.extensions import db
     from app.models import AlertRule, Workspace
@@ -316,12 +316,12 @@ def _delivery(
     services, _ = _directory(workspace_id, account_id)
     workspace = db.session.get(Workspace, workspace_id)
     baseline = alerts_delivery.baseline(sim.base_url, TOKEN, sim.admin_email, services, args.episodes)
-    choices = service.choices_for(workspace)
+    choices = manage.choices_for(workspace)
 
     def rules_for(metric: str) -> list[int]:
         bodies = alerts_delivery.episode_bodies(args.episodes, services, account_id, metric)
         # The first rule is created as the UI does (its target checked live with pdsim), the rest alike.
-        first = service.create_rule(workspace, parse_rule(bodies[0], choices), None)
+        first = manage.create_rule(workspace, parse_rule(bodies[0], choices), None)
         return [first.id, *alerts_mix.insert_rules(workspace_id, bodies[1:], choices, utcnow())]
 
     # One pair of workers for both runs, started before the first page as in production.

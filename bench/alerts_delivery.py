@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from app.alerts import evaluate, pages, points
+from app.alerts import evaluate, outbox, points
 from app.alerts.jobs import enqueue_deliveries
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, Workspace
@@ -230,7 +230,7 @@ def _outcome(rule_ids: list[int]) -> dict[str, Any]:
 def incidents_per_episode(rule_ids: list[int], created: list[dict[str, Any]]) -> dict[str, Any]:
     """pdsim's incidents by incident_key, for every episode the rules had (each rule: episode 1)."""
     rules = db.session.scalars(select(AlertRule).where(AlertRule.id.in_(rule_ids))).all()
-    owed = {pages.incident_key(rule, episode) for rule in rules for episode in range(1, rule.episode + 1)}
+    owed = {outbox.incident_key(rule, episode) for rule in rules for episode in range(1, rule.episode + 1)}
     by_key = Counter(i["incident_key"] for i in created if i["incident_key"] in owed)
     open_keys = {
         i["incident_key"] for i in created if i["incident_key"] in owed and i["status"] != "resolved"

@@ -339,7 +339,7 @@ def _backfill_round(
 
 def _link_and_select(db: Any, sim: Any) -> Any:
     from app import crypto
-    from app.integrations.pagerduty.accounts import client_for
+    from app.integrations.pagerduty.credentials import client_for
     from app.integrations.pagerduty.directory import refresh_directory
     from app.models import AuthKind, PagerDutyAccount, PDService, Workspace
 

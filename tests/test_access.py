@@ -102,11 +102,11 @@ def test_it_lets_members_read_member_pages(app: Flask, login_as, personas: Perso
 def test_it_answers_404_for_another_workspaces_rows(
     app: Flask, login_as, personas: Personas, method: str, path_template: str
 ) -> None:
-    from app.accounts import service
+    from app.accounts import workspaces
     from app.extensions import db
 
-    invitation, _ = service.create_invitation(
-        personas.workspace, membership_of(personas.owner, personas.workspace), service.Role.MEMBER
+    invitation, _ = workspaces.create_invitation(
+        personas.workspace, membership_of(personas.owner, personas.workspace), workspaces.Role.MEMBER
     )
     db.session.commit()
     target = {

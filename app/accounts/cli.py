@@ -6,14 +6,14 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.accounts import audit, service
+from app.accounts import audit, workspaces
 from app.extensions import db
 from app.models import Membership, Role, Workspace
 
 
 def workspace_named(name: str) -> Workspace:
     """The workspace a `--workspace NAME` option names, or a clean CLI error (every command group uses it)."""
-    workspace = service.find_workspace(name)
+    workspace = workspaces.find_workspace(name)
     if workspace is None:
         raise click.ClickException(f"No workspace named {name!r}.")
     return workspace
@@ -38,10 +38,10 @@ def create_user(
 ) -> None:
     """Create a user, and the workspace too when it does not exist (the user becomes its owner)."""
     try:
-        user = service.create_user(email, password, name)
-        workspace = service.find_workspace(workspace_name)
+        user = workspaces.create_user(email, password, name)
+        workspace = workspaces.find_workspace(workspace_name)
         if workspace is None:
-            workspace = service.create_workspace(workspace_name, user, timezone)
+            workspace = workspaces.create_workspace(workspace_name, user, timezone)
             audit.record(workspace, "workspace.created", workspace.name, via="cli")
             given = Role.OWNER
         else:
@@ -49,7 +49,7 @@ def create_user(
             db.session.add(Membership(user_id=user.id, workspace_id=workspace.id, role=given))
         audit.record(workspace, "member.added", user.email, role=given.value, via="cli")
         db.session.commit()
-    except service.AccountError as exc:
+    except workspaces.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.email} as {given.value} of {workspace.name}.")
@@ -61,8 +61,8 @@ def create_user(
 @click.option("--role", type=ROLE, required=True)
 def set_role(email: str, workspace_name: str, role: str) -> None:
     """Change a member's role. The last owner cannot be demoted."""
-    user = service.find_user(email)
-    workspace = service.find_workspace(workspace_name)
+    user = workspaces.find_user(email)
+    workspace = workspaces.find_workspace(workspace_name)
     if user is None or workspace is None:
         raise click.ClickException("No such user or workspace.")
     membership = db.session.scalar(
@@ -73,8 +73,8 @@ def set_role(email: str, workspace_name: str, role: str) -> None:
     new_role = Role(role)
     old = membership.role
     try:
-        service.assign_role(membership, new_role)
-    except service.AccountError as exc:
+        workspaces.assign_role(membership, new_role)
+    except workspaces.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     audit.record(workspace, "member.role_changed", user.email, old=old.value, new=new_role.value, via="cli")

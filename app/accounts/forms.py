@@ -1,4 +1,4 @@
-"""Forms of the accounts feature. Validation that needs the database lives in service.py."""
+"""Forms of the accounts feature. Validation that needs the database lives in workspaces.py."""
 
 from __future__ import annotations
 

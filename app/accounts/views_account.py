@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.accounts import agents, bp, service, sessions
+from app.accounts import agents, bp, sessions, workspaces
 from app.accounts.context import login_only
 from app.accounts.forms import PasswordChangeForm, PostForm, ProfileForm
 from app.extensions import db
@@ -38,8 +38,8 @@ def account() -> tuple[str, int] | Response:
             return redirect(url_for("accounts.account"))
         if "password-current" in request.form and password.validate_on_submit():
             try:
-                service.set_password(current_user, password.current.data or "", password.new.data or "")
-            except service.AccountError as exc:
+                workspaces.set_password(current_user, password.current.data or "", password.new.data or "")
+            except workspaces.AccountError as exc:
                 db.session.rollback()
                 password.form_errors.append(str(exc))
             else:

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.accounts import audit, bp, service, sessions, throttle
+from app.accounts import audit, bp, sessions, throttle, workspaces
 from app.accounts.context import login_only, public, set_current_workspace
 from app.accounts.forms import LoginForm, NewWorkspaceForm, PostForm, SignupForm
 from app.extensions import db
@@ -26,7 +26,7 @@ def _pending_invite_token() -> str | None:
 
 def _signup_mode(invitation: Invitation | None) -> str:
     """first-run | invited | open | closed."""
-    if service.user_count() == 0:
+    if workspaces.user_count() == 0:
         return "first-run"
     if invitation is not None:
         return "invited"
@@ -42,7 +42,7 @@ def signup() -> Response | tuple[str, int] | str:
         session[INVITE_KEY] = request.args["invite"]
         return redirect(url_for("accounts.signup"))
     invite_token = _pending_invite_token()
-    invitation = service.find_invitation(invite_token) if invite_token else None
+    invitation = workspaces.find_invitation(invite_token) if invite_token else None
     mode = _signup_mode(invitation)
     if mode == "closed":
         return render_template("accounts/signup_closed.html"), 403
@@ -53,17 +53,19 @@ def signup() -> Response | tuple[str, int] | str:
         form.email.data = invitation.email
     if form.validate_on_submit():
         try:
-            user = service.create_user(form.email.data or "", form.password.data or "", form.name.data or "")
+            user = workspaces.create_user(
+                form.email.data or "", form.password.data or "", form.name.data or ""
+            )
             if invitation is not None:
-                membership = service.accept_invitation(invitation, user)
+                membership = workspaces.accept_invitation(invitation, user)
                 workspace = membership.workspace
                 audit.record(workspace, "member.joined", user.email, role=membership.role.value)
             else:
-                workspace = service.create_workspace(
+                workspace = workspaces.create_workspace(
                     form.workspace.data or "", user, form.timezone.data or "UTC"
                 )
                 audit.record(workspace, "workspace.created", workspace.name)
-        except service.AccountError as exc:
+        except workspaces.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -81,7 +83,7 @@ def signup() -> Response | tuple[str, int] | str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Response | tuple[str, int]:
-    if service.user_count() == 0:
+    if workspaces.user_count() == 0:
         return redirect(url_for("accounts.signup"))
     next_url = request.args.get("next")
     form = LoginForm()
@@ -93,7 +95,7 @@ def login() -> Response | tuple[str, int]:
             minutes = max(1, (attempt.wait + 59) // 60)
             form.form_errors.append(f"Too many failed attempts. Try again in {minutes} minute(s).")
             return render_template("accounts/login.html", form=form), 429
-        user = service.authenticate(email, form.password.data or "")
+        user = workspaces.authenticate(email, form.password.data or "")
         if user is None:
             form.form_errors.append("That email and password do not match an account.")
             status = 400
@@ -119,7 +121,7 @@ def logout() -> Response:
 
 
 def _keep_invite_token(token: str) -> Response | tuple[str, int]:
-    if service.find_invitation(token) is None:
+    if workspaces.find_invitation(token) is None:
         return render_template("accounts/invitation_invalid.html"), 404
     session[INVITE_KEY] = token
     return redirect(url_for("accounts.invitation"))
@@ -139,15 +141,15 @@ def invitation() -> Response | tuple[str, int]:
     if request.method == "GET" and request.args.get("token"):
         return _keep_invite_token(request.args["token"])
     token = _pending_invite_token()
-    invite = service.find_invitation(token) if token else None
+    invite = workspaces.find_invitation(token) if token else None
     if invite is None:
         return render_template("accounts/invitation_invalid.html"), 404
     form = PostForm()
     if current_user.is_authenticated and form.validate_on_submit():
         try:
-            membership = service.accept_invitation(invite, current_user)
+            membership = workspaces.accept_invitation(invite, current_user)
             audit.record(invite.workspace, "member.joined", current_user.email, role=membership.role.value)
-        except service.AccountError as exc:
+        except workspaces.AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("accounts/invitation.html", invite=invite, form=form), 400

@@ -7,7 +7,7 @@ from typing import NoReturn
 from flask import abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.accounts import audit, bp, service
+from app.accounts import audit, bp, workspaces
 from app.accounts.context import admin_required, current_membership, current_workspace
 from app.accounts.forms import InviteForm, PostForm, RoleForm
 from app.extensions import db
@@ -16,7 +16,7 @@ from app.web import is_htmx, page_or_partial, show_once, take_shown_once
 
 
 def _member_or_404(membership_id: int) -> Membership:
-    membership = service.workspace_membership(current_workspace(), membership_id)
+    membership = workspaces.workspace_membership(current_workspace(), membership_id)
     if membership is None:
         abort(404)
     return membership
@@ -32,8 +32,8 @@ def _gone() -> NoReturn:
 def _context(new_link: str | None = None, invite_form: InviteForm | None = None) -> dict[str, object]:
     workspace = current_workspace()
     return {
-        "members": service.workspace_members(workspace),
-        "invitations": service.pending_invitations(workspace),
+        "members": workspaces.workspace_members(workspace),
+        "invitations": workspaces.pending_invitations(workspace),
         "invite_form": invite_form or InviteForm(),
         "post_form": PostForm(),
         "new_link": new_link,
@@ -57,10 +57,10 @@ def invite() -> Response | tuple[str, int]:
             "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
         )
     try:
-        invitation, token = service.create_invitation(
+        invitation, token = workspaces.create_invitation(
             current_workspace(), current_membership(), Role(form.role.data), form.email.data or None
         )
-    except service.AccountError as exc:
+    except workspaces.AccountError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return page_or_partial(
@@ -85,10 +85,10 @@ def invite() -> Response | tuple[str, int]:
 def revoke_invitation(invitation_id: int) -> Response | tuple[str, int]:
     if not PostForm().validate_on_submit():
         abort(400)
-    invitation = service.workspace_invitation(current_workspace(), invitation_id)
+    invitation = workspaces.workspace_invitation(current_workspace(), invitation_id)
     if invitation is None:
         abort(404)
-    service.revoke_invitation(invitation)
+    workspaces.revoke_invitation(invitation)
     audit.record(current_workspace(), "invitation.revoked", invitation.email or "(any address)")
     db.session.commit()
     if is_htmx():
@@ -108,10 +108,10 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
     else:
         old = target.role
         try:
-            service.change_role(current_membership(), target, Role(form.role.data))
-        except service.MembershipGone:
+            workspaces.change_role(current_membership(), target, Role(form.role.data))
+        except workspaces.MembershipGone:
             _gone()
-        except service.AccountError as exc:
+        except workspaces.AccountError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -141,10 +141,10 @@ def remove_member(membership_id: int) -> Response | tuple[str, int]:
     target = _member_or_404(membership_id)
     email = target.user.email
     try:
-        service.remove_member(current_membership(), target)
-    except service.MembershipGone:
+        workspaces.remove_member(current_membership(), target)
+    except workspaces.MembershipGone:
         _gone()
-    except service.AccountError as exc:
+    except workspaces.AccountError as exc:
         db.session.rollback()
         if is_htmx():
             return render_template("accounts/_member_row.html", m=target, error=str(exc), **_context()), 400

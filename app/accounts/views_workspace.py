@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app.accounts import audit, bp, service
+from app.accounts import audit, bp, workspaces
 from app.accounts.context import admin_required, current_workspace, login_only, set_current_workspace
 from app.accounts.forms import NewWorkspaceForm, PostForm, WorkspaceSettingsForm
 from app.accounts.workspace_settings import update_settings
@@ -37,7 +37,7 @@ def workspace_settings() -> tuple[str, int] | Response:
                 business_days=form.business_days.data or [],
                 cfr_attribution_hours=form.cfr_attribution_hours.data or 24,
             )
-        except service.AccountError as exc:
+        except workspaces.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             flash("Workspace settings saved.", "success")
@@ -63,10 +63,10 @@ def new_workspace() -> Response | tuple[str, int]:
     form = NewWorkspaceForm()
     if form.validate_on_submit():
         try:
-            workspace = service.create_workspace(
+            workspace = workspaces.create_workspace(
                 form.name.data or "", current_user, form.timezone.data or "UTC"
             )
-        except service.AccountError as exc:
+        except workspaces.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.accounts import audit, service
+from app.accounts import audit, workspaces
 from app.analytics import changes
 from app.extensions import db
 from app.models import Workspace
@@ -22,12 +22,12 @@ def update_settings(
 ) -> None:
     """Check, apply, audit and commit; service.AccountError says what is wrong (nothing is changed then)."""
     name = name.strip()
-    other = service.find_workspace(name)
+    other = workspaces.find_workspace(name)
     if other is not None and other.id != workspace.id:
-        raise service.AccountError(f"A workspace called {name!r} already exists.")
-    timezone = service.check_timezone(timezone.strip())
+        raise workspaces.AccountError(f"A workspace called {name!r} already exists.")
+    timezone = workspaces.check_timezone(timezone.strip())
     if business_day_end <= business_day_start:
-        raise service.AccountError("The business day must end after it starts.")
+        raise workspaces.AccountError("The business day must end after it starts.")
     before = {"name": workspace.name, "timezone": workspace.timezone}
     workspace.name = name
     workspace.timezone = timezone

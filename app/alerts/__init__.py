@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("alerts", __name__)
 
-from app.alerts import views_deliveries, views_forms, views_rules, views_tests  # noqa: E402,F401
+from app.alerts import views_deliveries, views_forms, views_rules, views_test_alert  # noqa: E402,F401

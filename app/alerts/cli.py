@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.accounts.cli import workspace_named
-from app.alerts import pages, service, signals
+from app.alerts import manage, outbox, signals
 from app.alerts.jobs import evaluate_rules
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
@@ -32,7 +32,7 @@ def create(workspace_name: str, rule_file: Path) -> None:
     if not isinstance(data, dict):
         raise click.ClickException(f"{rule_file} must hold one JSON object.")
     try:
-        rule = service.create_rule(workspace, parse_rule(data, service.choices_for(workspace)), None)
+        rule = manage.create_rule(workspace, parse_rule(data, manage.choices_for(workspace)), None)
     except RuleInvalid as exc:
         db.session.rollback()
         raise click.ClickException("\n".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
@@ -53,9 +53,9 @@ def list_rules(workspace_name: str) -> None:
         unit = signals.unit_of(rule)
         flags = "".join((" (disabled)" if not rule.enabled else "", " (muted)" if rule.muted else ""))
         click.echo(
-            f"{rule.id}\t{rule.state.value}{flags}\t{pages.format_value(rule.last_value, unit)}\t"
+            f"{rule.id}\t{rule.state.value}{flags}\t{outbox.format_value(rule.last_value, unit)}\t"
             f"{signals.describe(rule)} {rule.operator} {rule.threshold:g} over "
-            f"{pages.format_window(rule.window_seconds)}\t{rule.name}"
+            f"{outbox.format_window(rule.window_seconds)}\t{rule.name}"
         )
 
 

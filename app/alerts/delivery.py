@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, update
 
-from app.alerts import pages
+from app.alerts import outbox
 from app.extensions import db
-from app.integrations.pagerduty.accounts import TokenUnavailable, delivery_problem, record_auth_failure
 from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.credentials import TokenUnavailable, delivery_problem, record_auth_failure
 from app.integrations.pagerduty.deliver import send, sending_client
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
@@ -209,6 +209,6 @@ def _follow_up(delivery: Delivery) -> int | None:
     """A test trigger that reached PagerDuty is resolved right away, through the same path."""
     if delivery.action is not DeliveryAction.TEST_TRIGGER or delivery.status is not DeliveryStatus.SENT:
         return None
-    resolve = pages.make_test_resolve(delivery, utcnow())
+    resolve = outbox.make_test_resolve(delivery, utcnow())
     db.session.commit()
     return resolve.id

@@ -1,7 +1,7 @@
 """One evaluation pass over every enabled rule (the scheduler runs it each minute), and stopping a rule.
 
 A pass reads all signals in a few batched queries (signals.py), lets the pure state machine decide
-(states.py), writes the transitions and the pages owed (pages.py) in one commit, and only then enqueues the
+(states.py), writes the transitions and the pages owed (outbox.py) in one commit, and only then enqueues the
 deliveries, so a page exists in the database before any worker can send it.
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
-from app.alerts import pages, signals, states
+from app.alerts import outbox, signals, states
 from app.extensions import db
 from app.models import AlertRule, AlertState, AlertTransition, Delivery
 from app.models.types import utcnow
@@ -69,12 +69,12 @@ def apply_step(
     result.transitions += 1
     if step.action == "trigger" and not rule.muted:
         # A new episode: none of its targets can have been paged yet.
-        created = pages.triggers_for(rule, value, now, have=set())
+        created = outbox.triggers_for(rule, value, now, have=set())
         result.triggers += len(created)
         return created
     if step.action == "resolve" and rule.notify_on_resolve:
         # Muted or not: a resolve owed for an incident already opened is always sent.
-        created = pages.resolves_for(rule.id, previous_episode, now, _resolution_note(rule, value, step))
+        created = outbox.resolves_for(rule.id, previous_episode, now, _resolution_note(rule, value, step))
         result.resolves += len(created)
         return created
     return []
@@ -82,7 +82,7 @@ def apply_step(
 
 def _resolution_note(rule: AlertRule, value: float | None, step: states.Step) -> str:
     why = step.note or "the condition cleared"
-    shown = pages.format_value(value, signals.unit_of(rule))
+    shown = outbox.format_value(value, signals.unit_of(rule))
     return f"Resolved by Vigil: {why} (value {shown}, threshold {rule.operator} {rule.threshold:g})."
 
 
@@ -166,11 +166,11 @@ def _unmuted_firing(
 ) -> list[Delivery]:
     """A rule unmuted (or given a new target) while firing pages now for the episode it is in."""
     firing = [r for r in rules if r.state is AlertState.FIRING and not r.muted and r.targets]
-    paged = pages.paged_targets(firing)
+    paged = outbox.paged_targets(firing)
     created: list[Delivery] = []
     for rule in firing:
         value = seen[rule.id].value if seen[rule.id].error is None else rule.last_value
-        found = pages.triggers_for(rule, value, now, have=paged.get(rule.id, set()))
+        found = outbox.triggers_for(rule, value, now, have=paged.get(rule.id, set()))
         result.triggers += len(found)
         created += found
     return created
@@ -189,4 +189,4 @@ def drop_targets(rule: AlertRule, target_ids: Sequence[int], now: datetime | Non
     if rule.state is not AlertState.FIRING or not rule.notify_on_resolve or not target_ids:
         return []
     note = "Resolved by Vigil: this service was removed from the alert rule."
-    return pages.resolves_for(rule.id, rule.episode, now or utcnow(), note, targets=target_ids)
+    return outbox.resolves_for(rule.id, rule.episode, now or utcnow(), note, targets=target_ids)

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.context import current_workspace
-from app.alerts.pages import format_value, format_window
+from app.alerts.outbox import format_value, format_window
 from app.alerts.signals import PUSHED, describe, unit_of
 from app.extensions import db
 from app.models import (

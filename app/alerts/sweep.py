@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from app.alerts import pages
+from app.alerts import outbox
 from app.extensions import db
 from app.models import Delivery, DeliveryAction, DeliveryStatus
 
@@ -46,6 +46,6 @@ def unresolved_tests(now: datetime) -> list[int]:
             child.id.is_(None),
         )
     ).all()
-    created = [pages.make_test_resolve(trigger, now) for trigger in triggers]
+    created = [outbox.make_test_resolve(trigger, now) for trigger in triggers]
     db.session.commit()
     return [d.id for d in created]

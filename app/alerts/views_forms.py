@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_workspace
-from app.alerts import bp, pages, queries, service
+from app.alerts import bp, manage, outbox, queries
 from app.alerts.form import RuleForm, friendly
 from app.alerts.rules import MAX_TARGETS, NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
 from app.alerts.signals import AGGREGATIONS, INCIDENT_METRICS, SIGNALS
@@ -35,7 +35,7 @@ def _form_context(
     form: RuleForm,
     errors: dict[str, str] | None = None,
     rule: AlertRule | None = None,
-    preview: service.Preview | None = None,
+    preview: manage.Preview | None = None,
     preview_errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     workspace = current_workspace()
@@ -65,39 +65,39 @@ def form_choices() -> dict[str, Any]:
         "severities": SEVERITIES,
         "no_data_policies": NO_DATA_POLICIES,
         "urgencies": URGENCIES,
-        "severity_urgency": pages.SEVERITY_URGENCY,
-        "placeholders": pages.PLACEHOLDERS,
-        "default_title": pages.DEFAULT_TITLE,
+        "severity_urgency": outbox.SEVERITY_URGENCY,
+        "placeholders": outbox.PLACEHOLDERS,
+        "default_title": outbox.DEFAULT_TITLE,
     }
 
 
-def _preview(form: RuleForm) -> tuple[service.Preview | None, dict[str, str]]:
+def _preview(form: RuleForm) -> tuple[manage.Preview | None, dict[str, str]]:
     """The signal's value now. A preview needs no name and no target, only the condition."""
     data, errors = form.to_data()
     data["name"] = data["name"] or "Preview"
     data["targets"] = []
     data["enabled"] = False  # nothing is saved: an enabled rule's "somewhere to page" does not apply
     try:
-        spec = parse_rule(data, service.choices_for(current_workspace()))
+        spec = parse_rule(data, manage.choices_for(current_workspace()))
     except RuleInvalid as exc:
         return None, {**exc.errors, **errors}
     if errors:
         return None, errors
-    return service.preview(current_workspace(), spec), {}
+    return manage.preview(current_workspace(), spec), {}
 
 
 def _save(form: RuleForm, rule: AlertRule | None) -> AlertRule:
     data, errors = form.to_data()
     workspace = current_workspace()
     try:
-        spec = parse_rule(data, service.choices_for(workspace))
+        spec = parse_rule(data, manage.choices_for(workspace))
     except RuleInvalid as exc:
         raise RuleInvalid({**exc.errors, **errors}) from None
     if errors:
         raise RuleInvalid(errors)
     if rule is None:
-        return service.create_rule(workspace, spec, current_user)
-    return service.update_rule(rule, spec)
+        return manage.create_rule(workspace, spec, current_user)
+    return manage.update_rule(rule, spec)
 
 
 def _submit(rule: AlertRule | None) -> Response | tuple[str, int]:
@@ -134,7 +134,7 @@ def create() -> Response | tuple[str, int]:
 @admin_required
 def edit(rule_id: int) -> str:
     rule = queries.get_rule_or_404(rule_id)
-    form = RuleForm.from_rule(service.rule_to_dict(rule))
+    form = RuleForm.from_rule(manage.rule_to_dict(rule))
     return render_template(PAGE, **_form_context(form, rule=rule))
 
 

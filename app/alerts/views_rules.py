@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_membership, current_workspace, member_required
-from app.alerts import bp, queries, service
+from app.alerts import bp, manage, queries
 from app.extensions import db
 from app.inputs import parse_id
 from app.integrations.pagerduty.gone import gone_targets
@@ -75,7 +75,7 @@ def set_switch(rule_id: int, switch: str) -> Response:
         abort(404)
     values, message = SWITCHES[switch]
     firing = rule.state is AlertState.FIRING
-    service.set_switches(rule, **values)
+    manage.set_switches(rule, **values)
     if switch == "disable" and firing:
         message = "Rule disabled: its open PagerDuty incidents are being resolved."
     flash(message, "success")
@@ -94,7 +94,7 @@ def delete(rule_id: int) -> Response:
     rule = queries.get_rule_or_404(rule_id)
     firing = rule.state is AlertState.FIRING and rule.enabled
     name = rule.name
-    service.delete_rule(rule)
+    manage.delete_rule(rule)
     if firing:
         flash(f"Rule “{isolated(name)}” deleted: its open PagerDuty incidents are being resolved.", "success")
     else:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from app.alerts import service
+from app.alerts import manage
 from app.alerts.queries import scoped_rule, workspace_rules
 from app.alerts.rules import RuleInvalid, RuleSpec, parse_rule
 from app.api import bp
@@ -51,7 +51,7 @@ def _parse(data: dict[str, Any], sent: dict[str, Any]) -> RuleSpec:
     try:
         spec = parse_rule(
             {k: v for k, v in data.items() if k not in fields_at_fault},
-            service.choices_for(current_api_workspace()),
+            manage.choices_for(current_api_workspace()),
         )
     except RuleInvalid as exc:
         rule_errors = {k: v for k, v in exc.errors.items() if _top(k) not in fields_at_fault}
@@ -65,7 +65,7 @@ def _parse(data: dict[str, Any], sent: dict[str, Any]) -> RuleSpec:
 @api_key_required
 def list_alert_rules() -> Response:
     rules = workspace_rules(current_api_workspace())
-    return jsonify({"alert_rules": [service.rule_to_dict(rule) for rule in rules]})
+    return jsonify({"alert_rules": [manage.rule_to_dict(rule) for rule in rules]})
 
 
 @bp.post("/alert-rules")
@@ -74,17 +74,17 @@ def create_alert_rule() -> tuple[Response, int]:
     body = json_object()
     spec = _parse(body, body)
     try:
-        rule = service.create_rule(current_api_workspace(), spec, None)
+        rule = manage.create_rule(current_api_workspace(), spec, None)
     except RuleInvalid as exc:  # a target PagerDuty refuses (disabled service, token that cannot write)
         db.session.rollback()
         raise _invalid(exc) from None
-    return jsonify(service.rule_to_dict(rule)), 201
+    return jsonify(manage.rule_to_dict(rule)), 201
 
 
 @bp.get("/alert-rules/<int:rule_id>")
 @api_key_required
 def get_alert_rule(rule_id: int) -> Response:
-    return jsonify(service.rule_to_dict(_rule_or_404(rule_id)))
+    return jsonify(manage.rule_to_dict(_rule_or_404(rule_id)))
 
 
 @bp.put("/alert-rules/<int:rule_id>")
@@ -101,7 +101,7 @@ def change_alert_rule(rule_id: int) -> Response:
     """Fields not sent keep their values; `filters` merges key by key; `targets`, when sent, replaces."""
     rule = _rule_or_404(rule_id)
     changes = json_object()
-    current = {k: v for k, v in service.rule_to_dict(rule).items() if k not in READ_ONLY}
+    current = {k: v for k, v in manage.rule_to_dict(rule).items() if k not in READ_ONLY}
     merged = {**current, **changes}
     if isinstance(changes.get("filters"), dict):
         merged["filters"] = {**current["filters"], **changes["filters"]}
@@ -111,15 +111,15 @@ def change_alert_rule(rule_id: int) -> Response:
 def _update(rule: AlertRule, data: dict[str, Any], sent: dict[str, Any]) -> Response:
     spec = _parse(data, sent)
     try:
-        service.update_rule(rule, spec)
+        manage.update_rule(rule, spec)
     except RuleInvalid as exc:
         db.session.rollback()
         raise _invalid(exc) from None
-    return jsonify(service.rule_to_dict(rule))
+    return jsonify(manage.rule_to_dict(rule))
 
 
 @bp.delete("/alert-rules/<int:rule_id>")
 @api_key_required
 def delete_alert_rule(rule_id: int) -> tuple[str, int]:
-    service.delete_rule(_rule_or_404(rule_id))
+    manage.delete_rule(_rule_or_404(rule_id))
     return "", 204

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app import health
-from app.accounts import service
+from app.accounts import workspaces
 from app.accounts.context import public
 from app.core import bp
 
@@ -17,7 +17,7 @@ from app.core import bp
 def home() -> Response:
     if current_user.is_authenticated:
         return redirect(url_for("analytics.dashboard"))
-    if service.user_count() == 0:
+    if workspaces.user_count() == 0:
         return redirect(url_for("accounts.signup"))
     return redirect(url_for("accounts.login"))
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.accounts import passwords, service
+from app.accounts import passwords, workspaces
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, Personas
 
@@ -71,7 +71,7 @@ def test_it_refuses_guessable_passwords_at_sign_up(
     )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert service.find_user("new.person@example.com") is None
+    assert workspaces.find_user("new.person@example.com") is None
 
 
 def test_it_refuses_a_guessable_new_password(
@@ -91,5 +91,5 @@ def test_it_refuses_a_guessable_new_password(
 
 
 def test_it_accepts_a_password_nobody_else_picks() -> None:
-    service.check_password_strength("plum tractor wednesday", "someone@example.com")
+    workspaces.check_password_strength("plum tractor wednesday", "someone@example.com")
     assert not passwords.is_common("plum tractor wednesday")

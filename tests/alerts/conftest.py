@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app.alerts import evaluate, points, service
+from app.alerts import evaluate, manage, points
 from app.alerts.jobs import enqueue_deliveries
 from app.alerts.rules import parse_rule
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.models import AlertRule, PagerDutyAccount, PDService, Workspace
 from app.models.types import utcnow
@@ -79,8 +79,8 @@ def rule_body(pd_service: PDService, **fields: object) -> dict[str, object]:
 @pytest.fixture
 def make_rule(workspace: Workspace, pd_service: PDService) -> Callable[..., AlertRule]:
     def make(**fields: object) -> AlertRule:
-        spec = parse_rule(rule_body(pd_service, **fields), service.choices_for(workspace))
-        return service.create_rule(workspace, spec, None)
+        spec = parse_rule(rule_body(pd_service, **fields), manage.choices_for(workspace))
+        return manage.create_rule(workspace, spec, None)
 
     return make
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app.alerts import delivery as deliver_module
-from app.alerts import service, sweep
+from app.alerts import manage, sweep
 from app.alerts.jobs import deliver, requeue_owed
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
@@ -123,9 +123,9 @@ def test_stopping_a_firing_rule_resolves_its_incident(
     push(150)
     tick()
     if how == "delete":
-        service.delete_rule(rule)
+        manage.delete_rule(rule)
     else:
-        service.set_switches(rule, enabled=False)
+        manage.set_switches(rule, enabled=False)
     run_jobs()
     [incident] = sim.control.created()
     assert incident["status"] == "resolved"
@@ -144,7 +144,7 @@ def test_muting_suppresses_new_pages_but_never_an_owed_resolve(
     push(150)
     tick()
     assert [i["title"].split(":")[0] for i in sim.control.created()] == ["[critical] muted after paging"]
-    service.set_switches(paged, muted=True)
+    manage.set_switches(paged, muted=True)
     recover(push, tick)
     assert [i["status"] for i in sim.control.created()] == ["resolved"]
     assert deliveries(muted) == []
@@ -155,7 +155,7 @@ def test_unmuting_a_firing_rule_pages_it(sim: RunningSim, make_rule, push, tick)
     push(150)
     tick()
     assert sim.control.created() == []
-    service.set_switches(rule, muted=False)
+    manage.set_switches(rule, muted=False)
     tick()
     assert incidents_per_key(sim) == {f"vigil/rule/{rule.uid}/episode/1": 1}
 
@@ -233,9 +233,9 @@ def test_a_rule_paging_a_service_that_cannot_trigger_is_refused_when_saved(
     sim: RunningSim, workspace, pd_service, status
 ) -> None:
     sim.control.set_service_status(pd_service.remote_id, status)
-    spec = parse_rule(rule_body(pd_service), service.choices_for(workspace))
+    spec = parse_rule(rule_body(pd_service), manage.choices_for(workspace))
     with pytest.raises(RuleInvalid) as caught:
-        service.create_rule(workspace, spec, None)
+        manage.create_rule(workspace, spec, None)
     assert status in caught.value.errors["targets[0].service"]
     assert db.session.scalars(select(AlertRule)).all() == []
 
@@ -243,9 +243,9 @@ def test_a_rule_paging_a_service_that_cannot_trigger_is_refused_when_saved(
 def test_a_read_only_token_user_is_refused_when_the_rule_is_saved(workspace, pd_service, account) -> None:
     account.token_user_role = "read_only_user"
     db.session.commit()
-    spec = parse_rule(rule_body(pd_service), service.choices_for(workspace))
+    spec = parse_rule(rule_body(pd_service), manage.choices_for(workspace))
     with pytest.raises(RuleInvalid) as caught:
-        service.create_rule(workspace, spec, None)
+        manage.create_rule(workspace, spec, None)
     assert "cannot create incidents" in caught.value.errors["targets[0].account"]
 
 
@@ -318,7 +318,7 @@ def test_test_alert_opens_a_labelled_incident_and_resolves_it(
     sim: RunningSim, make_rule, run_jobs, pd_service
 ) -> None:
     rule = make_rule()
-    test = service.send_test(rule, rule.targets[0])
+    test = manage.send_test(rule, rule.targets[0])
     run_jobs()
     [incident] = sim.control.created()
     assert incident["title"].startswith("[TEST] Vigil test alert")

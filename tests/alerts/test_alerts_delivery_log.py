@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.alerts import queries, service
+from app.alerts import manage, queries
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
 from app.models.types import utcnow
@@ -96,7 +96,7 @@ def test_it_pages_the_log(login_as, personas: Personas, make_rule) -> None:
 def test_it_shows_a_deleted_rules_deliveries_as_such(login_as, personas: Personas, make_rule) -> None:
     rule = make_rule()
     delivery(rule, DeliveryStatus.SENT, 1)
-    service.delete_rule(rule)
+    manage.delete_rule(rule)
     page = login_as(personas.member.email).get("/alerts/deliveries").text
     name = '<bdi class="ut">Queue too deep</bdi>'
     deleted = f'<span class="muted">{name}</span> <span class="badge">deleted</span>'

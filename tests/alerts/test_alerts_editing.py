@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.alerts import service
+from app.alerts import manage
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.models import PDService
@@ -27,7 +27,7 @@ def test_moving_a_firing_rule_to_another_service(
     push(150)
     tick()
     body = rule_body(pd_service, targets=[{"account": other.account_id, "service": other.remote_id}])
-    service.update_rule(rule, parse_rule(body, service.choices_for(workspace)))
+    manage.update_rule(rule, parse_rule(body, manage.choices_for(workspace)))
     run_jobs()
     tick()
     pages = {(i["service_id"], i["status"]) for i in sim.control.created()}
@@ -43,8 +43,8 @@ def test_a_target_can_page_through_another_escalation_policy(sim, workspace, pd_
         "service": pd_service.remote_id,
         "escalation_policy": policy["id"],
     }
-    rule = service.create_rule(
-        workspace, parse_rule(rule_body(pd_service, targets=[target]), service.choices_for(workspace)), None
+    rule = manage.create_rule(
+        workspace, parse_rule(rule_body(pd_service, targets=[target]), manage.choices_for(workspace)), None
     )
     assert (rule.targets[0].escalation_policy_remote_id, rule.targets[0].escalation_policy_name) == (
         policy["id"],
@@ -63,9 +63,9 @@ def test_an_unknown_escalation_policy_is_refused_when_saved(sim, workspace, pd_s
         "service": pd_service.remote_id,
         "escalation_policy": "PNOPE42",
     }
-    spec = parse_rule(rule_body(pd_service, targets=[target]), service.choices_for(workspace))
+    spec = parse_rule(rule_body(pd_service, targets=[target]), manage.choices_for(workspace))
     with pytest.raises(RuleInvalid) as caught:
-        service.create_rule(workspace, spec, None)
+        manage.create_rule(workspace, spec, None)
     assert caught.value.errors == {
         "targets[0].escalation_policy": "PagerDuty has no escalation policy PNOPE42 on this account."
     }

@@ -11,7 +11,7 @@ import responses
 from flask import Flask
 
 from app.alerts import delivery as deliver
-from app.alerts import evaluate, pages
+from app.alerts import evaluate, outbox
 from app.crypto import encrypt
 from app.extensions import db
 from app.models import AlertRule, AlertState, Delivery, DeliveryStatus, RuleTarget
@@ -158,12 +158,12 @@ def test_the_resolve_request(api: responses.RequestsMock, rule: AlertRule) -> No
     ],
 )
 def test_titles_are_safe_and_capped(rule: AlertRule, template: str, expected: str) -> None:
-    assert pages.render_title(template, rule, 912.5) == expected
+    assert outbox.render_title(template, rule, 912.5) == expected
 
 
 def test_incident_keys_are_stable_per_episode(rule: AlertRule) -> None:
-    assert pages.incident_key(rule, 3) == pages.incident_key(rule, 3) != pages.incident_key(rule, 4)
-    assert len(pages.incident_key(rule, 10**9)) <= 255
+    assert outbox.incident_key(rule, 3) == outbox.incident_key(rule, 3) != outbox.incident_key(rule, 4)
+    assert len(outbox.incident_key(rule, 10**9)) <= 255
 
 
 def test_backoff_grows_with_attempts_and_is_capped() -> None:

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.alerts import service, sweep
+from app.alerts import manage, sweep
 from app.alerts.jobs import requeue_owed
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
@@ -95,7 +95,7 @@ def test_it_keeps_a_change_made_while_the_queue_is_down_and_owes_its_resolve(
     tick()
     [incident] = sim.control.created()
     own_redis.kill()
-    service.set_switches(rule, enabled=False)  # a firing rule disabled: its incident must be resolved
+    manage.set_switches(rule, enabled=False)  # a firing rule disabled: its incident must be resolved
     db.session.expire_all()
     assert rule.enabled is False
     own_redis.start()

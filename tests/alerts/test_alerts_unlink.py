@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.alerts.rules import RuleInvalid
 from app.extensions import db
 from app.integrations.pagerduty import unlinking
-from app.integrations.pagerduty.accounts import UNLINKING
+from app.integrations.pagerduty.credentials import UNLINKING
 from app.models import (
     AccountStatus,
     AlertRule,

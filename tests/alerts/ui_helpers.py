@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.models import AlertRule, PagerDutyAccount, Workspace
 from pdsim.testing import RunningSim

@@ -24,7 +24,7 @@ from app.accounts import api_keys as keys
 from app.alerts.signals import AGGREGATIONS
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.integrations.pagerduty.signatures import sign
 from app.models import PagerDutyAccount, PDService, Workspace

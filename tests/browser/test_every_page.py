@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.accounts import service as accounts
+from app.accounts import workspaces as accounts
 from app.analytics.panels import PANELS
 from app.extensions import db
 from app.models import (

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.pagerduty.accounts import store_grant
+from app.integrations.pagerduty.credentials import store_grant
 from app.integrations.pagerduty.oauth import Grant
 from app.models import AccountStatus, AuthKind, PagerDutyAccount
 from pdsim.testing import RunningSim

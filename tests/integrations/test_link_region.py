@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.integrations.pagerduty import tokens
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.models import PagerDutyAccount, Region
 from pdsim.testing import RunningSim
 from tests.integrations.helpers import link_by_oauth, link_by_token

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import crypto
-from app.alerts import service as alert_service
+from app.alerts import manage as alert_service
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.integrations.pagerduty import oauth

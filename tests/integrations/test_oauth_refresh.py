@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from app import crypto
 from app.extensions import db
 from app.integrations.pagerduty import oauth
-from app.integrations.pagerduty.accounts import TokenUnavailable, client_for, settings
+from app.integrations.pagerduty.credentials import TokenUnavailable, client_for, settings
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import AccountStatus, AuthKind, PagerDutyAccount
 from app.models.types import utcnow

@@ -13,7 +13,7 @@ from flask import Flask
 
 from app import crypto
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.serial import SerialSession, queue_connection
 from app.models import PagerDutyAccount
 from tests.factories import Personas, make_pd_account

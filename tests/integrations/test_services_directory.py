@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app import crypto
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.directory import refresh_directory
 from app.integrations.pagerduty.link import refresh_services
 from app.integrations.pagerduty.sync.mapping import map_service, parse_time

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from app import crypto
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for
+from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.sync import streams
 from app.integrations.pagerduty.sync.store import Directory
 from app.models import IncidentLogEntry, PagerDutyAccount, PDService, SyncKind, SyncRun, SyncStatus

@@ -28,8 +28,8 @@ from app.models import (
 from app.queue import QueueNotConfigured
 
 from . import link, unlinking
-from .accounts import workspace_accounts
 from .cards import method_text
+from .credentials import workspace_accounts
 from .directory import filtered_services
 from .history import MAX_DAYS, MIN_DAYS, HistoryError, set_history_days
 from .sync import jobs, runner

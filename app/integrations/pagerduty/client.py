@@ -19,8 +19,8 @@ import requests
 
 from .errors import PagerDutyError, is_already_resolved_error
 from .pagination import Params, encode_params, items_of, iter_envelopes, iter_full_pages
+from .time_windows import WindowPage, iter_window_pages, split_by_days
 from .transport import AuthKind, ClientStats, RetryPolicy, Transport, full_jitter
-from .windows import WindowPage, iter_window_pages, split_by_days
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class PagerDutyClient:
     def iter_window_pages(
         self, path: str, collection: str, since: datetime, until: datetime, params: Params | None = None
     ) -> Iterator[WindowPage]:
-        """Pages of a since/until list in windows of ≤ 6 months and ≤ 10,000 results (see windows.py)."""
+        """Pages of a since/until list in windows of ≤ 6 months and ≤ 10,000 results (see time_windows.py)."""
         return iter_window_pages(self._transport.get_json, path, collection, since, until, params or {})
 
     # account, users, services, teams

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from app.models import Delivery, PagerDutyAccount
 
-from .accounts import client_for
 from .client import PagerDutyClient
+from .credentials import client_for
 from .errors import PagerDutyError, is_duplicate_key_error
 from .serial import HOLD_SECONDS, SerialSession, queue_connection
 

@@ -31,9 +31,9 @@ from app.models import (
 from app.models.types import utcnow
 
 from . import oauth, tokens
-from .accounts import TokenUnavailable, api_url, client_for, record_auth_failure, store_grant
 from .capabilities import missing
 from .client import PagerDutyClient
+from .credentials import TokenUnavailable, api_url, client_for, record_auth_failure, store_grant
 from .directory import DirectoryResult, refresh_directory, selection_counts, set_selection
 from .errors import PagerDutyError
 from .sync.jobs import nudge_sync

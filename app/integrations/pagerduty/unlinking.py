@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from app import crypto
 from app.accounts import audit
 from app.alerts import jobs as alert_jobs
-from app.alerts import pages
+from app.alerts import outbox
 from app.analytics import changes
 from app.extensions import db
 from app.jobs import in_app_context
@@ -42,7 +42,7 @@ from app.models.types import utcnow
 from app.queue import DELIVER, enqueue
 
 from . import oauth
-from .accounts import client_for, settings
+from .credentials import client_for, settings
 from .errors import PagerDutyError
 from .gone import RESOLVE_NOTE
 from .link import account_label
@@ -167,7 +167,7 @@ def _resolve_open_incidents(
             left_open.append(rule.name)
             continue
         ids = [t.id for t in rule_targets]
-        created = pages.resolves_for(rule.id, rule.episode, now, RESOLVE_NOTE, targets=ids)
+        created = outbox.resolves_for(rule.id, rule.episode, now, RESOLVE_NOTE, targets=ids)
         owed += created
         if created or _resolve_pending(rule, ids):
             resolving.append(rule.name)

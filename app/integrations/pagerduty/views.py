@@ -14,9 +14,9 @@ from app.models import PagerDutyAccount, Role
 from app.web import is_htmx, page_or_partial
 
 from . import bp, link, oauth
-from .accounts import settings, workspace_accounts
 from .capabilities import requested_scopes
 from .cards import card_for
+from .credentials import settings, workspace_accounts
 from .forms import OAuthStartForm, TokenForm
 from .tokens import LinkError
 

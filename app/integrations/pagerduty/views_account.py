@@ -14,8 +14,8 @@ from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
 from . import bp, history, link, oauth, service_data, unlinking
-from .accounts import settings
 from .cards import card_for, failed_pages
+from .credentials import settings
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, SelectionForm, UnlinkForm
 from .sync.jobs import nudge_sync

@@ -27,8 +27,8 @@ from app.models import AccountStatus, PagerDutyAccount, SyncKind
 from app.queue import QueueNotConfigured, redis_connection
 
 from . import bp
-from .accounts import client_for
 from .capabilities import capabilities
+from .credentials import client_for
 from .errors import PagerDutyError
 from .signatures import verify_signature
 from .sync import jobs

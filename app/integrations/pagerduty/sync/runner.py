@@ -11,8 +11,8 @@ from rq.job import Job
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.accounts import client_for, record_auth_failure
 from app.integrations.pagerduty.client import PagerDutyClient
+from app.integrations.pagerduty.credentials import client_for, record_auth_failure
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.integrations.pagerduty.serial import SerialSession, queue_connection
 from app.integrations.pagerduty.sync import passes, streams

@@ -27,7 +27,7 @@ from app.integrations.pagerduty.sync import store
 from app.integrations.pagerduty.sync.derive import refresh_derived
 from app.integrations.pagerduty.sync.prefetch import Prefetch
 from app.integrations.pagerduty.sync.store import AccountIds, Counts, Directory
-from app.integrations.pagerduty.windows import WindowPage
+from app.integrations.pagerduty.time_windows import WindowPage
 from app.models import PagerDutyAccount, SyncCheckpoint, SyncRun
 from app.models.types import utcnow
 

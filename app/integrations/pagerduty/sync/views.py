@@ -28,8 +28,8 @@ from app.queue import PENDING, QueueNotConfigured, redis_connection
 from app.web import is_htmx
 
 from .. import bp, oauth, webhooks
-from ..accounts import settings
 from ..cards import Card, card_for
+from ..credentials import settings
 from ..directory import selection_counts
 from . import jobs, runner
 

@@ -16,17 +16,17 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.accounts import audit
-from app.alerts import evaluate, pages, signals, states
+from app.alerts import evaluate, outbox, signals, states
 from app.alerts.jobs import enqueue_deliveries, enqueue_owed
 from app.alerts.rules import Choices, RuleInvalid, RuleSpec, TargetSpec
 from app.extensions import db
-from app.integrations.pagerduty.accounts import (
+from app.integrations.pagerduty.capabilities import POLICY_SCOPE
+from app.integrations.pagerduty.credentials import (
     client_for,
     delivery_problem,
     record_auth_failure,
     workspace_accounts,
 )
-from app.integrations.pagerduty.capabilities import POLICY_SCOPE
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import (
     AccountStatus,
@@ -278,7 +278,7 @@ def send_test(rule: AlertRule, target: RuleTarget) -> Delivery:
     Raises QueueUnavailable when the queue does not take it: the test is then recorded as failed, so the
     sweep never sends it later and a second click pages once, not twice."""
     now = utcnow()
-    delivery = pages.make_test_trigger(rule, target, now, secrets.token_hex(6))
+    delivery = outbox.make_test_trigger(rule, target, now, secrets.token_hex(6))
     # The sweep leaves a delivery alone for its grace after this, the time to mark it failed if need be.
     delivery.next_attempt_at = now
     audit.record(rule.workspace, "alert_rule.test_sent", rule.name, service=target.service_name)
@@ -315,7 +315,7 @@ def preview(workspace: Workspace, spec: RuleSpec, now: datetime | None = None) -
     if breach is None and spec.no_data != "keep":
         breach = spec.no_data == "alert"
     return Preview(
-        observation.value, observation.error, breach, unit, pages.format_value(observation.value, unit)
+        observation.value, observation.error, breach, unit, outbox.format_value(observation.value, unit)
     )
 
 

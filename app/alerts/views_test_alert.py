@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, member_required
-from app.alerts import bp, queries, service
+from app.alerts import bp, manage, queries
 from app.extensions import db
-from app.integrations.pagerduty.accounts import delivery_problem
+from app.integrations.pagerduty.credentials import delivery_problem
 from app.models import AlertRule, Delivery, DeliveryAction
 from app.web import is_htmx
 
@@ -38,8 +38,8 @@ def send_test(rule_id: int, target_id: int) -> Response | tuple[str, int]:
         flash(f"Test alert not sent: {problem}", "error")
         return redirect(url_for("alerts.show", rule_id=rule.id, _anchor="targets"))
     try:
-        trigger = service.send_test(rule, target)
-    except service.QueueUnavailable as exc:
+        trigger = manage.send_test(rule, target)
+    except manage.QueueUnavailable as exc:
         if is_htmx():
             return render_template(PARTIAL, rule=rule, test=None, problem=str(exc)), 503
         flash(str(exc), "error")

@@ -1,13 +1,22 @@
-"""A workspace's settings: its name, time zone, business hours and change-failure window."""
+"""A workspace's settings: its name, time zone, business hours and change-failure window.
+
+Analytics reads these settings (time zone, business hours, CFR window), and accounts sits below analytics (its
+views use accounts' context and audit), so a change is announced on `settings_changed` rather than by calling
+analytics from here; analytics' door (app/analytics/changes.py) listens from the moment the app is created.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from blinker import Namespace
+
 from app.accounts import audit, workspaces
-from app.analytics import changes
 from app.extensions import db
 from app.models import Workspace
+
+# Sent as settings_changed.send(workspace, zone_changed=...) before the commit that saves the settings.
+settings_changed = Namespace().signal("workspace-settings-changed")
 
 
 def update_settings(
@@ -35,6 +44,6 @@ def update_settings(
     workspace.business_day_end = business_day_end
     workspace.business_days = ",".join(sorted(business_days, key=int))
     workspace.cfr_attribution_hours = cfr_attribution_hours
-    changes.workspace_settings_changed(workspace.id, zone_changed=timezone != before["timezone"])
+    settings_changed.send(workspace, zone_changed=timezone != before["timezone"])
     audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
     db.session.commit()

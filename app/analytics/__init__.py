@@ -48,4 +48,5 @@ from flask import Blueprint
 
 bp = Blueprint("analytics", __name__)
 
-from app.analytics import views, views_export  # noqa: E402,F401
+# changes listens to accounts' settings_changed from the moment the app is created.
+from app.analytics import changes, views, views_export  # noqa: E402,F401

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.accounts.workspace_settings import settings_changed
 from app.analytics import cache, interruption_store, local_times
 from app.analytics.jobs import schedule_warm_dashboard
-from app.models import Incident
+from app.models import Incident, Workspace
 
 
 class AccountWrites:
@@ -67,8 +68,10 @@ def exclusion_changed(incident: Incident) -> None:
     cache.data_changed(incident.workspace_id)
 
 
-def workspace_settings_changed(workspace_id: int, zone_changed: bool) -> None:
+@settings_changed.connect
+def workspace_settings_changed(workspace: Workspace, zone_changed: bool) -> None:
+    """Told by accounts' `settings_changed` signal (accounts sits below analytics and cannot call it)."""
     if zone_changed:
         # People without a zone of their own go by the workspace's: their notifications are re-classed.
-        local_times.refresh_zoneless_users(workspace_id)
-    cache.data_changed(workspace_id)
+        local_times.refresh_zoneless_users(workspace.id)
+    cache.data_changed(workspace.id)

@@ -140,7 +140,8 @@ def parse_population(args: MultiDict[str, str], choices: Choices) -> Population:
 
 def _window(args: MultiDict[str, str], messages: list[str]) -> tuple[int | None, date | None, date | None]:
     start_text, end_text = args.get("start", "").strip(), args.get("end", "").strip()
-    range_text = args.get("range", "").strip()
+    # `days`: the incident list's preset before it shared this query string, so old links keep working.
+    range_text = (args.get("range") or args.get("days") or "").strip()
     preset = parse_int(range_text)
     fallback = (DEFAULT_DAYS, None, None)
     # An explicit preset wins over dates left in the form from an earlier custom window.

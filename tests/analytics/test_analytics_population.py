@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.datastructures import MultiDict
 
 from app.analytics.metrics import figures_of
+from app.analytics.population import Choices, parse_population
 from tests.analytics.factories import make_incident, make_team, make_world, query, utc
 
 START, END = utc(2024, 5, 1), utc(2024, 6, 1)
@@ -60,3 +62,11 @@ def test_it_never_counts_excluded_incidents_but_shows_how_many_there_are(app: Fl
     make_incident(world.api, utc(2024, 5, 3), excluded=True)
     counts = figures_of(query(world, START, END)).counts
     assert (counts.incident_count, counts.excluded_count) == (1, 1)
+
+
+def test_it_reads_the_incident_lists_old_days_parameter_as_the_window() -> None:
+    """Links saved before the incident list shared the dashboard's query string said `days=90`."""
+    old_link = parse_population(MultiDict([("days", "90")]), Choices([], [], []))
+    assert (old_link.days, old_link.messages) == (90, [])
+    both = parse_population(MultiDict([("range", "7"), ("days", "90")]), Choices([], [], []))
+    assert both.days == 7

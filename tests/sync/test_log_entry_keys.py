@@ -1,12 +1,9 @@
-"""A log entry's one foreign key: it belongs to its incident's account and workspace, and goes with them.
-
-SQLite does not enforce foreign keys here (unlinking deletes explicitly), so these run on PostgreSQL only.
-"""
+"""A log entry's one foreign key: it belongs to its incident's account and workspace, and goes with them, on
+both engines (SQLite enforces foreign keys on every connection of the app's engine)."""
 
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,11 +12,7 @@ from app.models import IncidentLogEntry, LogEntryType, PagerDutyAccount, Workspa
 from tests.analytics.factories import make_incident, make_log_entry, make_world, utc
 from tests.factories import make_pd_account
 
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(app: Flask) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("foreign keys are enforced on PostgreSQL")
+pytestmark = pytest.mark.usefixtures("app")
 
 
 def _entries() -> int:

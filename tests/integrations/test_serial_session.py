@@ -3,6 +3,7 @@ lookups); other tokens are not held up."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
@@ -124,19 +125,19 @@ def test_a_sync_and_deliveries_through_one_account_take_turns(
     assert server.most == 1
 
 
-def test_a_download_thread_waits_for_the_turn_too(app: Flask, server: SlowServer) -> None:
-    """The sync downloads on a thread of its own with the client's session: its requests still wait."""
+def test_a_forked_download_waits_for_the_turn_too(app: Flask, server: SlowServer) -> None:
+    """The sync downloads in a forked process with a copy of the session: its requests still wait."""
     session = SerialSession(42, queue_connection())
     assert session.connection is not None
     turn = session.connection.lock(session.key, timeout=10)
     assert turn.acquire(blocking=False)
-    download = threading.Thread(target=session.get, args=(server.url,))
-    download.start()
+    child = multiprocessing.get_context("fork").Process(target=session.get, args=(server.url,))
+    child.start()
     time.sleep(0.5)
     released = time.monotonic()
     turn.release()
-    download.join(10)
-    assert not download.is_alive()
+    child.join(10)
+    assert child.exitcode == 0
     assert len(server.arrivals) == 1 and server.arrivals[0] >= released
 
 

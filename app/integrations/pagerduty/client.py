@@ -69,15 +69,32 @@ class PagerDutyClient:
     def stats(self) -> ClientStats:
         return self._transport.stats
 
+    def adopt_stats(self, stats: ClientStats) -> None:
+        """Take over the counts of this client's copy in a download process (the copy made every request)."""
+        self._transport.stats = stats
+
+    def drop_connections(self) -> None:
+        """Close pooled connections: a download process shared them and may have left one mid-response."""
+        self._transport.drop_connections()
+
     @contextmanager
-    def refreshing_through(self, on_owner: Callable[[Callable[[], str]], str]) -> Iterator[None]:
-        """While another thread makes the requests, an OAuth refresh runs through `on_owner(refresh)`: it
-        writes the account row and commits, so it runs on the thread that owns the session."""
+    def refreshing_through(self, route: Callable[[Callable[[], str]], Callable[[], str]]) -> Iterator[None]:
+        """While requests are made elsewhere, refresh the OAuth token through `route(refresh)`.
+
+        The refresh writes the account row and commits, so it must run where the session is owned; `route`
+        returns a stand-in that gets it done there. The owner's own later requests use the new token too.
+        """
         refresh = self._transport.refresh_token
         if refresh is None:
             yield
             return
-        self._transport.refresh_token = lambda: on_owner(refresh)
+
+        def refresh_here() -> str:
+            token = refresh()
+            self._transport.use_token(token)
+            return token
+
+        self._transport.refresh_token = route(refresh_here)
         try:
             yield
         finally:

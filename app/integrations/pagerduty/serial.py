@@ -38,8 +38,8 @@ TURN_WAIT_MARGIN = 5.0
 POLL_SECONDS = 0.02
 STEP_ASIDE_SECONDS = 0.05
 
-# KEYS: turn, wanted. ARGV: taker id, hold ms, wanted ms. The taker's own turn counts as free: taking it
-# again renews it.
+# KEYS: turn, wanted. ARGV: taker id, hold ms, wanted ms. The taker's own turn counts as free: a forked copy
+# of a session (the sync's download) carries on with its parent's turn.
 _TAKE = """
 local holder = redis.call('get', KEYS[1])
 if not holder or holder == ARGV[1] then

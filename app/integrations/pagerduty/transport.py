@@ -169,6 +169,9 @@ class Transport:
     def use_token(self, token: str) -> None:
         self._token = token
 
+    def drop_connections(self) -> None:
+        self._session.close()  # a closed Session opens new connections when used again
+
     def _is_expired_oauth(self, error: PagerDutyError) -> bool:
         # §5.3: an expired OAuth access token answers 401.
         return error.status == 401 and self.auth_kind == "oauth"

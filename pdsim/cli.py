@@ -11,6 +11,7 @@ import time
 from types import FrameType
 
 from pdsim.config import REGIONS, Limits, OAuthClientSpec, Registrations, SeedParams
+from pdsim.demo_responders import ResponderConfig
 from pdsim.server import SimServer
 from pdsim.sim import Simulator, prepare_store
 from pdsim.store import Store
@@ -46,6 +47,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--rate-limit", type=int, default=960, help="requests per minute per credential")
     serve.add_argument("--post-incidents-limit", type=int, default=60, help="POST /incidents per minute")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
+    serve.add_argument(
+        "--responders",
+        action="store_true",
+        help="demo switch: people acknowledge and resolve the pages clients send",
+    )
     seed = sub.add_parser("seed", help="generate an account into --db and exit")
     _generation_args(seed)
     return top
@@ -76,6 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
         params,
         registrations,
         Limits(per_token=args.rate_limit, post_incidents=args.post_incidents_limit),
+        responders=ResponderConfig(enabled=True, seed=params.seed) if args.responders else None,
     )
     server = SimServer(sim, args.host, args.port, tls=args.tls)
 
@@ -111,6 +118,8 @@ def _banner(sim: Simulator, reg: Registrations, server: SimServer) -> None:
     lines += [f"  api token (user-level, admin)  {t}" for t in reg.api_tokens]
     lines += [f"  account token                  {t}" for t in reg.account_tokens]
     lines += [f"  oauth client ({c.kind})  id {c.client_id}  secret {c.secret}" for c in reg.oauth_clients]
+    if sim.responders.config.enabled:
+        lines.append("  responders  on (demo switch): pages sent through POST /incidents get answered")
     if server.ca_file:
         lines.append(f"  tls cert  {server.ca_file}  (trust it as the CA)")
     print("\n".join(lines), flush=True)

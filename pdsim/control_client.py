@@ -134,6 +134,16 @@ class SimControl:
     def set_service_status(self, service_id: str, status: str) -> dict[str, Any]:
         return self._call("PATCH", f"/services/{service_id}", {"status": status})
 
+    # demo responders (a demo switch: people answering the pages clients send)
+    def set_responders(self, **settings: Any) -> dict[str, Any]:
+        return self._call("POST", "/responders", settings)
+
+    def responders(self) -> dict[str, Any]:
+        return self._call("GET", "/responders")
+
+    def tick_responders(self) -> list[dict[str, Any]]:
+        return self._call("POST", "/responders/tick")["acted"]
+
     # request log
     def requests(self, recent: int = 100) -> dict[str, Any]:
         return self._call("GET", "/requests", recent=recent)

@@ -16,6 +16,7 @@ from typing import Any
 from pdsim.actions import Actions, Tx
 from pdsim.clock import Clock
 from pdsim.config import Limits, OAuthClientSpec, Registrations, SeedParams
+from pdsim.demo_responders import DemoResponders, ResponderConfig
 from pdsim.directory import Directory
 from pdsim.faults import FaultInjector
 from pdsim.oauth.keys import SigningKey
@@ -50,6 +51,7 @@ class Simulator:
         registrations: Registrations | None = None,
         limits: Limits | None = None,
         clock_offset: float = 0.0,
+        responders: ResponderConfig | None = None,
     ) -> None:
         self.store = store
         self.params = params
@@ -65,6 +67,9 @@ class Simulator:
         self.webhooks = WebhookDispatcher(store)
         self._initial_retry_delays = self.webhooks.retry_delays
         self.oauth = OAuthServer(store, self.clock, SigningKey(store))
+        self._initial_responders = responders or ResponderConfig()
+        self.responders = DemoResponders(self)
+        self.responders.configure(self._initial_responders)
         self.root_url = "http://127.0.0.1"  # set by the server once it knows its port
         self.register_startup()
 
@@ -208,9 +213,10 @@ class Simulator:
         self.register_startup()
 
     def reset_switches(self) -> None:
-        """Run-time switches only, data untouched: faults off, limits and clock as at start, default
-        token lifetimes and webhook retry delays."""
+        """Run-time switches only, data untouched: faults off, limits, clock and demo responders as at start,
+        default token lifetimes and webhook retry delays."""
         self.clock.set_offset(self._initial_offset)
+        self.responders.configure(self._initial_responders)
         self.faults.clear()
         self.limiter.configure(bare_rate=0.0, seed=0, **asdict(self._initial_limits))
         self.limiter.reset()
@@ -224,8 +230,10 @@ class Simulator:
 
     def start(self) -> None:
         self.webhooks.start()
+        self.responders.start()
 
     def close(self) -> None:
+        self.responders.stop()
         self.webhooks.stop()
         self.store.close()
 

@@ -1,4 +1,5 @@
-"""Acting as responders and monitoring integrations, listing what clients created, changing services."""
+"""Acting as responders and monitoring integrations, the demo responders, listing what clients created,
+changing services."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from pdsim.actions import ActionError, Actor
 from pdsim.control.base import ControlError, body, control, sim, user_id_from
+from pdsim.demo_responders import ResponderConfig
 from pdsim.ids import incident_number_from_id
 from pdsim.render import incidents as ri
 from pdsim.render.incidents import parse_pairs
@@ -129,3 +131,26 @@ def update_service(service_id: str) -> Any:
             raise ControlError("unknown service", 404)
     s.reload_directory()
     return {"id": service_id, "status": status}
+
+
+@control.get("/responders")
+def demo_responders() -> Any:
+    return sim().responders.describe()
+
+
+@control.post("/responders")
+def configure_demo_responders() -> Any:
+    """Demo switch: `{"enabled": true, "seed": 7, "acknowledge": 0.5, "resolve_by_hand": 0.2,
+    "ack_median_seconds": 120, "resolve_median_seconds": 300}`; settings left out keep their value."""
+    responders = sim().responders
+    try:
+        responders.configure(ResponderConfig.from_json(body(), responders.config))
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+    return responders.describe()
+
+
+@control.post("/responders/tick")
+def tick_demo_responders() -> Any:
+    """Carry out the responders' due actions now (tests move the clock, then tick, rather than wait)."""
+    return {"acted": sim().responders.tick()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,27 @@ def test_it_rejects_bad_arguments(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "subdomain" in done.stderr
+
+
+def test_responders_answer_pages_on_their_own_when_served_with_the_switch(creds: Any) -> None:
+    with run_pdsim_process(
+        incidents=50, days=30, anchor=creds.anchor, api_tokens=["cli-token"], extra_args=("--responders",)
+    ) as proc:
+        settings = proc.control.responders()
+        assert settings["enabled"] is True and settings["seed"] == 42
+        proc.control.set_responders(acknowledge=1.0, resolve_by_hand=0.0)
+        api = RestSession(proc.base_url, "cli-token", from_email=proc.admin_email)
+        service = api.get("/services", params={"limit": 1}).json()["services"][0]["id"]
+        page = {
+            "type": "incident",
+            "title": "Vigil: queue depth",
+            "service": {"id": service, "type": "service_reference"},
+        }
+        incident = api.post("/incidents", json={"incident": page}).json()["incident"]
+        proc.control.advance_clock(3600)
+        deadline = time.monotonic() + 15  # the responders' own thread looks every second
+        while time.monotonic() < deadline:
+            if api.get(f"/incidents/{incident['id']}").json()["incident"]["status"] == "acknowledged":
+                break
+            time.sleep(0.2)
+        assert api.get(f"/incidents/{incident['id']}").json()["incident"]["status"] == "acknowledged"

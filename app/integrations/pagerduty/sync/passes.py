@@ -1,16 +1,20 @@
 """The two kinds of run: a backfill of the history of newly selected services (or the older period of a
 lengthened history) from its resumable plan, and an incremental pass from the per-stream checkpoints, with a
-re-scan of open incidents so acknowledgements, resolutions and reopens of old incidents are caught."""
+re-scan of open incidents so acknowledgements, resolutions and reopens of old incidents are caught.
+
+A backfill's plan is stored in the "backfill" checkpoint (JSON) and resumed from it, so it holds plain values.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.sync import plans, store
+from app.integrations.pagerduty.sync import store
 from app.integrations.pagerduty.sync.store import Counts
 from app.integrations.pagerduty.sync.streams import (
     CHANGE_EVENT_RETENTION,
@@ -59,19 +63,13 @@ def rescan_open(ctx: SyncContext) -> None:
     ctx.commit()
 
 
-def pending_backfill(account: PagerDutyAccount) -> list[PDService]:
-    return plans.pending_backfill(account)
-
-
 def needs_backfill(account: PagerDutyAccount, now: datetime | None = None) -> bool:
     plan = db.session.scalar(
         select(SyncCheckpoint).where(
             SyncCheckpoint.account_id == account.id, SyncCheckpoint.stream == "backfill"
         )
     )
-    if plan and plan.data:
-        return True
-    return bool(plans.pending_backfill(account) or plans.pending_extension(account, now or utcnow()))
+    return bool(plan and plan.data) or _new_plan(account, now or utcnow()) is not None
 
 
 def run_backfill(ctx: SyncContext) -> None:
@@ -81,7 +79,7 @@ def run_backfill(ctx: SyncContext) -> None:
     plan_row = checkpoint(ctx.account, "backfill")
     for _ in range(2):  # a plan in progress or for new services, then possibly an extension
         if not plan_row.data:
-            plan = plans.new_plan(ctx.account, ctx.now)
+            plan = _new_plan(ctx.account, ctx.now)
             if plan is None:
                 return
             plan_row.data = plan
@@ -112,7 +110,7 @@ def _run_plan(ctx: SyncContext, plan_row: SyncCheckpoint) -> None:
         ctx, since, end, None if all_selected else plan["services"], mark("incidents_until", 0.4, 0.0)
     )
     if extend and "log_entries_end" not in plan:
-        plan["log_entries_end"] = plans.extension_entries_end(account, plan, ctx.now).isoformat()
+        plan["log_entries_end"] = _extension_entries_end(account, plan, ctx.now).isoformat()
         plan_row.data = dict(plan)
     ctx.commit(stage=f"{label} log entries")
     sync_log_entries(
@@ -181,3 +179,67 @@ def run_incremental(ctx: SyncContext) -> None:
     ctx.commit(stage="Change events", progress=0.9)
     sync_change_events(ctx, (ce_cp.position or ctx.now - CHANGE_EVENT_RETENTION) - OVERLAP, ctx.now)
     ctx.commit(progress=1.0, stage="Up to date")
+
+
+def _selected_services(account: PagerDutyAccount, *conditions: Any) -> list[PDService]:
+    return list(
+        db.session.scalars(
+            select(PDService).where(
+                PDService.account_id == account.id, PDService.selected.is_(True), *conditions
+            )
+        )
+    )
+
+
+def _new_plan(account: PagerDutyAccount, now: datetime) -> dict[str, Any] | None:
+    """The whole history of the selected services not backfilled yet or, failing those, the older period of a
+    lengthened history for the backfilled ones, or None when there is nothing to fetch."""
+    start = now - timedelta(days=account.history_days)
+    services = _selected_services(account, PDService.backfilled_at.is_(None))
+    end, extend = now, False
+    if not services:
+        # `history_from` is fixed when a backfill ends while the wanted start moves forward with time, so
+        # only a lengthened history (not the passing days) puts a backfilled service here.
+        services = _selected_services(
+            account, PDService.backfilled_at.is_not(None), PDService.history_from > start
+        )
+        if not services:
+            return None
+        # One plan for all of them: a service whose history already reaches further back is fetched again over
+        # the overlap, which the upserts make harmless.
+        end, extend = max(s.history_from for s in services if s.history_from is not None), True
+    return {
+        "services": sorted(s.remote_id for s in services),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "extend": extend,
+        "incidents_until": start.isoformat(),
+        "log_entries_until": start.isoformat(),
+    }
+
+
+def _extension_entries_end(account: PagerDutyAccount, plan: dict[str, Any], now: datetime) -> datetime:
+    """Where the log entries of an extension's incidents end.
+
+    An incident created in the older period may have been acknowledged or resolved after it, and the first
+    backfill skipped those entries (Vigil did not keep the incident then). So: up to the last resolution among
+    them, or now while one of them is still open."""
+    start, end = datetime.fromisoformat(plan["start"]), datetime.fromisoformat(plan["end"])
+    population = (
+        select(Incident.resolved_at)
+        .join(PDService, PDService.id == Incident.service_id)
+        .where(
+            Incident.account_id == account.id,
+            PDService.remote_id.in_(plan["services"]),
+            Incident.created_at >= start,
+            Incident.created_at < end,
+        )
+        .subquery()
+    )
+    open_count, last_resolved = db.session.execute(
+        select(func.count().filter(population.c.resolved_at.is_(None)), func.max(population.c.resolved_at))
+    ).one()
+    if open_count:
+        return now
+    # A list's `until` leaves out an entry at that very instant, and the resolve entry is at resolved_at.
+    return max(end, last_resolved + timedelta(minutes=1)) if last_resolved is not None else end

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.integrations.pagerduty.sync import store
-from app.integrations.pagerduty.sync.store import Counts
 from app.integrations.pagerduty.sync.streams import (
     CHANGE_EVENT_RETENTION,
     OVERLAP,
@@ -42,8 +41,7 @@ def rescan_open(ctx: SyncContext) -> None:
             all_dates=True, statuses=["triggered", "acknowledged"], service_ids=selected
         )
     )
-    counts = ctx.store_incidents(current)
-    ctx.record(Counts(0, counts.created, counts.updated))
+    ctx.store_incidents(current, fetched=False)
     still_open = {item["id"] for item in current}
     stale = db.session.scalars(
         select(Incident.remote_id)
@@ -56,8 +54,7 @@ def rescan_open(ctx: SyncContext) -> None:
     ).all()
     for remote_id in stale:
         incident = ctx.client.get_incident(remote_id)
-        counts = ctx.store_incidents([incident])
-        ctx.record(Counts(0, counts.created, counts.updated))
+        ctx.store_incidents([incident], fetched=False)
         entries = ctx.client.list_incident_log_entries(remote_id)
         ctx.record(store.store_log_entries(ctx.account, entries, ctx.directory, ctx.writes.entry_fields))
     ctx.commit()

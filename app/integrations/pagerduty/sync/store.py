@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -38,18 +38,10 @@ Json = Mapping[str, Any]
 LocalFields = Callable[[mapping.LogEntryRow, int | None], dict[str, Any]]
 
 
-class AccountRef(Protocol):
-    """What a store function needs of an account: a PagerDutyAccount, or its ids kept by a sync run."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def workspace_id(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class AccountIds:
+    """An account's ids as a sync run keeps them; store functions take either this or the account."""
+
     id: int
     workspace_id: int
 
@@ -60,12 +52,6 @@ class Counts:
     created: int = 0
     updated: int = 0
     skipped: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.fetched += other.fetched
-        self.created += other.created
-        self.updated += other.updated
-        self.skipped += other.skipped
 
 
 # Incidents whose local id a Directory remembers at most; past it, it forgets them all and reads again.
@@ -184,7 +170,7 @@ def store_priorities(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
 
 
 def store_incidents(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     only_selected: bool = True,
@@ -251,7 +237,7 @@ def _needs_refresh(remote_id: str, values: Mapping[str, Any], result: UpsertResu
 
 
 def store_log_entries(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     local_fields: LocalFields | None = None,
@@ -263,7 +249,7 @@ def store_log_entries(
 
 
 def upsert_log_entries(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     local_fields: LocalFields | None = None,
@@ -272,11 +258,8 @@ def upsert_log_entries(
 
     Returns counts, the incidents the entries belong to, and the incidents whose entries were written.
     """
-    counts = Counts()
-    mapped = []
-    for item in raw:
-        counts.fetched += 1
-        mapped.append(mapping.map_log_entry(item))
+    mapped = [mapping.map_log_entry(item) for item in raw]
+    counts = Counts(fetched=len(mapped))
     incident_ids = directory.incident_ids(account.id, {m.incident_remote_id for m in mapped})
     rows = []
     for entry in mapped:
@@ -284,8 +267,11 @@ def upsert_log_entries(
         if incident_id is None:
             counts.skipped += 1
             continue
-        values = _entry_values(entry, directory, local_fields)
-        rows.append((entry.remote_id, {**values, "incident_id": incident_id}))
+        user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
+        extra = local_fields(entry, user_id) if local_fields else {}
+        rows.append(
+            (entry.remote_id, {**entry.values, "user_id": user_id, **extra, "incident_id": incident_id})
+        )
     result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows, want_ids=False)
     counts.created, counts.updated = result.created, result.updated
     seen = {values["incident_id"] for _, values in rows}
@@ -293,15 +279,9 @@ def upsert_log_entries(
     return counts, seen, changed
 
 
-def _entry_values(
-    entry: mapping.LogEntryRow, directory: Directory, local_fields: LocalFields | None
-) -> dict[str, Any]:
-    user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
-    extra = local_fields(entry, user_id) if local_fields else {}
-    return {**entry.values, "user_id": user_id, **extra}
-
-
-def store_change_events(account: AccountRef, raw: Iterable[Json], directory: Directory) -> Counts:
+def store_change_events(
+    account: PagerDutyAccount | AccountIds, raw: Iterable[Json], directory: Directory
+) -> Counts:
     """Change events become deployments, one per named service Vigil knows."""
     counts = Counts()
     wanted: dict[tuple[str, int], dict[str, Any]] = {}

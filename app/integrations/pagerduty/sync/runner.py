@@ -1,12 +1,19 @@
-"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to."""
+"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to.
+
+One sync per account at a time, with a lock that frees itself if its worker dies: a Redis key with a TTL,
+refreshed at every commit of a run (about once a second while pages flow), so a worker killed mid-run holds it
+at most `ttl` seconds more, then the next run takes over from the last checkpoint.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
+from redis import Redis
 from rq.job import Job
 from sqlalchemy import select, update
 
@@ -16,7 +23,6 @@ from app.integrations.pagerduty.credentials import client_for, record_auth_failu
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.integrations.pagerduty.serial import SerialSession, queue_connection
 from app.integrations.pagerduty.sync import passes, streams
-from app.integrations.pagerduty.sync.lock import LockLost, SyncLock
 from app.jobs import in_app_context
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
@@ -30,6 +36,36 @@ MAX_CONTINUATIONS = 8  # retryable failures (5xx storms, long rate limits) befor
 # beside one request (serial.py).
 TURN_SLICE_SECONDS = 0.25
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+_REFRESH = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
+)
+
+
+class LockLost(RuntimeError):
+    """Another run took the account over (this one stalled past the lock's TTL): stop writing."""
+
+
+class SyncLock:
+    def __init__(self, connection: Redis, account_id: int, ttl: int) -> None:
+        self.connection = connection
+        self.key = f"vigil:sync-lock:{account_id}"
+        self.ttl = ttl
+        self.token = secrets.token_hex(16)
+
+    def acquire(self) -> bool:
+        return bool(self.connection.set(self.key, self.token, nx=True, ex=self.ttl))
+
+    def refresh(self) -> None:
+        if not self.connection.eval(_REFRESH, 1, self.key, self.token, self.ttl):
+            raise LockLost(f"sync lock {self.key} was lost")
+
+    def release(self) -> None:
+        self.connection.eval(_RELEASE, 1, self.key, self.token)
+
+    def held_by_anyone(self) -> bool:
+        return bool(self.connection.exists(self.key))
 
 
 def account_lock(account_id: int) -> SyncLock:

@@ -40,10 +40,6 @@ _ORPHAN_CHECK_SECONDS = 1.0
 _FORK = multiprocessing.get_context("fork")
 
 
-class OwnerCallFailed(Exception):
-    """Raised in the child when work it handed to the caller failed; the caller raises the original error."""
-
-
 class Prefetch(Generic[T]):
     def __init__(
         self,
@@ -78,8 +74,9 @@ class Prefetch(Generic[T]):
                 kind, payload, report = self._from_child.recv()
             except EOFError:
                 self._finished = True
-                status = self._exit_status()
-                raise RuntimeError(f"the download process ended unexpectedly ({status})") from None
+                self._process.join(timeout=5)
+                code = self._process.exitcode
+                raise RuntimeError(f"the download process ended unexpectedly (exit code {code})") from None
             if report is not None:
                 self._adopt(report)
             if kind == _CALL:
@@ -154,7 +151,11 @@ class Prefetch(Generic[T]):
         except EOFError:
             return  # the caller died while the child waited for it to run a routed call
         except BaseException as exc:  # the caller raises it where it asks for the next page
-            self._send_error(exc)
+            try:
+                pickle.loads(pickle.dumps(exc))
+            except Exception:  # an error that cannot cross processes reaches the caller by its description
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            self._send(_ERROR, exc)
         finally:
             self._outbox.put(None)
             sender.join()
@@ -171,20 +172,14 @@ class Prefetch(Generic[T]):
         # Pickled here, not on the sending thread: the report is then a snapshot taken with the item.
         self._outbox.put(bytes(ForkingPickler.dumps((kind, payload, self._report()))))
 
-    def _send_error(self, exc: BaseException) -> None:
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # an error that cannot cross processes reaches the caller by its description
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        self._send(_ERROR, exc)
-
     def _on_owner(self, index: int) -> Any:
         if os.getpid() == self._owner_pid:
             return self._routes[index]()
         self._send(_CALL, index)
         kind, value = self._from_owner.recv()
         if kind == _ERROR:
-            raise OwnerCallFailed("the caller could not do what the download needed")
+            # The caller raises its original error when this one reaches it.
+            raise RuntimeError("the caller could not do what the download needed")
         return value
 
     # -- in the caller ---------------------------------------------------------------------------------------
@@ -197,7 +192,3 @@ class Prefetch(Generic[T]):
             self._to_child.send((_ERROR, None))
             return
         self._to_child.send((_VALUE, value))
-
-    def _exit_status(self) -> str:
-        self._process.join(timeout=5)
-        return f"exit code {self._process.exitcode}"

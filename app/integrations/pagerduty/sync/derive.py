@@ -15,6 +15,8 @@ from sqlalchemy import Integer, Select, bindparam, case, func, select, true, upd
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
+from app.integrations.pagerduty.sync.mapping import USER_AGENTS
+from app.integrations.pagerduty.sync.upsert import is_postgresql
 from app.models import Incident, IncidentLogEntry
 from app.models.bulk import rows_param, rows_source
 
@@ -27,7 +29,6 @@ RESOLVE = "resolve_log_entry"
 # channel. A user resolving from the web, the app, by email, by phone or through the API (a script acting as
 # them) is a person; a service or integration agent, or the timeout / auto channel whoever is named, is not.
 # Migration 3f8a2c7d9e41 applies the same rule to the incidents synced before it.
-USER_AGENTS = frozenset({"user_reference", "user"})
 AUTOMATIC_CHANNELS = frozenset({"timeout", "auto"})
 # Incidents per refresh query: a chunk's worth of ids is refreshed in a few statements, not one per page.
 BATCH = 1000
@@ -93,7 +94,7 @@ def _each_incident(incident_ids: Sequence[int], query: Select[Any], key: Any) ->
     PostgreSQL read every log entry for each batch a chunk refreshed, 20 ms at 36,000 entries and growing with
     the history. SQLite uses the index for `IN` anyway.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql():
         return query.where(key.in_(list(incident_ids)))
     ids = func.unnest(bindparam("ids", list(incident_ids), type_=postgresql.ARRAY(Integer)))
     wanted = ids.table_valued("id").render_derived(name="wanted")
@@ -166,21 +167,15 @@ def _refresh_batch(incident_ids: Sequence[int]) -> int:
 
 
 def _write(changes: list[dict[str, Any]]) -> None:
-    table = Incident.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
-        source = rows_source(table, ("id", *DERIVED_FIELDS))
-        statement = (
-            update(table)
-            .where(table.c.id == source["id"])
-            .values({name: source[name] for name in DERIVED_FIELDS})
-        )
-        db.session.execute(statement, rows_param(changes))
+    if not is_postgresql():
+        db.session.execute(update(Incident), changes)  # by primary key, one executemany
         return
+    # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
+    table = Incident.__table__
+    source = rows_source(table, ("id", *DERIVED_FIELDS))
     statement = (
         update(table)
-        .where(table.c.id == bindparam("incident_id"))
-        .values({name: bindparam(name) for name in DERIVED_FIELDS})
+        .where(table.c.id == source["id"])
+        .values({name: source[name] for name in DERIVED_FIELDS})
     )
-    params = [{"incident_id": row["id"], **{n: row[n] for n in DERIVED_FIELDS}} for row in changes]
-    db.session.execute(statement, params)
+    db.session.execute(statement, rows_param(changes))

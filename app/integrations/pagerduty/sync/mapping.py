@@ -22,7 +22,6 @@ from app.models.incidents import PRIORITY_LENGTH
 Json = Mapping[str, Any]
 
 # The sizes of the indexed columns these fill (app/models/incidents.py, app/models/pagerduty.py).
-PRIORITY_LIMIT = PRIORITY_LENGTH
 STATUS_LIMIT = 20
 URGENCY_LIMIT = 10
 LOG_TYPE_LIMIT = 60
@@ -48,8 +47,7 @@ def priority_name(priority: Json | None) -> str | None:
     """Full priority objects carry `name`, references only `summary` (API-NOTES §2.5)."""
     if not priority:
         return None
-    name = priority.get("name") or priority.get("summary")
-    return cut_text(str(name), PRIORITY_LIMIT) if name else None
+    return _cut_or_none(priority.get("name") or priority.get("summary"), PRIORITY_LENGTH)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -70,15 +68,17 @@ def _ref_id(ref: Json | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class ServiceRow:
+class TeamedRow:
+    """A service or a user: its columns and the teams it belongs to."""
+
     remote_id: str
     values: dict[str, Any]
     team_remote_ids: tuple[str, ...]
 
 
-def map_service(raw: Json) -> ServiceRow:
+def map_service(raw: Json) -> TeamedRow:
     raw = storable(raw)
-    return ServiceRow(
+    return TeamedRow(
         remote_id=str(raw["id"]),
         values={
             "name": _name(raw),
@@ -100,16 +100,9 @@ def map_team(raw: Json) -> tuple[str, dict[str, Any]]:
     }
 
 
-@dataclass(frozen=True)
-class UserRow:
-    remote_id: str
-    values: dict[str, Any]
-    team_remote_ids: tuple[str, ...]
-
-
-def map_user(raw: Json) -> UserRow:
+def map_user(raw: Json) -> TeamedRow:
     raw = storable(raw)
-    return UserRow(
+    return TeamedRow(
         remote_id=str(raw["id"]),
         values={
             "name": _name(raw),
@@ -199,6 +192,7 @@ _USER_FROM_AGENT = {
     "trigger_log_entry",
 }
 _USER_FROM_ASSIGNEES = {"escalate_log_entry", "assign_log_entry"}
+USER_AGENTS = frozenset({"user_reference", "user"})  # an agent that is a person
 
 
 @dataclass(frozen=True)
@@ -220,7 +214,7 @@ def map_log_entry(raw: Json) -> LogEntryRow:
     elif kind in _USER_FROM_ASSIGNEES:
         assignees = raw.get("assignees") or []
         user_remote_id = _ref_id(assignees[0]) if assignees else None
-    elif kind in _USER_FROM_AGENT and agent_type in {"user_reference", "user"}:
+    elif kind in _USER_FROM_AGENT and agent_type in USER_AGENTS:
         user_remote_id = _ref_id(agent)
     at = parse_time(raw.get("created_at"))
     if at is None:

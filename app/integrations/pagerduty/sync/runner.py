@@ -36,6 +36,9 @@ MAX_CONTINUATIONS = 8  # retryable failures (5xx storms, long rate limits) befor
 # beside one request (serial.py).
 TURN_SLICE_SECONDS = 0.25
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
+# How a run records an exception nobody expected. Its text may quote SQL with PagerDuty's row data: it goes to
+# the server log with the traceback (RQ logs it); the run row keeps only its kind, for members and the CLI.
+INTERNAL_ERROR = "Internal error:"
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 _REFRESH = (
@@ -129,7 +132,6 @@ def _run_locked(
     run_pk = sync_run.id
     before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
     client = None
-    # The sync keeps the token's turn for short slices of its back-to-back requests (serial.py).
     turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
     try:
         client = client_for(account, session=turn)
@@ -145,9 +147,7 @@ def _run_locked(
         )
         return "failed"
     except Exception as exc:
-        # The exception's text may quote SQL with PagerDuty's row data: it goes to the log with the
-        # traceback (RQ logs it), the run row keeps only its kind, for members and the CLI alike.
-        error = f"Internal error: {type(exc).__name__} (the details are in the server log)"
+        error = f"{INTERNAL_ERROR} {type(exc).__name__} (the details are in the server log)"
         _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     finally:

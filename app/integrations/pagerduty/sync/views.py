@@ -49,6 +49,7 @@ class Widget:
     job_pending: bool
     selected: int
     can_admin: bool
+    blocked_reason: str | None
     notice: str | None = None
     card: Card | None = None  # set for HTMX answers, which swap the card out of band
     oauth_ready: bool = False
@@ -61,10 +62,6 @@ class Widget:
     def active(self) -> bool:
         """Polling goes on while this holds, and stops by itself once the run has finished."""
         return self.job_pending or (self.latest is not None and self.latest.status in runner.ACTIVE)
-
-    @property
-    def blocked_reason(self) -> str | None:
-        return blocked_reason(self.account)
 
     @property
     def time_left(self) -> str | None:
@@ -87,19 +84,13 @@ def time_left(progress: float, elapsed_seconds: float) -> str | None:
     return f"about {seconds / 3600:.1f} h left"
 
 
-# How runner.py records an exception it did not expect. Its text may hold SQL with PagerDuty's row data, which
-# belongs in the server log (RQ logs the job's traceback there), never in front of members.
-INTERNAL_ERROR_PREFIX = "Internal error:"
-INTERNAL_ERROR_SHOWN = (
-    "The sync stopped on an error inside Vigil; the details are in the server log. "
-    "The next sync resumes from where this one stopped."
-)
-
-
 def shown_error(error: str | None) -> str | None:
     """A run's error as members read it: a sentence, never an exception's text."""
-    if error and error.startswith(INTERNAL_ERROR_PREFIX):
-        return INTERNAL_ERROR_SHOWN
+    if error and error.startswith(runner.INTERNAL_ERROR):
+        return (
+            "The sync stopped on an error inside Vigil; the details are in the server log. "
+            "The next sync resumes from where this one stopped."
+        )
     return error
 
 
@@ -127,6 +118,7 @@ def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card:
         job_pending=_job_pending(account),
         selected=selection_counts(account)[0],
         can_admin=current_membership().role.at_least(Role.ADMIN),
+        blocked_reason=blocked_reason(account),
         notice=notice,
         card=card_for(account) if with_card else None,
         oauth_ready=oauth.is_configured(settings()),

@@ -21,9 +21,6 @@ from app.models import Incident, IncidentLogEntry
 from app.models.bulk import rows_param, rows_source
 
 ACK = "acknowledge_log_entry"
-TRIGGER = "trigger_log_entry"
-ESCALATE = "escalate_log_entry"
-ASSIGN = "assign_log_entry"
 RESOLVE = "resolve_log_entry"
 # Auto-resolve (docs/metrics.md): the last resolve is automatic unless a *user* made it through a person's
 # channel. A user resolving from the web, the app, by email, by phone or through the API (a script acting as
@@ -112,9 +109,9 @@ def _facts(incident_ids: Sequence[int]) -> dict[int, LogFacts]:
 
     counts = select(
         entry.incident_id.label("incident_id"),
-        count(TRIGGER).label("triggers"),
-        count(ESCALATE).label("escalations"),
-        count(ASSIGN).label("assignments"),
+        count("trigger_log_entry").label("triggers"),
+        count("escalate_log_entry").label("escalations"),
+        count("assign_log_entry").label("assignments"),
     ).group_by(entry.incident_id)
     rows = db.session.execute(_each_incident(incident_ids, counts, entry.incident_id)).all()
     events = select(
@@ -132,13 +129,11 @@ def _facts(incident_ids: Sequence[int]) -> dict[int, LogFacts]:
         resolves[incident_id] = (at, resolved_by_person(agent_type, channel))  # ordered: the last one wins
     return {
         incident_id: LogFacts(
-            first_ack_at=first_acks.get(incident_id, (None, None))[0],
-            first_ack_user_id=first_acks.get(incident_id, (None, None))[1],
-            triggers=int(triggers or 0),
-            escalations=int(escalations or 0),
-            assignments=int(assignments or 0),
-            last_resolve_at=resolves.get(incident_id, (None, None))[0],
-            last_resolve_by_person=resolves.get(incident_id, (None, None))[1],
+            *first_acks.get(incident_id, (None, None)),
+            int(triggers or 0),
+            int(escalations or 0),
+            int(assignments or 0),
+            *resolves.get(incident_id, (None, None)),
         )
         for incident_id, triggers, escalations, assignments in rows
     }

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
 from app.integrations.pagerduty.sync.upsert import (
-    UpsertResult,
     dialect_insert,
     pairs,
     replace_links,
@@ -54,7 +53,6 @@ class Counts:
     skipped: int = 0
 
 
-# Incidents whose local id a Directory remembers at most; past it, it forgets them all and reads again.
 MAX_KNOWN_INCIDENTS = 200_000
 
 
@@ -185,6 +183,7 @@ def store_incidents(
     counts = Counts()
     rows: list[tuple[str, dict[str, Any]]] = []
     teams_of: dict[str, tuple[str, ...]] = {}
+    inexact: set[str] = set()  # PagerDuty sent a resolved_at the derived one drops: refreshed even when new
     wanted = directory.selected_services if only_selected else directory.services
     for item in raw:
         counts.fetched += 1
@@ -194,6 +193,8 @@ def store_incidents(
             continue
         values = {**row.values, "service_id": directory.services[row.service_remote_id]}
         derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
+        if derived["resolved_at"] != values["resolved_at"]:
+            inexact.add(row.remote_id)
         rows.append((row.remote_id, {**derived, **values, **_exclusion_of(values)}))
         teams_of[row.remote_id] = row.team_remote_ids
     result = upsert_by_remote_id(
@@ -207,7 +208,7 @@ def store_incidents(
     }
     fresh = {result.ids[remote_id] for remote_id in result.created_ids}
     replace_links(incident_teams, "incident_id", "team_id", links, fresh=fresh)
-    stale = [result.ids[remote_id] for remote_id, values in rows if _needs_refresh(remote_id, values, result)]
+    stale = [result.ids[r] for r in result.written if r not in result.created_ids or r in inexact]
     counts.updated += refresh_derived(stale)
     return counts, [i for i in result.ids.values() if i not in fresh]
 
@@ -223,17 +224,6 @@ def _exclusion_of(values: Mapping[str, Any]) -> dict[str, Any]:
     if is_test_alert_key(values["incident_key"]):
         return {"excluded": True, "excluded_reason": TEST_ALERT_EXCLUSION_REASON, "excluded_at": utcnow()}
     return {"excluded": False, "excluded_reason": None, "excluded_at": None}
-
-
-def _needs_refresh(remote_id: str, values: Mapping[str, Any], result: UpsertResult) -> bool:
-    if remote_id not in result.written:
-        return False
-    # A created row is exact already, unless PagerDuty sent a resolved_at the derived one drops.
-    return (
-        remote_id not in result.created_ids
-        or values["resolved_at"]
-        != derived_values(values["created_at"], values["status"], values["resolved_at"], None)["resolved_at"]
-    )
 
 
 def store_log_entries(
@@ -254,10 +244,8 @@ def upsert_log_entries(
     directory: Directory,
     local_fields: LocalFields | None = None,
 ) -> tuple[Counts, set[int], set[int]]:
-    """Upsert log entries of incidents Vigil keeps (others are skipped), without refreshing derived columns.
-
-    Returns counts, the incidents the entries belong to, and the incidents whose entries were written.
-    """
+    """Upsert log entries of incidents Vigil keeps (others are skipped), without refreshing derived columns;
+    returns counts, the incidents the entries belong to, and the incidents whose entries were written."""
     mapped = [mapping.map_log_entry(item) for item in raw]
     counts = Counts(fetched=len(mapped))
     incident_ids = directory.incident_ids(account.id, {m.incident_remote_id for m in mapped})
@@ -298,15 +286,8 @@ def store_change_events(
     source = DeploymentSource.CHANGE_EVENT
     existing = {
         (row.remote_id, row.service_id): row
-        for row in db.session.execute(
-            select(
-                Deployment.id,
-                Deployment.remote_id,
-                Deployment.service_id,
-                Deployment.at,
-                Deployment.summary,
-                Deployment.url,
-            ).where(
+        for row in db.session.scalars(
+            select(Deployment).where(
                 Deployment.workspace_id == account.workspace_id,
                 Deployment.source == source,
                 Deployment.remote_id.in_({key[0] for key in wanted}),

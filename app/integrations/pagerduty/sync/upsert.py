@@ -61,9 +61,7 @@ def upsert_by_remote_id(
     `insert_only` columns are written when a row is created but neither compared nor overwritten later
     (derived columns, which their own refresh keeps). Without `want_ids`, `ids` holds only written rows.
     """
-    batch: dict[str, Mapping[str, Any]] = {}
-    for remote_id, values in rows:
-        batch[remote_id] = values  # within one batch the last version of a row wins
+    batch = dict(rows)  # within one batch the last version of a row wins
     result = UpsertResult()
     if not batch:
         return result
@@ -152,17 +150,6 @@ def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[s
     return set(db.session.scalars(statement))
 
 
-def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows, skipping any that conflict with one already there."""
-    if is_postgresql():
-        columns = tuple(rows[0])
-        source = rows_source(table, columns)
-        statement = postgresql.insert(table).from_select(columns, select(*(source[n] for n in columns)))
-        db.session.execute(statement.on_conflict_do_nothing(), rows_param(rows))
-    else:
-        db.session.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
-
-
 def replace_links(
     table: Table,
     left: str,
@@ -186,8 +173,12 @@ def replace_links(
         {left: l_id, right: r_id} for l_id, rights in wanted.items() for r_id in set(rights) - have[l_id]
     ]
     to_remove = [(l_id, r_id) for l_id, rights in have.items() for r_id in rights - set(wanted[l_id])]
-    if to_add:
-        insert_missing(table, to_add)
+    if to_add and is_postgresql():
+        source = rows_source(table, (left, right))
+        statement = postgresql.insert(table).from_select((left, right), select(source[left], source[right]))
+        db.session.execute(statement.on_conflict_do_nothing(), rows_param(to_add))
+    elif to_add:
+        db.session.execute(sqlite.insert(table).on_conflict_do_nothing(), to_add)
     if to_remove:
         db.session.execute(delete(table).where(tuple_(left_col, right_col).in_(to_remove)))
     return len(to_add) + len(to_remove)

@@ -18,7 +18,6 @@ from rq.job import Job
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.credentials import client_for, record_auth_failure
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.integrations.pagerduty.serial import SerialSession, queue_connection
@@ -130,25 +129,23 @@ def _run_locked(
     account.last_sync_at = utcnow()
     db.session.commit()
     run_pk = sync_run.id
-    before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
-    client = None
+    ctx: streams.SyncContext | None = None
     turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
     try:
-        client = client_for(account, session=turn)
-        ctx = streams.SyncContext(account, client, sync_run, heartbeat=lock.refresh)
+        ctx = streams.SyncContext(
+            account, client_for(account, session=turn), sync_run, heartbeat=lock.refresh
+        )
         (passes.run_backfill if backfill else passes.run_incremental)(ctx)
     except PagerDutyError as exc:
-        return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
+        return _on_pagerduty_error(account, _after_rollback(run_pk, ctx), exc)
     except LockLost:
         _finish(
-            _after_rollback(run_pk, client, before),
-            SyncStatus.FAILED,
-            "Stopped: another sync took over this account.",
+            _after_rollback(run_pk, ctx), SyncStatus.FAILED, "Stopped: another sync took over this account."
         )
         return "failed"
     except Exception as exc:
         error = f"{INTERNAL_ERROR} {type(exc).__name__} (the details are in the server log)"
-        _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
+        _finish(_after_rollback(run_pk, ctx), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     finally:
         turn.close()  # gives the turn back now: the next run, or a page, need not wait for it to run out
@@ -159,13 +156,12 @@ def _run_locked(
     return "succeeded"
 
 
-def _after_rollback(run_pk: int, client: PagerDutyClient | None, before: tuple[int, int]) -> SyncRun | None:
+def _after_rollback(run_pk: int, ctx: streams.SyncContext | None) -> SyncRun | None:
     """Drop the unfinished page; keep the run's request counts, which are true whatever was written."""
     db.session.rollback()
     sync_run = db.session.get(SyncRun, run_pk)
-    if sync_run is not None and client is not None:
-        sync_run.requests = before[0] + client.stats.requests
-        sync_run.rate_limited = before[1] + client.stats.rate_limited
+    if sync_run is not None and ctx is not None:
+        sync_run.requests, sync_run.rate_limited = ctx.request_counts()
     return sync_run
 
 

@@ -73,7 +73,6 @@ class SyncContext:
         self.writes = AccountWrites(self.ids.id, self.ids.workspace_id)
         self.run_id = self.run.id
         self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
-        # A continued run (after a long rate limit) has a new client: its requests add to the run's.
         self._requests_before = (self.run.requests or 0, self.run.rate_limited or 0)
         self._versioned_totals = (self.totals.created, self.totals.updated)
 
@@ -88,6 +87,11 @@ class SyncContext:
         self.totals.created += counts.created
         self.totals.updated += counts.updated
 
+    def request_counts(self) -> tuple[int, int]:
+        """The run's requests and rate-limited ones: a continued run has a new client, whose count adds on."""
+        stats = self.client.stats
+        return self._requests_before[0] + stats.requests, self._requests_before[1] + stats.rate_limited
+
     def page_done(self) -> None:
         """Commit a written page, unless the last commit was less than COMMIT_EVERY ago.
 
@@ -98,12 +102,13 @@ class SyncContext:
             self.commit()
 
     def commit(self, progress: float | None = None, stage: str | None = None) -> None:
+        requests, rate_limited = self.request_counts()
         values: dict[str, Any] = {
             "fetched": self.totals.fetched,
             "created": self.totals.created,
             "updated": self.totals.updated,
-            "requests": self._requests_before[0] + self.client.stats.requests,
-            "rate_limited": self._requests_before[1] + self.client.stats.rate_limited,
+            "requests": requests,
+            "rate_limited": rate_limited,
         }
         if progress is not None:
             values["progress"] = max(0.0, min(1.0, progress))
@@ -127,9 +132,6 @@ def checkpoint(account: PagerDutyAccount, stream: str) -> SyncCheckpoint:
         db.session.add(row)
         db.session.flush()
     return row
-
-
-# -- the directory -------------------------------------------------------------------------------------------
 
 
 def sync_directory(ctx: SyncContext, force: bool = False) -> None:
@@ -163,9 +165,6 @@ def _optional(fetch: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]
             log.info("account %s has no access to this part of the directory: %s", exc.status, exc.message)
             return []
         raise
-
-
-# -- incidents, log entries, change events ------------------------------------------------------------------
 
 
 def _by_chunk(

@@ -45,9 +45,9 @@ def _name(raw: Json) -> str:
 
 def priority_name(priority: Json | None) -> str | None:
     """Full priority objects carry `name`, references only `summary` (API-NOTES §2.5)."""
-    if not priority:
-        return None
-    return _cut_or_none(priority.get("name") or priority.get("summary"), PRIORITY_LENGTH)
+    return (
+        _cut_or_none(priority.get("name") or priority.get("summary"), PRIORITY_LENGTH) if priority else None
+    )
 
 
 def parse_time(value: object) -> datetime | None:
@@ -61,6 +61,13 @@ def parse_time(value: object) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _required_time(raw: Json, key: str, what: str) -> datetime:
+    at = parse_time(raw.get(key))
+    if at is None:
+        raise ValueError(f"{what} {raw.get('id')} has no {key}")
+    return at
 
 
 def _ref_id(ref: Json | None) -> str | None:
@@ -160,9 +167,7 @@ def normalise_title(title: str) -> str:
 
 def map_incident(raw: Json) -> IncidentRow:
     raw = storable(raw)
-    created_at = parse_time(raw.get("created_at"))
-    if created_at is None:
-        raise ValueError(f"incident {raw.get('id')} has no created_at")
+    created_at = _required_time(raw, "created_at", "incident")
     title = str(raw.get("title") or raw.get("summary") or "")
     return IncidentRow(
         remote_id=str(raw["id"]),
@@ -216,9 +221,7 @@ def map_log_entry(raw: Json) -> LogEntryRow:
         user_remote_id = _ref_id(assignees[0]) if assignees else None
     elif kind in _USER_FROM_AGENT and agent_type in USER_AGENTS:
         user_remote_id = _ref_id(agent)
-    at = parse_time(raw.get("created_at"))
-    if at is None:
-        raise ValueError(f"log entry {raw.get('id')} has no created_at")
+    at = _required_time(raw, "created_at", "log entry")
     return LogEntryRow(
         remote_id=str(raw["id"]),
         incident_remote_id=str(raw["incident"]["id"]),
@@ -243,9 +246,7 @@ class ChangeEventRow:
 
 def map_change_event(raw: Json) -> ChangeEventRow:
     raw = storable(raw)
-    at = parse_time(raw.get("timestamp"))
-    if at is None:
-        raise ValueError(f"change event {raw.get('id')} has no timestamp")
+    at = _required_time(raw, "timestamp", "change event")
     links = raw.get("links") or []
     return ChangeEventRow(
         remote_id=str(raw["id"]),

@@ -53,8 +53,7 @@ def rescan_open(ctx: SyncContext) -> None:
         .limit(MAX_HEALED_PER_RUN)
     ).all()
     for remote_id in stale:
-        incident = ctx.client.get_incident(remote_id)
-        ctx.store_incidents([incident], fetched=False)
+        ctx.store_incidents([ctx.client.get_incident(remote_id)], fetched=False)
         entries = ctx.client.list_incident_log_entries(remote_id)
         ctx.record(store.store_log_entries(ctx.account, entries, ctx.directory, ctx.writes.entry_fields))
     ctx.commit()
@@ -70,8 +69,6 @@ def needs_backfill(account: PagerDutyAccount, now: datetime | None = None) -> bo
 
 
 def run_backfill(ctx: SyncContext) -> None:
-    """History of the services selected but not yet backfilled, then the older period of a lengthened
-    history; each resumable from its plan checkpoint."""
     sync_directory(ctx, force=True)
     plan_row = checkpoint(ctx.account, "backfill")
     for _ in range(2):  # a plan in progress or for new services, then possibly an extension
@@ -102,7 +99,10 @@ def _run_plan(ctx: SyncContext, plan_row: SyncCheckpoint) -> None:
     label = "Backfilling older history:" if extend else "Backfilling"
     ctx.commit(stage=f"{label} incidents")
     since = datetime.fromisoformat(plan["incidents_until"])
-    all_selected = set(plan["services"]) == set(ctx.directory.services) - _deleted(account)
+    live = select(PDService.remote_id).where(
+        PDService.account_id == account.id, PDService.deleted_remotely.is_(False)
+    )
+    all_selected = set(plan["services"]) == set(db.session.scalars(live))
     sync_incidents(
         ctx, since, end, None if all_selected else plan["services"], mark("incidents_until", 0.4, 0.0)
     )
@@ -136,16 +136,6 @@ def _run_plan(ctx: SyncContext, plan_row: SyncCheckpoint) -> None:
             cp.position = end
     plan_row.data = {}
     ctx.commit(progress=1.0, stage="Backfill done")
-
-
-def _deleted(account: PagerDutyAccount) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(PDService.remote_id).where(
-                PDService.account_id == account.id, PDService.deleted_remotely.is_(True)
-            )
-        )
-    )
 
 
 def run_incremental(ctx: SyncContext) -> None:

@@ -34,7 +34,6 @@ from ..directory import selection_counts
 from . import jobs, runner
 
 PARTIAL = "integrations/_sync_status.html"
-HISTORY = 20
 
 
 class SecretForm(VigilForm):
@@ -65,7 +64,6 @@ class Widget:
 
     @property
     def time_left(self) -> str | None:
-        """'about 4 min left', from the pace so far; nothing until the run is far enough along to tell."""
         run = self.latest
         if run is None or run.status not in runner.ACTIVE or run.started_at is None:
             return None
@@ -114,7 +112,7 @@ def _job_pending(account: PagerDutyAccount) -> bool:
 def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card: bool = False) -> Widget:
     return Widget(
         account=account,
-        runs=runner.latest_runs(account, HISTORY),
+        runs=runner.latest_runs(account),
         job_pending=_job_pending(account),
         selected=selection_counts(account)[0],
         can_admin=current_membership().role.at_least(Role.ADMIN),
@@ -165,9 +163,6 @@ def _request(account: PagerDutyAccount) -> tuple[str, int]:
     audit.record(account.workspace, "pagerduty.sync_requested", account.subdomain, job=job.id)
     db.session.commit()
     return "Sync requested.", 202
-
-
-# -- webhook subscription -----------------------------------------------------------------------------------
 
 
 def webhook_panel(account: PagerDutyAccount) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -47,34 +46,29 @@ COMMIT_EVERY = 1.0
 PAGES_AHEAD = 256
 
 
-@dataclass
 class SyncContext:
-    account: PagerDutyAccount
-    client: PagerDutyClient
-    run: SyncRun
-    heartbeat: Callable[[], None] = lambda: None
-    now: datetime = field(default_factory=utcnow)
-    directory: Directory = field(default_factory=Directory)
-    # Kept as plain values: every commit expires the ORM rows, and re-reading the account and the run after
-    # each page would cost two queries a page.
-    ids: AccountIds = field(init=False)
-    totals: Counts = field(init=False)
-    writes: AccountWrites = field(init=False)  # told to analytics at each commit (app/analytics/changes.py)
-    run_id: int = field(init=False)
-    _committed_at: float = field(init=False, default_factory=time.monotonic)
-    _requests_before: tuple[int, int] = field(init=False, default=(0, 0))
-    # The created/updated totals at the last commit, and whether something the totals do not count (a
-    # refreshed directory) was written since: the next commit then still retires the computed analytics.
-    _versioned_totals: tuple[int, int] = field(init=False, default=(0, 0))
-    unversioned_write: bool = field(init=False, default=False)
-
-    def __post_init__(self) -> None:
-        self.ids = AccountIds(self.account.id, self.account.workspace_id)
-        self.writes = AccountWrites(self.ids.id, self.ids.workspace_id)
-        self.run_id = self.run.id
-        self.totals = Counts(self.run.fetched or 0, self.run.created or 0, self.run.updated or 0)
-        self._requests_before = (self.run.requests or 0, self.run.rate_limited or 0)
+    def __init__(
+        self,
+        account: PagerDutyAccount,
+        client: PagerDutyClient,
+        run: SyncRun,
+        heartbeat: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.account, self.client, self.run, self.heartbeat = account, client, run, heartbeat
+        self.now = utcnow()
+        self.directory = Directory()
+        # Kept as plain values: every commit expires the ORM rows, and re-reading the account and the run
+        # after each page would cost two queries a page.
+        self.ids = AccountIds(account.id, account.workspace_id)
+        self.run_id = run.id
+        self.totals = Counts(run.fetched or 0, run.created or 0, run.updated or 0)
+        self._requests_before = (run.requests or 0, run.rate_limited or 0)
+        self.writes = AccountWrites(self.ids.id, self.ids.workspace_id)  # told to analytics at each commit
+        self._committed_at = time.monotonic()
+        # The created/updated totals at the last commit, and whether something the totals do not count (a
+        # refreshed directory) was written since: the next commit then still retires the computed analytics.
         self._versioned_totals = (self.totals.created, self.totals.updated)
+        self.unversioned_write = False
 
     def store_incidents(self, raw: list[dict[str, Any]], fetched: bool = True) -> None:
         """Write and count incidents; with `fetched=False` only what was written counts."""

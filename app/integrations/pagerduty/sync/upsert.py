@@ -67,11 +67,37 @@ def upsert_by_remote_id(
         return result
     table: Table = model.__table__
     fields = sorted({name for values in batch.values() for name in values})
-    compared = [name for name in fields if name not in insert_only]
+    compared = tuple(name for name in fields if name not in insert_only)
+    postgres = is_postgresql()
+    statement = _upsert_statement(
+        table, ("account_id", "workspace_id", "remote_id", *fields), compared, postgres
+    )
     ordered = sorted(batch)
     for start in range(0, len(ordered), BATCH_ROWS):
-        chunk = [(key, batch[key]) for key in ordered[start : start + BATCH_ROWS]]
-        _upsert_batch(table, account_id, workspace_id, chunk, fields, compared, result)
+        keys = ordered[start : start + BATCH_ROWS]
+        values = [
+            {
+                "account_id": account_id,
+                "workspace_id": workspace_id,
+                "remote_id": key,
+                **{name: batch[key].get(name) for name in fields},
+            }
+            for key in keys
+        ]
+        # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
+        # time, so only the counts, never the data, could be off under a race).
+        existing = set() if postgres else _existing(table, account_id, keys)
+        # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
+        for remote_id, row_id, is_new in db.session.execute(
+            statement, rows_param(values) if postgres else values
+        ):
+            result.ids[remote_id] = row_id
+            result.written.add(remote_id)
+            if is_new if postgres else remote_id not in existing:
+                result.created += 1
+                result.created_ids.add(remote_id)
+            else:
+                result.updated += 1
     if want_ids and len(result.ids) < len(batch):
         unchanged = [remote_id for remote_id in ordered if remote_id not in result.ids]
         for start in range(0, len(unchanged), BATCH_ROWS):
@@ -84,42 +110,6 @@ def upsert_by_remote_id(
                 )
             )
     return result
-
-
-def _upsert_batch(
-    table: Table,
-    account_id: int,
-    workspace_id: int,
-    rows: Sequence[tuple[str, Mapping[str, Any]]],
-    fields: Sequence[str],
-    compared: Sequence[str],
-    result: UpsertResult,
-) -> None:
-    values = [
-        {
-            "account_id": account_id,
-            "workspace_id": workspace_id,
-            "remote_id": remote_id,
-            **{name: row.get(name) for name in fields},
-        }
-        for remote_id, row in rows
-    ]
-    postgres = is_postgresql()
-    # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
-    # time, so only the counts, never the data, could be off under a race).
-    existing = set() if postgres else _existing(table, account_id, [remote_id for remote_id, _ in rows])
-    columns = ("account_id", "workspace_id", "remote_id", *fields)
-    statement = _upsert_statement(table, columns, tuple(compared), postgres)
-    # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
-    params: Any = rows_param(values) if postgres else values
-    for remote_id, row_id, is_new in db.session.execute(statement, params):
-        result.ids[remote_id] = row_id
-        result.written.add(remote_id)
-        if is_new if postgres else remote_id not in existing:
-            result.created += 1
-            result.created_ids.add(remote_id)
-        else:
-            result.updated += 1
 
 
 @cache

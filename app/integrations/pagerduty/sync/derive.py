@@ -1,8 +1,6 @@
-"""Per-incident facts derived from its log entries, recomputed for just the incidents a page touched.
-
-MTTA needs the first acknowledgement from the log entries, because PagerDuty empties an incident's
-`acknowledgements` once it is resolved (API-NOTES §2.5).
-"""
+"""Per-incident facts derived from its log entries, recomputed for just the incidents a page touched. MTTA
+needs the first acknowledgement from the log entries: PagerDuty empties an incident's `acknowledgements` once
+it is resolved (API-NOTES §2.5)."""
 
 from __future__ import annotations
 
@@ -84,13 +82,11 @@ def resolved_by_person(agent_type: str | None, channel: str | None) -> bool:
 
 
 def _each_incident(incident_ids: Sequence[int], query: Select[Any], key: Any) -> Select[Any]:
-    """`query` restricted to these incidents (`key` is its incident id column), as one statement.
-
-    On PostgreSQL each id is probed on its own (a LATERAL subquery per id of an unnest): without statistics
-    (a first backfill, autovacuum off) an `IN` of hundreds of ids is estimated to match the whole table, and
+    """`query` restricted to these incidents (`key` is its incident id column), as one statement. On
+    PostgreSQL each id is probed on its own (a LATERAL subquery per id of an unnest): without statistics (a
+    first backfill, autovacuum off) an `IN` of hundreds of ids is estimated to match the whole table, and
     PostgreSQL read every log entry for each batch a chunk refreshed, 20 ms at 36,000 entries and growing with
-    the history. SQLite uses the index for `IN` anyway.
-    """
+    the history. SQLite uses the index for `IN` anyway."""
     if not is_postgresql():
         return query.where(key.in_(list(incident_ids)))
     ids = func.unnest(bindparam("ids", list(incident_ids), type_=postgresql.ARRAY(Integer)))

@@ -1,9 +1,6 @@
-"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to.
-
-One sync per account at a time, with a lock that frees itself if its worker dies: a Redis key with a TTL,
-refreshed at every commit of a run (about once a second while pages flow), so a worker killed mid-run holds it
-at most `ttl` seconds more, then the next run takes over from the last checkpoint.
-"""
+"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to. The lock is
+a Redis key with a TTL, refreshed at every commit of a run (about once a second while pages flow), so a worker
+killed mid-run holds it at most `ttl` seconds more, then the next run takes over from the last checkpoint."""
 
 from __future__ import annotations
 

@@ -50,7 +50,6 @@ class Counts:
     fetched: int = 0
     created: int = 0
     updated: int = 0
-    skipped: int = 0
 
 
 MAX_KNOWN_INCIDENTS = 200_000
@@ -114,11 +113,9 @@ def store_teams(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
 def store_services(
     account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]
 ) -> tuple[Counts, int]:
-    """Services and their team links; returns counts and how many PagerDuty no longer lists.
-
-    `selected` is the admin's choice and never touched here; a service gone from PagerDuty is kept (its
-    incidents may be synced) and flagged `deleted_remotely`.
-    """
+    """Services and their team links; returns counts and how many PagerDuty no longer lists. `selected` is the
+    admin's choice and never touched here; a service gone from PagerDuty is kept (its incidents may be synced)
+    and flagged `deleted_remotely`."""
     rows = [mapping.map_service(item) for item in raw]
     values = [(r.remote_id, {**r.values, "deleted_remotely": False}) for r in rows]
     result = upsert_by_remote_id(PDService, account.id, account.workspace_id, values)
@@ -174,12 +171,9 @@ def store_incidents(
     only_selected: bool = True,
 ) -> tuple[Counts, list[int]]:
     """Upsert incidents of known (by default: selected) services; returns counts and the ids of those seen
-    before (one may have moved to another service, and its interruption verdicts carry the service).
-
-    A new incident is inserted with its derived columns already set: it has no log entries yet (they are
-    stored only for incidents Vigil holds), so they follow from its own fields. An incident that changed is
-    refreshed from its log entries afterwards.
-    """
+    before (one may have moved to another service, and its interruption verdicts carry the service). A new
+    incident is inserted with its derived columns set from its own fields (it has no log entries yet); one
+    that changed is refreshed from its log entries afterwards."""
     counts = Counts()
     rows: list[tuple[str, dict[str, Any]]] = []
     teams_of: dict[str, tuple[str, ...]] = {}
@@ -189,7 +183,6 @@ def store_incidents(
         counts.fetched += 1
         row = mapping.map_incident(item)
         if row.service_remote_id not in wanted:
-            counts.skipped += 1
             continue
         values = {**row.values, "service_id": directory.services[row.service_remote_id]}
         derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
@@ -253,7 +246,6 @@ def upsert_log_entries(
     for entry in mapped:
         incident_id = incident_ids.get(entry.incident_remote_id)
         if incident_id is None:
-            counts.skipped += 1
             continue
         user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
         extra = local_fields(entry, user_id) if local_fields else {}
@@ -276,11 +268,9 @@ def store_change_events(
     for item in raw:
         counts.fetched += 1
         event = mapping.map_change_event(item)
-        services = [directory.services[s] for s in event.service_remote_ids if s in directory.services]
-        if not services:
-            counts.skipped += 1
-        for service_id in services:
-            wanted[(event.remote_id, service_id)] = event.values
+        for remote_service in event.service_remote_ids:
+            if remote_service in directory.services:
+                wanted[(event.remote_id, directory.services[remote_service])] = event.values
     if not wanted:
         return counts
     source = DeploymentSource.CHANGE_EVENT

@@ -1,10 +1,8 @@
 """The streams of a sync (directory, incidents, log entries, change events), each checkpointed after every
-chunk; passes.py runs them as a backfill or an incremental pass.
-
-Order matters: the directory first (incidents reference services, teams and users), incidents before log
-entries (entries of incidents Vigil does not keep are skipped), change events last. A checkpoint advances
-only in the same commit as the rows it covers, so a worker killed at any moment resumes without a gap.
-"""
+chunk; passes.py runs them as a backfill or an incremental pass. Order matters: the directory first (incidents
+reference services, teams and users), incidents before log entries (entries of incidents Vigil does not keep
+are skipped), change events last. A checkpoint advances only in the same commit as the rows it covers, so a
+worker killed at any moment resumes without a gap."""
 
 from __future__ import annotations
 
@@ -87,11 +85,9 @@ class SyncContext:
         return self._requests_before[0] + stats.requests, self._requests_before[1] + stats.rate_limited
 
     def page_done(self) -> None:
-        """Commit a written page, unless the last commit was less than COMMIT_EVERY ago.
-
-        Rows may reach the database ahead of the checkpoint that covers them (a resumed chunk then rewrites
-        nothing), never the other way round: checkpoints move only in commit().
-        """
+        """Commit a written page, unless the last commit was less than COMMIT_EVERY ago. Rows may reach the
+        database ahead of the checkpoint that covers them (a resumed chunk then rewrites nothing), never the
+        other way round: checkpoints move only in commit()."""
         if time.monotonic() - self._committed_at >= COMMIT_EVERY:
             self.commit()
 
@@ -164,11 +160,9 @@ def _optional(fetch: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]
 def _by_chunk(
     fetch: Callable[[datetime, datetime], Iterator[WindowPage]], since: datetime, until: datetime
 ) -> Iterator[bytes | datetime]:
-    """A stream's pages chunk by chunk, each chunk followed by its end (where its checkpoint moves to).
-
-    Pages cross from the download process to the writing one as JSON: orjson encodes a page of log entries in
-    ~0.09 ms against pickle's ~0.35 ms (on the download, the critical path) and decodes it in ~0.42 ms against
-    ~0.6 ms."""
+    """A stream's pages chunk by chunk, each chunk followed by its end (where its checkpoint moves to). Pages
+    cross from the download process as JSON: orjson encodes a page of log entries in ~0.09 ms against pickle's
+    ~0.35 ms (on the download, the critical path) and decodes it in ~0.42 ms against ~0.6 ms."""
     start = since
     while start < until:
         stop = min(start + CHUNK, until)
@@ -185,10 +179,8 @@ def _prefetching(
     since: datetime,
     until: datetime,
 ) -> Iterator[Prefetch[bytes | datetime]]:
-    """The next pages download while this one is written (still one request at a time, see prefetch.py).
-
-    The `with` guarantees the download process has stopped before an error leaves the stream.
-    """
+    """The next pages download while this one is written (still one request at a time, see prefetch.py); the
+    `with` stops the download process before an error leaves the stream."""
     client = ctx.client
     ahead = Prefetch(
         _by_chunk(fetch, since, until),

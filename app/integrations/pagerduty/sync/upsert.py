@@ -56,11 +56,9 @@ def upsert_by_remote_id(
     insert_only: Collection[str] = (),
     want_ids: bool = True,
 ) -> UpsertResult:
-    """Insert new rows, update changed ones, leave the rest alone; counts are exact.
-
-    `insert_only` columns are written when a row is created but neither compared nor overwritten later
-    (derived columns, which their own refresh keeps). Without `want_ids`, `ids` holds only written rows.
-    """
+    """Insert new rows, update changed ones, leave the rest alone; counts are exact. `insert_only` columns are
+    written when a row is created, never compared or overwritten (derived columns, which their own refresh
+    keeps). Without `want_ids`, `ids` holds only written rows."""
     batch = dict(rows)  # within one batch the last version of a row wins
     result = UpsertResult()
     if not batch:
@@ -147,10 +145,8 @@ def replace_links(
     wanted: Mapping[int, Sequence[int]],
     fresh: Collection[int] = (),
 ) -> int:
-    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed.
-
-    `fresh` left ids were created in this transaction, so they have no links to read first.
-    """
+    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed. `fresh` left
+    ids were created in this transaction: they have no links to read."""
     if not wanted:
         return 0
     left_col, right_col = table.c[left], table.c[right]

@@ -142,8 +142,6 @@ def refresh_derived(incident_ids: Collection[int]) -> int:
 
 
 def _refresh_batch(incident_ids: Sequence[int]) -> int:
-    if not incident_ids:
-        return 0
     facts = _facts(incident_ids)
     columns = [getattr(Incident, name) for name in DERIVED_FIELDS]
     current = select(Incident.id, Incident.created_at, Incident.status, Incident.resolved_at, *columns)
@@ -152,21 +150,16 @@ def _refresh_batch(incident_ids: Sequence[int]) -> int:
         values = derived_values(row.created_at, row.status, row.resolved_at, facts.get(row.id))
         if any(getattr(row, name) != value for name, value in values.items()):
             changes.append({"id": row.id, **values})
-    if changes:
-        _write(changes)
-    return len(changes)
-
-
-def _write(changes: list[dict[str, Any]]) -> None:
-    if not is_postgresql():
+    if changes and not is_postgresql():
         db.session.execute(update(Incident), changes)  # by primary key, one executemany
-        return
-    # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
-    table = Incident.__table__
-    source = rows_source(table, ("id", *DERIVED_FIELDS))
-    statement = (
-        update(table)
-        .where(table.c.id == source["id"])
-        .values({name: source[name] for name in DERIVED_FIELDS})
-    )
-    db.session.execute(statement, rows_param(changes))
+    elif changes:
+        # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
+        table = Incident.__table__
+        source = rows_source(table, ("id", *DERIVED_FIELDS))
+        statement = (
+            update(table)
+            .where(table.c.id == source["id"])
+            .values({name: source[name] for name in DERIVED_FIELDS})
+        )
+        db.session.execute(statement, rows_param(changes))
+    return len(changes)

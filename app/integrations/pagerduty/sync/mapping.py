@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,7 +133,7 @@ class IncidentRow:
     remote_id: str
     service_remote_id: str
     values: dict[str, Any]
-    team_remote_ids: tuple[str, ...] = field(default=())
+    team_remote_ids: tuple[str, ...]
 
 
 # An incident's title reduced to a template, so "Disk 91% full on db-7" and "Disk 97% full on db-2" recur as

@@ -56,7 +56,6 @@ class LogFacts:
 def derived_values(
     created_at: datetime, status: str, resolved_at: datetime | None, facts: LogFacts | None
 ) -> dict[str, object]:
-    """The derived columns of one incident (pure)."""
     facts = facts or LogFacts(None, None, 0, 0, 0, None, None)
     resolved = status == "resolved"
     final_resolve = resolved_at or (facts.last_resolve_at if resolved else None)

@@ -1,12 +1,10 @@
-"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures.
-
-No value PagerDuty sends may stop a sync. Every string is cleaned first (`storable`: NUL dropped, lone
-surrogates replaced). PagerDuty documents a maximum only for a few fields (user and team names and emails,
-100 characters) and none for the rest (service and priority names, titles, summaries, keys, URLs), so the
-columns these fill are TEXT and keep the whole value. The few that PostgreSQL indexes (an index entry must
-fit in about 2.7 kB) are cut to their column's size with a marker (`cut_text`), here and only here: the
-priority name, the incident's status and urgency, a log entry's type and channel.
-"""
+"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures. No value
+PagerDuty sends may stop a sync. Every string is cleaned first (`storable`: NUL dropped, lone surrogates
+replaced). PagerDuty documents a maximum for few fields (user and team names and emails, 100 characters) and
+none for the rest (service and priority names, titles, summaries, keys, URLs), whose columns are TEXT and keep
+the whole value. The few that PostgreSQL indexes (an index entry must fit in about 2.7 kB) are cut to their
+column's size with a marker (`cut_text`), here and only here: the priority name, the incident's status and
+urgency, a log entry's type and channel."""
 
 from __future__ import annotations
 
@@ -75,9 +73,7 @@ def _ref_id(ref: Json | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class TeamedRow:
-    """A service or a user: its columns and the teams it belongs to."""
-
+class TeamedRow:  # a service or a user
     remote_id: str
     values: dict[str, Any]
     team_remote_ids: tuple[str, ...]
@@ -101,10 +97,7 @@ def map_service(raw: Json) -> TeamedRow:
 
 def map_team(raw: Json) -> tuple[str, dict[str, Any]]:
     raw = storable(raw)
-    return str(raw["id"]), {
-        "name": _name(raw),
-        "html_url": raw.get("html_url"),
-    }
+    return str(raw["id"]), {"name": _name(raw), "html_url": raw.get("html_url")}
 
 
 def map_user(raw: Json) -> TeamedRow:

@@ -1,9 +1,7 @@
 """The two kinds of run: a backfill of the history of newly selected services (or the older period of a
-lengthened history) from its resumable plan, and an incremental pass from the per-stream checkpoints, with a
-re-scan of open incidents so acknowledgements, resolutions and reopens of old incidents are caught.
-
-A backfill's plan is stored in the "backfill" checkpoint (JSON) and resumed from it, so it holds plain values.
-"""
+lengthened history) from its resumable plan, kept as plain values in the "backfill" checkpoint (JSON), and an
+incremental pass from the per-stream checkpoints, with a re-scan of open incidents so acknowledgements,
+resolutions and reopens of old incidents are caught."""
 
 from __future__ import annotations
 
@@ -132,14 +130,12 @@ def _run_plan(ctx: SyncContext, plan_row: SyncCheckpoint) -> None:
     db.session.execute(services.values(backfilled_at=ctx.now, history_from=start))
     for stream in ("incidents", "log_entries"):
         cp = checkpoint(account, stream)
-        if cp.position is None:
-            cp.position = end
+        cp.position = cp.position or end
     plan_row.data = {}
     ctx.commit(progress=1.0, stage="Backfill done")
 
 
 def run_incremental(ctx: SyncContext) -> None:
-    """What changed since the checkpoints, with an overlap, plus a re-scan of open incidents."""
     account = ctx.account
     sync_directory(ctx)
     selected = sorted(ctx.directory.selected_services)
@@ -206,11 +202,9 @@ def _new_plan(account: PagerDutyAccount, now: datetime) -> dict[str, Any] | None
 
 
 def _extension_entries_end(account: PagerDutyAccount, plan: dict[str, Any], now: datetime) -> datetime:
-    """Where the log entries of an extension's incidents end.
-
-    An incident created in the older period may have been acknowledged or resolved after it, and the first
-    backfill skipped those entries (Vigil did not keep the incident then). So: up to the last resolution among
-    them, or now while one of them is still open."""
+    """Where the log entries of an extension's incidents end: one created in the older period may have been
+    acknowledged or resolved after it, entries the first backfill skipped (Vigil did not keep the incident
+    then). So: the last resolution among them, or now while one is still open."""
     start, end = datetime.fromisoformat(plan["start"]), datetime.fromisoformat(plan["end"])
     population = (
         select(Incident.resolved_at)

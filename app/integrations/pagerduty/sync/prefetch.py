@@ -119,8 +119,6 @@ class Prefetch(Generic[T]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- in the child ----------------------------------------------------------------------------------------
-
     def _run(self) -> None:
         self._from_child.close()
         self._to_child.close()
@@ -173,8 +171,6 @@ class Prefetch(Generic[T]):
             # The caller raises its original error when this one reaches it.
             raise RuntimeError("the caller could not do what the download needed")
         return value
-
-    # -- in the caller ---------------------------------------------------------------------------------------
 
     def _answer(self, index: int) -> None:
         try:

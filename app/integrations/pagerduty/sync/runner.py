@@ -76,9 +76,8 @@ def job_id(account_id: int) -> str:
 
 
 def continuation_job_id(sync_run: SyncRun) -> str:
-    """Each continuation of a waiting run has an id of its own: RQ saves the job that enqueued it (under
-    the account's id, or the previous continuation's) when that job ends, over anything enqueued under
-    the same id meanwhile."""
+    """Each continuation of a waiting run has an id of its own: RQ saves the job that enqueued it when that
+    job ends, over anything enqueued under the same id meanwhile."""
     return f"sync-run-{sync_run.id}-{sync_run.continuations}"
 
 
@@ -176,10 +175,9 @@ def _close_interrupted(account: PagerDutyAccount, current: SyncRun) -> None:
 
 
 def _finish(sync_run: SyncRun | None, status: SyncStatus, error: str | None) -> None:
-    if sync_run is None:
-        return
-    sync_run.status, sync_run.error, sync_run.finished_at = status, error, utcnow()
-    db.session.commit()
+    if sync_run is not None:
+        sync_run.status, sync_run.error, sync_run.finished_at = status, error, utcnow()
+        db.session.commit()
 
 
 def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc: PagerDutyError) -> Outcome:
@@ -194,8 +192,7 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
     if exc.retryable and sync_run is not None and sync_run.continuations < MAX_CONTINUATIONS:
         sync_run.continuations += 1
         wait = exc.retry_after if exc.retry_after is not None else 30 * 2 ** (sync_run.continuations - 1)
-        sync_run.status = SyncStatus.WAITING
-        sync_run.error = f"Waiting {wait:.0f} s before continuing: {exc}"
+        sync_run.status, sync_run.error = SyncStatus.WAITING, f"Waiting {wait:.0f} s before continuing: {exc}"
         db.session.commit()
         enqueue_continuation(sync_run, timedelta(seconds=wait))
         return "waiting"

@@ -11,12 +11,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
-from app.integrations.pagerduty.sync.upsert import (
-    dialect_insert,
-    pairs,
-    replace_links,
-    upsert_by_remote_id,
-)
+from app.integrations.pagerduty.sync.upsert import dialect_insert, pairs, replace_links, upsert_by_remote_id
 from app.models import (
     Deployment,
     DeploymentSource,
@@ -39,8 +34,6 @@ LocalFields = Callable[[mapping.LogEntryRow, int | None], dict[str, Any]]
 
 @dataclass(frozen=True)
 class AccountIds:
-    """An account's ids as a sync run keeps them; store functions take either this or the account."""
-
     id: int
     workspace_id: int
 
@@ -63,9 +56,8 @@ class Directory:
     selected_services: set[str] = field(default_factory=set)
     teams: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
-    # Filled as incidents are written or looked up, so that a page of log entries (most of a backfill's pages)
-    # names its incidents' ids itself: looking them up in the upsert cost a third of its time. An incident's
-    # id never changes while it exists, and a Directory lives for one sync run, whose error ends it.
+    # Filled as incidents are written or looked up: looking up a log entry page's incidents in the upsert cost
+    # a third of its time. An incident's id never changes, and a Directory lives for one sync run.
     incidents: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -151,9 +143,8 @@ def store_users(
     ]
     memberships: dict[int, list[int]] = {team_id: [] for team_id in teams.values()}
     for r in rows:
-        for team_remote in r.team_remote_ids:
-            if team_remote in teams:
-                memberships[teams[team_remote]].append(result.ids[r.remote_id])
+        for team_id in [teams[t] for t in r.team_remote_ids if t in teams]:
+            memberships[team_id].append(result.ids[r.remote_id])
     replace_links(team_members, "team_id", "user_id", memberships)
     return Counts(len(rows), result.created, result.updated), rezoned
 

@@ -134,8 +134,7 @@ def sync_directory(ctx: SyncContext, force: bool = False) -> None:
     found = refresh_directory(account, client)
     ctx.record(Counts(found.services + found.teams, found.added, 0))
     ctx.unversioned_write = True  # renames and team changes are not in the counts above
-    teams = Directory.load(account).teams
-    counts, rezoned = store.store_users(account, client.list_users(), teams)
+    counts, rezoned = store.store_users(account, client.list_users(), Directory.load(account).teams)
     ctx.writes.zones_changed(rezoned)
     ctx.record(counts)
     ctx.record(store.store_priorities(account, _optional(client.list_priorities)))

@@ -1,10 +1,8 @@
-"""Idempotent writes keyed on (account, remote id), on SQLite and PostgreSQL alike.
-
-A batch is one multi-row INSERT … ON CONFLICT DO UPDATE … WHERE <some column IS DISTINCT FROM the new value>:
-an unchanged row is neither written nor returned, so a re-run writes nothing and RETURNING yields exactly the
-rows created or updated. Concurrent writers of the same rows (a webhook job and a sync) cannot fail the batch,
-and rows are sent in remote-id order so two such writers take their row locks in the same order.
-"""
+"""Idempotent writes keyed on (account, remote id), on SQLite and PostgreSQL alike. A batch is one multi-row
+INSERT … ON CONFLICT DO UPDATE … WHERE <some column IS DISTINCT FROM the new value>: an unchanged row is
+neither written nor returned, so a re-run writes nothing and RETURNING yields exactly the rows created or
+updated. Concurrent writers of the same rows (a webhook job and a sync) cannot fail the batch, and rows are
+sent in remote-id order so two such writers take their row locks in the same order."""
 
 from __future__ import annotations
 
@@ -39,8 +37,7 @@ def pairs(statement: Any) -> dict[Any, Any]:
 
 
 def dialect_insert(target: Any) -> Any:
-    module = postgresql if is_postgresql() else sqlite
-    return module.insert(target)
+    return (postgresql if is_postgresql() else sqlite).insert(target)
 
 
 def is_postgresql() -> bool:
@@ -139,11 +136,7 @@ def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[s
 
 
 def replace_links(
-    table: Table,
-    left: str,
-    right: str,
-    wanted: Mapping[int, Sequence[int]],
-    fresh: Collection[int] = (),
+    table: Table, left: str, right: str, wanted: Mapping[int, Sequence[int]], fresh: Collection[int] = ()
 ) -> int:
     """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed. `fresh` left
     ids were created in this transaction: they have no links to read."""

@@ -1,6 +1,6 @@
 """The account page's sync widget (HTMX, polls only while a run is active), "Sync now", and the webhook
-subscription forms. The widget's data comes from `sync_widget(account)`, a template global, so the account
-page includes the same partial the HTMX endpoint returns."""
+subscription forms. The account page includes the partial the HTMX endpoint returns, with
+`sync_widget(account)`."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ class Widget:
 
     @property
     def active(self) -> bool:
-        """Polling goes on while this holds, and stops by itself once the run has finished."""
         return self.job_pending or (self.latest is not None and self.latest.status in runner.ACTIVE)
 
     @property
@@ -90,6 +89,9 @@ def shown_error(error: str | None) -> str | None:
             "The next sync resumes from where this one stopped."
         )
     return error
+
+
+bp.add_app_template_global(shown_error, "sync_error")
 
 
 def blocked_reason(account: PagerDutyAccount) -> str | None:
@@ -123,11 +125,6 @@ def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card:
     )
 
 
-@bp.app_context_processor
-def _sync_globals() -> dict[str, Any]:
-    return {"sync_error": shown_error}
-
-
 @bp.get("/integrations/pagerduty/<int:account_id>/sync")
 @member_required
 def sync_status(account_id: int) -> Response | str:
@@ -151,8 +148,7 @@ def sync_now(account_id: int) -> Response | tuple[str, int]:
 
 
 def _request(account: PagerDutyAccount) -> tuple[str, int]:
-    reason = blocked_reason(account)
-    if reason:
+    if reason := blocked_reason(account):
         return reason, 409
     try:
         job = jobs.request_sync(account, trigger=SyncKind.MANUAL)

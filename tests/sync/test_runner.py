@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.integrations.pagerduty.sync import jobs, runner
 from app.integrations.pagerduty.sync.jobs import tick_sync
-from app.integrations.pagerduty.sync.lock import SyncLock
+from app.integrations.pagerduty.sync.runner import SyncLock
 from app.models import (
     AccountStatus,
     Incident,

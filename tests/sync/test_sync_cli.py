@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.sync import passes, runner
-from app.integrations.pagerduty.sync.lock import SyncLock
+from app.integrations.pagerduty.sync.runner import SyncLock
 from app.models import Incident, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, SyncRun
 from app.queue import get_queue, redis_connection
 from pdsim.testing import RunningSim

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.sync import runner
-from app.integrations.pagerduty.sync.lock import SyncLock
+from app.integrations.pagerduty.sync.runner import SyncLock
 from app.integrations.pagerduty.sync.views import time_left
 from app.models import AccountStatus, AuditEvent, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.queue import get_queue, redis_connection

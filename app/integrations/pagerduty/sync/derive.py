@@ -1,8 +1,6 @@
-"""Per-incident facts derived from its log entries, recomputed for just the incidents a page touched.
-
-MTTA needs the first acknowledgement from the log entries, because PagerDuty empties an incident's
-`acknowledgements` once it is resolved (API-NOTES §2.5).
-"""
+"""Per-incident facts derived from its log entries, recomputed for just the incidents a page touched. MTTA
+needs the first acknowledgement from the log entries: PagerDuty empties an incident's `acknowledgements` once
+it is resolved (API-NOTES §2.5)."""
 
 from __future__ import annotations
 
@@ -15,19 +13,17 @@ from sqlalchemy import Integer, Select, bindparam, case, func, select, true, upd
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
+from app.integrations.pagerduty.sync.mapping import USER_AGENTS
+from app.integrations.pagerduty.sync.upsert import is_postgresql
 from app.models import Incident, IncidentLogEntry
 from app.models.bulk import rows_param, rows_source
 
 ACK = "acknowledge_log_entry"
-TRIGGER = "trigger_log_entry"
-ESCALATE = "escalate_log_entry"
-ASSIGN = "assign_log_entry"
 RESOLVE = "resolve_log_entry"
 # Auto-resolve (docs/metrics.md): the last resolve is automatic unless a *user* made it through a person's
 # channel. A user resolving from the web, the app, by email, by phone or through the API (a script acting as
 # them) is a person; a service or integration agent, or the timeout / auto channel whoever is named, is not.
 # Migration 3f8a2c7d9e41 applies the same rule to the incidents synced before it.
-USER_AGENTS = frozenset({"user_reference", "user"})
 AUTOMATIC_CHANNELS = frozenset({"timeout", "auto"})
 # Incidents per refresh query: a chunk's worth of ids is refreshed in a few statements, not one per page.
 BATCH = 1000
@@ -60,7 +56,6 @@ class LogFacts:
 def derived_values(
     created_at: datetime, status: str, resolved_at: datetime | None, facts: LogFacts | None
 ) -> dict[str, object]:
-    """The derived columns of one incident (pure)."""
     facts = facts or LogFacts(None, None, 0, 0, 0, None, None)
     resolved = status == "resolved"
     final_resolve = resolved_at or (facts.last_resolve_at if resolved else None)
@@ -86,14 +81,12 @@ def resolved_by_person(agent_type: str | None, channel: str | None) -> bool:
 
 
 def _each_incident(incident_ids: Sequence[int], query: Select[Any], key: Any) -> Select[Any]:
-    """`query` restricted to these incidents (`key` is its incident id column), as one statement.
-
-    On PostgreSQL each id is probed on its own (a LATERAL subquery per id of an unnest): without statistics
-    (a first backfill, autovacuum off) an `IN` of hundreds of ids is estimated to match the whole table, and
+    """`query` restricted to these incidents (`key` is its incident id column), as one statement. On
+    PostgreSQL each id is probed on its own (a LATERAL subquery per id of an unnest): without statistics (a
+    first backfill, autovacuum off) an `IN` of hundreds of ids is estimated to match the whole table, and
     PostgreSQL read every log entry for each batch a chunk refreshed, 20 ms at 36,000 entries and growing with
-    the history. SQLite uses the index for `IN` anyway.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
+    the history. SQLite uses the index for `IN` anyway."""
+    if not is_postgresql():
         return query.where(key.in_(list(incident_ids)))
     ids = func.unnest(bindparam("ids", list(incident_ids), type_=postgresql.ARRAY(Integer)))
     wanted = ids.table_valued("id").render_derived(name="wanted")
@@ -111,9 +104,9 @@ def _facts(incident_ids: Sequence[int]) -> dict[int, LogFacts]:
 
     counts = select(
         entry.incident_id.label("incident_id"),
-        count(TRIGGER).label("triggers"),
-        count(ESCALATE).label("escalations"),
-        count(ASSIGN).label("assignments"),
+        count("trigger_log_entry").label("triggers"),
+        count("escalate_log_entry").label("escalations"),
+        count("assign_log_entry").label("assignments"),
     ).group_by(entry.incident_id)
     rows = db.session.execute(_each_incident(incident_ids, counts, entry.incident_id)).all()
     events = select(
@@ -131,13 +124,11 @@ def _facts(incident_ids: Sequence[int]) -> dict[int, LogFacts]:
         resolves[incident_id] = (at, resolved_by_person(agent_type, channel))  # ordered: the last one wins
     return {
         incident_id: LogFacts(
-            first_ack_at=first_acks.get(incident_id, (None, None))[0],
-            first_ack_user_id=first_acks.get(incident_id, (None, None))[1],
-            triggers=int(triggers or 0),
-            escalations=int(escalations or 0),
-            assignments=int(assignments or 0),
-            last_resolve_at=resolves.get(incident_id, (None, None))[0],
-            last_resolve_by_person=resolves.get(incident_id, (None, None))[1],
+            *first_acks.get(incident_id, (None, None)),
+            int(triggers or 0),
+            int(escalations or 0),
+            int(assignments or 0),
+            *resolves.get(incident_id, (None, None)),
         )
         for incident_id, triggers, escalations, assignments in rows
     }
@@ -150,8 +141,6 @@ def refresh_derived(incident_ids: Collection[int]) -> int:
 
 
 def _refresh_batch(incident_ids: Sequence[int]) -> int:
-    if not incident_ids:
-        return 0
     facts = _facts(incident_ids)
     columns = [getattr(Incident, name) for name in DERIVED_FIELDS]
     current = select(Incident.id, Incident.created_at, Incident.status, Incident.resolved_at, *columns)
@@ -160,15 +149,11 @@ def _refresh_batch(incident_ids: Sequence[int]) -> int:
         values = derived_values(row.created_at, row.status, row.resolved_at, facts.get(row.id))
         if any(getattr(row, name) != value for name, value in values.items()):
             changes.append({"id": row.id, **values})
-    if changes:
-        _write(changes)
-    return len(changes)
-
-
-def _write(changes: list[dict[str, Any]]) -> None:
-    table = Incident.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
+    if changes and not is_postgresql():
+        db.session.execute(update(Incident), changes)  # by primary key, one executemany
+    elif changes:
         # One UPDATE … FROM the rows as JSON: a row-by-row executemany costs a round trip per incident.
+        table = Incident.__table__
         source = rows_source(table, ("id", *DERIVED_FIELDS))
         statement = (
             update(table)
@@ -176,11 +161,4 @@ def _write(changes: list[dict[str, Any]]) -> None:
             .values({name: source[name] for name in DERIVED_FIELDS})
         )
         db.session.execute(statement, rows_param(changes))
-        return
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("incident_id"))
-        .values({name: bindparam(name) for name in DERIVED_FIELDS})
-    )
-    params = [{"incident_id": row["id"], **{n: row[n] for n in DERIVED_FIELDS}} for row in changes]
-    db.session.execute(statement, params)
+    return len(changes)

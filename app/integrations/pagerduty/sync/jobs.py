@@ -33,10 +33,9 @@ def tick_sync() -> int:
 def request_sync(
     account: PagerDutyAccount, delay: timedelta | None = None, trigger: SyncKind | None = None
 ) -> Job | None:
-    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock.
-
-    With a job already waiting (stable id) that job is returned, and its run records the trigger it was
-    enqueued with: one run, whoever asked first."""
+    """Enqueue a sync unless one is running; returns the job, or None when a run holds the lock. A job already
+    waiting (stable id) is returned, and its run records the trigger it was enqueued with: one run, whoever
+    asked first."""
     if account_lock(account.id).held_by_anyone():
         return None
     waiting = db.session.scalars(

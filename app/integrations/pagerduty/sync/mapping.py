@@ -1,18 +1,16 @@
-"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures.
-
-No value PagerDuty sends may stop a sync. Every string is cleaned first (`storable`: NUL dropped, lone
-surrogates replaced). PagerDuty documents a maximum only for a few fields (user and team names and emails,
-100 characters) and none for the rest (service and priority names, titles, summaries, keys, URLs), so the
-columns these fill are TEXT and keep the whole value. The few that PostgreSQL indexes (an index entry must
-fit in about 2.7 kB) are cut to their column's size with a marker (`cut_text`), here and only here: the
-priority name, the incident's status and urgency, a log entry's type and channel.
-"""
+"""PagerDuty JSON → column values. Pure functions: no database, no Flask; unit-tested on fixtures. No value
+PagerDuty sends may stop a sync. Every string is cleaned first (`storable`: NUL dropped, lone surrogates
+replaced). PagerDuty documents a maximum for few fields (user and team names and emails, 100 characters) and
+none for the rest (service and priority names, titles, summaries, keys, URLs), whose columns are TEXT and keep
+the whole value. The few that PostgreSQL indexes (an index entry must fit in about 2.7 kB) are cut to their
+column's size with a marker (`cut_text`), here and only here: the priority name, the incident's status and
+urgency, a log entry's type and channel."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +20,6 @@ from app.models.incidents import PRIORITY_LENGTH
 Json = Mapping[str, Any]
 
 # The sizes of the indexed columns these fill (app/models/incidents.py, app/models/pagerduty.py).
-PRIORITY_LIMIT = PRIORITY_LENGTH
 STATUS_LIMIT = 20
 URGENCY_LIMIT = 10
 LOG_TYPE_LIMIT = 60
@@ -46,10 +43,9 @@ def _name(raw: Json) -> str:
 
 def priority_name(priority: Json | None) -> str | None:
     """Full priority objects carry `name`, references only `summary` (API-NOTES §2.5)."""
-    if not priority:
-        return None
-    name = priority.get("name") or priority.get("summary")
-    return cut_text(str(name), PRIORITY_LIMIT) if name else None
+    return (
+        _cut_or_none(priority.get("name") or priority.get("summary"), PRIORITY_LENGTH) if priority else None
+    )
 
 
 def parse_time(value: object) -> datetime | None:
@@ -65,20 +61,27 @@ def parse_time(value: object) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _required_time(raw: Json, key: str, what: str) -> datetime:
+    at = parse_time(raw.get(key))
+    if at is None:
+        raise ValueError(f"{what} {raw.get('id')} has no {key}")
+    return at
+
+
 def _ref_id(ref: Json | None) -> str | None:
     return str(ref["id"]) if ref and ref.get("id") else None
 
 
 @dataclass(frozen=True)
-class ServiceRow:
+class TeamedRow:  # a service or a user
     remote_id: str
     values: dict[str, Any]
     team_remote_ids: tuple[str, ...]
 
 
-def map_service(raw: Json) -> ServiceRow:
+def map_service(raw: Json) -> TeamedRow:
     raw = storable(raw)
-    return ServiceRow(
+    return TeamedRow(
         remote_id=str(raw["id"]),
         values={
             "name": _name(raw),
@@ -94,22 +97,12 @@ def map_service(raw: Json) -> ServiceRow:
 
 def map_team(raw: Json) -> tuple[str, dict[str, Any]]:
     raw = storable(raw)
-    return str(raw["id"]), {
-        "name": _name(raw),
-        "html_url": raw.get("html_url"),
-    }
+    return str(raw["id"]), {"name": _name(raw), "html_url": raw.get("html_url")}
 
 
-@dataclass(frozen=True)
-class UserRow:
-    remote_id: str
-    values: dict[str, Any]
-    team_remote_ids: tuple[str, ...]
-
-
-def map_user(raw: Json) -> UserRow:
+def map_user(raw: Json) -> TeamedRow:
     raw = storable(raw)
-    return UserRow(
+    return TeamedRow(
         remote_id=str(raw["id"]),
         values={
             "name": _name(raw),
@@ -133,7 +126,7 @@ class IncidentRow:
     remote_id: str
     service_remote_id: str
     values: dict[str, Any]
-    team_remote_ids: tuple[str, ...] = field(default=())
+    team_remote_ids: tuple[str, ...]
 
 
 # An incident's title reduced to a template, so "Disk 91% full on db-7" and "Disk 97% full on db-2" recur as
@@ -167,9 +160,7 @@ def normalise_title(title: str) -> str:
 
 def map_incident(raw: Json) -> IncidentRow:
     raw = storable(raw)
-    created_at = parse_time(raw.get("created_at"))
-    if created_at is None:
-        raise ValueError(f"incident {raw.get('id')} has no created_at")
+    created_at = _required_time(raw, "created_at", "incident")
     title = str(raw.get("title") or raw.get("summary") or "")
     return IncidentRow(
         remote_id=str(raw["id"]),
@@ -199,6 +190,7 @@ _USER_FROM_AGENT = {
     "trigger_log_entry",
 }
 _USER_FROM_ASSIGNEES = {"escalate_log_entry", "assign_log_entry"}
+USER_AGENTS = frozenset({"user_reference", "user"})  # an agent that is a person
 
 
 @dataclass(frozen=True)
@@ -220,11 +212,9 @@ def map_log_entry(raw: Json) -> LogEntryRow:
     elif kind in _USER_FROM_ASSIGNEES:
         assignees = raw.get("assignees") or []
         user_remote_id = _ref_id(assignees[0]) if assignees else None
-    elif kind in _USER_FROM_AGENT and agent_type in {"user_reference", "user"}:
+    elif kind in _USER_FROM_AGENT and agent_type in USER_AGENTS:
         user_remote_id = _ref_id(agent)
-    at = parse_time(raw.get("created_at"))
-    if at is None:
-        raise ValueError(f"log entry {raw.get('id')} has no created_at")
+    at = _required_time(raw, "created_at", "log entry")
     return LogEntryRow(
         remote_id=str(raw["id"]),
         incident_remote_id=str(raw["incident"]["id"]),
@@ -249,9 +239,7 @@ class ChangeEventRow:
 
 def map_change_event(raw: Json) -> ChangeEventRow:
     raw = storable(raw)
-    at = parse_time(raw.get("timestamp"))
-    if at is None:
-        raise ValueError(f"change event {raw.get('id')} has no timestamp")
+    at = _required_time(raw, "timestamp", "change event")
     links = raw.get("links") or []
     return ChangeEventRow(
         remote_id=str(raw["id"]),

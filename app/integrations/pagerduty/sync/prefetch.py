@@ -1,21 +1,19 @@
 """Download the next pages while this one is written: an iterator advanced ahead of its caller by a child.
 
-A child process rather than a thread, because a thread misses the backfill target (at most 1.3x a plain
-download of the same pages) and the fork meets it: the download waits on the GIL whenever the writing thread
-maps a page, and the download is a backfill's critical path. Measured 2026-12-07 on a quiet 2-core machine,
-PostgreSQL, `python -m bench.sync --incidents 30000 --days 90`: a thread (branch h-sync, ffe0faf, reverted)
-backfilled in 58.5 and 59.1 s against baselines of 37.8, 35.3 and 38.7 s, 1.60x; this fork, run right after,
-in 47.1 s against 34.6 and 41.5 s, 1.24x (BENCHMARKS.md's changelog has the rest). The child is forked, so it
-starts with the source iterator and its PagerDuty client as they are, and ends with the stream. It never
-touches the database or the lock: both stay with the caller, which writes every page and commits every
+A forked child rather than a thread, because a thread misses the backfill target (at most 1.3x a plain
+download of the same pages): the download, a backfill's critical path, waits on the GIL whenever the writing
+thread maps a page. Measured 2026-12-07 on a quiet 2-core machine, PostgreSQL, `python -m bench.sync
+--incidents 30000 --days 90`: a thread (branch h-sync, ffe0faf, reverted) backfilled in 58.5 and 59.1 s
+against baselines of 37.8, 35.3 and 38.7 s, 1.60x; this fork, run right after, in 47.1 s against 34.6 and 41.5
+s, 1.24x (BENCHMARKS.md's changelog has the rest). The child starts with the source iterator and its client as
+they are and never touches the database or the lock: the caller writes every page and commits every
 checkpoint.
 
-Only the child advances the source, one item at a time and never more than `ahead` items past what the caller
-has taken, so there is still exactly one request in flight per token (PagerDuty asks for serial requests,
-API-NOTES §4) and the same requests are made as without it. With every item the child sends `report()` (the
-client's request counts), which the caller hands to `adopt`. Work the child needs done on the caller's side
-(an OAuth refresh writes the account row and commits) is registered with `routed` before the child starts and
-runs when the caller asks for its next item, i.e. between two pages.
+Only the child advances the source, never more than `ahead` items past what the caller has taken, so exactly
+one request is in flight per token (API-NOTES §4) and the requests are those made without it. With every item
+the child sends `report()` (the client's request counts) for the caller's `adopt`. Work the child needs done
+by the caller (an OAuth refresh writes the account row) is registered with `routed` before the child starts,
+and runs between two pages, when the caller asks for its next item.
 """
 
 from __future__ import annotations
@@ -38,10 +36,6 @@ _ITEM, _END, _ERROR, _CALL, _VALUE = "item", "end", "error", "call", "value"
 # killed with SIGKILL gets no chance to stop it, and its child must not download on for nobody.
 _ORPHAN_CHECK_SECONDS = 1.0
 _FORK = multiprocessing.get_context("fork")
-
-
-class OwnerCallFailed(Exception):
-    """Raised in the child when work it handed to the caller failed; the caller raises the original error."""
 
 
 class Prefetch(Generic[T]):
@@ -78,8 +72,9 @@ class Prefetch(Generic[T]):
                 kind, payload, report = self._from_child.recv()
             except EOFError:
                 self._finished = True
-                status = self._exit_status()
-                raise RuntimeError(f"the download process ended unexpectedly ({status})") from None
+                self._process.join(timeout=5)
+                code = self._process.exitcode
+                raise RuntimeError(f"the download process ended unexpectedly (exit code {code})") from None
             if report is not None:
                 self._adopt(report)
             if kind == _CALL:
@@ -94,11 +89,8 @@ class Prefetch(Generic[T]):
             raise StopIteration
 
     def routed(self, call: Callable[[], R]) -> Callable[[], R]:
-        """A stand-in for `call` that, run in the child, has the caller run `call` and returns its result.
-
-        Register before the child starts (before `with`): the child finds `call` by its place in a list
-        both processes hold.
-        """
+        """A stand-in for `call` that, run in the child, has the caller run it; register before `with` (the
+        child finds `call` by its place in a list both processes hold)."""
         if self._process.pid is not None:
             raise RuntimeError("route calls before the download process starts")
         index = len(self._routes)
@@ -106,11 +98,8 @@ class Prefetch(Generic[T]):
         return lambda: self._on_owner(index)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Stop the child, in flight or not, and wait for it, so nothing runs on after the caller.
-
-        A request it had in flight is abandoned: every request it makes is a GET, and the connection it used
-        dies with it.
-        """
+        """Stop the child and wait for it; a request in flight is abandoned (a GET, on a connection that dies
+        with the child)."""
         self._finished = True
         if self._process.pid is not None:
             if self._process.is_alive():
@@ -129,8 +118,6 @@ class Prefetch(Generic[T]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- in the child ----------------------------------------------------------------------------------------
 
     def _run(self) -> None:
         self._from_child.close()
@@ -154,7 +141,11 @@ class Prefetch(Generic[T]):
         except EOFError:
             return  # the caller died while the child waited for it to run a routed call
         except BaseException as exc:  # the caller raises it where it asks for the next page
-            self._send_error(exc)
+            try:
+                pickle.loads(pickle.dumps(exc))
+            except Exception:  # an error that cannot cross processes reaches the caller by its description
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            self._send(_ERROR, exc)
         finally:
             self._outbox.put(None)
             sender.join()
@@ -171,23 +162,15 @@ class Prefetch(Generic[T]):
         # Pickled here, not on the sending thread: the report is then a snapshot taken with the item.
         self._outbox.put(bytes(ForkingPickler.dumps((kind, payload, self._report()))))
 
-    def _send_error(self, exc: BaseException) -> None:
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # an error that cannot cross processes reaches the caller by its description
-            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        self._send(_ERROR, exc)
-
     def _on_owner(self, index: int) -> Any:
         if os.getpid() == self._owner_pid:
             return self._routes[index]()
         self._send(_CALL, index)
         kind, value = self._from_owner.recv()
         if kind == _ERROR:
-            raise OwnerCallFailed("the caller could not do what the download needed")
+            # The caller raises its original error when this one reaches it.
+            raise RuntimeError("the caller could not do what the download needed")
         return value
-
-    # -- in the caller ---------------------------------------------------------------------------------------
 
     def _answer(self, index: int) -> None:
         try:
@@ -197,7 +180,3 @@ class Prefetch(Generic[T]):
             self._to_child.send((_ERROR, None))
             return
         self._to_child.send((_VALUE, value))
-
-    def _exit_status(self) -> str:
-        self._process.join(timeout=5)
-        return f"exit code {self._process.exitcode}"

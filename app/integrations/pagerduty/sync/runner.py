@@ -1,22 +1,24 @@
-"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to."""
+"""One sync run of one account: the lock, the SyncRun row, and what each kind of failure leads to. The lock is
+a Redis key with a TTL, refreshed at every commit of a run (about once a second while pages flow), so a worker
+killed mid-run holds it at most `ttl` seconds more, then the next run takes over from the last checkpoint."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
+from redis import Redis
 from rq.job import Job
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.credentials import client_for, record_auth_failure
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.integrations.pagerduty.serial import SerialSession, queue_connection
 from app.integrations.pagerduty.sync import passes, streams
-from app.integrations.pagerduty.sync.lock import LockLost, SyncLock
 from app.jobs import in_app_context
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.models.types import utcnow
@@ -30,6 +32,39 @@ MAX_CONTINUATIONS = 8  # retryable failures (5xx storms, long rate limits) befor
 # beside one request (serial.py).
 TURN_SLICE_SECONDS = 0.25
 ACTIVE = (SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.WAITING)
+# How a run records an exception nobody expected. Its text may quote SQL with PagerDuty's row data: it goes to
+# the server log with the traceback (RQ logs it); the run row keeps only its kind, for members and the CLI.
+INTERNAL_ERROR = "Internal error:"
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+_REFRESH = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
+)
+
+
+class LockLost(RuntimeError):
+    """Another run took the account over (this one stalled past the lock's TTL): stop writing."""
+
+
+class SyncLock:
+    def __init__(self, connection: Redis, account_id: int, ttl: int) -> None:
+        self.connection = connection
+        self.key = f"vigil:sync-lock:{account_id}"
+        self.ttl = ttl
+        self.token = secrets.token_hex(16)
+
+    def acquire(self) -> bool:
+        return bool(self.connection.set(self.key, self.token, nx=True, ex=self.ttl))
+
+    def refresh(self) -> None:
+        if not self.connection.eval(_REFRESH, 1, self.key, self.token, self.ttl):
+            raise LockLost(f"sync lock {self.key} was lost")
+
+    def release(self) -> None:
+        self.connection.eval(_RELEASE, 1, self.key, self.token)
+
+    def held_by_anyone(self) -> bool:
+        return bool(self.connection.exists(self.key))
 
 
 def account_lock(account_id: int) -> SyncLock:
@@ -41,9 +76,8 @@ def job_id(account_id: int) -> str:
 
 
 def continuation_job_id(sync_run: SyncRun) -> str:
-    """Each continuation of a waiting run has an id of its own: RQ saves the job that enqueued it (under
-    the account's id, or the previous continuation's) when that job ends, over anything enqueued under
-    the same id meanwhile."""
+    """Each continuation of a waiting run has an id of its own: RQ saves the job that enqueued it when that
+    job ends, over anything enqueued under the same id meanwhile."""
     return f"sync-run-{sync_run.id}-{sync_run.continuations}"
 
 
@@ -91,28 +125,23 @@ def _run_locked(
     account.last_sync_at = utcnow()
     db.session.commit()
     run_pk = sync_run.id
-    before = (sync_run.requests or 0, sync_run.rate_limited or 0)  # a continued run counts on from these
-    client = None
-    # The sync keeps the token's turn for short slices of its back-to-back requests (serial.py).
+    ctx: streams.SyncContext | None = None
     turn = SerialSession(account.id, queue_connection(), slice_seconds=TURN_SLICE_SECONDS)
     try:
-        client = client_for(account, session=turn)
-        ctx = streams.SyncContext(account, client, sync_run, heartbeat=lock.refresh)
+        ctx = streams.SyncContext(
+            account, client_for(account, session=turn), sync_run, heartbeat=lock.refresh
+        )
         (passes.run_backfill if backfill else passes.run_incremental)(ctx)
     except PagerDutyError as exc:
-        return _on_pagerduty_error(account, _after_rollback(run_pk, client, before), exc)
+        return _on_pagerduty_error(account, _after_rollback(run_pk, ctx), exc)
     except LockLost:
         _finish(
-            _after_rollback(run_pk, client, before),
-            SyncStatus.FAILED,
-            "Stopped: another sync took over this account.",
+            _after_rollback(run_pk, ctx), SyncStatus.FAILED, "Stopped: another sync took over this account."
         )
         return "failed"
     except Exception as exc:
-        # The exception's text may quote SQL with PagerDuty's row data: it goes to the log with the
-        # traceback (RQ logs it), the run row keeps only its kind, for members and the CLI alike.
-        error = f"Internal error: {type(exc).__name__} (the details are in the server log)"
-        _finish(_after_rollback(run_pk, client, before), SyncStatus.FAILED, error)
+        error = f"{INTERNAL_ERROR} {type(exc).__name__} (the details are in the server log)"
+        _finish(_after_rollback(run_pk, ctx), SyncStatus.FAILED, error)
         raise  # a bug: RQ records the job as failed with its traceback, and the run row shows it
     finally:
         turn.close()  # gives the turn back now: the next run, or a page, need not wait for it to run out
@@ -123,13 +152,12 @@ def _run_locked(
     return "succeeded"
 
 
-def _after_rollback(run_pk: int, client: PagerDutyClient | None, before: tuple[int, int]) -> SyncRun | None:
+def _after_rollback(run_pk: int, ctx: streams.SyncContext | None) -> SyncRun | None:
     """Drop the unfinished page; keep the run's request counts, which are true whatever was written."""
     db.session.rollback()
     sync_run = db.session.get(SyncRun, run_pk)
-    if sync_run is not None and client is not None:
-        sync_run.requests = before[0] + client.stats.requests
-        sync_run.rate_limited = before[1] + client.stats.rate_limited
+    if sync_run is not None and ctx is not None:
+        sync_run.requests, sync_run.rate_limited = ctx.request_counts()
     return sync_run
 
 
@@ -147,10 +175,9 @@ def _close_interrupted(account: PagerDutyAccount, current: SyncRun) -> None:
 
 
 def _finish(sync_run: SyncRun | None, status: SyncStatus, error: str | None) -> None:
-    if sync_run is None:
-        return
-    sync_run.status, sync_run.error, sync_run.finished_at = status, error, utcnow()
-    db.session.commit()
+    if sync_run is not None:
+        sync_run.status, sync_run.error, sync_run.finished_at = status, error, utcnow()
+        db.session.commit()
 
 
 def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc: PagerDutyError) -> Outcome:
@@ -165,8 +192,7 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
     if exc.retryable and sync_run is not None and sync_run.continuations < MAX_CONTINUATIONS:
         sync_run.continuations += 1
         wait = exc.retry_after if exc.retry_after is not None else 30 * 2 ** (sync_run.continuations - 1)
-        sync_run.status = SyncStatus.WAITING
-        sync_run.error = f"Waiting {wait:.0f} s before continuing: {exc}"
+        sync_run.status, sync_run.error = SyncStatus.WAITING, f"Waiting {wait:.0f} s before continuing: {exc}"
         db.session.commit()
         enqueue_continuation(sync_run, timedelta(seconds=wait))
         return "waiting"

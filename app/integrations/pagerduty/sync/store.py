@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.integrations.pagerduty.sync import mapping
 from app.integrations.pagerduty.sync.derive import DERIVED_FIELDS, derived_values, refresh_derived
-from app.integrations.pagerduty.sync.upsert import (
-    UpsertResult,
-    dialect_insert,
-    pairs,
-    replace_links,
-    upsert_by_remote_id,
-)
+from app.integrations.pagerduty.sync.upsert import dialect_insert, pairs, replace_links, upsert_by_remote_id
 from app.models import (
     Deployment,
     DeploymentSource,
@@ -38,16 +32,6 @@ Json = Mapping[str, Any]
 LocalFields = Callable[[mapping.LogEntryRow, int | None], dict[str, Any]]
 
 
-class AccountRef(Protocol):
-    """What a store function needs of an account: a PagerDutyAccount, or its ids kept by a sync run."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def workspace_id(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class AccountIds:
     id: int
@@ -59,16 +43,8 @@ class Counts:
     fetched: int = 0
     created: int = 0
     updated: int = 0
-    skipped: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.fetched += other.fetched
-        self.created += other.created
-        self.updated += other.updated
-        self.skipped += other.skipped
 
 
-# Incidents whose local id a Directory remembers at most; past it, it forgets them all and reads again.
 MAX_KNOWN_INCIDENTS = 200_000
 
 
@@ -80,9 +56,8 @@ class Directory:
     selected_services: set[str] = field(default_factory=set)
     teams: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
-    # Filled as incidents are written or looked up, so that a page of log entries (most of a backfill's pages)
-    # names its incidents' ids itself: looking them up in the upsert cost a third of its time. An incident's
-    # id never changes while it exists, and a Directory lives for one sync run, whose error ends it.
+    # Filled as incidents are written or looked up: looking up a log entry page's incidents in the upsert cost
+    # a third of its time. An incident's id never changes, and a Directory lives for one sync run.
     incidents: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -130,11 +105,9 @@ def store_teams(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
 def store_services(
     account: PagerDutyAccount, raw: Iterable[Json], teams: Mapping[str, int]
 ) -> tuple[Counts, int]:
-    """Services and their team links; returns counts and how many PagerDuty no longer lists.
-
-    `selected` is the admin's choice and never touched here; a service gone from PagerDuty is kept (its
-    incidents may be synced) and flagged `deleted_remotely`.
-    """
+    """Services and their team links; returns counts and how many PagerDuty no longer lists. `selected` is the
+    admin's choice and never touched here; a service gone from PagerDuty is kept (its incidents may be synced)
+    and flagged `deleted_remotely`."""
     rows = [mapping.map_service(item) for item in raw]
     values = [(r.remote_id, {**r.values, "deleted_remotely": False}) for r in rows]
     result = upsert_by_remote_id(PDService, account.id, account.workspace_id, values)
@@ -170,9 +143,8 @@ def store_users(
     ]
     memberships: dict[int, list[int]] = {team_id: [] for team_id in teams.values()}
     for r in rows:
-        for team_remote in r.team_remote_ids:
-            if team_remote in teams:
-                memberships[teams[team_remote]].append(result.ids[r.remote_id])
+        for team_id in [teams[t] for t in r.team_remote_ids if t in teams]:
+            memberships[team_id].append(result.ids[r.remote_id])
     replace_links(team_members, "team_id", "user_id", memberships)
     return Counts(len(rows), result.created, result.updated), rezoned
 
@@ -184,30 +156,29 @@ def store_priorities(account: PagerDutyAccount, raw: Iterable[Json]) -> Counts:
 
 
 def store_incidents(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     only_selected: bool = True,
 ) -> tuple[Counts, list[int]]:
     """Upsert incidents of known (by default: selected) services; returns counts and the ids of those seen
-    before (one may have moved to another service, and its interruption verdicts carry the service).
-
-    A new incident is inserted with its derived columns already set: it has no log entries yet (they are
-    stored only for incidents Vigil holds), so they follow from its own fields. An incident that changed is
-    refreshed from its log entries afterwards.
-    """
+    before (one may have moved to another service, and its interruption verdicts carry the service). A new
+    incident is inserted with its derived columns set from its own fields (it has no log entries yet); one
+    that changed is refreshed from its log entries afterwards."""
     counts = Counts()
     rows: list[tuple[str, dict[str, Any]]] = []
     teams_of: dict[str, tuple[str, ...]] = {}
+    inexact: set[str] = set()  # PagerDuty sent a resolved_at the derived one drops: refreshed even when new
     wanted = directory.selected_services if only_selected else directory.services
     for item in raw:
         counts.fetched += 1
         row = mapping.map_incident(item)
         if row.service_remote_id not in wanted:
-            counts.skipped += 1
             continue
         values = {**row.values, "service_id": directory.services[row.service_remote_id]}
         derived = derived_values(values["created_at"], values["status"], values["resolved_at"], None)
+        if derived["resolved_at"] != values["resolved_at"]:
+            inexact.add(row.remote_id)
         rows.append((row.remote_id, {**derived, **values, **_exclusion_of(values)}))
         teams_of[row.remote_id] = row.team_remote_ids
     result = upsert_by_remote_id(
@@ -221,7 +192,7 @@ def store_incidents(
     }
     fresh = {result.ids[remote_id] for remote_id in result.created_ids}
     replace_links(incident_teams, "incident_id", "team_id", links, fresh=fresh)
-    stale = [result.ids[remote_id] for remote_id, values in rows if _needs_refresh(remote_id, values, result)]
+    stale = [result.ids[r] for r in result.written if r not in result.created_ids or r in inexact]
     counts.updated += refresh_derived(stale)
     return counts, [i for i in result.ids.values() if i not in fresh]
 
@@ -239,19 +210,8 @@ def _exclusion_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"excluded": False, "excluded_reason": None, "excluded_at": None}
 
 
-def _needs_refresh(remote_id: str, values: Mapping[str, Any], result: UpsertResult) -> bool:
-    if remote_id not in result.written:
-        return False
-    # A created row is exact already, unless PagerDuty sent a resolved_at the derived one drops.
-    return (
-        remote_id not in result.created_ids
-        or values["resolved_at"]
-        != derived_values(values["created_at"], values["status"], values["resolved_at"], None)["resolved_at"]
-    )
-
-
 def store_log_entries(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     local_fields: LocalFields | None = None,
@@ -263,29 +223,26 @@ def store_log_entries(
 
 
 def upsert_log_entries(
-    account: AccountRef,
+    account: PagerDutyAccount | AccountIds,
     raw: Iterable[Json],
     directory: Directory,
     local_fields: LocalFields | None = None,
 ) -> tuple[Counts, set[int], set[int]]:
-    """Upsert log entries of incidents Vigil keeps (others are skipped), without refreshing derived columns.
-
-    Returns counts, the incidents the entries belong to, and the incidents whose entries were written.
-    """
-    counts = Counts()
-    mapped = []
-    for item in raw:
-        counts.fetched += 1
-        mapped.append(mapping.map_log_entry(item))
+    """Upsert log entries of incidents Vigil keeps (others are skipped), without refreshing derived columns;
+    returns counts, the incidents the entries belong to, and the incidents whose entries were written."""
+    mapped = [mapping.map_log_entry(item) for item in raw]
+    counts = Counts(fetched=len(mapped))
     incident_ids = directory.incident_ids(account.id, {m.incident_remote_id for m in mapped})
     rows = []
     for entry in mapped:
         incident_id = incident_ids.get(entry.incident_remote_id)
         if incident_id is None:
-            counts.skipped += 1
             continue
-        values = _entry_values(entry, directory, local_fields)
-        rows.append((entry.remote_id, {**values, "incident_id": incident_id}))
+        user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
+        extra = local_fields(entry, user_id) if local_fields else {}
+        rows.append(
+            (entry.remote_id, {**entry.values, "user_id": user_id, **extra, "incident_id": incident_id})
+        )
     result = upsert_by_remote_id(IncidentLogEntry, account.id, account.workspace_id, rows, want_ids=False)
     counts.created, counts.updated = result.created, result.updated
     seen = {values["incident_id"] for _, values in rows}
@@ -293,40 +250,25 @@ def upsert_log_entries(
     return counts, seen, changed
 
 
-def _entry_values(
-    entry: mapping.LogEntryRow, directory: Directory, local_fields: LocalFields | None
-) -> dict[str, Any]:
-    user_id = directory.users.get(entry.user_remote_id) if entry.user_remote_id else None
-    extra = local_fields(entry, user_id) if local_fields else {}
-    return {**entry.values, "user_id": user_id, **extra}
-
-
-def store_change_events(account: AccountRef, raw: Iterable[Json], directory: Directory) -> Counts:
+def store_change_events(
+    account: PagerDutyAccount | AccountIds, raw: Iterable[Json], directory: Directory
+) -> Counts:
     """Change events become deployments, one per named service Vigil knows."""
     counts = Counts()
     wanted: dict[tuple[str, int], dict[str, Any]] = {}
     for item in raw:
         counts.fetched += 1
         event = mapping.map_change_event(item)
-        services = [directory.services[s] for s in event.service_remote_ids if s in directory.services]
-        if not services:
-            counts.skipped += 1
-        for service_id in services:
-            wanted[(event.remote_id, service_id)] = event.values
+        for remote_service in event.service_remote_ids:
+            if remote_service in directory.services:
+                wanted[(event.remote_id, directory.services[remote_service])] = event.values
     if not wanted:
         return counts
     source = DeploymentSource.CHANGE_EVENT
     existing = {
         (row.remote_id, row.service_id): row
-        for row in db.session.execute(
-            select(
-                Deployment.id,
-                Deployment.remote_id,
-                Deployment.service_id,
-                Deployment.at,
-                Deployment.summary,
-                Deployment.url,
-            ).where(
+        for row in db.session.scalars(
+            select(Deployment).where(
                 Deployment.workspace_id == account.workspace_id,
                 Deployment.source == source,
                 Deployment.remote_id.in_({key[0] for key in wanted}),

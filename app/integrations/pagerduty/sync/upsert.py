@@ -1,10 +1,8 @@
-"""Idempotent writes keyed on (account, remote id), on SQLite and PostgreSQL alike.
-
-A batch is one multi-row INSERT … ON CONFLICT DO UPDATE … WHERE <some column IS DISTINCT FROM the new value>:
-an unchanged row is neither written nor returned, so a re-run writes nothing and RETURNING yields exactly the
-rows created or updated. Concurrent writers of the same rows (a webhook job and a sync) cannot fail the batch,
-and rows are sent in remote-id order so two such writers take their row locks in the same order.
-"""
+"""Idempotent writes keyed on (account, remote id), on SQLite and PostgreSQL alike. A batch is one multi-row
+INSERT … ON CONFLICT DO UPDATE … WHERE <some column IS DISTINCT FROM the new value>: an unchanged row is
+neither written nor returned, so a re-run writes nothing and RETURNING yields exactly the rows created or
+updated. Concurrent writers of the same rows (a webhook job and a sync) cannot fail the batch, and rows are
+sent in remote-id order so two such writers take their row locks in the same order."""
 
 from __future__ import annotations
 
@@ -39,8 +37,7 @@ def pairs(statement: Any) -> dict[Any, Any]:
 
 
 def dialect_insert(target: Any) -> Any:
-    module = postgresql if is_postgresql() else sqlite
-    return module.insert(target)
+    return (postgresql if is_postgresql() else sqlite).insert(target)
 
 
 def is_postgresql() -> bool:
@@ -56,24 +53,46 @@ def upsert_by_remote_id(
     insert_only: Collection[str] = (),
     want_ids: bool = True,
 ) -> UpsertResult:
-    """Insert new rows, update changed ones, leave the rest alone; counts are exact.
-
-    `insert_only` columns are written when a row is created but neither compared nor overwritten later
-    (derived columns, which their own refresh keeps). Without `want_ids`, `ids` holds only written rows.
-    """
-    batch: dict[str, Mapping[str, Any]] = {}
-    for remote_id, values in rows:
-        batch[remote_id] = values  # within one batch the last version of a row wins
+    """Insert new rows, update changed ones, leave the rest alone; counts are exact. `insert_only` columns are
+    written when a row is created, never compared or overwritten (derived columns, which their own refresh
+    keeps). Without `want_ids`, `ids` holds only written rows."""
+    batch = dict(rows)  # within one batch the last version of a row wins
     result = UpsertResult()
     if not batch:
         return result
     table: Table = model.__table__
     fields = sorted({name for values in batch.values() for name in values})
-    compared = [name for name in fields if name not in insert_only]
+    compared = tuple(name for name in fields if name not in insert_only)
+    postgres = is_postgresql()
+    statement = _upsert_statement(
+        table, ("account_id", "workspace_id", "remote_id", *fields), compared, postgres
+    )
     ordered = sorted(batch)
     for start in range(0, len(ordered), BATCH_ROWS):
-        chunk = [(key, batch[key]) for key in ordered[start : start + BATCH_ROWS]]
-        _upsert_batch(table, account_id, workspace_id, chunk, fields, compared, result)
+        keys = ordered[start : start + BATCH_ROWS]
+        values = [
+            {
+                "account_id": account_id,
+                "workspace_id": workspace_id,
+                "remote_id": key,
+                **{name: batch[key].get(name) for name in fields},
+            }
+            for key in keys
+        ]
+        # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
+        # time, so only the counts, never the data, could be off under a race).
+        existing = set() if postgres else _existing(table, account_id, keys)
+        # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
+        for remote_id, row_id, is_new in db.session.execute(
+            statement, rows_param(values) if postgres else values
+        ):
+            result.ids[remote_id] = row_id
+            result.written.add(remote_id)
+            if is_new if postgres else remote_id not in existing:
+                result.created += 1
+                result.created_ids.add(remote_id)
+            else:
+                result.updated += 1
     if want_ids and len(result.ids) < len(batch):
         unchanged = [remote_id for remote_id in ordered if remote_id not in result.ids]
         for start in range(0, len(unchanged), BATCH_ROWS):
@@ -86,42 +105,6 @@ def upsert_by_remote_id(
                 )
             )
     return result
-
-
-def _upsert_batch(
-    table: Table,
-    account_id: int,
-    workspace_id: int,
-    rows: Sequence[tuple[str, Mapping[str, Any]]],
-    fields: Sequence[str],
-    compared: Sequence[str],
-    result: UpsertResult,
-) -> None:
-    values = [
-        {
-            "account_id": account_id,
-            "workspace_id": workspace_id,
-            "remote_id": remote_id,
-            **{name: row.get(name) for name in fields},
-        }
-        for remote_id, row in rows
-    ]
-    postgres = is_postgresql()
-    # SQLite has no xmax: which rows are new is read before the write instead (SQLite has one writer at a
-    # time, so only the counts, never the data, could be off under a race).
-    existing = set() if postgres else _existing(table, account_id, [remote_id for remote_id, _ in rows])
-    columns = ("account_id", "workspace_id", "remote_id", *fields)
-    statement = _upsert_statement(table, columns, tuple(compared), postgres)
-    # SQLite gets a list of rows, which SQLAlchemy's "insertmanyvalues" sends as multi-row VALUES.
-    params: Any = rows_param(values) if postgres else values
-    for remote_id, row_id, is_new in db.session.execute(statement, params):
-        result.ids[remote_id] = row_id
-        result.written.add(remote_id)
-        if is_new if postgres else remote_id not in existing:
-            result.created += 1
-            result.created_ids.add(remote_id)
-        else:
-            result.updated += 1
 
 
 @cache
@@ -152,28 +135,11 @@ def _existing(table: Table, account_id: int, remote_ids: Sequence[str]) -> set[s
     return set(db.session.scalars(statement))
 
 
-def insert_missing(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows, skipping any that conflict with one already there."""
-    if is_postgresql():
-        columns = tuple(rows[0])
-        source = rows_source(table, columns)
-        statement = postgresql.insert(table).from_select(columns, select(*(source[n] for n in columns)))
-        db.session.execute(statement.on_conflict_do_nothing(), rows_param(rows))
-    else:
-        db.session.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
-
-
 def replace_links(
-    table: Table,
-    left: str,
-    right: str,
-    wanted: Mapping[int, Sequence[int]],
-    fresh: Collection[int] = (),
+    table: Table, left: str, right: str, wanted: Mapping[int, Sequence[int]], fresh: Collection[int] = ()
 ) -> int:
-    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed.
-
-    `fresh` left ids were created in this transaction, so they have no links to read first.
-    """
+    """Make the links of each left id exactly `wanted[left]`; returns how many link rows changed. `fresh` left
+    ids were created in this transaction: they have no links to read."""
     if not wanted:
         return 0
     left_col, right_col = table.c[left], table.c[right]
@@ -186,8 +152,12 @@ def replace_links(
         {left: l_id, right: r_id} for l_id, rights in wanted.items() for r_id in set(rights) - have[l_id]
     ]
     to_remove = [(l_id, r_id) for l_id, rights in have.items() for r_id in rights - set(wanted[l_id])]
-    if to_add:
-        insert_missing(table, to_add)
+    if to_add and is_postgresql():
+        source = rows_source(table, (left, right))
+        statement = postgresql.insert(table).from_select((left, right), select(source[left], source[right]))
+        db.session.execute(statement.on_conflict_do_nothing(), rows_param(to_add))
+    elif to_add:
+        db.session.execute(sqlite.insert(table).on_conflict_do_nothing(), to_add)
     if to_remove:
         db.session.execute(delete(table).where(tuple_(left_col, right_col).in_(to_remove)))
     return len(to_add) + len(to_remove)

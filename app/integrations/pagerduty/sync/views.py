@@ -1,6 +1,6 @@
 """The account page's sync widget (HTMX, polls only while a run is active), "Sync now", and the webhook
-subscription forms. The widget's data comes from `sync_widget(account)`, a template global, so the account
-page includes the same partial the HTMX endpoint returns."""
+subscription forms. The account page includes the partial the HTMX endpoint returns, with
+`sync_widget(account)`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ from ..directory import selection_counts
 from . import jobs, runner
 
 PARTIAL = "integrations/_sync_status.html"
-HISTORY = 20
 
 
 class SecretForm(VigilForm):
@@ -49,6 +48,7 @@ class Widget:
     job_pending: bool
     selected: int
     can_admin: bool
+    blocked_reason: str | None
     notice: str | None = None
     card: Card | None = None  # set for HTMX answers, which swap the card out of band
     oauth_ready: bool = False
@@ -59,16 +59,10 @@ class Widget:
 
     @property
     def active(self) -> bool:
-        """Polling goes on while this holds, and stops by itself once the run has finished."""
         return self.job_pending or (self.latest is not None and self.latest.status in runner.ACTIVE)
 
     @property
-    def blocked_reason(self) -> str | None:
-        return blocked_reason(self.account)
-
-    @property
     def time_left(self) -> str | None:
-        """'about 4 min left', from the pace so far; nothing until the run is far enough along to tell."""
         run = self.latest
         if run is None or run.status not in runner.ACTIVE or run.started_at is None:
             return None
@@ -87,20 +81,17 @@ def time_left(progress: float, elapsed_seconds: float) -> str | None:
     return f"about {seconds / 3600:.1f} h left"
 
 
-# How runner.py records an exception it did not expect. Its text may hold SQL with PagerDuty's row data, which
-# belongs in the server log (RQ logs the job's traceback there), never in front of members.
-INTERNAL_ERROR_PREFIX = "Internal error:"
-INTERNAL_ERROR_SHOWN = (
-    "The sync stopped on an error inside Vigil; the details are in the server log. "
-    "The next sync resumes from where this one stopped."
-)
-
-
 def shown_error(error: str | None) -> str | None:
     """A run's error as members read it: a sentence, never an exception's text."""
-    if error and error.startswith(INTERNAL_ERROR_PREFIX):
-        return INTERNAL_ERROR_SHOWN
+    if error and error.startswith(runner.INTERNAL_ERROR):
+        return (
+            "The sync stopped on an error inside Vigil; the details are in the server log. "
+            "The next sync resumes from where this one stopped."
+        )
     return error
+
+
+bp.add_app_template_global(shown_error, "sync_error")
 
 
 def blocked_reason(account: PagerDutyAccount) -> str | None:
@@ -123,19 +114,15 @@ def _job_pending(account: PagerDutyAccount) -> bool:
 def sync_widget(account: PagerDutyAccount, notice: str | None = None, with_card: bool = False) -> Widget:
     return Widget(
         account=account,
-        runs=runner.latest_runs(account, HISTORY),
+        runs=runner.latest_runs(account),
         job_pending=_job_pending(account),
         selected=selection_counts(account)[0],
         can_admin=current_membership().role.at_least(Role.ADMIN),
+        blocked_reason=blocked_reason(account),
         notice=notice,
         card=card_for(account) if with_card else None,
         oauth_ready=oauth.is_configured(settings()),
     )
-
-
-@bp.app_context_processor
-def _sync_globals() -> dict[str, Any]:
-    return {"sync_error": shown_error}
 
 
 @bp.get("/integrations/pagerduty/<int:account_id>/sync")
@@ -161,8 +148,7 @@ def sync_now(account_id: int) -> Response | tuple[str, int]:
 
 
 def _request(account: PagerDutyAccount) -> tuple[str, int]:
-    reason = blocked_reason(account)
-    if reason:
+    if reason := blocked_reason(account):
         return reason, 409
     try:
         job = jobs.request_sync(account, trigger=SyncKind.MANUAL)
@@ -173,9 +159,6 @@ def _request(account: PagerDutyAccount) -> tuple[str, int]:
     audit.record(account.workspace, "pagerduty.sync_requested", account.subdomain, job=job.id)
     db.session.commit()
     return "Sync requested.", 202
-
-
-# -- webhook subscription -----------------------------------------------------------------------------------
 
 
 def webhook_panel(account: PagerDutyAccount) -> dict[str, Any]:

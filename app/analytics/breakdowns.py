@@ -42,11 +42,7 @@ class BreakdownRow:
 
 
 def by_service(query: MetricQuery) -> list[BreakdownRow]:
-    names = dict(
-        db.session.execute(
-            select(PDService.id, PDService.name).where(PDService.workspace_id == query.workspace_id)
-        ).all()
-    )
+    names = _names(PDService, query.workspace_id)
     figures = incident_figures(incident_conditions(query), group_by=[Incident.service_id])
     return _table(figures, lambda key: names.get(key, ""))
 
@@ -55,17 +51,19 @@ def by_team(query: MetricQuery) -> list[BreakdownRow]:
     conditions = incident_conditions(query)
     if query.teams:
         conditions.append(incident_teams.c.team_id.in_(query.teams))
-    names = dict(
-        db.session.execute(
-            select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == query.workspace_id)
-        ).all()
-    )
+    names = _names(PDTeam, query.workspace_id)
     figures = incident_figures(
         conditions,
         group_by=[incident_teams.c.team_id],
         from_=Incident.__table__.outerjoin(incident_teams, incident_teams.c.incident_id == Incident.id),
     )
     return _table(figures, lambda key: "No team" if key is None else names.get(key, ""))
+
+
+def _names(model: type[PDService] | type[PDTeam], workspace_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(select(model.id, model.name).where(model.workspace_id == workspace_id)).all()
+    )
 
 
 def _table(figures: dict[tuple[Any, ...], IncidentFigures], name_of: Any) -> list[BreakdownRow]:
@@ -86,8 +84,7 @@ def _table(figures: dict[tuple[Any, ...], IncidentFigures], name_of: Any) -> lis
 
 def heatmap(query: MetricQuery) -> list[list[int]]:
     """7 rows (Monday … Sunday) x 24 columns (local hour 0 … 23) of incident starts in the query's zone."""
-    spans = [(span.end, span.offset_seconds) for span in offset_spans(query.zone, query.start, query.end)]
-    offset = offset_case(Incident.created_at, spans)
+    offset = offset_case(Incident.created_at, offset_spans(query.zone, query.start, query.end))
     local = (
         select(
             shifted_isoweekday(Incident.created_at, offset).label("weekday"),

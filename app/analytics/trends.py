@@ -9,7 +9,6 @@ both engines agree. The incident figures and the deployments are each one statem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from app.analytics.deployments import change_failures, rate
 from app.analytics.filters import incident_conditions
@@ -17,25 +16,17 @@ from app.analytics.metrics import IncidentFigures, incident_figures
 from app.analytics.percentiles import DurationStats
 from app.analytics.query import MetricQuery, WorkspaceSettings
 from app.analytics.sqlfuncs import bucket_index
-from app.analytics.windows import BucketUnit, buckets
+from app.analytics.windows import Bucket, BucketUnit, buckets
 from app.models import Incident
 
 
 @dataclass(frozen=True)
-class TrendPoint:
-    label: date  # the local date the day/week/month starts on
-    start: datetime  # [start, end) clipped to the window
-    end: datetime
+class TrendPoint(Bucket):
     incident_count: int
     mtta: DurationStats
     mttr: DurationStats
     deployment_count: int
     failed_deployment_count: int
-    share: float = 1.0  # the part of the whole day/week/month inside the window
-
-    @property
-    def partial(self) -> bool:
-        return self.share < 1.0
 
     @property
     def change_failure_rate(self) -> float | None:
@@ -51,15 +42,12 @@ def trend(
     changes = change_failures(query, spans, settings)
     return [
         TrendPoint(
-            label=bucket.label,
-            start=bucket.start,
-            end=bucket.end,
+            **vars(bucket),
             incident_count=part.counts.incident_count,
             mtta=part.mtta,
             mttr=part.mttr,
             deployment_count=changed.deployment_count,
             failed_deployment_count=changed.failed_deployment_count,
-            share=bucket.share,
         )
         for index, (bucket, changed) in enumerate(zip(spans, changes, strict=True))
         for part in [figures.get((index,), IncidentFigures())]

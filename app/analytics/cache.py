@@ -31,7 +31,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Protocol, TypeVar, cast
+from typing import TypeVar, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -48,15 +48,11 @@ _PREFIX = "vigil:analytics:"
 _MEMORY_ENTRIES = 512
 
 
-def new_version() -> str:
-    return uuid.uuid4().hex
-
-
 def data_changed(workspace_id: int) -> None:
     """Call in the transaction of any write that can change a metric of the workspace; its commit then
     retires every kept answer."""
     db.session.execute(
-        update(Workspace).where(Workspace.id == workspace_id).values(data_version=new_version())
+        update(Workspace).where(Workspace.id == workspace_id).values(data_version=uuid.uuid4().hex)
     )
 
 
@@ -124,12 +120,6 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-class _Store(Protocol):
-    def get(self, key: str) -> bytes | None: ...
-
-    def set(self, key: str, value: bytes, seconds: int) -> None: ...
-
-
 class _RedisStore:
     def get(self, key: str) -> bytes | None:
         try:
@@ -172,15 +162,8 @@ class _MemoryStore:
             while len(self._kept) > self._entries:
                 self._kept.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
 
-
-def _store() -> _Store:
+def _store() -> _RedisStore | _MemoryStore:
     if current_app.config["VIGIL"].redis_url is not None:
         return _RedisStore()
-    memory = current_app.extensions.get("vigil_analytics_cache")
-    if memory is None:
-        memory = current_app.extensions.setdefault("vigil_analytics_cache", _MemoryStore())
-    return memory
+    return current_app.extensions.setdefault("vigil_analytics_cache", _MemoryStore())

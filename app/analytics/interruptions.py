@@ -119,12 +119,8 @@ def interruptions(query: MetricQuery, settings: WorkspaceSettings | None = None)
     settings = settings or workspace_settings(query.workspace_id)
     cls = class_case(Interruption.local_hour, Interruption.local_isoweekday, settings).label("cls")
     statement = _counted(query, select(cls, func.count().label("n"))).group_by(cls)
-    by_class = {result.cls: int(result.n) for result in db.session.execute(statement)}
-    return Interruptions(
-        by_class.get(InterruptionClass.BUSINESS, 0),
-        by_class.get(InterruptionClass.OFF_HOURS, 0),
-        by_class.get(InterruptionClass.SLEEP, 0),
-    )
+    # The classes are named as Interruptions' fields.
+    return Interruptions(**{result.cls: int(result.n) for result in db.session.execute(statement)})
 
 
 def interruptions_by_user(
@@ -134,17 +130,10 @@ def interruptions_by_user(
     row = Interruption
     cls = class_case(row.local_hour, row.local_isoweekday, settings).label("cls")
     statement = _counted(query, select(row.user_id, cls, func.count().label("n"))).group_by(row.user_id, cls)
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
     for result in db.session.execute(statement):
-        counts[result.user_id][result.cls] += int(result.n)
-    return {
-        user_id: Interruptions(
-            by_class[InterruptionClass.BUSINESS],
-            by_class[InterruptionClass.OFF_HOURS],
-            by_class[InterruptionClass.SLEEP],
-        )
-        for user_id, by_class in counts.items()
-    }
+        counts[result.user_id][result.cls] = int(result.n)
+    return {user_id: Interruptions(**by_class) for user_id, by_class in counts.items()}
 
 
 def _counted(query: MetricQuery, statement: Select[Any]) -> Select[Any]:

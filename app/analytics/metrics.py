@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, select, true
 from sqlalchemy.sql import FromClause
 
-from app.analytics.deployments import ChangeFailure, change_failure, change_failures, rate
+from app.analytics.deployments import WEEK_SECONDS, ChangeFailure, change_failure, change_failures, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
 from app.analytics.interruptions import Interruptions, interruptions
@@ -26,8 +26,6 @@ from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settin
 from app.analytics.sqlfuncs import bucket_index
 from app.analytics.windows import is_local_midnight
 from app.models import Incident
-
-_WEEK_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -154,7 +152,7 @@ class Summary:
 
     @property
     def incidents_per_week(self) -> float:
-        return self.counts.incident_count * _WEEK_SECONDS / self.query.duration.total_seconds()
+        return self.counts.incident_count * WEEK_SECONDS / self.query.duration.total_seconds()
 
     @property
     def escalation_rate(self) -> float | None:

@@ -22,18 +22,9 @@ from app.inputs import typed_date
 from app.models import Incident
 
 PERIODS = ("week", "month")
-BREAKDOWN_HEADER = [
-    "name",
-    "incidents",
-    "unresolved",
-    "escalated",
-    "escalation_rate",
-    "mtta_mean_seconds",
-    "mtta_p50_seconds",
-    "mtta_p90_seconds",
-    "mttr_mean_seconds",
-    "mttr_p50_seconds",
-    "mttr_p90_seconds",
+# Durations in whole seconds, so a spreadsheet can compute with them.
+BREAKDOWN_HEADER = ["name", "incidents", "unresolved", "escalated", "escalation_rate"] + [
+    f"{metric}_{stat}_seconds" for metric in ("mtta", "mttr") for stat in ("mean", "p50", "p90")
 ]
 
 
@@ -109,20 +100,14 @@ def slowest_incidents(query: MetricQuery, limit: int = 5) -> list[Incident]:
 
 
 def breakdown_cells(row: BreakdownRow) -> list[Any]:
-    def seconds(value: float | None) -> int | None:
-        return None if value is None else round(value)
-
+    """One row of BREAKDOWN_HEADER."""
     rate = row.escalation_rate
+    durations = [value for stats in (row.mtta, row.mttr) for value in (stats.mean, stats.p50, stats.p90)]
     return [
         row.name,
         row.incident_count,
         row.unresolved_count,
         row.escalated_count,
         None if rate is None else round(rate, 4),
-        seconds(row.mtta.mean),
-        seconds(row.mtta.p50),
-        seconds(row.mtta.p90),
-        seconds(row.mttr.mean),
-        seconds(row.mttr.p50),
-        seconds(row.mttr.p90),
+        *[None if value is None else round(value) for value in durations],
     ]

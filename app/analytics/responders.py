@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import false, func, select
 
@@ -43,7 +42,7 @@ def responder_load(
     interruptions_by_user(query) when the caller already has it (the dashboard shows its totals too)."""
     settings = settings or workspace_settings(query.workspace_id)
     acknowledged = _first_acknowledgements(query)
-    escalations = _events_per_user(query, LogEntryType.ESCALATE)
+    escalations = _escalations_received(query)
     if interrupted is None:
         interrupted = interruptions_by_user(query, settings)
     user_ids = set(acknowledged) | set(escalations) | set(interrupted)
@@ -68,26 +67,21 @@ def responder_load(
     return sorted(rows, key=lambda row: (-row.interruptions.total, -row.acknowledged, row.name, row.user_id))
 
 
-def _event_conditions(query: MetricQuery, kind: LogEntryType) -> list[Any]:
-    entry = IncidentLogEntry
-    return [
-        entry.workspace_id == query.workspace_id,
-        entry.type == kind.value,
-        entry.at >= query.start,
-        entry.at < query.end,
-        entry.user_id.is_not(None),
-        Incident.workspace_id == query.workspace_id,
-        Incident.excluded == false(),
-        *incident_attribute_conditions(query),
-    ]
-
-
-def _events_per_user(query: MetricQuery, kind: LogEntryType) -> dict[int, int]:
+def _escalations_received(query: MetricQuery) -> dict[int, int]:
     entry = IncidentLogEntry
     statement = (
         select(entry.user_id, func.count().label("n"))
         .join(Incident, Incident.id == entry.incident_id)
-        .where(*_event_conditions(query, kind))
+        .where(
+            entry.workspace_id == query.workspace_id,
+            entry.type == LogEntryType.ESCALATE.value,
+            entry.at >= query.start,
+            entry.at < query.end,
+            entry.user_id.is_not(None),
+            Incident.workspace_id == query.workspace_id,
+            Incident.excluded == false(),
+            *incident_attribute_conditions(query),
+        )
         .group_by(entry.user_id)
     )
     return {row.user_id: int(row.n) for row in db.session.execute(statement)}

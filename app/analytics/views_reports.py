@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
 from app.analytics import breakdowns, metrics, recurring, reports
+from app.analytics.breakdowns import BreakdownRow
 from app.analytics.percentiles import room_to_sort
 from app.analytics.population import Choices, Population, parse_population
 from app.analytics.query import MetricQuery, workspace_settings
@@ -21,16 +22,7 @@ from app.models.types import utcnow
 bp = Blueprint("reports", __name__)
 
 
-def _period_and_query() -> tuple[reports.Period, MetricQuery, dict[str, Any]]:
-    period, query, args, filters = _report_filters(Choices.of(current_workspace()))
-    if filters.messages:
-        # As for the dashboard's CSV: a download has nowhere to show the message, and a file of another
-        # period than the one asked for would be read as the answer.
-        raise Refused(" ".join(filters.messages))
-    return period, query, args
-
-
-def _report_filters(choices: Choices) -> tuple[reports.Period, MetricQuery, dict[str, Any], Population]:
+def _report_filters(choices: Choices) -> tuple[reports.Period, MetricQuery, Population]:
     """The period plus the dashboard's own service / team / urgency / priority filters, validated the same
     way (an id of another workspace or an unknown urgency or priority is dropped with a message)."""
     workspace = current_workspace()
@@ -39,16 +31,14 @@ def _report_filters(choices: Choices) -> tuple[reports.Period, MetricQuery, dict
     period = reports.parse_period(request.args.get("period"), request.args.get("date"), today, messages)
     filters = parse_population(reports.population_args(request.args), choices)
     filters.messages[:0] = messages
-    query = replace(filters, days=None, start=period.start, end=period.end).query(workspace)
-    args = {"period": period.kind, "date": period.start.isoformat(), **filters.params()}
-    return period, query, args, filters
+    return period, replace(filters, days=None, start=period.start, end=period.end).query(workspace), filters
 
 
 @bp.get("/reports")
 @member_required
 def report() -> str:
     choices = Choices.of(current_workspace())
-    period, query, args, filters = _report_filters(choices)
+    period, query, filters = _report_filters(choices)
     settings = workspace_settings(query.workspace_id)
     room_to_sort()
     comparison = metrics.compare(query, settings)
@@ -56,7 +46,7 @@ def report() -> str:
         "reports/report.html",
         period=period,
         query=query,
-        args=args,
+        args={"period": period.kind, "date": period.start.isoformat(), **filters.params()},
         filters=filters,
         choices=choices,
         zone=query.tz,
@@ -69,17 +59,23 @@ def report() -> str:
     )
 
 
+def _breakdown_csv(name: str, rows_of: Callable[[MetricQuery], list[BreakdownRow]]) -> Response:
+    period, query, filters = _report_filters(Choices.of(current_workspace()))
+    if filters.messages:
+        # As for the dashboard's CSV: a download has nowhere to show the message, and a file of another
+        # period than the one asked for would be read as the answer.
+        raise Refused(" ".join(filters.messages))
+    rows = (reports.breakdown_cells(row) for row in rows_of(query))
+    return csv_response(f"by-{name}-{period.kind}-{period.start}.csv", reports.BREAKDOWN_HEADER, rows)
+
+
 @bp.get("/reports/by-service.csv")
 @member_required
 def by_service_csv() -> Response:
-    period, query, _ = _period_and_query()
-    rows = (reports.breakdown_cells(row) for row in breakdowns.by_service(query))
-    return csv_response(f"by-service-{period.kind}-{period.start}.csv", reports.BREAKDOWN_HEADER, rows)
+    return _breakdown_csv("service", breakdowns.by_service)
 
 
 @bp.get("/reports/by-team.csv")
 @member_required
 def by_team_csv() -> Response:
-    period, query, _ = _period_and_query()
-    rows = (reports.breakdown_cells(row) for row in breakdowns.by_team(query))
-    return csv_response(f"by-team-{period.kind}-{period.start}.csv", reports.BREAKDOWN_HEADER, rows)
+    return _breakdown_csv("team", breakdowns.by_team)

@@ -33,6 +33,7 @@ from sqlalchemy import Select, Table, delete, false, func, select, text, update
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
+from app.analytics.percentiles import is_postgresql
 from app.extensions import db
 from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
 from app.models.bulk import insert_rows
@@ -52,18 +53,14 @@ _ADVISORY_KEY = 0x56494749  # "VIGI": the high half of the lock's key; the works
 
 
 @dataclass(frozen=True)
-class Span:
-    """One person's stretch of time whose verdicts may have changed."""
-
+class Span:  # one person's stretch of time whose verdicts may have changed
     user_id: int
     start: datetime
     end: datetime
 
 
+# An eligible notification as settling reads it: a tuple, as a frozen dataclass took 3x as long to build.
 class Note(NamedTuple):
-    """An eligible notification, as settling reads it (a tuple: settling makes one per notification it reads,
-    and a frozen dataclass took 3x as long to build)."""
-
     id: int
     user_id: int
     incident_id: int
@@ -168,9 +165,8 @@ def rebuild_workspace(workspace_id: int) -> int:
         if len(pending) >= _BATCH:
             insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
             written, pending = written + len(pending), []
-    if pending:
-        insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
-        written += len(pending)
+    insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
+    written += len(pending)
     entry = IncidentLogEntry
     newest = select(func.coalesce(func.max(entry.id), 0)).where(entry.account_id == PagerDutyAccount.id)
     db.session.execute(
@@ -354,15 +350,13 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
             _TABLE.c.at <= high,
         )
     ).all()
-    have = set()
-    stale = []
-    for row in existing:
-        at = _utc(row.at)
-        if not any(s.start <= at <= s.end for s in stretches[row.user_id]):
-            continue  # outside every rewritten stretch: not ours to judge
-        have.add(row.log_entry_id)
-        if row.log_entry_id not in wanted:
-            stale.append(row.log_entry_id)
+    # A verdict outside every rewritten stretch is not ours to judge.
+    have = {
+        row.log_entry_id
+        for row in existing
+        if any(s.start <= _utc(row.at) <= s.end for s in stretches[row.user_id])
+    }
+    stale = sorted(have - wanted.keys())
     for i in range(0, len(stale), _CHUNK):
         db.session.execute(
             delete(Interruption)
@@ -395,7 +389,7 @@ def _row(workspace_id: int, note: Note, zones: dict[int, Any]) -> dict[str, Any]
 
 
 def _lock(workspace_id: int) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:high, :low)"), {"high": _ADVISORY_KEY, "low": workspace_id}
         )

@@ -188,16 +188,13 @@ class Summary:
             "failed_deployment_recovery_seconds": self.changes.recovery.to_dict(),
             "unrecovered_deployment_count": self.changes.unrecovered_count,
             "auto_resolve_rate": self.auto_resolve_rate,
+            # DoraBand is a StrEnum: JSON shows its value.
             "dora": {
-                "change_failure_rate": _band_value(self.change_failure_band),
-                "recovery_time": _band_value(self.recovery_time_band),
+                "change_failure_rate": self.change_failure_band,
+                "recovery_time": self.recovery_time_band,
             },
             "excluded_count": self.counts.excluded_count,
         }
-
-
-def _band_value(band: DoraBand | None) -> str | None:
-    return None if band is None else band.value
 
 
 def window_dict(query: MetricQuery) -> dict[str, str]:

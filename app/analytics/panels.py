@@ -16,6 +16,7 @@ from flask import render_template
 
 from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
 from app.analytics.breakdowns import BreakdownRow
+from app.analytics.dora import DoraBand
 from app.analytics.filters_form import DashboardFilters
 from app.analytics.percentiles import room_to_sort
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
@@ -62,16 +63,14 @@ class Tile:
     value: str
     delta: Delta
     details: tuple[str, ...] = ()
-    band: str | None = None
+    band: DoraBand | None = None
 
 
 def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
     comparison = metrics.compare(query, settings)
     now, before = comparison.current, comparison.previous
     cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
-    band = now.change_failure_band
     recovery_now, recovery_before = now.changes.recovery, before.changes.recovery
-    recovery_band = now.recovery_time_band
     tiles = [
         Tile(
             "incidents",
@@ -104,7 +103,7 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             percent(cfr_now),
             delta(cfr_now, cfr_before, "rate"),
             (f"{now.changes.failed_deployment_count} failed of {now.changes.deployment_count}",),
-            band=band.value if band is not None else None,
+            band=now.change_failure_band,
         ),
         Tile(
             "recovery",
@@ -116,7 +115,7 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
                 f"median of {recovery_now.count} recovered",
                 f"{now.changes.unrecovered_count} not yet recovered",
             ),
-            band=recovery_band.value if recovery_band is not None else None,
+            band=now.recovery_time_band,
         ),
         Tile(
             "deployments",
@@ -168,14 +167,10 @@ def window_label(query: MetricQuery) -> str:
     return f"{first:%-d %b %Y} to {last:%-d %b %Y}"
 
 
-def trend_unit(query: MetricQuery) -> str:
-    return "day" if query.duration.days <= 21 else "week"
-
-
 def trends_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
-    unit = trend_unit(query)
+    unit = "day" if query.duration.days <= 21 else "week"
     points = trends.trend(query, unit, settings)
     labels = [point.label.strftime("%d %b") for point in points]
     # A partial first or last day/week is drawn lighter and named, so fewer incidents in 3 of 7 days never
@@ -220,8 +215,7 @@ def _partial_note(point: trends.TrendPoint, unit: str) -> str | None:
     """'3 of 7 days' for a partial week or month, '5 of 24 hours' for a partial day."""
     if not point.partial:
         return None
-    inside = point.end - point.start
-    whole = inside / point.share
+    inside, whole = point.end - point.start, point.full_end - point.full_start
     if unit == "day":
         return f"{round(inside / timedelta(hours=1))} of {round(whole / timedelta(hours=1))} hours"
     days = round(whole / timedelta(days=1))

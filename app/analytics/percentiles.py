@@ -2,11 +2,10 @@
 
 Percentiles interpolate linearly between ranks exactly as PostgreSQL's `percentile_cont` does: for n sorted
 values and quantile q, the position is p = q*(n-1) (0-based); the result is v[floor p] + (p - floor p)*(v[ceil
-p]
-- v[floor p]). PostgreSQL computes it natively. SQLite has no ordered-set aggregates, so it ranks the values
-  with window functions and keeps only the two rows at floor p and ceil p, then does PostgreSQL's arithmetic
-  in the same order (proportion x difference, added to the lower value), which gives bit-for-bit the same
-  double.
+p] - v[floor p]). PostgreSQL computes it natively. SQLite has no ordered-set aggregates, so it ranks the
+values with window functions and keeps only the two rows at floor p and ceil p, then does PostgreSQL's
+arithmetic in the same order (proportion x difference, added to the lower value), which gives bit-for-bit the
+same double.
 """
 
 from __future__ import annotations
@@ -86,9 +85,14 @@ def aggregate(
         func.count().label("_rows"),
         *[func.coalesce(func.sum(rows.c[name]), 0).label(name) for name in sums],
     ]
-    if one_pass:
-        for name in durations:
-            columns += _stats_columns(rows.c[name], name, percentiles)
+    for name in durations if one_pass else ():
+        value = rows.c[name]
+        columns += [func.count(value).label(f"{name}_n"), func.avg(value).label(f"{name}_mean")]
+        if percentiles:
+            columns += [
+                func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{name}_{_name(q)}")
+                for q in QUANTILES
+            ]
     statement = select(*columns)
     if group:
         statement = statement.group_by(*group)
@@ -112,16 +116,6 @@ def aggregate(
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _stats_columns(value: Any, prefix: str, percentiles: bool) -> list[Any]:
-    columns = [func.count(value).label(f"{prefix}_n"), func.avg(value).label(f"{prefix}_mean")]
-    if percentiles:
-        columns += [
-            func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
-            for q in QUANTILES
-        ]
-    return columns
 
 
 def _stats_of(row: Any, prefix: str) -> DurationStats:

@@ -49,4 +49,4 @@ from flask import Blueprint
 bp = Blueprint("analytics", __name__)
 
 # changes listens to accounts' settings_changed from the moment the app is created.
-from app.analytics import changes, views, views_export  # noqa: E402,F401
+from app.analytics import changes, views  # noqa: E402,F401

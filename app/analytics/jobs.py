@@ -7,9 +7,8 @@ import logging
 from redis.exceptions import RedisError
 
 from app.analytics import cache
-from app.analytics.filters_form import DashboardFilters
 from app.analytics.panels import PANELS, panel_context
-from app.analytics.population import DEFAULT_DAYS, PRESETS
+from app.analytics.population import DEFAULT_DAYS, PRESETS, DashboardFilters
 from app.analytics.query import workspace_settings
 from app.extensions import db
 from app.jobs import in_app_context

@@ -17,8 +17,8 @@ from flask import render_template
 from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.dora import DoraBand
-from app.analytics.filters_form import DashboardFilters
 from app.analytics.percentiles import room_to_sort
+from app.analytics.population import DashboardFilters
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 from app.web import duration, percent

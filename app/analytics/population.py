@@ -28,6 +28,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years, a leap day included: a longer window is a scan of the whole history
 URGENCIES = ("high", "low")
 NO_PRIORITY = "none"  # "no priority" in a query string
+# The dashboard's breakdown tables: what they sort by.
+SORT_KEYS = ("name", "incidents", "unresolved", "escalation", "mtta", "mttr")
+DEFAULT_SORT = "-incidents"
 
 
 @dataclass(frozen=True)
@@ -188,3 +191,39 @@ def _priorities(values: list[str], known: list[str], messages: list[str]) -> tup
     if dropped:
         messages.append(f"Ignored {dropped} unknown priorit{'ies' if dropped > 1 else 'y'} in the filter.")
     return kept
+
+
+@dataclass(frozen=True)
+class DashboardFilters(Population):
+    """The dashboard's filter bar: the population plus how its two breakdown tables are sorted."""
+
+    service_sort: str = DEFAULT_SORT
+    team_sort: str = DEFAULT_SORT
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        """Normalised query-string values (only what differs from the defaults), for url_for."""
+        values = super().params()
+        if self.service_sort != DEFAULT_SORT:
+            values["service_sort"] = self.service_sort
+        if self.team_sort != DEFAULT_SORT:
+            values["team_sort"] = self.team_sort
+        values.update(overrides)
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def parse_filters(args: MultiDict[str, str], choices: Choices) -> DashboardFilters:
+    population = parse_population(args, choices)
+    return DashboardFilters(
+        **vars(population),
+        service_sort=_sort(args.get("service_sort"), population.messages),
+        team_sort=_sort(args.get("team_sort"), population.messages),
+    )
+
+
+def _sort(value: str | None, messages: list[str]) -> str:
+    if not value:
+        return DEFAULT_SORT
+    if value.removeprefix("-") in SORT_KEYS:
+        return value
+    messages.append(f"Unknown sort “{value[:20]}”: sorted by incidents.")
+    return DEFAULT_SORT

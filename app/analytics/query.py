@@ -7,9 +7,9 @@ window), read once per call from the workspace row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -55,20 +55,19 @@ class MetricQuery:
 
     def previous(self) -> MetricQuery:
         """The same filters over the window of equal length just before this one (windows.previous_window)."""
-        start, end = windows.previous_window(self.start, self.end, self.zone)
-        return replace(self, start=start, end=end)
+        return self.with_window(*windows.previous_window(self.start, self.end, self.zone))
 
     def with_window(self, start: datetime, end: datetime) -> MetricQuery:
         return replace(self, start=start, end=end)
 
     @classmethod
     def for_dates(
-        cls, workspace: Workspace, start: date, end: date, tz: str | None = None, **filters: Iterable[object]
+        cls, workspace: Workspace, start: date, end: date, tz: str | None = None, **filters: tuple[Any, ...]
     ) -> MetricQuery:
         """Local dates in the workspace's zone, end exclusive: (2024-03-01, 2024-04-01) is March."""
         zone_name = tz or workspace.timezone
         first, last = windows.days_window(start, end, ZoneInfo(zone_name))
-        return cls(workspace.id, first, last, zone_name, **_filters(filters))
+        return cls(workspace.id, first, last, zone_name, **filters)
 
     @classmethod
     def last_days(
@@ -77,20 +76,12 @@ class MetricQuery:
         days: int = 30,
         now: datetime | None = None,
         tz: str | None = None,
-        **filters: Iterable[object],
+        **filters: tuple[Any, ...],
     ) -> MetricQuery:
         """Presets "last 7/30/90 days": whole local days ending with today."""
         zone_name = tz or workspace.timezone
         first, last = windows.last_days_window(days, ZoneInfo(zone_name), now or utcnow())
-        return cls(workspace.id, first, last, zone_name, **_filters(filters))
-
-
-def _filters(filters: dict[str, Iterable[object]]) -> dict[str, tuple[object, ...]]:
-    allowed = {"services", "teams", "urgencies", "priorities"}
-    unknown = set(filters) - allowed
-    if unknown:
-        raise TypeError(f"unknown filters: {sorted(unknown)}")
-    return {name: tuple(values) for name, values in filters.items()}
+        return cls(workspace.id, first, last, zone_name, **filters)
 
 
 @dataclass(frozen=True)

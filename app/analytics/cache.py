@@ -1,22 +1,16 @@
 """Computed analytics, kept until the workspace's data changes.
 
-Every dashboard panel and GET /api/v1/metrics is an exact computation over the synced rows (BENCHMARKS.md says
-how long it takes). The same question is asked again and again: each open dashboard refreshes each panel every
-minute, colleagues open the same shared view, a script polls the API. So an answer is kept, keyed on the
-question (what is computed, the window, the filters, the workspace's settings) and on the workspace's *data
-version*: a random token (`workspaces.data_version`) that every write the metrics read replaces, in the same
-transaction as the write (`data_changed`: sync commits, exclusions, deployments, settings, service selection,
-unlinking). A new token makes every answer computed before it unreachable, so an answer is never older than
-the data committed when it was asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0 turns the
-cache off) whatever happens, which also bounds what an old token leaves behind. Keys also carry a digest of
-this package's code, so answers pickled by another release are never read.
+Each open dashboard refreshes each panel every minute, colleagues open the same view, scripts poll the API,
+and each answer is an exact computation over the synced rows (BENCHMARKS.md). So an answer is kept, keyed on
+the question (what is computed, the window, the filters, the settings), on a digest of this package's code
+(answers pickled by another release are never read) and on the workspace's *data version*: a random token that
+every write the metrics read replaces in its own transaction (`data_changed`, called only by changes.py). A
+new token makes older answers unreachable, so an answer is never older than the data committed when it was
+asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0 turns the cache off) whatever happens.
 
-The store is Redis when REDIS_URL is set (shared by every web process; values are pickled, as RQ pickles its
-jobs in the same Redis), else this process's memory. A store that fails is logged and bypassed: the answer is
-computed as if nothing were kept.
-
-Two askers that miss at the same moment both compute the answer (a duplicate computation is cheap next to
-making a request wait for another's); after a sync the warm-up job (jobs.py) computes the presets first.
+The store is Redis when REDIS_URL is set (values pickled, as RQ pickles its jobs in the same Redis), else this
+process's memory. A store that fails is logged and bypassed. Two askers that miss at once both compute
+(cheaper than making a request wait); after a sync the warm-up job (jobs.py) computes the presets first.
 """
 
 from __future__ import annotations

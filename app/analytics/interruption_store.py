@@ -1,22 +1,19 @@
 """Which notifications are interruptions: verdicts written with the notifications, so reading counts rows.
 
-The rule (docs/metrics.md, "Interruptions"): each person's SMS, phone and push notifications for incidents
-that are not excluded, in time order over their whole history; the first counts, and each later one counts if
-it came 60 s or more after the last one that counted. A notification 60 s or more after the one before it
-(counted or not) always counts, so a person's notifications fall into *bursts*, split at such gaps, and the
-verdicts inside a burst depend on that burst alone. Settling a span of time is therefore: widen it to the
-whole bursts it touches, walk each burst (interruptions.counted_indices), and write the difference to the
-`interruptions` table (one row per notification that counts).
+By the 60-second rule (interruptions.py) a notification 60 s or more after the one before it (counted or not)
+always counts, so a person's notifications fall into *bursts*, split at such gaps, and the verdicts inside a
+burst depend on that burst alone. Settling a span of time is therefore: widen it to the whole bursts it
+touches, walk each burst (interruptions.counted_indices), and write the difference to the `interruptions`
+table (one row per notification that counts).
 
-Who settles, always in the caller's transaction (sync and exclusions through changes.py):
-- `settle_account`: the notifications an account wrote since its watermark
+Who settles, always in the caller's transaction (through changes.py, and the tests' factories):
+- `settle_account`: the notifications an account wrote above its watermark
   (PagerDutyAccount.interruptions_settled_to), and the verdicts of incidents written again, which follow an
-  incident moved to another service. Sync settles before each commit, so no reader ever sees a notification
-  without its verdict; the tests' factories call it too.
-- `rebuild_workspace`: everything, in one pass ordered by person and time (the benchmark's bulk load, and an
-  account's whole history the first time it is settled after the upgrade that introduced verdicts).
-- `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
-  or start counting, and so may the ones after them).
+  incident moved to another service. Sync settles before each commit, so no reader sees a notification without
+  its verdict.
+- `rebuild_workspace`: everything, in one pass ordered by person and time (a bulk load, or an account's whole
+  history settled for the first time).
+- `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included.
 On PostgreSQL a transaction-scoped advisory lock per workspace keeps two settlers from judging the same burst
 from different snapshots; SQLite has one writer at a time anyway.
 """

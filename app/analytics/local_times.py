@@ -1,21 +1,12 @@
-"""The local hour and weekday of each notification, stored on its log entry so interruptions need no time zone
-work when the dashboard is read.
-
-An interruption is classed by the hour and weekday at which it reached the person, in their own zone
-(PDUser.time_zone, else the workspace's; docs/metrics.md, "Interruptions"). Converting every notification of
-a window at read time was most of the interruptions panel's cost, so the two numbers are written beside the
-entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
-
-- when log entries are written: sync computes them with each entry (`EntryFields`, store_log_entries' hook);
-- when a person's zone changes (sync of the users: `refresh_users`), here and on their interruptions
-  (interruption_store.py keeps a copy with each);
+"""The local hour and weekday of each notification (its person's zone, else the workspace's), stored on its
+log entry (IncidentLogEntry.local_hour / local_isoweekday): converting every notification of a window at read
+time was most of the interruptions panel's cost. They are kept right
+- when log entries are written: sync computes them with each entry (`EntryFields`);
+- when a person's zone changes (`refresh_users`), here and on their interruptions, which keep a copy;
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
-Sync and the workspace settings reach these through changes.py.
-
-Each refresh is one UPDATE per zone involved, converting with the zone's UTC-offset spans over the rows' time
-range (windows.offset_spans, the same conversion the read path falls back to for a row not filled yet), so
-both engines store the same numbers. The business-hours class itself is not stored: it depends on workspace
-settings that may change, and is a cheap CASE over these two integers.
+Sync and the workspace settings reach these through changes.py. Each refresh is one UPDATE per zone,
+converting with the zone's UTC-offset spans over the rows' time range (windows.offset_spans), so both engines
+store the same numbers.
 """
 
 from __future__ import annotations

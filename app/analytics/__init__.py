@@ -5,7 +5,7 @@ Definitions are in docs/metrics.md (the contract); every function takes a worksp
 Asking         query.MetricQuery (.for_dates, .last_days, .previous), query.workspace_settings
 Headline       metrics.summary / compare; metrics.incident_figures, the one definition of counts, MTTA and
                MTTR; deployments.change_failures, the one definition of CFR and recovery time; dora's bands
-Series, tables trends.trend; breakdowns.by_service / by_team / heatmap; responders.responder_load;
+Series, tables breakdowns.trend / by_service / by_team / heatmap; responders.responder_load;
                interruptions.interruptions / interruptions_by_user; recurring.recurring_incidents;
                deployments.related_changes
 Pure helpers   windows (local days, buckets, UTC-offset spans); percentiles.percentile_cont (the reference

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import render_template
 
-from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
+from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders
 from app.analytics.breakdowns import BreakdownRow
 from app.analytics.dora import DoraBand
 from app.analytics.percentiles import room_to_sort
@@ -171,7 +171,7 @@ def trends_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
     unit = "day" if query.duration.days <= 21 else "week"
-    points = trends.trend(query, unit, settings)
+    points = breakdowns.trend(query, unit, settings)
     labels = [point.label.strftime("%d %b") for point in points]
     # A partial first or last day/week is drawn lighter and named, so fewer incidents in 3 of 7 days never
     # reads as a drop.
@@ -211,7 +211,7 @@ def trends_panel(
     return {"unit": unit, "rows": rows, "charts": charts, "empty": empty, "partial_notes": partial_notes}
 
 
-def _partial_note(point: trends.TrendPoint, unit: str) -> str | None:
+def _partial_note(point: breakdowns.TrendPoint, unit: str) -> str | None:
     """'3 of 7 days' for a partial week or month, '5 of 24 hours' for a partial day."""
     if not point.partial:
         return None

@@ -49,14 +49,10 @@ class Choices:
 
     @classmethod
     def of(cls, workspace: Workspace) -> Choices:
-        services = db.session.execute(
-            select(PDService.id, PDService.name)
-            .where(PDService.workspace_id == workspace.id)
-            .order_by(PDService.name)
-        )
-        teams = db.session.execute(
-            select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == workspace.id).order_by(PDTeam.name)
-        )
+        def named(model: type[PDService] | type[PDTeam]) -> list[Choice]:
+            rows = select(model.id, model.name).where(model.workspace_id == workspace.id).order_by(model.name)
+            return [Choice(row.id, row.name) for row in db.session.execute(rows)]
+
         # Most urgent first; two linked accounts may share a name.
         priorities = db.session.scalars(
             select(PDPriority.name)
@@ -64,11 +60,7 @@ class Choices:
             .group_by(PDPriority.name)
             .order_by(func.min(PDPriority.rank), PDPriority.name)
         )
-        return cls(
-            [Choice(row.id, row.name) for row in services],
-            [Choice(row.id, row.name) for row in teams],
-            list(priorities),
-        )
+        return cls(named(PDService), named(PDTeam), list(priorities))
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,6 @@ class WorkspaceSettings:
     cfr_attribution_hours: int = 24
 
     @property
-    def attribution(self) -> timedelta:
-        return timedelta(hours=self.cfr_attribution_hours)
-
-    @property
     def business_hours_label(self) -> str:
         """'08-18 Mon-Fri' (with en dashes), or '07-19 Mon, Wed, Sat' for days that are not one run."""
         days = sorted(self.business_days)

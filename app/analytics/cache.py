@@ -63,7 +63,7 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
         return compute()
     store = _store()
     kept = _load(store.get(key))
-    if kept is not _MISSING:
+    if kept is not None:
         return cast(T, kept)
     answer = compute()
     store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
@@ -73,22 +73,19 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
 def peek(workspace_id: int, question: Hashable) -> object | None:
     """The kept answer to `question` for the current data, or None: never computes."""
     key = _key(workspace_id, question)
-    kept = _MISSING if key is None else _load(_store().get(key))
-    return None if kept is _MISSING else kept
+    return None if key is None else _load(_store().get(key))
 
 
-_MISSING = object()
-
-
-def _load(kept: bytes | None) -> object:
-    """The kept value, or _MISSING: nothing kept, or bytes that no longer load (logged; computed anew)."""
+def _load(kept: bytes | None) -> object | None:
+    """The kept value, or None: nothing kept (an answer of None is computed again), or bytes that no longer
+    load (logged; computed anew)."""
     if kept is None:
-        return _MISSING
+        return None
     try:
         return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
     except Exception as exc:  # a damaged entry is a miss, never a failed page
         log.warning("analytics cache entry unreadable, computing instead: %s", exc)
-        return _MISSING
+        return None
 
 
 def _seconds() -> int:

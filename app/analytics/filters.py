@@ -8,7 +8,6 @@ Every condition starts with `workspace_id = …`, so no function here can ever r
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
@@ -33,18 +32,11 @@ def service_condition(query: MetricQuery, column: Any) -> ColumnElement[bool]:
     )
 
 
-def incident_conditions(
-    query: MetricQuery,
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    include_excluded: bool = False,
-) -> list[ColumnElement[bool]]:
-    """Filters on Incident; the window defaults to the query's own, pass `start`/`end` to use another."""
+def incident_conditions(query: MetricQuery, *, include_excluded: bool = False) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         Incident.workspace_id == query.workspace_id,
-        Incident.created_at >= (start or query.start),
-        Incident.created_at < (end or query.end),
+        Incident.created_at >= query.start,
+        Incident.created_at < query.end,
         *incident_attribute_conditions(query),
     ]
     if not include_excluded:
@@ -75,20 +67,14 @@ def incident_attribute_conditions(
     return conditions
 
 
-def deployment_service_condition(query: MetricQuery, column: Any) -> ColumnElement[bool]:
-    condition = service_condition(query, column)
+def deployment_conditions(query: MetricQuery) -> list[ColumnElement[bool]]:
+    conditions = [
+        Deployment.workspace_id == query.workspace_id,
+        Deployment.at >= query.start,
+        Deployment.at < query.end,
+        service_condition(query, Deployment.service_id),
+    ]
     if query.teams:
         teams_services = select(service_teams.c.service_id).where(service_teams.c.team_id.in_(query.teams))
-        condition = condition & column.in_(teams_services)
-    return condition
-
-
-def deployment_conditions(
-    query: MetricQuery, *, start: datetime | None = None, end: datetime | None = None
-) -> list[ColumnElement[bool]]:
-    return [
-        Deployment.workspace_id == query.workspace_id,
-        Deployment.at >= (start or query.start),
-        Deployment.at < (end or query.end),
-        deployment_service_condition(query, Deployment.service_id),
-    ]
+        conditions.append(Deployment.service_id.in_(teams_services))
+    return conditions

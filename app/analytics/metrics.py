@@ -249,14 +249,12 @@ def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Co
     windows are each one statement over the two windows, grouped by the window a row falls in."""
     settings = settings or workspace_settings(query.workspace_id)
     previous = query.previous()  # ends where the window starts (windows.previous_window)
-    windows = [previous, query]
+    both = query.with_window(previous.start, query.end)
     figures = incident_figures(
-        incident_conditions(query, start=previous.start, include_excluded=True),
-        group_by=[bucket_index(Incident.created_at, [window.end for window in windows])],
+        incident_conditions(both, include_excluded=True),
+        group_by=[bucket_index(Incident.created_at, [previous.end, query.end])],
     )
-    changes_before, changes_now = change_failures(
-        query.with_window(previous.start, query.end), windows, settings
-    )
+    changes_before, changes_now = change_failures(both, [previous, query], settings)
     return Comparison(
         summary(query, settings, figures.get((1,), IncidentFigures()), changes_now),
         summary(previous, settings, figures.get((0,), IncidentFigures()), changes_before),

@@ -13,7 +13,7 @@ Pure helpers   windows (local days, buckets, UTC-offset spans); percentiles.perc
 Exclusions     exclusion.exclude_incident / include_incident / excluded_incidents (callers commit)
 Rows changed   changes, the one door (AccountWrites for a sync run, rows_changed, exclusion_changed): nothing
                else retires kept answers (cache) or settles verdicts (interruption_store, local_times)
-Pages          population (the filters), panels and views (the dashboard), views_reports (the report)
+Pages          population (the filters), panels and views (the dashboard), reports (the report)
 """
 
 from flask import Blueprint

@@ -24,6 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, delete, false, func, select, text, update
@@ -277,27 +279,20 @@ def _eligible(workspace_id: int, user_ids: list[int], low: datetime, high: datet
     rows = db.session.execute(
         _eligible_query(workspace_id).where(entry.user_id.in_(user_ids), entry.at >= low, entry.at <= high)
     )
-    by_user: dict[int, list[Note]] = defaultdict(list)
-    for row in rows:
-        note = _note(row)
-        by_user[note.user_id].append(note)
-    return by_user
+    return {
+        user_id: [_note(row) for row in person] for user_id, person in groupby(rows, attrgetter("user_id"))
+    }
 
 
 def _eligible_by_person(workspace_id: int) -> Iterator[list[Note]]:
     """Every notification of the workspace that can interrupt, one person's at a time, in time order."""
     rows = db.session.execute(_eligible_query(workspace_id), execution_options={"yield_per": _BATCH})
-    current: list[Note] = []
-    for row in rows:
-        if current and current[-1].user_id != row.user_id:
-            yield current
-            current = []
-        current.append(_note(row))
-    if current:
-        yield current
+    for _user_id, person in groupby(rows, attrgetter("user_id")):
+        yield [_note(row) for row in person]
 
 
 def _eligible_query(workspace_id: int) -> Select[Any]:
+    # Ordered by person: _eligible and _eligible_by_person group consecutive rows.
     # Table columns, not the models' attributes: the rows are plain tuples then, without the ORM's loading
     # step, which cost as much as the query itself for the thousands of rows a backfill's commit settles.
     entry, incident = _ENTRIES.c, _INCIDENTS.c

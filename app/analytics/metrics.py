@@ -96,12 +96,12 @@ def incident_figures(
     rows = (
         select(
             *[column.label(f"g{index}") for index, column in enumerate(group_by)],
-            flag().label("incidents"),
-            flag(~resolved).label("unresolved"),
-            flag(resolved).label("resolved"),
-            flag(Incident.escalation_count >= 1).label("escalated"),
-            flag(resolved, Incident.auto_resolved == true()).label("auto_resolved"),
-            case((counted, 0), else_=1).label("excluded"),
+            flag().label("incident_count"),
+            flag(~resolved).label("unresolved_count"),
+            flag(resolved).label("resolved_count"),
+            flag(Incident.escalation_count >= 1).label("escalated_count"),
+            flag(resolved, Incident.auto_resolved == true()).label("auto_resolved_count"),
+            case((counted, 0), else_=1).label("excluded_count"),
             case((counted, Incident.ack_seconds)).label("mtta"),
             case((and_(counted, resolved), Incident.resolve_seconds)).label("mttr"),
         )
@@ -112,20 +112,14 @@ def incident_figures(
     found = aggregate(
         rows,
         keys=[f"g{index}" for index in range(len(group_by))],
-        sums=_COUNTED,
+        sums=list(IncidentCounts.__dataclass_fields__),
         durations=("mtta", "mttr"),
         percentiles=percentiles,
     )
     return {
-        key: IncidentFigures(
-            IncidentCounts(*(part.sums[name] for name in _COUNTED)), part.stats["mtta"], part.stats["mttr"]
-        )
+        key: IncidentFigures(IncidentCounts(**part.sums), part.stats["mtta"], part.stats["mttr"])
         for key, part in found.items()
     }
-
-
-# The sums of incident_figures, in IncidentCounts' order.
-_COUNTED = ("incidents", "unresolved", "resolved", "escalated", "auto_resolved", "excluded")
 
 
 def figures_of(query: MetricQuery) -> IncidentFigures:

@@ -37,13 +37,9 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
 
 
 class EntryFields:
-    """Sync's hook for the columns it writes with each log entry (store_log_entries' `local_fields`): a
-    notification's local hour and weekday, computed before the INSERT so no second write is needed.
-
-    The people's zones are read once, at the first entry (sync writes the directory before log entries),
-    and again if an entry names someone not seen yet. Every entry gets both keys, so a page's rows share one
-    shape.
-    """
+    """Sync's hook (store_log_entries' `local_fields`): a notification's local hour and weekday, computed
+    before the INSERT. The zones are read at the first entry (sync writes the directory before log entries)
+    and again for someone not seen yet; every entry gets both keys, so a page's rows share one shape."""
 
     def __init__(self, workspace_id: int) -> None:
         self.workspace_id = workspace_id

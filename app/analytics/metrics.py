@@ -1,11 +1,8 @@
 """The headline numbers for one window: counts, MTTA, MTTR, rates, deployments, CFR and interruptions.
 
-`incident_figures(conditions, group_by)` is the one definition of the incident counts, MTTA and MTTR, for any
-population and grouping: the window (`summary`), both windows of a comparison, trend buckets, services and
-teams (breakdowns.py) and the services and urgencies of alert rules (alerts/signals.py). `summary(query)` is
-what the dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and reports read;
-`compare(query)` adds the previous window of equal length. The incidents of a window are read from
-ix_incidents_ws_created (workspace_id, created_at), narrowed by the population filters.
+`incident_figures` is the one definition of the incident counts, MTTA and MTTR for any population and grouping
+(a window, both windows of a comparison, trend buckets, services, teams, alert rules). `summary` is what the
+dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and reports read.
 """
 
 from __future__ import annotations
@@ -82,11 +79,9 @@ def incident_figures(
     percentiles: bool = True,
 ) -> dict[tuple[Any, ...], IncidentFigures]:
     """The one definition of the incident metrics: counts, MTTA and MTTR of the incidents `conditions` select
-    (filters.incident_conditions), per value of the `group_by` expressions (the key is the tuple of their
-    values; `()` without grouping, present even when nothing matched). One grouped statement on both engines
-    (percentiles.aggregate). Excluded incidents that the conditions let through are only counted as excluded,
-    so pass `include_excluded=True` to incident_conditions for the excluded count. Without `percentiles`, MTTA
-    and MTTR are means and counts only (alert rules, which read means, over up to years of incidents)."""
+    (filters.incident_conditions), per value of the `group_by` expressions (`()` without grouping, present
+    even when nothing matched). Excluded incidents the conditions let through only count as excluded. Without
+    `percentiles`, MTTA and MTTR are means only (alert rules, over up to years of incidents)."""
     counted = Incident.excluded == false()
     resolved = Incident.status == "resolved"
 

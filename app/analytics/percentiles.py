@@ -70,14 +70,10 @@ def aggregate(
     durations: Sequence[str] = (),
     percentiles: bool = True,
 ) -> dict[tuple[Any, ...], Aggregate]:
-    """Every analytics figure over `rows`, grouped by its `keys` columns (the key: the tuple of their values;
-    `()` without keys, present even when there are no rows).
-
-    A `sums` column is summed (0 over no rows); a `durations` column gets its DurationStats, NULLs ignored (so
-    a CASE picks the rows each duration is over), without p50 and p90 unless `percentiles`. The one place
-    where the dialects differ in SQL: PostgreSQL computes everything in one grouped pass with
-    `percentile_cont`; SQLite sums in one pass and ranks each duration's values in another (see the module's
-    docstring)."""
+    """Every analytics figure over `rows` per value of its `keys` columns (`()` without keys, present even
+    over no rows): each `sums` column summed, each `durations` column's DurationStats with NULLs ignored (so
+    a CASE picks the rows a duration is over), without p50 and p90 unless `percentiles`. PostgreSQL computes
+    it in one grouped pass; SQLite ranks each duration's values in another."""
     group = [rows.c[key] for key in keys]
     one_pass = is_postgresql() or not percentiles
     columns: list[Any] = [
@@ -177,12 +173,9 @@ ANALYTICS_RANDOM_PAGE_COST = "1.1"
 
 
 def room_to_sort() -> None:
-    """Call before computing analytics in a transaction (PostgreSQL; nothing on SQLite).
-
-    Also prices a page read as for data in memory or on SSD (random_page_cost 1.1, for the transaction only)
-    instead of the default 4 that prices a disk seek, so a window is read by its index range rather than a
-    whole-table scan. (JIT is off for every connection already: config.engine_options.)
-    """
+    """Call before computing analytics in a transaction (PostgreSQL only). Also prices a page read as in
+    memory or on SSD (random_page_cost 1.1 instead of 4, a disk seek), so a window is read by its index range
+    rather than a whole-table scan. (JIT is off for every connection already: config.engine_options.)"""
     if is_postgresql():
         # set_config(..., true) is SET LOCAL: both in one round trip.
         db.session.execute(

@@ -1,12 +1,10 @@
 """Which incidents a figure is about: a window, services, teams, urgencies and priorities.
 
-One value (`Population`), one parser for a page's query string (`parse_population`), one set of constants.
-The dashboard, the report and the incident list parse it here and extend it with their own fields; the JSON
-API and alert rules build the same value from their own inputs. Every one of them turns it into the
-MetricQuery the metrics are computed over.
-
-A page parses leniently: a bad value is dropped with a message and the default takes its place, so a
-hand-edited or stale link still shows a page. Only ids of the workspace's own rows survive.
+One value (`Population`), one parser for a page's query string (`parse_population`), one set of constants:
+the dashboard (`DashboardFilters`), the report and the incident list parse it here; the JSON API and alert
+rules build the same value from their own inputs. A page parses leniently: a bad value is dropped with a
+message and the default takes its place, so a hand-edited or stale link still shows a page. Only ids of the
+workspace's own rows survive.
 """
 
 from __future__ import annotations

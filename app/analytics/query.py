@@ -1,8 +1,5 @@
-"""What a metric is asked about: one workspace, a window and the population filters.
-
-`MetricQuery` is a plain value, so views, the JSON API, the CLI and alert rules build it the same way and can
-cache on it. `WorkspaceSettings` holds the workspace's own knobs (zone, business hours, CFR attribution
-window), read once per call from the workspace row.
+"""What a metric is asked about (`MetricQuery`: one workspace, a window and the population filters, a plain
+value every caller builds the same way and can cache on) and the workspace's own knobs (`WorkspaceSettings`).
 """
 
 from __future__ import annotations
@@ -22,12 +19,9 @@ from app.models.types import utcnow
 
 @dataclass(frozen=True)
 class MetricQuery:
-    """Incidents of `workspace_id` created in [start, end) (aware datetimes), seen in zone `tz`.
-
-    Empty filter tuples mean "no filter". `services` are local PDService ids and, when given, replace the
-    default population of *selected* services; `teams` are local PDTeam ids; `priorities` are priority names,
-    with None standing for "no priority".
-    """
+    """Incidents of `workspace_id` created in [start, end) (aware datetimes), seen in zone `tz`. Empty filters
+    mean "no filter"; `services`, when given, replace the *selected* services; None in `priorities` stands
+    for "no priority"."""
 
     workspace_id: int
     start: datetime

@@ -6,11 +6,9 @@ filter, only the filtered teams get rows. The heatmap converts each incident's s
 with the zone's UTC-offset spans in the window (windows.offset_spans), so an incident at 01:30 UTC on a summer
 day in Europe/Berlin is at 03:00 local.
 
-Trend series give every metric per day / week (Monday) / month of the workspace's zone, empty buckets
-included. Bucket boundaries are local midnights turned into UTC instants in Python (windows.buckets), and SQL
-assigns each row to a bucket with a CASE over those instants, so a DST day of 23 or 25 hours is bucketed
-exactly and both engines agree; the incident figures and the deployments are each one statement grouped by
-bucket.
+Trends give every metric per local day / week (Monday) / month, empty buckets included: SQL assigns each row
+to a bucket with a CASE over the buckets' UTC instants (windows.buckets), so a DST day of 23 or 25 hours is
+bucketed exactly and both engines agree.
 """
 
 from __future__ import annotations

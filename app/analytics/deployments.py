@@ -175,11 +175,8 @@ class RelatedChanges:
 
 
 def related_changes(workspace_id: int, incident_id: int, limit: int = 20) -> RelatedChanges | None:
-    """Deployments in the 4 hours up to an incident's creation (inclusive at both ends, as CFR counts a
-    deployment at the same instant as the cause), newest first.
-
-    None if the incident is not the workspace's.
-    """
+    """Deployments in the 4 hours up to an incident's creation (inclusive at both ends, as CFR counts one at
+    the same instant as the cause), newest first; None if the incident is not the workspace's."""
     incident = db.session.execute(
         select(Incident.service_id, Incident.created_at).where(
             Incident.id == incident_id, Incident.workspace_id == workspace_id

@@ -92,11 +92,9 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
     _lock(workspace_id)
     written = 0
     while True:
-        # The account is checked here rather than in SQL: with it there, PostgreSQL (without statistics, as
-        # during a first backfill with autovacuum off) intersected this id range with every entry of the
-        # account in the (account, remote id) index, a read that grows with the account's history on every
-        # commit. The id range alone is a short walk of the primary key; another account's entries in it
-        # (a concurrent sync) are only skipped.
+        # The account is checked in Python: in SQL, PostgreSQL without statistics (a first backfill)
+        # intersected this id range with the account's whole (account, remote id) index on every commit. The
+        # id range alone is a short walk of the primary key; a concurrent sync's entries in it are skipped.
         batch = db.session.execute(
             select(entry.id, entry.account_id, entry.user_id, entry.at)
             .where(

@@ -1,12 +1,8 @@
 """Responder load: per person, what the window asked of them.
 
-All three columns count events that happened in the window (not incidents created in it), for incidents that
-pass the query's filters:
-- acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
-- escalations received: escalate log entries naming them (the log entry's user);
-- interruptions by class (see interruptions.py).
-Indexes: ix_log_entries_ws_type_at for the escalations in the window; ix_incidents_ws_first_ack for the first
-acknowledgements (sync derives when and by whom, from the log entries).
+All three columns count events in the window (not incidents created in it), for incidents that pass the
+query's filters: incidents whose *first* acknowledgement was theirs (ix_incidents_ws_first_ack; sync derives
+it), escalate log entries naming them (ix_log_entries_ws_type_at) and interruptions by class.
 """
 
 from __future__ import annotations

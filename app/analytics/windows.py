@@ -52,11 +52,8 @@ class OffsetSpan:
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant of `day` in `zone`, in UTC.
-
-    If midnight falls in a DST gap (America/Santiago jumps 00:00 → 01:00), fold=0 reads it with the offset
-    in force before the jump, which is exactly the instant the local day begins.
-    """
+    """The first instant of `day` in `zone`, in UTC. If midnight falls in a DST gap (America/Santiago jumps
+    00:00 → 01:00), fold=0 reads it with the offset before the jump: the instant the local day begins."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
@@ -85,11 +82,8 @@ def last_days_window(days: int, zone: ZoneInfo, now: datetime) -> tuple[datetime
 
 
 def previous_window(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The window of equal length just before [start, end).
-
-    A window of whole local days steps back the same number of local days, so "the previous 30 days" across a
-    DST change still starts at a local midnight; any other window steps back by its exact duration.
-    """
+    """The window of equal length just before [start, end): whole local days step back as many local days
+    (so across a DST change it still starts at a local midnight), any other window by its exact duration."""
     if is_local_midnight(start, zone) and is_local_midnight(end, zone):
         first, last = local_date(start, zone), local_date(end, zone)
         return local_midnight(first - (last - first), zone), start
@@ -129,11 +123,8 @@ def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) ->
 
 
 def offset_spans(zone: ZoneInfo, start: datetime, end: datetime) -> list[OffsetSpan]:
-    """Cut [start, end) where the zone's UTC offset changes.
-
-    zoneinfo does not expose its transition table, so we probe the offset every 6 hours and bisect to the
-    second where it changes. Zones change offset at most a few times a year and never twice within 6 hours.
-    """
+    """Cut [start, end) where the zone's UTC offset changes. zoneinfo does not expose its transitions, so the
+    offset is probed every 6 hours (no zone changes twice within 6 hours) and bisected to the second."""
     step = timedelta(hours=6)
     spans: list[OffsetSpan] = []
     span_start, offset = start, _offset(zone, start)

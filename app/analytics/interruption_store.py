@@ -235,13 +235,11 @@ def bursts(notes: Sequence[Note]) -> list[list[Note]]:
 def _read_groups(spans: Sequence[Span]) -> list[list[Span]]:
     """Spans grouped so that one read of everyone's notifications covers each group's stretch of time."""
     groups: list[list[Span]] = []
-    group_start: datetime | None = None
     for span in sorted(spans, key=lambda s: s.start):
-        if groups and group_start is not None and span.end - group_start <= _READ_SPAN:
+        if groups and span.end - groups[-1][0].start <= _READ_SPAN:
             groups[-1].append(span)
         else:
             groups.append([span])
-            group_start = span.start
     return groups
 
 

@@ -1,20 +1,15 @@
 """Interruptions: notifications that reach a person by SMS, phone or push, classed by the hour they arrived.
 
-Definitions (docs/metrics.md, "Interruptions"):
-- a notify log entry with channel sms, phone or push (PagerDuty's `*_notification` spellings too; never
-  email), for an incident that is not excluded;
-- one per person per 60 s, over the person's whole history: the first counts, and each later one counts only
-  if it came at least 60 s after the last one that counted. The verdict belongs to the notification, whatever
-  window or filter is asked, so windows and services add up;
-- counted in the window in which it was sent, for incidents that pass the query's filters;
-- classed in the person's own time zone (PDUser.time_zone, else the workspace's): *business* inside business
-  hours on a business day, else *sleep* from 22:00 to 08:00, else *off-hours*.
+Definitions (docs/metrics.md, "Interruptions"): notifications by sms, phone or push (never email) for
+incidents not excluded; one per person per 60 s over the person's whole history (the verdict belongs to the
+notification, so windows and services add up); counted in the window it was sent in, for incidents that pass
+the filters; classed in the person's own zone, else the workspace's: *business* inside business hours on a
+business day, else *sleep* from 22:00 to 08:00, else *off-hours*.
 
-The 60-second rule is decided when notifications are written (interruption_store.py), one `interruptions` row
+The 60-second rule is decided when notifications are written (interruption_store.py): one `interruptions` row
 per notification that counts, with its local hour and weekday and its incident's service. Reading counts those
-rows in the window, grouped by a CASE over the two integers (business hours are settings that may change), and
-by person for the responders panel; only a team, urgency or priority filter joins the incidents. Index:
-ix_interruptions_ws_at (workspace_id, at) carrying the service, the incident, the person and the local time.
+rows in the window (ix_interruptions_ws_at) grouped by a CASE over the two integers (business hours are
+settings that may change); only a team, urgency or priority filter joins the incidents.
 """
 
 from __future__ import annotations

@@ -86,13 +86,11 @@ def parse_period(kind: str | None, day: str | None, today: date, messages: list[
     return period_containing(kind, chosen)
 
 
-POPULATION_ARGS = ("service", "team", "urgency", "priority")
-
-
 def population_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     """Only the filters a report shares with the dashboard's filter bar: the report's own `date` must not be
     read as the dashboard's custom window."""
-    return MultiDict([(key, value) for key, value in args.items(multi=True) if key in POPULATION_ARGS])
+    shared = ("service", "team", "urgency", "priority")
+    return MultiDict([(key, value) for key, value in args.items(multi=True) if key in shared])
 
 
 def slowest_incidents(query: MetricQuery, limit: int = 5) -> list[Incident]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import abort, render_template, request
 from markupsafe import Markup
-from sqlalchemy import func, select, true
+from sqlalchemy import exists, select, true
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
@@ -107,12 +107,9 @@ def breakdown_csv(name: str) -> Response | tuple[str, int]:
 
 def _has_linked_account(workspace: Workspace) -> bool:
     # An unlinked account whose synced data was kept still has a history worth showing.
-    linked = select(func.count(PagerDutyAccount.id)).where(PagerDutyAccount.workspace_id == workspace.id)
-    return bool(db.session.scalar(linked))
+    return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace.id))))
 
 
 def _has_selected_service(workspace: Workspace) -> bool:
-    selected = select(func.count(PDService.id)).where(
-        PDService.workspace_id == workspace.id, PDService.selected == true()
-    )
-    return bool(db.session.scalar(selected))
+    selected = exists().where(PDService.workspace_id == workspace.id, PDService.selected == true())
+    return bool(db.session.scalar(select(selected)))

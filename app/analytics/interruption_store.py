@@ -113,7 +113,7 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
             # A whole history waits (the account synced before verdicts were stored): one ordered pass over
             # the workspace is far quicker than settling it span by span.
             return rebuild_workspace(workspace_id)
-        mine = [(row.user_id, _utc(row.at)) for row in batch if row.account_id == account_id]
+        mine = [(row.user_id, row.at) for row in batch if row.account_id == account_id]
         written += settle(workspace_id, spans_around(mine))
         settled_to = batch[-1].id
         if len(batch) < _BATCH:
@@ -141,7 +141,7 @@ def resettle_incident(incident: Incident) -> int:
     if not rows:
         return 0
     _lock(incident.workspace_id)
-    return settle(incident.workspace_id, spans_around((row.user_id, _utc(row.at)) for row in rows))
+    return settle(incident.workspace_id, spans_around((row.user_id, row.at) for row in rows))
 
 
 def rebuild_workspace(workspace_id: int) -> int:
@@ -276,7 +276,7 @@ def _eligible(workspace_id: int, user_ids: list[int], low: datetime, high: datet
         _eligible_query(workspace_id).where(entry.user_id.in_(user_ids), entry.at >= low, entry.at <= high)
     )
     return {
-        user_id: [_note(row) for row in person] for user_id, person in groupby(rows, attrgetter("user_id"))
+        user_id: [Note(*row) for row in person] for user_id, person in groupby(rows, attrgetter("user_id"))
     }
 
 
@@ -284,11 +284,11 @@ def _eligible_by_person(workspace_id: int) -> Iterator[list[Note]]:
     """Every notification of the workspace that can interrupt, one person's at a time, in time order."""
     rows = db.session.execute(_eligible_query(workspace_id), execution_options={"yield_per": _BATCH})
     for _user_id, person in groupby(rows, attrgetter("user_id")):
-        yield [_note(row) for row in person]
+        yield [Note(*row) for row in person]
 
 
 def _eligible_query(workspace_id: int) -> Select[Any]:
-    # Ordered by person: _eligible and _eligible_by_person group consecutive rows.
+    # Columns in Note's order; ordered by person, as _eligible and _eligible_by_person group consecutive rows.
     # Table columns, not the models' attributes: the rows are plain tuples then, without the ORM's loading
     # step, which cost as much as the query itself for the thousands of rows a backfill's commit settles.
     entry, incident = _ENTRIES.c, _INCIDENTS.c
@@ -315,11 +315,6 @@ def _eligible_query(workspace_id: int) -> Select[Any]:
     )
 
 
-def _note(row: Any) -> Note:
-    entry_id, user_id, incident_id, service_id, at, hour, weekday = row
-    return Note(entry_id, user_id, incident_id, service_id, _utc(at), hour, weekday)
-
-
 def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dict[int, Any]) -> int:
     if not decided:
         return 0
@@ -342,7 +337,7 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
     have = {
         row.log_entry_id
         for row in existing
-        if any(s.start <= _utc(row.at) <= s.end for s in stretches[row.user_id])
+        if any(s.start <= row.at <= s.end for s in stretches[row.user_id])
     }
     stale = sorted(have - wanted.keys())
     for i in range(0, len(stale), _CHUNK):
@@ -381,7 +376,3 @@ def _lock(workspace_id: int) -> None:
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:high, :low)"), {"high": _ADVISORY_KEY, "low": workspace_id}
         )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -192,12 +192,8 @@ class DashboardFilters(Population):
 
     def params(self, **overrides: Any) -> dict[str, Any]:
         """Normalised query-string values (only what differs from the defaults), for url_for."""
-        values = super().params()
-        if self.service_sort != DEFAULT_SORT:
-            values["service_sort"] = self.service_sort
-        if self.team_sort != DEFAULT_SORT:
-            values["team_sort"] = self.team_sort
-        values.update(overrides)
+        sorts = {"service_sort": self.service_sort, "team_sort": self.team_sort}
+        values = {**super().params(), **{k: v for k, v in sorts.items() if v != DEFAULT_SORT}, **overrides}
         return {key: value for key, value in values.items() if value is not None}
 
 

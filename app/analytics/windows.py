@@ -98,13 +98,8 @@ def unit_start(day: date, unit: BucketUnit) -> date:
     return day.replace(day=1)
 
 
-def next_unit_start(day: date, unit: BucketUnit) -> date:
-    """The start of the unit after the one that starts on `day`."""
-    if unit is BucketUnit.DAY:
-        return day + timedelta(days=1)
-    if unit is BucketUnit.WEEK:
-        return day + timedelta(days=7)
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+# Days from a unit's start into the next unit (a month's first day + 32 days is in the next month).
+_STEP = {BucketUnit.DAY: 1, BucketUnit.WEEK: 7, BucketUnit.MONTH: 32}
 
 
 def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) -> list[Bucket]:
@@ -116,7 +111,7 @@ def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) ->
         bucket_start = max(full_start, start)
         if bucket_start >= end:
             return result
-        following = next_unit_start(label, unit)
+        following = unit_start(label + timedelta(days=_STEP[unit]), unit)
         full_end = local_midnight(following, zone)
         result.append(Bucket(label, bucket_start, min(full_end, end), full_start, full_end))
         label = following

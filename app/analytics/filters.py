@@ -1,9 +1,6 @@
-"""The population every metric is computed over, as SQL conditions.
-
-Incidents: of the workspace, not excluded, on the *selected* services (or on the services the filter names),
-on the filtered teams, urgencies and priorities, created in the window. Deployments: of the workspace, on the
-same services (a team filter reaches a deployment through its service's teams), at a time in the window.
-Every condition starts with `workspace_id = …`, so no function here can ever read another workspace's rows.
+"""The population every metric is computed over, as SQL conditions (docs/metrics.md). A team filter reaches a
+deployment through its service's teams. Every condition starts with `workspace_id = …`, so no function here
+can ever read another workspace's rows.
 """
 
 from __future__ import annotations

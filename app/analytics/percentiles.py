@@ -116,14 +116,8 @@ def _float(value: Any) -> float | None:
 
 def _stats_of(row: Any, prefix: str) -> DurationStats:
     count = int(getattr(row, f"{prefix}_n") or 0)
-    if not count:
-        return DurationStats()
-    return DurationStats(
-        count=count,
-        mean=_float(getattr(row, f"{prefix}_mean")),
-        p50=_float(getattr(row, f"{prefix}_p50", None)),
-        p90=_float(getattr(row, f"{prefix}_p90", None)),
-    )
+    figures = (_float(getattr(row, f"{prefix}_{name}", None)) for name in ("mean", "p50", "p90"))
+    return DurationStats(count, *figures) if count else DurationStats()
 
 
 def _ranked_stats(rows: FromClause, group: list[Any], value: Any) -> dict[tuple[Any, ...], DurationStats]:

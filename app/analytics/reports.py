@@ -1,9 +1,7 @@
-"""The printable weekly / monthly report (/reports) and its breakdown tables as CSV: which period a request
-means, the pieces the engine does not compute, and the views.
+"""The printable weekly / monthly report (/reports) and its breakdown tables as CSV.
 
-A week is Monday to Sunday and a month a calendar month, both in the workspace's local dates (end exclusive,
-as MetricQuery.for_dates takes them). Without a date the report is the last *complete* period, the one people
-print on a Monday morning.
+A week is Monday to Sunday and a month a calendar month, in the workspace's local dates. Without a date the
+report is the last *complete* period, the one people print on a Monday morning.
 """
 
 from __future__ import annotations

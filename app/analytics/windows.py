@@ -1,9 +1,6 @@
-"""Local calendar arithmetic: windows, trend buckets and UTC-offset spans, all pure.
-
-Every boundary is a local midnight converted to a UTC instant here, in Python, with zoneinfo; the SQL then
-only compares stored UTC timestamps against those instants. That keeps bucketing identical on SQLite and
-PostgreSQL and DST-correct without any engine time-zone function: a day in Europe/Berlin is 23 hours long on
-the last Sunday of March, and its bucket simply has a 23-hour span.
+"""Local calendar arithmetic, all pure: every boundary is a local midnight converted to a UTC instant here,
+and SQL only compares stored UTC timestamps against those instants, so bucketing is identical on both engines
+and DST-correct without any engine time-zone function (Berlin's last Sunday of March lasts 23 hours).
 """
 
 from __future__ import annotations

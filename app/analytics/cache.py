@@ -102,8 +102,7 @@ def _key(workspace_id: int, question: Hashable) -> str | None:
 
 @functools.cache
 def _code_version() -> str:
-    """A digest of the analytics code: answers pickled by another release (an upgrade, or web processes on
-    two releases during a rolling deploy) may not fit this one's classes, so they are never read."""
+    """A digest of the analytics code: answers pickled by another release (an upgrade, a rolling deploy)."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())

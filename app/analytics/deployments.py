@@ -127,9 +127,8 @@ def change_failures(
     query: MetricQuery, windows: Sequence[MetricQuery | Bucket], settings: WorkspaceSettings | None = None
 ) -> list[ChangeFailure]:
     """The one definition of CFR and recovery time: a ChangeFailure for each of `windows` (adjacent, in
-    order, together the query's window), from one statement over the query's deployments grouped by the
-    window each falls in. A deployment's outcome does not depend on the window asked: its incidents and the
-    next deployment are looked up whatever the window."""
+    order, together the query's window), from one statement grouped by window. A deployment's outcome does
+    not depend on the window asked: its incidents and the next deployment are looked up whatever it is."""
     settings = settings or workspace_settings(query.workspace_id)
     outcomes = deployment_outcomes(query, settings).subquery("outcomes")
     rows = select(

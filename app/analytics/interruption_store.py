@@ -244,8 +244,7 @@ def _read_groups(spans: Sequence[Span]) -> list[list[Span]]:
 
 
 def _decide(workspace_id: int, spans: list[Span]) -> list[tuple[Span, list[Note]]]:
-    """For each span: the stretch to rewrite (the span widened to whole bursts) and the notifications in it
-    that count."""
+    """For each span: the stretch to rewrite (widened to whole bursts) and its notifications that count."""
     decided: list[tuple[Span, list[Note]]] = []
     todo, pad = spans, _FIRST_PAD
     while todo:
@@ -323,14 +322,12 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
     for stretch, counting in decided:
         stretches[stretch.user_id].append(stretch)
         wanted.update((note.id, note) for note in counting)
-    low = min(s.start for s, _ in decided)
-    high = max(s.end for s, _ in decided)
     existing = db.session.execute(
         select(_TABLE.c.log_entry_id, _TABLE.c.user_id, _TABLE.c.at).where(
             _TABLE.c.workspace_id == workspace_id,
             _TABLE.c.user_id.in_(sorted(stretches)),
-            _TABLE.c.at >= low,
-            _TABLE.c.at <= high,
+            _TABLE.c.at >= min(s.start for s, _ in decided),
+            _TABLE.c.at <= max(s.end for s, _ in decided),
         )
     ).all()
     # A verdict outside every rewritten stretch is not ours to judge.

@@ -53,23 +53,15 @@ class IncidentFigures:
     def pooled(cls, parts: Iterable[IncidentFigures]) -> IncidentFigures:
         """The figures of the union of disjoint populations: counts add up and means are pooled by their
         counts; percentiles cannot be pooled, so they are None (alert rules read means only)."""
-        parts = list(parts)
-        counts = IncidentCounts(
-            *(
-                sum(getattr(part.counts, name) for part in parts)
-                for name in IncidentCounts.__dataclass_fields__
-            )
-        )
+        parts, names = list(parts), IncidentCounts.__dataclass_fields__
+        counts = IncidentCounts(*(sum(getattr(part.counts, name) for part in parts) for name in names))
         return cls(counts, _pooled([part.mtta for part in parts]), _pooled([part.mttr for part in parts]))
 
 
 def _pooled(stats: list[DurationStats]) -> DurationStats:
     count = sum(part.count for part in stats)
-    if not count:
-        return DurationStats()
-    return DurationStats(
-        count, sum(part.mean * part.count for part in stats if part.mean is not None) / count
-    )
+    total = sum(part.mean * part.count for part in stats if part.mean is not None)
+    return DurationStats(count, total / count) if count else DurationStats()
 
 
 def incident_figures(
@@ -173,7 +165,6 @@ class Summary:
             "change_failure_rate": self.changes.change_failure_rate,
             "escalation_rate": self.escalation_rate,
             "interruptions": self.interruptions.to_dict(),
-            # Added after the fields above, which keep their meaning for existing callers.
             "failed_deployment_recovery_seconds": self.changes.recovery.to_dict(),
             "unrecovered_deployment_count": self.changes.unrecovered_count,
             "auto_resolve_rate": self.auto_resolve_rate,
@@ -209,14 +200,9 @@ def summary(
     interruptions when the caller has them already."""
     settings = settings or workspace_settings(query.workspace_id)
     figures = figures or figures_of(query)
-    return Summary(
-        query=query,
-        counts=figures.counts,
-        mtta=figures.mtta,
-        mttr=figures.mttr,
-        changes=changes or change_failure(query, settings),
-        interruptions=interrupted if interrupted is not None else interruptions(query, settings),
-    )
+    changes = changes or change_failure(query, settings)
+    interrupted = interrupted if interrupted is not None else interruptions(query, settings)
+    return Summary(query, figures.counts, figures.mtta, figures.mttr, changes, interrupted)
 
 
 @dataclass(frozen=True)
@@ -228,14 +214,11 @@ class Comparison:
         """current - previous for a numeric property of Summary (e.g. "incident_count", "escalation_rate");
         None when either side has no data."""
         now, before = getattr(self.current, metric), getattr(self.previous, metric)
-        if now is None or before is None:
-            return None
-        return now - before
+        return None if now is None or before is None else now - before
 
 
 def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
-    """The window's Summary beside the previous window's. The incident figures and the deployments of both
-    windows are each one statement over the two windows, grouped by the window a row falls in."""
+    """The window's Summary beside the previous window's, each figure one statement grouped by window."""
     settings = settings or workspace_settings(query.workspace_id)
     previous = query.previous()  # ends where the window starts (windows.previous_window)
     both = query.with_window(previous.start, query.end)

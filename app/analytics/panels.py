@@ -316,8 +316,7 @@ def responders_panel(
 ) -> dict[str, Any]:
     by_user = interruptions.interruptions_by_user(query, settings)  # computed once for totals and rows
     totals = sum(by_user.values(), interruptions.Interruptions())
-    # responder_load's order (docs/metrics.md): most interruptions of any class first, then acknowledgements,
-    # so the top rows are the people carrying the most pages; sleep hours have their own column.
+    # responder_load puts the people carrying the most pages first (docs/metrics.md).
     load = responders.responder_load(query, settings, by_user)
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
     return {
@@ -360,10 +359,8 @@ SERVER_RENDERED = ("kpis", "services", "teams")
 def render_panel(
     panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings | None = None
 ) -> str:
-    """The panel's partial, or the error partial (logged with its traceback) if computing it failed.
-
-    The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
-    viewers of the same view read it instead of computing it again."""
+    """The panel's partial (its context kept until the data changes, cache.py), or the error partial (logged
+    with its traceback) if computing it failed."""
     settings = settings or workspace_settings(query.workspace_id)
     try:
         values = panel_context(panel, query, filters, settings)

@@ -41,8 +41,7 @@ def percentile_cont(sorted_values: Sequence[float], q: float) -> float | None:
     if not sorted_values:
         return None
     position = q * (len(sorted_values) - 1)
-    first = math.floor(position)
-    second = math.ceil(position)
+    first, second = math.floor(position), math.ceil(position)
     low = sorted_values[first]
     if first == second:
         return float(low)

@@ -39,8 +39,7 @@ def responder_load(
     settings = settings or workspace_settings(query.workspace_id)
     acknowledged = _first_acknowledgements(query)
     escalations = _escalations_received(query)
-    if interrupted is None:
-        interrupted = interruptions_by_user(query, settings)
+    interrupted = interruptions_by_user(query, settings) if interrupted is None else interrupted
     user_ids = set(acknowledged) | set(escalations) | set(interrupted)
     if not user_ids:
         return []

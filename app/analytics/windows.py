@@ -19,13 +19,12 @@ class BucketUnit(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Bucket:
-    """One trend point: `label` is the local date the day/week/month starts on; [start, end) is clipped to the
-    window, so the first and last buckets of a window that does not start on a Monday may be partial."""
+    """A local day/week/month from `label`: [start, end) is clipped to the window, [full_start, full_end) is
+    the whole unit, so a chart can tell a partial bucket from a quiet one."""
 
     label: date
     start: datetime
     end: datetime
-    # The whole local day/week/month, so a chart can tell a partial bucket from a quiet one.
     full_start: datetime
     full_end: datetime
 

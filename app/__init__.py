@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.accounts.context import init_app as init_accounts
     from app.alerts import bp as alerts_bp
     from app.analytics import bp as analytics_bp
-    from app.analytics.views_reports import bp as reports_bp
+    from app.analytics.reports import bp as reports_bp
     from app.api import bp as api_bp
     from app.core import bp as core_bp
     from app.incidents import bp as incidents_bp

@@ -1,10 +1,14 @@
-"""Tables and the heatmap: the window's incidents by service, by team, and by local hour x weekday.
+"""The window's incidents by service, by team, by trend bucket and by local hour x weekday.
 
 A team row counts every incident tagged with that team, so an incident with two teams is in both rows (and the
 rows may add up to more than the total); incidents without a team get a row with `key` None. With a team
 filter, only the filtered teams get rows. The heatmap converts each incident's start to the workspace zone
 with the zone's UTC-offset spans in the window (windows.offset_spans), so an incident at 01:30 UTC on a summer
 day in Europe/Berlin is at 03:00 local.
+
+Trends give every metric per local day / week (Monday) / month, empty buckets included: SQL assigns each row
+to a bucket with a CASE over the buckets' UTC instants (windows.buckets), so a DST day of 23 or 25 hours is
+bucketed exactly and both engines agree.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.analytics.deployments import rate
+from app.analytics.deployments import change_failures, rate
 from app.analytics.filters import incident_conditions
 from app.analytics.metrics import IncidentFigures, incident_figures
 from app.analytics.percentiles import DurationStats
-from app.analytics.query import MetricQuery
-from app.analytics.sqlfuncs import offset_case, shifted_hour, shifted_isoweekday
-from app.analytics.windows import offset_spans
+from app.analytics.query import MetricQuery, WorkspaceSettings
+from app.analytics.sqlfuncs import bucket_index, offset_case, shifted_hour, shifted_isoweekday
+from app.analytics.windows import Bucket, BucketUnit, buckets, offset_spans
 from app.extensions import db
 from app.models import Incident, PDService, PDTeam
 from app.models.incidents import incident_teams
@@ -42,11 +46,7 @@ class BreakdownRow:
 
 
 def by_service(query: MetricQuery) -> list[BreakdownRow]:
-    names = dict(
-        db.session.execute(
-            select(PDService.id, PDService.name).where(PDService.workspace_id == query.workspace_id)
-        ).all()
-    )
+    names = _names(PDService, query.workspace_id)
     figures = incident_figures(incident_conditions(query), group_by=[Incident.service_id])
     return _table(figures, lambda key: names.get(key, ""))
 
@@ -55,17 +55,19 @@ def by_team(query: MetricQuery) -> list[BreakdownRow]:
     conditions = incident_conditions(query)
     if query.teams:
         conditions.append(incident_teams.c.team_id.in_(query.teams))
-    names = dict(
-        db.session.execute(
-            select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == query.workspace_id)
-        ).all()
-    )
+    names = _names(PDTeam, query.workspace_id)
     figures = incident_figures(
         conditions,
         group_by=[incident_teams.c.team_id],
         from_=Incident.__table__.outerjoin(incident_teams, incident_teams.c.incident_id == Incident.id),
     )
     return _table(figures, lambda key: "No team" if key is None else names.get(key, ""))
+
+
+def _names(model: type[PDService] | type[PDTeam], workspace_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(select(model.id, model.name).where(model.workspace_id == workspace_id)).all()
+    )
 
 
 def _table(figures: dict[tuple[Any, ...], IncidentFigures], name_of: Any) -> list[BreakdownRow]:
@@ -86,8 +88,7 @@ def _table(figures: dict[tuple[Any, ...], IncidentFigures], name_of: Any) -> lis
 
 def heatmap(query: MetricQuery) -> list[list[int]]:
     """7 rows (Monday … Sunday) x 24 columns (local hour 0 … 23) of incident starts in the query's zone."""
-    spans = [(span.end, span.offset_seconds) for span in offset_spans(query.zone, query.start, query.end)]
-    offset = offset_case(Incident.created_at, spans)
+    offset = offset_case(Incident.created_at, offset_spans(query.zone, query.start, query.end))
     local = (
         select(
             shifted_isoweekday(Incident.created_at, offset).label("weekday"),
@@ -102,3 +103,37 @@ def heatmap(query: MetricQuery) -> list[list[int]]:
     ):
         grid[int(row.weekday) - 1][int(row.hour)] = int(row.n)
     return grid
+
+
+@dataclass(frozen=True)
+class TrendPoint(Bucket):
+    incident_count: int
+    mtta: DurationStats
+    mttr: DurationStats
+    deployment_count: int
+    failed_deployment_count: int
+
+    @property
+    def change_failure_rate(self) -> float | None:
+        return rate(self.failed_deployment_count, self.deployment_count)
+
+
+def trend(
+    query: MetricQuery, unit: BucketUnit | str = BucketUnit.DAY, settings: WorkspaceSettings | None = None
+) -> list[TrendPoint]:
+    spans = buckets(query.start, query.end, query.zone, BucketUnit(unit))
+    ends = [bucket.end for bucket in spans]
+    figures = incident_figures(incident_conditions(query), group_by=[bucket_index(Incident.created_at, ends)])
+    changes = change_failures(query, spans, settings)
+    return [
+        TrendPoint(
+            **vars(bucket),
+            incident_count=part.counts.incident_count,
+            mtta=part.mtta,
+            mttr=part.mttr,
+            deployment_count=changed.deployment_count,
+            failed_deployment_count=changed.failed_deployment_count,
+        )
+        for index, (bucket, changed) in enumerate(zip(spans, changes, strict=True))
+        for part in [figures.get((index,), IncidentFigures())]
+    ]

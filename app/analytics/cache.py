@@ -1,22 +1,16 @@
 """Computed analytics, kept until the workspace's data changes.
 
-Every dashboard panel and GET /api/v1/metrics is an exact computation over the synced rows (BENCHMARKS.md says
-how long it takes). The same question is asked again and again: each open dashboard refreshes each panel every
-minute, colleagues open the same shared view, a script polls the API. So an answer is kept, keyed on the
-question (what is computed, the window, the filters, the workspace's settings) and on the workspace's *data
-version*: a random token (`workspaces.data_version`) that every write the metrics read replaces, in the same
-transaction as the write (`data_changed`: sync commits, exclusions, deployments, settings, service selection,
-unlinking). A new token makes every answer computed before it unreachable, so an answer is never older than
-the data committed when it was asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0 turns the
-cache off) whatever happens, which also bounds what an old token leaves behind. Keys also carry a digest of
-this package's code, so answers pickled by another release are never read.
+Each open dashboard refreshes each panel every minute, colleagues open the same view, scripts poll the API,
+and each answer is an exact computation over the synced rows (BENCHMARKS.md). So an answer is kept, keyed on
+the question (what is computed, the window, the filters, the settings), on a digest of this package's code
+(answers pickled by another release are never read) and on the workspace's *data version*: a random token that
+every write the metrics read replaces in its own transaction (`data_changed`, called only by changes.py). A
+new token makes older answers unreachable, so an answer is never older than the data committed when it was
+asked for. Entries expire after `VIGIL_ANALYTICS_CACHE_SECONDS` (0 turns the cache off) whatever happens.
 
-The store is Redis when REDIS_URL is set (shared by every web process; values are pickled, as RQ pickles its
-jobs in the same Redis), else this process's memory. A store that fails is logged and bypassed: the answer is
-computed as if nothing were kept.
-
-Two askers that miss at the same moment both compute the answer (a duplicate computation is cheap next to
-making a request wait for another's); after a sync the warm-up job (jobs.py) computes the presets first.
+The store is Redis when REDIS_URL is set (values pickled, as RQ pickles its jobs in the same Redis), else this
+process's memory. A store that fails is logged and bypassed. Two askers that miss at once both compute
+(cheaper than making a request wait); after a sync the warm-up job (jobs.py) computes the presets first.
 """
 
 from __future__ import annotations
@@ -31,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Protocol, TypeVar, cast
+from typing import TypeVar, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -48,15 +42,11 @@ _PREFIX = "vigil:analytics:"
 _MEMORY_ENTRIES = 512
 
 
-def new_version() -> str:
-    return uuid.uuid4().hex
-
-
 def data_changed(workspace_id: int) -> None:
     """Call in the transaction of any write that can change a metric of the workspace; its commit then
     retires every kept answer."""
     db.session.execute(
-        update(Workspace).where(Workspace.id == workspace_id).values(data_version=new_version())
+        update(Workspace).where(Workspace.id == workspace_id).values(data_version=uuid.uuid4().hex)
     )
 
 
@@ -73,7 +63,7 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
         return compute()
     store = _store()
     kept = _load(store.get(key))
-    if kept is not _MISSING:
+    if kept is not None:
         return cast(T, kept)
     answer = compute()
     store.set(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL), _seconds())
@@ -83,22 +73,19 @@ def remember(workspace_id: int, question: Hashable, compute: Callable[[], T]) ->
 def peek(workspace_id: int, question: Hashable) -> object | None:
     """The kept answer to `question` for the current data, or None: never computes."""
     key = _key(workspace_id, question)
-    kept = _MISSING if key is None else _load(_store().get(key))
-    return None if kept is _MISSING else kept
+    return None if key is None else _load(_store().get(key))
 
 
-_MISSING = object()
-
-
-def _load(kept: bytes | None) -> object:
-    """The kept value, or _MISSING: nothing kept, or bytes that no longer load (logged; computed anew)."""
+def _load(kept: bytes | None) -> object | None:
+    """The kept value, or None: nothing kept (an answer of None is computed again), or bytes that no longer
+    load (logged; computed anew)."""
     if kept is None:
-        return _MISSING
+        return None
     try:
         return pickle.loads(kept)  # our own values, in our own Redis (as RQ's jobs are)
     except Exception as exc:  # a damaged entry is a miss, never a failed page
         log.warning("analytics cache entry unreadable, computing instead: %s", exc)
-        return _MISSING
+        return None
 
 
 def _seconds() -> int:
@@ -115,19 +102,12 @@ def _key(workspace_id: int, question: Hashable) -> str | None:
 
 @functools.cache
 def _code_version() -> str:
-    """A digest of the analytics code: answers pickled by another release (an upgrade, or web processes on
-    two releases during a rolling deploy) may not fit this one's classes, so they are never read."""
+    """A digest of the analytics code: answers pickled by another release (an upgrade, a rolling deploy)."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-class _Store(Protocol):
-    def get(self, key: str) -> bytes | None: ...
-
-    def set(self, key: str, value: bytes, seconds: int) -> None: ...
 
 
 class _RedisStore:
@@ -172,15 +152,8 @@ class _MemoryStore:
             while len(self._kept) > self._entries:
                 self._kept.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
 
-
-def _store() -> _Store:
+def _store() -> _RedisStore | _MemoryStore:
     if current_app.config["VIGIL"].redis_url is not None:
         return _RedisStore()
-    memory = current_app.extensions.get("vigil_analytics_cache")
-    if memory is None:
-        memory = current_app.extensions.setdefault("vigil_analytics_cache", _MemoryStore())
-    return memory
+    return current_app.extensions.setdefault("vigil_analytics_cache", _MemoryStore())

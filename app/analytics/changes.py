@@ -1,16 +1,13 @@
 """The one door through which the rest of Vigil tells analytics "these rows changed".
 
-Analytics keeps three things in step with the rows it reads: the interruption verdicts
-(interruption_store.py), the local hour and weekday of each notification (local_times.py), and the
-workspace's data version, whose change retires every kept dashboard answer (cache.py). After a sync run
-that changed something it also queues the dashboard's first view (jobs.schedule_warm_dashboard). Writers
-call this module in the transaction of their write, before they commit, so no reader sees a notification
-without its verdict or a kept answer older than the rows; nothing else calls `cache.data_changed`.
+It keeps the interruption verdicts (interruption_store.py), the notifications' local hour and weekday
+(local_times.py) and the workspace's data version (cache.py) in step with the rows, and queues the dashboard's
+warm-up after a sync run that changed something. Writers call it in the transaction of their write, before
+they commit, so no reader sees a notification without its verdict or a kept answer older than the rows.
 
 Explicit calls rather than a SQLAlchemy session event: the sync writes with bulk INSERT … ON CONFLICT and
-UPDATE statements, which the session's flush events never see, and what has to be redone (an account's
-notifications above its watermark, the bursts of one incident, the people whose zone moved) is known to the
-writer, not to the statement.
+UPDATE statements, which flush events never see, and what has to be redone is known to the writer, not to the
+statement.
 """
 
 from __future__ import annotations

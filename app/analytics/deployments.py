@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
@@ -23,11 +23,12 @@ from app.analytics.filters import deployment_conditions, incident_attribute_cond
 from app.analytics.percentiles import Aggregate, DurationStats, aggregate, is_postgresql
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.analytics.sqlfuncs import add_seconds, bucket_index, seconds_between
+from app.analytics.windows import Bucket
 from app.extensions import db
 from app.models import Deployment, Incident, PDService
 
 RELATED_CHANGES_LOOKBACK = timedelta(hours=4)
-_WEEK_SECONDS = 7 * 24 * 3600
+WEEK_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -122,21 +123,12 @@ def change_failure(query: MetricQuery, settings: WorkspaceSettings | None = None
     return change_failures(query, [query], settings)[0]
 
 
-class Window(Protocol):
-    @property
-    def start(self) -> datetime: ...
-
-    @property
-    def end(self) -> datetime: ...
-
-
 def change_failures(
-    query: MetricQuery, windows: Sequence[Window], settings: WorkspaceSettings | None = None
+    query: MetricQuery, windows: Sequence[MetricQuery | Bucket], settings: WorkspaceSettings | None = None
 ) -> list[ChangeFailure]:
     """The one definition of CFR and recovery time: a ChangeFailure for each of `windows` (adjacent, in
-    order, together the query's window), from one statement over the query's deployments grouped by the
-    window each falls in. A deployment's outcome does not depend on the window asked: its incidents and the
-    next deployment are looked up whatever the window."""
+    order, together the query's window), from one statement grouped by window. A deployment's outcome does
+    not depend on the window asked: its incidents and the next deployment are looked up whatever it is."""
     settings = settings or workspace_settings(query.workspace_id)
     outcomes = deployment_outcomes(query, settings).subquery("outcomes")
     rows = select(
@@ -151,18 +143,10 @@ def change_failures(
     for index, window in enumerate(windows):
         part = found.get((index,), nothing)
         deployments, failed = part.rows, part.sums["failed"]
-        result.append(
-            ChangeFailure(
-                deployment_count=deployments,
-                failed_deployment_count=failed,
-                change_failure_rate=rate(failed, deployments),
-                deployments_per_week=deployments
-                * _WEEK_SECONDS
-                / (window.end - window.start).total_seconds(),
-                recovery=part.stats["recovery_seconds"],
-                unrecovered_count=part.sums["unrecovered"],
-            )
-        )
+        per_week = deployments * WEEK_SECONDS / (window.end - window.start).total_seconds()
+        cfr = rate(failed, deployments)
+        stats, unrecovered = part.stats["recovery_seconds"], part.sums["unrecovered"]
+        result.append(ChangeFailure(deployments, failed, cfr, per_week, stats, unrecovered))
     return result
 
 
@@ -190,11 +174,8 @@ class RelatedChanges:
 
 
 def related_changes(workspace_id: int, incident_id: int, limit: int = 20) -> RelatedChanges | None:
-    """Deployments in the 4 hours up to an incident's creation (inclusive at both ends, as CFR counts a
-    deployment at the same instant as the cause), newest first.
-
-    None if the incident is not the workspace's.
-    """
+    """Deployments in the 4 hours up to an incident's creation (inclusive at both ends, as CFR counts one at
+    the same instant as the cause), newest first; None if the incident is not the workspace's."""
     incident = db.session.execute(
         select(Incident.service_id, Incident.created_at).where(
             Incident.id == incident_id, Incident.workspace_id == workspace_id
@@ -219,17 +200,9 @@ def related_changes(workspace_id: int, incident_id: int, limit: int = 20) -> Rel
     ):
         rows = db.session.execute(statement).all()
         if rows:
-            return RelatedChanges(scope, [_related(deployment, name) for deployment, name in rows])
+            related = [
+                RelatedDeployment(d.id, d.service_id, name, d.at, d.summary, d.url, str(d.source))
+                for d, name in rows
+            ]
+            return RelatedChanges(scope, related)
     return RelatedChanges("none", [])
-
-
-def _related(deployment: Deployment, service_name: str) -> RelatedDeployment:
-    return RelatedDeployment(
-        id=deployment.id,
-        service_id=deployment.service_id,
-        service_name=service_name,
-        at=deployment.at,
-        summary=deployment.summary,
-        url=deployment.url,
-        source=str(deployment.source),
-    )

@@ -1,7 +1,5 @@
-"""Excluding an incident from every metric (a test page, a drill) and taking it back.
-
-The incident keeps its row and its data; only `excluded` and who/when/why change, and every change is written
-to the audit trail, so an exclusion is visible (Summary.counts.excluded_count, `excluded_incidents`) and
+"""Excluding an incident from every metric (a test page, a drill) and taking it back: the incident keeps its
+row, only `excluded` and who/when/why change, and every change is audited, so an exclusion is visible and
 reversible. Callers load the incident scoped to the current workspace and commit.
 """
 

@@ -1,14 +1,10 @@
-"""The population every metric is computed over, as SQL conditions.
-
-Incidents: of the workspace, not excluded, on the *selected* services (or on the services the filter names),
-on the filtered teams, urgencies and priorities, created in the window. Deployments: of the workspace, on the
-same services (a team filter reaches a deployment through its service's teams), at a time in the window.
-Every condition starts with `workspace_id = …`, so no function here can ever read another workspace's rows.
+"""The population every metric is computed over, as SQL conditions (docs/metrics.md). A team filter reaches a
+deployment through its service's teams. Every condition starts with `workspace_id = …`, so no function here
+can ever read another workspace's rows.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
@@ -33,18 +29,11 @@ def service_condition(query: MetricQuery, column: Any) -> ColumnElement[bool]:
     )
 
 
-def incident_conditions(
-    query: MetricQuery,
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    include_excluded: bool = False,
-) -> list[ColumnElement[bool]]:
-    """Filters on Incident; the window defaults to the query's own, pass `start`/`end` to use another."""
+def incident_conditions(query: MetricQuery, *, include_excluded: bool = False) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         Incident.workspace_id == query.workspace_id,
-        Incident.created_at >= (start or query.start),
-        Incident.created_at < (end or query.end),
+        Incident.created_at >= query.start,
+        Incident.created_at < query.end,
         *incident_attribute_conditions(query),
     ]
     if not include_excluded:
@@ -75,20 +64,14 @@ def incident_attribute_conditions(
     return conditions
 
 
-def deployment_service_condition(query: MetricQuery, column: Any) -> ColumnElement[bool]:
-    condition = service_condition(query, column)
+def deployment_conditions(query: MetricQuery) -> list[ColumnElement[bool]]:
+    conditions = [
+        Deployment.workspace_id == query.workspace_id,
+        Deployment.at >= query.start,
+        Deployment.at < query.end,
+        service_condition(query, Deployment.service_id),
+    ]
     if query.teams:
         teams_services = select(service_teams.c.service_id).where(service_teams.c.team_id.in_(query.teams))
-        condition = condition & column.in_(teams_services)
-    return condition
-
-
-def deployment_conditions(
-    query: MetricQuery, *, start: datetime | None = None, end: datetime | None = None
-) -> list[ColumnElement[bool]]:
-    return [
-        Deployment.workspace_id == query.workspace_id,
-        Deployment.at >= (start or query.start),
-        Deployment.at < (end or query.end),
-        deployment_service_condition(query, Deployment.service_id),
-    ]
+        conditions.append(Deployment.service_id.in_(teams_services))
+    return conditions

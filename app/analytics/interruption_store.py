@@ -1,22 +1,19 @@
 """Which notifications are interruptions: verdicts written with the notifications, so reading counts rows.
 
-The rule (docs/metrics.md, "Interruptions"): each person's SMS, phone and push notifications for incidents
-that are not excluded, in time order over their whole history; the first counts, and each later one counts if
-it came 60 s or more after the last one that counted. A notification 60 s or more after the one before it
-(counted or not) always counts, so a person's notifications fall into *bursts*, split at such gaps, and the
-verdicts inside a burst depend on that burst alone. Settling a span of time is therefore: widen it to the
-whole bursts it touches, walk each burst (interruptions.counted_indices), and write the difference to the
-`interruptions` table (one row per notification that counts).
+By the 60-second rule (interruptions.py) a notification 60 s or more after the one before it (counted or not)
+always counts, so a person's notifications fall into *bursts*, split at such gaps, and the verdicts inside a
+burst depend on that burst alone. Settling a span of time is therefore: widen it to the whole bursts it
+touches, walk each burst (interruptions.counted_indices), and write the difference to the `interruptions`
+table (one row per notification that counts).
 
-Who settles, always in the caller's transaction (sync and exclusions through changes.py):
-- `settle_account`: the notifications an account wrote since its watermark
+Who settles, always in the caller's transaction (through changes.py, and the tests' factories):
+- `settle_account`: the notifications an account wrote above its watermark
   (PagerDutyAccount.interruptions_settled_to), and the verdicts of incidents written again, which follow an
-  incident moved to another service. Sync settles before each commit, so no reader ever sees a notification
-  without its verdict; the tests' factories call it too.
-- `rebuild_workspace`: everything, in one pass ordered by person and time (the benchmark's bulk load, and an
-  account's whole history the first time it is settled after the upgrade that introduced verdicts).
-- `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included (they stop
-  or start counting, and so may the ones after them).
+  incident moved to another service. Sync settles before each commit, so no reader sees a notification without
+  its verdict.
+- `rebuild_workspace`: everything, in one pass ordered by person and time (a bulk load, or an account's whole
+  history settled for the first time).
+- `resettle_incident`: the bursts of an incident's notifications, after it is excluded or included.
 On PostgreSQL a transaction-scoped advisory lock per workspace keeps two settlers from judging the same burst
 from different snapshots; SQLite has one writer at a time anyway.
 """
@@ -27,12 +24,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, delete, false, func, select, text, update
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
+from app.analytics.percentiles import is_postgresql
 from app.extensions import db
 from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
 from app.models.bulk import insert_rows
@@ -52,18 +52,14 @@ _ADVISORY_KEY = 0x56494749  # "VIGI": the high half of the lock's key; the works
 
 
 @dataclass(frozen=True)
-class Span:
-    """One person's stretch of time whose verdicts may have changed."""
-
+class Span:  # one person's stretch of time whose verdicts may have changed
     user_id: int
     start: datetime
     end: datetime
 
 
+# An eligible notification as settling reads it: a tuple, as a frozen dataclass took 3x as long to build.
 class Note(NamedTuple):
-    """An eligible notification, as settling reads it (a tuple: settling makes one per notification it reads,
-    and a frozen dataclass took 3x as long to build)."""
-
     id: int
     user_id: int
     incident_id: int
@@ -96,11 +92,9 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
     _lock(workspace_id)
     written = 0
     while True:
-        # The account is checked here rather than in SQL: with it there, PostgreSQL (without statistics, as
-        # during a first backfill with autovacuum off) intersected this id range with every entry of the
-        # account in the (account, remote id) index, a read that grows with the account's history on every
-        # commit. The id range alone is a short walk of the primary key; another account's entries in it
-        # (a concurrent sync) are only skipped.
+        # The account is checked in Python: in SQL, PostgreSQL without statistics (a first backfill)
+        # intersected this id range with the account's whole (account, remote id) index on every commit. The
+        # id range alone is a short walk of the primary key; a concurrent sync's entries in it are skipped.
         batch = db.session.execute(
             select(entry.id, entry.account_id, entry.user_id, entry.at)
             .where(
@@ -119,7 +113,7 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
             # A whole history waits (the account synced before verdicts were stored): one ordered pass over
             # the workspace is far quicker than settling it span by span.
             return rebuild_workspace(workspace_id)
-        mine = [(row.user_id, _utc(row.at)) for row in batch if row.account_id == account_id]
+        mine = [(row.user_id, row.at) for row in batch if row.account_id == account_id]
         written += settle(workspace_id, spans_around(mine))
         settled_to = batch[-1].id
         if len(batch) < _BATCH:
@@ -147,7 +141,7 @@ def resettle_incident(incident: Incident) -> int:
     if not rows:
         return 0
     _lock(incident.workspace_id)
-    return settle(incident.workspace_id, spans_around((row.user_id, _utc(row.at)) for row in rows))
+    return settle(incident.workspace_id, spans_around((row.user_id, row.at) for row in rows))
 
 
 def rebuild_workspace(workspace_id: int) -> int:
@@ -168,9 +162,8 @@ def rebuild_workspace(workspace_id: int) -> int:
         if len(pending) >= _BATCH:
             insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
             written, pending = written + len(pending), []
-    if pending:
-        insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
-        written += len(pending)
+    insert_rows(_TABLE, [_row(workspace_id, note, zones) for note in pending])
+    written += len(pending)
     entry = IncidentLogEntry
     newest = select(func.coalesce(func.max(entry.id), 0)).where(entry.account_id == PagerDutyAccount.id)
     db.session.execute(
@@ -242,19 +235,16 @@ def bursts(notes: Sequence[Note]) -> list[list[Note]]:
 def _read_groups(spans: Sequence[Span]) -> list[list[Span]]:
     """Spans grouped so that one read of everyone's notifications covers each group's stretch of time."""
     groups: list[list[Span]] = []
-    group_start: datetime | None = None
     for span in sorted(spans, key=lambda s: s.start):
-        if groups and group_start is not None and span.end - group_start <= _READ_SPAN:
+        if groups and span.end - groups[-1][0].start <= _READ_SPAN:
             groups[-1].append(span)
         else:
             groups.append([span])
-            group_start = span.start
     return groups
 
 
 def _decide(workspace_id: int, spans: list[Span]) -> list[tuple[Span, list[Note]]]:
-    """For each span: the stretch to rewrite (the span widened to whole bursts) and the notifications in it
-    that count."""
+    """For each span: the stretch to rewrite (widened to whole bursts) and its notifications that count."""
     decided: list[tuple[Span, list[Note]]] = []
     todo, pad = spans, _FIRST_PAD
     while todo:
@@ -284,27 +274,20 @@ def _eligible(workspace_id: int, user_ids: list[int], low: datetime, high: datet
     rows = db.session.execute(
         _eligible_query(workspace_id).where(entry.user_id.in_(user_ids), entry.at >= low, entry.at <= high)
     )
-    by_user: dict[int, list[Note]] = defaultdict(list)
-    for row in rows:
-        note = _note(row)
-        by_user[note.user_id].append(note)
-    return by_user
+    return {
+        user_id: [Note(*row) for row in person] for user_id, person in groupby(rows, attrgetter("user_id"))
+    }
 
 
 def _eligible_by_person(workspace_id: int) -> Iterator[list[Note]]:
     """Every notification of the workspace that can interrupt, one person's at a time, in time order."""
     rows = db.session.execute(_eligible_query(workspace_id), execution_options={"yield_per": _BATCH})
-    current: list[Note] = []
-    for row in rows:
-        if current and current[-1].user_id != row.user_id:
-            yield current
-            current = []
-        current.append(_note(row))
-    if current:
-        yield current
+    for _user_id, person in groupby(rows, attrgetter("user_id")):
+        yield [Note(*row) for row in person]
 
 
 def _eligible_query(workspace_id: int) -> Select[Any]:
+    # Columns in Note's order; ordered by person, as _eligible and _eligible_by_person group consecutive rows.
     # Table columns, not the models' attributes: the rows are plain tuples then, without the ORM's loading
     # step, which cost as much as the query itself for the thousands of rows a backfill's commit settles.
     entry, incident = _ENTRIES.c, _INCIDENTS.c
@@ -331,11 +314,6 @@ def _eligible_query(workspace_id: int) -> Select[Any]:
     )
 
 
-def _note(row: Any) -> Note:
-    entry_id, user_id, incident_id, service_id, at, hour, weekday = row
-    return Note(entry_id, user_id, incident_id, service_id, _utc(at), hour, weekday)
-
-
 def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dict[int, Any]) -> int:
     if not decided:
         return 0
@@ -344,25 +322,21 @@ def _write(workspace_id: int, decided: list[tuple[Span, list[Note]]], zones: dic
     for stretch, counting in decided:
         stretches[stretch.user_id].append(stretch)
         wanted.update((note.id, note) for note in counting)
-    low = min(s.start for s, _ in decided)
-    high = max(s.end for s, _ in decided)
     existing = db.session.execute(
         select(_TABLE.c.log_entry_id, _TABLE.c.user_id, _TABLE.c.at).where(
             _TABLE.c.workspace_id == workspace_id,
             _TABLE.c.user_id.in_(sorted(stretches)),
-            _TABLE.c.at >= low,
-            _TABLE.c.at <= high,
+            _TABLE.c.at >= min(s.start for s, _ in decided),
+            _TABLE.c.at <= max(s.end for s, _ in decided),
         )
     ).all()
-    have = set()
-    stale = []
-    for row in existing:
-        at = _utc(row.at)
-        if not any(s.start <= at <= s.end for s in stretches[row.user_id]):
-            continue  # outside every rewritten stretch: not ours to judge
-        have.add(row.log_entry_id)
-        if row.log_entry_id not in wanted:
-            stale.append(row.log_entry_id)
+    # A verdict outside every rewritten stretch is not ours to judge.
+    have = {
+        row.log_entry_id
+        for row in existing
+        if any(s.start <= row.at <= s.end for s in stretches[row.user_id])
+    }
+    stale = sorted(have - wanted.keys())
     for i in range(0, len(stale), _CHUNK):
         db.session.execute(
             delete(Interruption)
@@ -395,11 +369,7 @@ def _row(workspace_id: int, note: Note, zones: dict[int, Any]) -> dict[str, Any]
 
 
 def _lock(workspace_id: int) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:high, :low)"), {"high": _ADVISORY_KEY, "low": workspace_id}
         )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

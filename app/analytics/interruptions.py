@@ -1,22 +1,15 @@
 """Interruptions: notifications that reach a person by SMS, phone or push, classed by the hour they arrived.
 
-Definitions (docs/metrics.md, "Interruptions"):
-- a notify log entry with channel sms, phone or push (PagerDuty's `*_notification` spellings too; never
-  email), for an incident that is not excluded;
-- one per person per 60 s, over the person's whole history: their notifications in time order, the first
-  counts, and each later one counts only if it came at least 60 s after the last one that counted. The verdict
-  belongs to the notification, whatever window or filter is asked, so windows and services add up;
-- counted in the window in which it was sent, for incidents that pass the query's filters;
-- classed in the person's own time zone (PDUser.time_zone, else the workspace's): *business* inside business
-  hours on a business day (workspace settings, default 08-18 Mon-Fri), else *sleep* from 22:00 to 08:00, else
-  *off-hours* (so 18-22 on business days and the waking hours of other days).
+Definitions (docs/metrics.md, "Interruptions"): notifications by sms, phone or push (never email) for
+incidents not excluded; one per person per 60 s over the person's whole history (the verdict belongs to the
+notification, so windows and services add up); counted in the window it was sent in, for incidents that pass
+the filters; classed in the person's own zone, else the workspace's: *business* inside business hours on a
+business day, else *sleep* from 22:00 to 08:00, else *off-hours*.
 
-Where it runs: the 60-second rule is a chain along each person's notifications, so it is decided when they are
-written (interruption_store.py), one `interruptions` row per notification that counts, with its local hour and
-weekday and its incident's service. Reading is a count of those rows in the window, grouped by a CASE over the
-two integers (the class is not stored: business hours are workspace settings that may change), and by person
-for the responders panel; only a team, urgency or priority filter joins the incidents. Index:
-ix_interruptions_ws_at (workspace_id, at) carrying the service, the incident, the person and the local time.
+The 60-second rule is decided when notifications are written (interruption_store.py): one `interruptions` row
+per notification that counts, with its local hour and weekday and its incident's service. Reading counts those
+rows in the window (ix_interruptions_ws_at) grouped by a CASE over the two integers (business hours are
+settings that may change); only a team, urgency or priority filter joins the incidents.
 """
 
 from __future__ import annotations
@@ -119,12 +112,8 @@ def interruptions(query: MetricQuery, settings: WorkspaceSettings | None = None)
     settings = settings or workspace_settings(query.workspace_id)
     cls = class_case(Interruption.local_hour, Interruption.local_isoweekday, settings).label("cls")
     statement = _counted(query, select(cls, func.count().label("n"))).group_by(cls)
-    by_class = {result.cls: int(result.n) for result in db.session.execute(statement)}
-    return Interruptions(
-        by_class.get(InterruptionClass.BUSINESS, 0),
-        by_class.get(InterruptionClass.OFF_HOURS, 0),
-        by_class.get(InterruptionClass.SLEEP, 0),
-    )
+    # The classes are named as Interruptions' fields.
+    return Interruptions(**{result.cls: int(result.n) for result in db.session.execute(statement)})
 
 
 def interruptions_by_user(
@@ -134,17 +123,10 @@ def interruptions_by_user(
     row = Interruption
     cls = class_case(row.local_hour, row.local_isoweekday, settings).label("cls")
     statement = _counted(query, select(row.user_id, cls, func.count().label("n"))).group_by(row.user_id, cls)
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
     for result in db.session.execute(statement):
-        counts[result.user_id][result.cls] += int(result.n)
-    return {
-        user_id: Interruptions(
-            by_class[InterruptionClass.BUSINESS],
-            by_class[InterruptionClass.OFF_HOURS],
-            by_class[InterruptionClass.SLEEP],
-        )
-        for user_id, by_class in counts.items()
-    }
+        counts[result.user_id][result.cls] = int(result.n)
+    return {user_id: Interruptions(**by_class) for user_id, by_class in counts.items()}
 
 
 def _counted(query: MetricQuery, statement: Select[Any]) -> Select[Any]:

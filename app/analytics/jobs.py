@@ -7,9 +7,8 @@ import logging
 from redis.exceptions import RedisError
 
 from app.analytics import cache
-from app.analytics.filters_form import DashboardFilters
 from app.analytics.panels import PANELS, panel_context
-from app.analytics.population import DEFAULT_DAYS, PRESETS
+from app.analytics.population import DEFAULT_DAYS, PRESETS, DashboardFilters
 from app.analytics.query import workspace_settings
 from app.extensions import db
 from app.jobs import in_app_context
@@ -25,10 +24,9 @@ MAX_ROUNDS = 3
 
 @in_app_context
 def warm_dashboard(workspace_id: int) -> int:
-    """Compute and keep (cache.py) every panel of the presets for the workspace's current data: the last 30
-    days of the followed services first, as the dashboard opens, then 7 and 90 days. The first viewer after a
-    sync reads them instead of waiting. Returns how many views were computed; safe to run twice (a kept panel
-    is not computed again)."""
+    """Compute and keep (cache.py) every panel of the presets for the workspace's current data, the view the
+    dashboard opens first, so the first viewer after a sync need not wait. Returns how many views were
+    computed; safe to run twice (a kept panel is not computed again)."""
     warmed = 0
     for _ in range(MAX_ROUNDS):
         workspace = db.session.get(Workspace, workspace_id)

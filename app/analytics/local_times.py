@@ -1,31 +1,23 @@
-"""The local hour and weekday of each notification, stored on its log entry so interruptions need no time zone
-work when the dashboard is read.
-
-An interruption is classed by the hour and weekday at which it reached the person, in their own zone
-(PDUser.time_zone, else the workspace's; docs/metrics.md, "Interruptions"). Converting every notification of
-a window at read time was most of the interruptions panel's cost, so the two numbers are written beside the
-entry (IncidentLogEntry.local_hour / local_isoweekday) and kept right:
-
-- when log entries are written: sync computes them with each entry (`EntryFields`, store_log_entries' hook);
-- when a person's zone changes (sync of the users: `refresh_users`), here and on their interruptions
-  (interruption_store.py keeps a copy with each);
+"""The local hour and weekday of each notification (its person's zone, else the workspace's), stored on its
+log entry (IncidentLogEntry.local_hour / local_isoweekday): converting every notification of a window at read
+time was most of the interruptions panel's cost. They are kept right
+- when log entries are written: sync computes them with each entry (`EntryFields`);
+- when a person's zone changes (`refresh_users`), here and on their interruptions, which keep a copy;
 - when the workspace's zone changes, for everyone without a zone of their own (`refresh_zoneless_users`).
-Sync and the workspace settings reach these through changes.py.
-
-Each refresh is one UPDATE per zone involved, converting with the zone's UTC-offset spans over the rows' time
-range (windows.offset_spans, the same conversion the read path falls back to for a row not filled yet), so
-both engines store the same numbers. The business-hours class itself is not stored: it depends on workspace
-settings that may change, and is a cheap CASE over these two integers.
+Sync and the workspace settings reach these through changes.py. Each refresh is one UPDATE per zone,
+converting with the zone's UTC-offset spans over the rows' time range (windows.offset_spans), so both engines
+store the same numbers.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import UTC, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from app.analytics.sqlfuncs import offset_case, shifted_hour, shifted_isoweekday
 from app.analytics.windows import offset_spans
@@ -45,13 +37,9 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
 
 
 class EntryFields:
-    """Sync's hook for the columns it writes with each log entry (store_log_entries' `local_fields`): a
-    notification's local hour and weekday, computed before the INSERT so no second write is needed.
-
-    The people's zones are read once, at the first entry (sync writes the directory before log entries),
-    and again if an entry names someone not seen yet. Every entry gets both keys, so a page's rows share one
-    shape.
-    """
+    """Sync's hook (store_log_entries' `local_fields`): a notification's local hour and weekday, computed
+    before the INSERT. The zones are read at the first entry (sync writes the directory before log entries)
+    and again for someone not seen yet; every entry gets both keys, so a page's rows share one shape."""
 
     def __init__(self, workspace_id: int) -> None:
         self.workspace_id = workspace_id
@@ -61,16 +49,13 @@ class EntryFields:
         if user_id is None or entry.values.get("type") != _NOTIFY:
             return {"local_hour": None, "local_isoweekday": None}
         if self.zones is None or user_id not in self.zones:
-            self.zones = self._load()
+            self.zones = zones_by_user(self.workspace_id)
         local = entry.values["at"].astimezone(self.zones.get(user_id, UTC))
         return {"local_hour": local.hour, "local_isoweekday": local.isoweekday()}
 
-    def _load(self) -> dict[int, ZoneInfo]:
-        return zones_by_user(self.workspace_id)
-
 
 def zones_by_user(workspace_id: int) -> dict[int, ZoneInfo]:
-    """Each person's zone: their own, else the workspace's."""
+    """Each person's zone: their own, else the workspace's (also for a zone Vigil does not know)."""
     workspace_zone = zone_or_none(
         db.session.scalar(select(Workspace.timezone).where(Workspace.id == workspace_id))
     ) or ZoneInfo("UTC")
@@ -82,10 +67,30 @@ def refresh_users(workspace_id: int, user_ids: Collection[int]) -> int:
     """Recompute the notifications of these people, after their zone changed."""
     if not user_ids:
         return 0
-    written = _refresh(workspace_id, IncidentLogEntry.user_id.in_(list(user_ids)))
-    # Interruptions carry a copy of their notification's local time (interruption_store.py).
+    zones = zones_by_user(workspace_id)
+    by_zone: dict[ZoneInfo, list[int]] = defaultdict(list)
+    for user_id in sorted(set(user_ids) & zones.keys()):
+        by_zone[zones[user_id]].append(user_id)
     entry = IncidentLogEntry
+    written = 0
+    for zone, users in by_zone.items():
+        scope = (entry.workspace_id == workspace_id, entry.type == _NOTIFY, entry.user_id.in_(users))
+        first, last = db.session.execute(select(func.min(entry.at), func.max(entry.at)).where(*scope)).one()
+        if first is None:
+            continue
+        offset = offset_case(entry.at, offset_spans(zone, first, last + timedelta(seconds=1)))
+        statement = (
+            update(entry)
+            .where(*scope)
+            .values(
+                local_hour=shifted_hour(entry.at, offset),
+                local_isoweekday=shifted_isoweekday(entry.at, offset),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        written += int(getattr(db.session.execute(statement), "rowcount", 0) or 0)
 
+    # Interruptions carry a copy of their notification's local time (interruption_store.py).
     def copied(column: Any) -> Any:
         return select(column).where(entry.id == Interruption.log_entry_id).scalar_subquery()
 
@@ -104,53 +109,3 @@ def refresh_zoneless_users(workspace_id: int) -> int:
         select(PDUser.id, PDUser.time_zone).where(PDUser.workspace_id == workspace_id)
     ).all()
     return refresh_users(workspace_id, [user.id for user in users if zone_or_none(user.time_zone) is None])
-
-
-def _refresh(workspace_id: int, scope: ColumnElement[bool]) -> int:
-    workspace_zone = zone_or_none(
-        db.session.scalar(select(Workspace.timezone).where(Workspace.id == workspace_id))
-    ) or ZoneInfo("UTC")
-    entry = IncidentLogEntry
-    ranges = db.session.execute(
-        select(PDUser.time_zone, func.min(entry.at), func.max(entry.at))
-        .join(PDUser, PDUser.id == entry.user_id)
-        .where(*_entries(workspace_id, scope))
-        .group_by(PDUser.time_zone)
-    ).all()
-    # Users whose zone Vigil does not know go by the workspace's zone, like users with none.
-    by_zone: dict[str, tuple[ZoneInfo, list[str | None], Any, Any]] = {}
-    for name, first, last in ranges:
-        zone = zone_or_none(name) or workspace_zone
-        _, names, low, high = by_zone.get(zone.key, (zone, [], first, last))
-        by_zone[zone.key] = (zone, [*names, name], min(low, first), max(high, last))
-    written = 0
-    for zone, names, first, last in by_zone.values():
-        spans = [
-            (span.end, span.offset_seconds) for span in offset_spans(zone, first, last + timedelta(seconds=1))
-        ]
-        offset = offset_case(entry.at, spans)
-        users = _users_named(workspace_id, names)
-        statement = (
-            update(entry)
-            .where(*_entries(workspace_id, scope), entry.user_id.in_(users))
-            .values(
-                local_hour=shifted_hour(entry.at, offset),
-                local_isoweekday=shifted_isoweekday(entry.at, offset),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        written += int(getattr(db.session.execute(statement), "rowcount", 0) or 0)
-    return written
-
-
-def _entries(workspace_id: int, scope: ColumnElement[bool]) -> list[ColumnElement[bool]]:
-    entry = IncidentLogEntry
-    return [entry.workspace_id == workspace_id, entry.type == _NOTIFY, entry.user_id.is_not(None), scope]
-
-
-def _users_named(workspace_id: int, names: list[str | None]) -> Select[Any]:
-    known = [name for name in names if name is not None]
-    options: list[ColumnElement[bool]] = [PDUser.time_zone.in_(known)] if known else []
-    if None in names:
-        options.append(PDUser.time_zone.is_(None))
-    return select(PDUser.id).where(PDUser.workspace_id == workspace_id, or_(*options))

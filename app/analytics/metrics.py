@@ -1,11 +1,8 @@
 """The headline numbers for one window: counts, MTTA, MTTR, rates, deployments, CFR and interruptions.
 
-`incident_figures(conditions, group_by)` is the one definition of the incident counts, MTTA and MTTR, for any
-population and grouping: the window (`summary`), both windows of a comparison, trend buckets, services and
-teams (breakdowns.py) and the services and urgencies of alert rules (alerts/signals.py). `summary(query)` is
-what the dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and reports read;
-`compare(query)` adds the previous window of equal length. The incidents of a window are read from
-ix_incidents_ws_created (workspace_id, created_at), narrowed by the population filters.
+`incident_figures` is the one definition of the incident counts, MTTA and MTTR for any population and grouping
+(a window, both windows of a comparison, trend buckets, services, teams, alert rules). `summary` is what the
+dashboard, the JSON API (`Summary.to_dict()` is its exact shape), the CLI and reports read.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, select, true
 from sqlalchemy.sql import FromClause
 
-from app.analytics.deployments import ChangeFailure, change_failure, change_failures, rate
+from app.analytics.deployments import WEEK_SECONDS, ChangeFailure, change_failure, change_failures, rate
 from app.analytics.dora import DoraBand, change_failure_band, recovery_time_band
 from app.analytics.filters import incident_conditions
 from app.analytics.interruptions import Interruptions, interruptions
@@ -26,8 +23,6 @@ from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settin
 from app.analytics.sqlfuncs import bucket_index
 from app.analytics.windows import is_local_midnight
 from app.models import Incident
-
-_WEEK_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -58,23 +53,15 @@ class IncidentFigures:
     def pooled(cls, parts: Iterable[IncidentFigures]) -> IncidentFigures:
         """The figures of the union of disjoint populations: counts add up and means are pooled by their
         counts; percentiles cannot be pooled, so they are None (alert rules read means only)."""
-        parts = list(parts)
-        counts = IncidentCounts(
-            *(
-                sum(getattr(part.counts, name) for part in parts)
-                for name in IncidentCounts.__dataclass_fields__
-            )
-        )
+        parts, names = list(parts), IncidentCounts.__dataclass_fields__
+        counts = IncidentCounts(*(sum(getattr(part.counts, name) for part in parts) for name in names))
         return cls(counts, _pooled([part.mtta for part in parts]), _pooled([part.mttr for part in parts]))
 
 
 def _pooled(stats: list[DurationStats]) -> DurationStats:
     count = sum(part.count for part in stats)
-    if not count:
-        return DurationStats()
-    return DurationStats(
-        count, sum(part.mean * part.count for part in stats if part.mean is not None) / count
-    )
+    total = sum(part.mean * part.count for part in stats if part.mean is not None)
+    return DurationStats(count, total / count) if count else DurationStats()
 
 
 def incident_figures(
@@ -84,11 +71,9 @@ def incident_figures(
     percentiles: bool = True,
 ) -> dict[tuple[Any, ...], IncidentFigures]:
     """The one definition of the incident metrics: counts, MTTA and MTTR of the incidents `conditions` select
-    (filters.incident_conditions), per value of the `group_by` expressions (the key is the tuple of their
-    values; `()` without grouping, present even when nothing matched). One grouped statement on both engines
-    (percentiles.aggregate). Excluded incidents that the conditions let through are only counted as excluded,
-    so pass `include_excluded=True` to incident_conditions for the excluded count. Without `percentiles`, MTTA
-    and MTTR are means and counts only (alert rules, which read means, over up to years of incidents)."""
+    (filters.incident_conditions), per value of the `group_by` expressions (`()` without grouping, present
+    even when nothing matched). Excluded incidents the conditions let through only count as excluded. Without
+    `percentiles`, MTTA and MTTR are means only (alert rules, over up to years of incidents)."""
     counted = Incident.excluded == false()
     resolved = Incident.status == "resolved"
 
@@ -98,12 +83,12 @@ def incident_figures(
     rows = (
         select(
             *[column.label(f"g{index}") for index, column in enumerate(group_by)],
-            flag().label("incidents"),
-            flag(~resolved).label("unresolved"),
-            flag(resolved).label("resolved"),
-            flag(Incident.escalation_count >= 1).label("escalated"),
-            flag(resolved, Incident.auto_resolved == true()).label("auto_resolved"),
-            case((counted, 0), else_=1).label("excluded"),
+            flag().label("incident_count"),
+            flag(~resolved).label("unresolved_count"),
+            flag(resolved).label("resolved_count"),
+            flag(Incident.escalation_count >= 1).label("escalated_count"),
+            flag(resolved, Incident.auto_resolved == true()).label("auto_resolved_count"),
+            case((counted, 0), else_=1).label("excluded_count"),
             case((counted, Incident.ack_seconds)).label("mtta"),
             case((and_(counted, resolved), Incident.resolve_seconds)).label("mttr"),
         )
@@ -114,20 +99,14 @@ def incident_figures(
     found = aggregate(
         rows,
         keys=[f"g{index}" for index in range(len(group_by))],
-        sums=_COUNTED,
+        sums=list(IncidentCounts.__dataclass_fields__),
         durations=("mtta", "mttr"),
         percentiles=percentiles,
     )
     return {
-        key: IncidentFigures(
-            IncidentCounts(*(part.sums[name] for name in _COUNTED)), part.stats["mtta"], part.stats["mttr"]
-        )
+        key: IncidentFigures(IncidentCounts(**part.sums), part.stats["mtta"], part.stats["mttr"])
         for key, part in found.items()
     }
-
-
-# The sums of incident_figures, in IncidentCounts' order.
-_COUNTED = ("incidents", "unresolved", "resolved", "escalated", "auto_resolved", "excluded")
 
 
 def figures_of(query: MetricQuery) -> IncidentFigures:
@@ -154,7 +133,7 @@ class Summary:
 
     @property
     def incidents_per_week(self) -> float:
-        return self.counts.incident_count * _WEEK_SECONDS / self.query.duration.total_seconds()
+        return self.counts.incident_count * WEEK_SECONDS / self.query.duration.total_seconds()
 
     @property
     def escalation_rate(self) -> float | None:
@@ -186,20 +165,16 @@ class Summary:
             "change_failure_rate": self.changes.change_failure_rate,
             "escalation_rate": self.escalation_rate,
             "interruptions": self.interruptions.to_dict(),
-            # Added after the fields above, which keep their meaning for existing callers.
             "failed_deployment_recovery_seconds": self.changes.recovery.to_dict(),
             "unrecovered_deployment_count": self.changes.unrecovered_count,
             "auto_resolve_rate": self.auto_resolve_rate,
+            # DoraBand is a StrEnum: JSON shows its value.
             "dora": {
-                "change_failure_rate": _band_value(self.change_failure_band),
-                "recovery_time": _band_value(self.recovery_time_band),
+                "change_failure_rate": self.change_failure_band,
+                "recovery_time": self.recovery_time_band,
             },
             "excluded_count": self.counts.excluded_count,
         }
-
-
-def _band_value(band: DoraBand | None) -> str | None:
-    return None if band is None else band.value
 
 
 def window_dict(query: MetricQuery) -> dict[str, str]:
@@ -225,14 +200,9 @@ def summary(
     interruptions when the caller has them already."""
     settings = settings or workspace_settings(query.workspace_id)
     figures = figures or figures_of(query)
-    return Summary(
-        query=query,
-        counts=figures.counts,
-        mtta=figures.mtta,
-        mttr=figures.mttr,
-        changes=changes or change_failure(query, settings),
-        interruptions=interrupted if interrupted is not None else interruptions(query, settings),
-    )
+    changes = changes or change_failure(query, settings)
+    interrupted = interrupted if interrupted is not None else interruptions(query, settings)
+    return Summary(query, figures.counts, figures.mtta, figures.mttr, changes, interrupted)
 
 
 @dataclass(frozen=True)
@@ -244,24 +214,19 @@ class Comparison:
         """current - previous for a numeric property of Summary (e.g. "incident_count", "escalation_rate");
         None when either side has no data."""
         now, before = getattr(self.current, metric), getattr(self.previous, metric)
-        if now is None or before is None:
-            return None
-        return now - before
+        return None if now is None or before is None else now - before
 
 
 def compare(query: MetricQuery, settings: WorkspaceSettings | None = None) -> Comparison:
-    """The window's Summary beside the previous window's. The incident figures and the deployments of both
-    windows are each one statement over the two windows, grouped by the window a row falls in."""
+    """The window's Summary beside the previous window's, each figure one statement grouped by window."""
     settings = settings or workspace_settings(query.workspace_id)
     previous = query.previous()  # ends where the window starts (windows.previous_window)
-    windows = [previous, query]
+    both = query.with_window(previous.start, query.end)
     figures = incident_figures(
-        incident_conditions(query, start=previous.start, include_excluded=True),
-        group_by=[bucket_index(Incident.created_at, [window.end for window in windows])],
+        incident_conditions(both, include_excluded=True),
+        group_by=[bucket_index(Incident.created_at, [previous.end, query.end])],
     )
-    changes_before, changes_now = change_failures(
-        query.with_window(previous.start, query.end), windows, settings
-    )
+    changes_before, changes_now = change_failures(both, [previous, query], settings)
     return Comparison(
         summary(query, settings, figures.get((1,), IncidentFigures()), changes_now),
         summary(previous, settings, figures.get((0,), IncidentFigures()), changes_before),

@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import render_template
 
-from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders, trends
+from app.analytics import breakdowns, cache, interruptions, metrics, recurring, responders
 from app.analytics.breakdowns import BreakdownRow
-from app.analytics.filters_form import DashboardFilters
+from app.analytics.dora import DoraBand
 from app.analytics.percentiles import room_to_sort
+from app.analytics.population import DashboardFilters
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.extensions import db
 from app.web import duration, percent
@@ -62,16 +63,14 @@ class Tile:
     value: str
     delta: Delta
     details: tuple[str, ...] = ()
-    band: str | None = None
+    band: DoraBand | None = None
 
 
 def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
     comparison = metrics.compare(query, settings)
     now, before = comparison.current, comparison.previous
     cfr_now, cfr_before = now.changes.change_failure_rate, before.changes.change_failure_rate
-    band = now.change_failure_band
     recovery_now, recovery_before = now.changes.recovery, before.changes.recovery
-    recovery_band = now.recovery_time_band
     tiles = [
         Tile(
             "incidents",
@@ -104,7 +103,7 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
             percent(cfr_now),
             delta(cfr_now, cfr_before, "rate"),
             (f"{now.changes.failed_deployment_count} failed of {now.changes.deployment_count}",),
-            band=band.value if band is not None else None,
+            band=now.change_failure_band,
         ),
         Tile(
             "recovery",
@@ -116,7 +115,7 @@ def kpis(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSetti
                 f"median of {recovery_now.count} recovered",
                 f"{now.changes.unrecovered_count} not yet recovered",
             ),
-            band=recovery_band.value if recovery_band is not None else None,
+            band=now.recovery_time_band,
         ),
         Tile(
             "deployments",
@@ -168,15 +167,11 @@ def window_label(query: MetricQuery) -> str:
     return f"{first:%-d %b %Y} to {last:%-d %b %Y}"
 
 
-def trend_unit(query: MetricQuery) -> str:
-    return "day" if query.duration.days <= 21 else "week"
-
-
 def trends_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
-    unit = trend_unit(query)
-    points = trends.trend(query, unit, settings)
+    unit = "day" if query.duration.days <= 21 else "week"
+    points = breakdowns.trend(query, unit, settings)
     labels = [point.label.strftime("%d %b") for point in points]
     # A partial first or last day/week is drawn lighter and named, so fewer incidents in 3 of 7 days never
     # reads as a drop.
@@ -216,12 +211,11 @@ def trends_panel(
     return {"unit": unit, "rows": rows, "charts": charts, "empty": empty, "partial_notes": partial_notes}
 
 
-def _partial_note(point: trends.TrendPoint, unit: str) -> str | None:
+def _partial_note(point: breakdowns.TrendPoint, unit: str) -> str | None:
     """'3 of 7 days' for a partial week or month, '5 of 24 hours' for a partial day."""
     if not point.partial:
         return None
-    inside = point.end - point.start
-    whole = inside / point.share
+    inside, whole = point.end - point.start, point.full_end - point.full_start
     if unit == "day":
         return f"{round(inside / timedelta(hours=1))} of {round(whole / timedelta(hours=1))} hours"
     days = round(whole / timedelta(days=1))
@@ -291,7 +285,7 @@ def recurring_panel(
     query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
 ) -> dict[str, Any]:
     # The dashboard is read at a glance: the largest groups only (a busy account has hundreds).
-    groups = sorted(recurring.recurring_incidents(query), key=lambda g: g.count, reverse=True)
+    groups = recurring.recurring_incidents(query)  # largest first
     return {
         "groups": groups[:TOP_ROWS],
         "total_groups": len(groups),
@@ -322,8 +316,7 @@ def responders_panel(
 ) -> dict[str, Any]:
     by_user = interruptions.interruptions_by_user(query, settings)  # computed once for totals and rows
     totals = sum(by_user.values(), interruptions.Interruptions())
-    # responder_load's order (docs/metrics.md): most interruptions of any class first, then acknowledgements,
-    # so the top rows are the people carrying the most pages; sleep hours have their own column.
+    # responder_load puts the people carrying the most pages first (docs/metrics.md).
     load = responders.responder_load(query, settings, by_user)
     empty = totals.total == 0 and not any(row.acknowledged or row.escalations_received for row in load)
     return {
@@ -366,10 +359,8 @@ SERVER_RENDERED = ("kpis", "services", "teams")
 def render_panel(
     panel: Panel, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings | None = None
 ) -> str:
-    """The panel's partial, or the error partial (logged with its traceback) if computing it failed.
-
-    The computed context is kept until the workspace's data changes (cache.py): the minute refreshes and other
-    viewers of the same view read it instead of computing it again."""
+    """The panel's partial (its context kept until the data changes, cache.py), or the error partial (logged
+    with its traceback) if computing it failed."""
     settings = settings or workspace_settings(query.workspace_id)
     try:
         values = panel_context(panel, query, filters, settings)

@@ -2,11 +2,10 @@
 
 Percentiles interpolate linearly between ranks exactly as PostgreSQL's `percentile_cont` does: for n sorted
 values and quantile q, the position is p = q*(n-1) (0-based); the result is v[floor p] + (p - floor p)*(v[ceil
-p]
-- v[floor p]). PostgreSQL computes it natively. SQLite has no ordered-set aggregates, so it ranks the values
-  with window functions and keeps only the two rows at floor p and ceil p, then does PostgreSQL's arithmetic
-  in the same order (proportion x difference, added to the lower value), which gives bit-for-bit the same
-  double.
+p] - v[floor p]). PostgreSQL computes it natively. SQLite has no ordered-set aggregates, so it ranks the
+values with window functions and keeps only the two rows at floor p and ceil p, then does PostgreSQL's
+arithmetic in the same order (proportion x difference, added to the lower value), which gives bit-for-bit the
+same double.
 """
 
 from __future__ import annotations
@@ -42,8 +41,7 @@ def percentile_cont(sorted_values: Sequence[float], q: float) -> float | None:
     if not sorted_values:
         return None
     position = q * (len(sorted_values) - 1)
-    first = math.floor(position)
-    second = math.ceil(position)
+    first, second = math.floor(position), math.ceil(position)
     low = sorted_values[first]
     if first == second:
         return float(low)
@@ -71,14 +69,10 @@ def aggregate(
     durations: Sequence[str] = (),
     percentiles: bool = True,
 ) -> dict[tuple[Any, ...], Aggregate]:
-    """Every analytics figure over `rows`, grouped by its `keys` columns (the key: the tuple of their values;
-    `()` without keys, present even when there are no rows).
-
-    A `sums` column is summed (0 over no rows); a `durations` column gets its DurationStats, NULLs ignored (so
-    a CASE picks the rows each duration is over), without p50 and p90 unless `percentiles`. The one place
-    where the dialects differ in SQL: PostgreSQL computes everything in one grouped pass with
-    `percentile_cont`; SQLite sums in one pass and ranks each duration's values in another (see the module's
-    docstring)."""
+    """Every analytics figure over `rows` per value of its `keys` columns (`()` without keys, present even
+    over no rows): each `sums` column summed, each `durations` column's DurationStats with NULLs ignored (so
+    a CASE picks the rows a duration is over), without p50 and p90 unless `percentiles`. PostgreSQL computes
+    it in one grouped pass; SQLite ranks each duration's values in another."""
     group = [rows.c[key] for key in keys]
     one_pass = is_postgresql() or not percentiles
     columns: list[Any] = [
@@ -86,9 +80,14 @@ def aggregate(
         func.count().label("_rows"),
         *[func.coalesce(func.sum(rows.c[name]), 0).label(name) for name in sums],
     ]
-    if one_pass:
-        for name in durations:
-            columns += _stats_columns(rows.c[name], name, percentiles)
+    for name in durations if one_pass else ():
+        value = rows.c[name]
+        columns += [func.count(value).label(f"{name}_n"), func.avg(value).label(f"{name}_mean")]
+        if percentiles:
+            columns += [
+                func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{name}_{_name(q)}")
+                for q in QUANTILES
+            ]
     statement = select(*columns)
     if group:
         statement = statement.group_by(*group)
@@ -114,26 +113,10 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _stats_columns(value: Any, prefix: str, percentiles: bool) -> list[Any]:
-    columns = [func.count(value).label(f"{prefix}_n"), func.avg(value).label(f"{prefix}_mean")]
-    if percentiles:
-        columns += [
-            func.percentile_cont(literal_column(repr(q))).within_group(value).label(f"{prefix}_{_name(q)}")
-            for q in QUANTILES
-        ]
-    return columns
-
-
 def _stats_of(row: Any, prefix: str) -> DurationStats:
     count = int(getattr(row, f"{prefix}_n") or 0)
-    if not count:
-        return DurationStats()
-    return DurationStats(
-        count=count,
-        mean=_float(getattr(row, f"{prefix}_mean")),
-        p50=_float(getattr(row, f"{prefix}_p50", None)),
-        p90=_float(getattr(row, f"{prefix}_p90", None)),
-    )
+    figures = (_float(getattr(row, f"{prefix}_{name}", None)) for name in ("mean", "p50", "p90"))
+    return DurationStats(count, *figures) if count else DurationStats()
 
 
 def _ranked_stats(rows: FromClause, group: list[Any], value: Any) -> dict[tuple[Any, ...], DurationStats]:
@@ -183,12 +166,9 @@ ANALYTICS_RANDOM_PAGE_COST = "1.1"
 
 
 def room_to_sort() -> None:
-    """Call before computing analytics in a transaction (PostgreSQL; nothing on SQLite).
-
-    Also prices a page read as for data in memory or on SSD (random_page_cost 1.1, for the transaction only)
-    instead of the default 4 that prices a disk seek, so a window is read by its index range rather than a
-    whole-table scan. (JIT is off for every connection already: config.engine_options.)
-    """
+    """Call before computing analytics in a transaction (PostgreSQL only). Also prices a page read as in
+    memory or on SSD (random_page_cost 1.1 instead of 4, a disk seek), so a window is read by its index range
+    rather than a whole-table scan. (JIT is off for every connection already: config.engine_options.)"""
     if is_postgresql():
         # set_config(..., true) is SET LOCAL: both in one round trip.
         db.session.execute(

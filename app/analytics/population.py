@@ -1,12 +1,10 @@
 """Which incidents a figure is about: a window, services, teams, urgencies and priorities.
 
-One value (`Population`), one parser for a page's query string (`parse_population`), one set of constants.
-The dashboard, the report and the incident list parse it here and extend it with their own fields; the JSON
-API and alert rules build the same value from their own inputs. Every one of them turns it into the
-MetricQuery the metrics are computed over.
-
-A page parses leniently: a bad value is dropped with a message and the default takes its place, so a
-hand-edited or stale link still shows a page. Only ids of the workspace's own rows survive.
+One value (`Population`), one parser for a page's query string (`parse_population`), one set of constants:
+the dashboard (`DashboardFilters`), the report and the incident list parse it here; the JSON API and alert
+rules build the same value from their own inputs. A page parses leniently: a bad value is dropped with a
+message and the default takes its place, so a hand-edited or stale link still shows a page. Only ids of the
+workspace's own rows survive.
 """
 
 from __future__ import annotations
@@ -28,6 +26,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years, a leap day included: a longer window is a scan of the whole history
 URGENCIES = ("high", "low")
 NO_PRIORITY = "none"  # "no priority" in a query string
+# The dashboard's breakdown tables: what they sort by.
+SORT_KEYS = ("name", "incidents", "unresolved", "escalation", "mtta", "mttr")
+DEFAULT_SORT = "-incidents"
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,10 @@ class Choices:
 
     @classmethod
     def of(cls, workspace: Workspace) -> Choices:
-        services = db.session.execute(
-            select(PDService.id, PDService.name)
-            .where(PDService.workspace_id == workspace.id)
-            .order_by(PDService.name)
-        )
-        teams = db.session.execute(
-            select(PDTeam.id, PDTeam.name).where(PDTeam.workspace_id == workspace.id).order_by(PDTeam.name)
-        )
+        def named(model: type[PDService] | type[PDTeam]) -> list[Choice]:
+            rows = select(model.id, model.name).where(model.workspace_id == workspace.id).order_by(model.name)
+            return [Choice(row.id, row.name) for row in db.session.execute(rows)]
+
         # Most urgent first; two linked accounts may share a name.
         priorities = db.session.scalars(
             select(PDPriority.name)
@@ -61,11 +58,7 @@ class Choices:
             .group_by(PDPriority.name)
             .order_by(func.min(PDPriority.rank), PDPriority.name)
         )
-        return cls(
-            [Choice(row.id, row.name) for row in services],
-            [Choice(row.id, row.name) for row in teams],
-            list(priorities),
-        )
+        return cls(named(PDService), named(PDTeam), list(priorities))
 
 
 @dataclass(frozen=True)
@@ -188,3 +181,35 @@ def _priorities(values: list[str], known: list[str], messages: list[str]) -> tup
     if dropped:
         messages.append(f"Ignored {dropped} unknown priorit{'ies' if dropped > 1 else 'y'} in the filter.")
     return kept
+
+
+@dataclass(frozen=True)
+class DashboardFilters(Population):
+    """The dashboard's filter bar: the population plus how its two breakdown tables are sorted."""
+
+    service_sort: str = DEFAULT_SORT
+    team_sort: str = DEFAULT_SORT
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        """Normalised query-string values (only what differs from the defaults), for url_for."""
+        sorts = {"service_sort": self.service_sort, "team_sort": self.team_sort}
+        values = {**super().params(), **{k: v for k, v in sorts.items() if v != DEFAULT_SORT}, **overrides}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def parse_filters(args: MultiDict[str, str], choices: Choices) -> DashboardFilters:
+    population = parse_population(args, choices)
+    return DashboardFilters(
+        **vars(population),
+        service_sort=_sort(args.get("service_sort"), population.messages),
+        team_sort=_sort(args.get("team_sort"), population.messages),
+    )
+
+
+def _sort(value: str | None, messages: list[str]) -> str:
+    if not value:
+        return DEFAULT_SORT
+    if value.removeprefix("-") in SORT_KEYS:
+        return value
+    messages.append(f"Unknown sort “{value[:20]}”: sorted by incidents.")
+    return DEFAULT_SORT

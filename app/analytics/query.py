@@ -1,15 +1,12 @@
-"""What a metric is asked about: one workspace, a window and the population filters.
-
-`MetricQuery` is a plain value, so views, the JSON API, the CLI and alert rules build it the same way and can
-cache on it. `WorkspaceSettings` holds the workspace's own knobs (zone, business hours, CFR attribution
-window), read once per call from the workspace row.
+"""What a metric is asked about (`MetricQuery`: one workspace, a window and the population filters, a plain
+value every caller builds the same way and can cache on) and the workspace's own knobs (`WorkspaceSettings`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,12 +19,9 @@ from app.models.types import utcnow
 
 @dataclass(frozen=True)
 class MetricQuery:
-    """Incidents of `workspace_id` created in [start, end) (aware datetimes), seen in zone `tz`.
-
-    Empty filter tuples mean "no filter". `services` are local PDService ids and, when given, replace the
-    default population of *selected* services; `teams` are local PDTeam ids; `priorities` are priority names,
-    with None standing for "no priority".
-    """
+    """Incidents of `workspace_id` created in [start, end) (aware datetimes), seen in zone `tz`. Empty filters
+    mean "no filter"; `services`, when given, replace the *selected* services; None in `priorities` stands
+    for "no priority"."""
 
     workspace_id: int
     start: datetime
@@ -55,20 +49,19 @@ class MetricQuery:
 
     def previous(self) -> MetricQuery:
         """The same filters over the window of equal length just before this one (windows.previous_window)."""
-        start, end = windows.previous_window(self.start, self.end, self.zone)
-        return replace(self, start=start, end=end)
+        return self.with_window(*windows.previous_window(self.start, self.end, self.zone))
 
     def with_window(self, start: datetime, end: datetime) -> MetricQuery:
         return replace(self, start=start, end=end)
 
     @classmethod
     def for_dates(
-        cls, workspace: Workspace, start: date, end: date, tz: str | None = None, **filters: Iterable[object]
+        cls, workspace: Workspace, start: date, end: date, tz: str | None = None, **filters: tuple[Any, ...]
     ) -> MetricQuery:
         """Local dates in the workspace's zone, end exclusive: (2024-03-01, 2024-04-01) is March."""
         zone_name = tz or workspace.timezone
         first, last = windows.days_window(start, end, ZoneInfo(zone_name))
-        return cls(workspace.id, first, last, zone_name, **_filters(filters))
+        return cls(workspace.id, first, last, zone_name, **filters)
 
     @classmethod
     def last_days(
@@ -77,20 +70,12 @@ class MetricQuery:
         days: int = 30,
         now: datetime | None = None,
         tz: str | None = None,
-        **filters: Iterable[object],
+        **filters: tuple[Any, ...],
     ) -> MetricQuery:
         """Presets "last 7/30/90 days": whole local days ending with today."""
         zone_name = tz or workspace.timezone
         first, last = windows.last_days_window(days, ZoneInfo(zone_name), now or utcnow())
-        return cls(workspace.id, first, last, zone_name, **_filters(filters))
-
-
-def _filters(filters: dict[str, Iterable[object]]) -> dict[str, tuple[object, ...]]:
-    allowed = {"services", "teams", "urgencies", "priorities"}
-    unknown = set(filters) - allowed
-    if unknown:
-        raise TypeError(f"unknown filters: {sorted(unknown)}")
-    return {name: tuple(values) for name, values in filters.items()}
+        return cls(workspace.id, first, last, zone_name, **filters)
 
 
 @dataclass(frozen=True)
@@ -100,10 +85,6 @@ class WorkspaceSettings:
     business_day_end: int = 18
     business_days: tuple[int, ...] = field(default=(1, 2, 3, 4, 5))
     cfr_attribution_hours: int = 24
-
-    @property
-    def attribution(self) -> timedelta:
-        return timedelta(hours=self.cfr_attribution_hours)
 
     @property
     def business_hours_label(self) -> str:

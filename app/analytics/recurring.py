@@ -73,27 +73,20 @@ def recurring_incidents(query: MetricQuery) -> list[RecurringGroup]:
         pairs, func.sum(pairs.c.n).over(partition_by=pairs.c.service_id).label("service_total")
     ).subquery("with_totals")
     rows = db.session.execute(
-        select(with_totals).where(with_totals.c.title_template != "", with_totals.c.n >= MIN_GROUP_SIZE)
+        select(with_totals, PDService.name.label("service_name"))
+        .outerjoin(PDService, PDService.id == with_totals.c.service_id)
+        .where(with_totals.c.title_template != "", with_totals.c.n >= MIN_GROUP_SIZE)
     ).all()
     if not rows:
         return []
-    service_ids = {row.service_id for row in rows}
-    totals = {row.service_id: row.service_total for row in rows}
-    names = dict(
-        db.session.execute(
-            select(PDService.id, PDService.name).where(
-                PDService.workspace_id == query.workspace_id, PDService.id.in_(service_ids)
-            )
-        ).all()
-    )
     seen = _seen_before(query, {(row.service_id, row.title_template) for row in rows})
     result = [
         RecurringGroup(
             service_id=row.service_id,
-            service_name=names.get(row.service_id, ""),
+            service_name=row.service_name or "",
             template=row.title_template,
             count=int(row.n),
-            service_incident_count=int(totals[row.service_id]),
+            service_incident_count=int(row.service_total),
             first_at=row.first_at,
             last_at=row.last_at,
             example_title=row.example,

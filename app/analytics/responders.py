@@ -1,19 +1,14 @@
 """Responder load: per person, what the window asked of them.
 
-All three columns count events that happened in the window (not incidents created in it), for incidents that
-pass the query's filters:
-- acknowledged: incidents whose *first* acknowledgement was theirs and was made in the window;
-- escalations received: escalate log entries naming them (the log entry's user);
-- interruptions by class (see interruptions.py).
-Indexes: ix_log_entries_ws_type_at for the escalations in the window; ix_incidents_ws_first_ack for the first
-acknowledgements (sync derives when and by whom, from the log entries).
+All three columns count events in the window (not incidents created in it), for incidents that pass the
+query's filters: incidents whose *first* acknowledgement was theirs (ix_incidents_ws_first_ack; sync derives
+it), escalate log entries naming them (ix_log_entries_ws_type_at) and interruptions by class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import false, func, select
 
@@ -43,9 +38,8 @@ def responder_load(
     interruptions_by_user(query) when the caller already has it (the dashboard shows its totals too)."""
     settings = settings or workspace_settings(query.workspace_id)
     acknowledged = _first_acknowledgements(query)
-    escalations = _events_per_user(query, LogEntryType.ESCALATE)
-    if interrupted is None:
-        interrupted = interruptions_by_user(query, settings)
+    escalations = _escalations_received(query)
+    interrupted = interruptions_by_user(query, settings) if interrupted is None else interrupted
     user_ids = set(acknowledged) | set(escalations) | set(interrupted)
     if not user_ids:
         return []
@@ -68,26 +62,21 @@ def responder_load(
     return sorted(rows, key=lambda row: (-row.interruptions.total, -row.acknowledged, row.name, row.user_id))
 
 
-def _event_conditions(query: MetricQuery, kind: LogEntryType) -> list[Any]:
-    entry = IncidentLogEntry
-    return [
-        entry.workspace_id == query.workspace_id,
-        entry.type == kind.value,
-        entry.at >= query.start,
-        entry.at < query.end,
-        entry.user_id.is_not(None),
-        Incident.workspace_id == query.workspace_id,
-        Incident.excluded == false(),
-        *incident_attribute_conditions(query),
-    ]
-
-
-def _events_per_user(query: MetricQuery, kind: LogEntryType) -> dict[int, int]:
+def _escalations_received(query: MetricQuery) -> dict[int, int]:
     entry = IncidentLogEntry
     statement = (
         select(entry.user_id, func.count().label("n"))
         .join(Incident, Incident.id == entry.incident_id)
-        .where(*_event_conditions(query, kind))
+        .where(
+            entry.workspace_id == query.workspace_id,
+            entry.type == LogEntryType.ESCALATE.value,
+            entry.at >= query.start,
+            entry.at < query.end,
+            entry.user_id.is_not(None),
+            Incident.workspace_id == query.workspace_id,
+            Incident.excluded == false(),
+            *incident_attribute_conditions(query),
+        )
         .group_by(entry.user_id)
     )
     return {row.user_id: int(row.n) for row in db.session.execute(statement)}

@@ -17,112 +17,86 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.analytics.windows import OffsetSpan
 from app.models.types import UTCDateTime
 
+_PG_SHIFTED = "{0} + CAST({1} AS DOUBLE PRECISION) * INTERVAL '1 second'"
 
-class add_seconds(FunctionElement[Any]):
+
+class _DateFunction(FunctionElement[Any]):
+    """Rendered from `forms`, one SQL template per dialect over the compiled arguments {0}, {1}."""
+
+    inherit_cache = True
+    forms: dict[str, str]
+
+
+@compiles(_DateFunction)
+def _render(element: _DateFunction, compiler: SQLCompiler, **kw: Any) -> str:
+    return element.forms[compiler.dialect.name].format(
+        *[compiler.process(arg, **kw) for arg in element.clauses]
+    )
+
+
+class add_seconds(_DateFunction):
     """timestamp + n seconds (n an integer expression), still a comparable stored timestamp."""
 
     type = UTCDateTime()
     inherit_cache = True
     name = "add_seconds"
+    forms = {
+        "postgresql": f"({_PG_SHIFTED})",
+        # strftime drops the microseconds; whole seconds never change them, so the stored fraction returns.
+        "sqlite": "(strftime('%Y-%m-%d %H:%M:%S', {0}, ({1}) || ' seconds') || substr({0}, 20))",
+    }
 
 
-class seconds_between(FunctionElement[float]):
+class seconds_between(_DateFunction):
     """later - earlier in seconds, as a float exact to the microsecond on both engines."""
 
     type = Float()
     inherit_cache = True
     name = "seconds_between"
+    forms = {
+        # EXTRACT returns exact numeric (PostgreSQL ≥ 14); one rounding to double at the end.
+        "postgresql": "CAST(EXTRACT(EPOCH FROM ({1} - {0})) AS DOUBLE PRECISION)",
+        # Whole microseconds as an integer, then one division: the correctly rounded double PostgreSQL gives.
+        "sqlite": "(((CAST(strftime('%s', {1}) AS INTEGER) - CAST(strftime('%s', {0}) AS INTEGER)) * 1000000"
+        " + CAST(substr({1} || '.000000', 21, 6) AS INTEGER)"
+        " - CAST(substr({0} || '.000000', 21, 6) AS INTEGER)) / 1000000.0)",
+    }
 
 
-class shifted_hour(FunctionElement[int]):
+class shifted_hour(_DateFunction):
     """Hour of day (0-23) of timestamp + n seconds: the local hour when n is the zone's UTC offset."""
 
     type = Integer()
     inherit_cache = True
     name = "shifted_hour"
+    forms = {
+        "postgresql": f"CAST(EXTRACT(HOUR FROM {_PG_SHIFTED}) AS INTEGER)",
+        "sqlite": "CAST(strftime('%H', {0}, ({1}) || ' seconds') AS INTEGER)",
+    }
 
 
-class shifted_isoweekday(FunctionElement[int]):
+class shifted_isoweekday(_DateFunction):
     """ISO weekday (1 = Monday … 7 = Sunday) of timestamp + n seconds."""
 
     type = Integer()
     inherit_cache = True
     name = "shifted_isoweekday"
+    forms = {
+        "postgresql": f"CAST(EXTRACT(ISODOW FROM {_PG_SHIFTED}) AS INTEGER)",
+        # %w counts Sunday as 0; shift it to ISO's 7.
+        "sqlite": "((CAST(strftime('%w', {0}, ({1}) || ' seconds') AS INTEGER) + 6) % 7 + 1)",
+    }
 
 
-def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
-    return [compiler.process(arg, **kw) for arg in element.clauses]
-
-
-@compiles(add_seconds, "postgresql")
-def _pg_add_seconds(element: add_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    return f"({ts} + CAST({secs} AS DOUBLE PRECISION) * INTERVAL '1 second')"
-
-
-@compiles(add_seconds, "sqlite")
-def _sqlite_add_seconds(element: add_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    # strftime drops the microseconds; whole seconds never change them, so the stored fraction is put back.
-    return f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({secs}) || ' seconds') || substr({ts}, 20))"
-
-
-@compiles(seconds_between, "postgresql")
-def _pg_seconds_between(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    earlier, later = _args(element, compiler, **kw)
-    # EXTRACT returns exact numeric (PostgreSQL ≥ 14); one rounding to double at the end.
-    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
-
-
-@compiles(seconds_between, "sqlite")
-def _sqlite_seconds_between(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    earlier, later = _args(element, compiler, **kw)
-    # Whole microseconds as an integer, then one division: the same correctly rounded double PostgreSQL gives.
-    micros = (
-        f"((CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER)) * 1000000"
-        f" + CAST(substr({later} || '.000000', 21, 6) AS INTEGER)"
-        f" - CAST(substr({earlier} || '.000000', 21, 6) AS INTEGER))"
-    )
-    return f"({micros} / 1000000.0)"
-
-
-@compiles(shifted_hour, "postgresql")
-def _pg_shifted_hour(element: shifted_hour, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    return (
-        f"CAST(EXTRACT(HOUR FROM {ts} + CAST({secs} AS DOUBLE PRECISION) * INTERVAL '1 second') AS INTEGER)"
-    )
-
-
-@compiles(shifted_hour, "sqlite")
-def _sqlite_shifted_hour(element: shifted_hour, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    return f"CAST(strftime('%H', {ts}, ({secs}) || ' seconds') AS INTEGER)"
-
-
-@compiles(shifted_isoweekday, "postgresql")
-def _pg_shifted_isoweekday(element: shifted_isoweekday, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    return (
-        f"CAST(EXTRACT(ISODOW FROM {ts} + CAST({secs} AS DOUBLE PRECISION) * INTERVAL '1 second') AS INTEGER)"
-    )
-
-
-@compiles(shifted_isoweekday, "sqlite")
-def _sqlite_shifted_isoweekday(element: shifted_isoweekday, compiler: SQLCompiler, **kw: Any) -> str:
-    ts, secs = _args(element, compiler, **kw)
-    # %w counts Sunday as 0; shift it to ISO's 7.
-    return f"((CAST(strftime('%w', {ts}, ({secs}) || ' seconds') AS INTEGER) + 6) % 7 + 1)"
-
-
-def offset_case(column: ColumnElement[Any], spans: list[tuple[Any, int]]) -> ColumnElement[int]:
-    """CASE choosing a UTC offset by instant: spans are (end, offset) in order, the last one open-ended."""
+def offset_case(column: ColumnElement[Any], spans: list[OffsetSpan]) -> ColumnElement[int]:
+    """CASE choosing a UTC offset by instant, over the zone's spans in order (windows.offset_spans)."""
     if len(spans) == 1:
-        return literal(spans[0][1], Integer)
-    whens = [(column < end, literal(offset, Integer)) for end, offset in spans[:-1]]
-    return case(*whens, else_=literal(spans[-1][1], Integer))
+        return literal(spans[0].offset_seconds, Integer)
+    whens = [(column < span.end, literal(span.offset_seconds, Integer)) for span in spans[:-1]]
+    return case(*whens, else_=literal(spans[-1].offset_seconds, Integer))
 
 
 def bucket_index(column: ColumnElement[Any], ends: Sequence[Any]) -> ColumnElement[int]:

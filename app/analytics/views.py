@@ -1,23 +1,35 @@
-"""The dashboard page (/dashboard) and its lazily loaded panels (/dashboard/panels/<name>)."""
+"""The dashboard page (/dashboard), its lazily loaded panels (/dashboard/panels/<name>) and its breakdown
+tables as CSV: the rows the table shows, same filters and sort, in the report's columns
+(reports.BREAKDOWN_HEADER), raw seconds and rates a spreadsheet can compute with.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, render_template, request
 from markupsafe import Markup
-from sqlalchemy import func, select, true
+from sqlalchemy import exists, select, true
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
-from app.analytics import bp
-from app.analytics.filters_form import parse_filters
-from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, window_label
-from app.analytics.population import Choices
-from app.analytics.query import workspace_settings
+from app.analytics import bp, breakdowns, reports
+from app.analytics.breakdowns import BreakdownRow
+from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, sort_rows, window_label
+from app.analytics.percentiles import room_to_sort
+from app.analytics.population import Choices, DashboardFilters, parse_filters
+from app.analytics.query import MetricQuery, workspace_settings
+from app.csvio import csv_response
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, Workspace
 from app.web import page_or_partial
+
+TABLES: dict[str, tuple[Callable[[MetricQuery], list[BreakdownRow]], Callable[[DashboardFilters], str]]] = {
+    "services": (breakdowns.by_service, lambda filters: filters.service_sort),
+    "teams": (breakdowns.by_team, lambda filters: filters.team_sort),
+}
 
 
 @bp.get("/dashboard")
@@ -70,14 +82,34 @@ def panel(name: str) -> Response:
     )
 
 
+@bp.get("/dashboard/<any(services, teams):name>.csv")
+@member_required
+def breakdown_csv(name: str) -> Response | tuple[str, int]:
+    workspace = current_workspace()
+    filters = parse_filters(request.args, Choices.of(workspace))
+    if filters.messages:
+        # The page shows such a message above a default view; a download has nowhere to show it, and a file
+        # of other rows than the ones asked for would be read as the answer.
+        message = " ".join(filters.messages)
+        return render_template("errors/error.html", status=400, title="Bad request", message=message), 400
+    query = filters.query(workspace)
+    rows_of, sort_of = TABLES[name]
+    room_to_sort()
+    rows = sort_rows(rows_of(query), sort_of(filters))
+    first = query.start.astimezone(query.zone).date()
+    last = (query.end - timedelta(microseconds=1)).astimezone(query.zone).date()
+    return csv_response(
+        f"by-{name.removesuffix('s')}-{first}-to-{last}.csv",
+        reports.BREAKDOWN_HEADER,
+        (reports.breakdown_cells(row) for row in rows),
+    )
+
+
 def _has_linked_account(workspace: Workspace) -> bool:
     # An unlinked account whose synced data was kept still has a history worth showing.
-    linked = select(func.count(PagerDutyAccount.id)).where(PagerDutyAccount.workspace_id == workspace.id)
-    return bool(db.session.scalar(linked))
+    return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace.id))))
 
 
 def _has_selected_service(workspace: Workspace) -> bool:
-    selected = select(func.count(PDService.id)).where(
-        PDService.workspace_id == workspace.id, PDService.selected == true()
-    )
-    return bool(db.session.scalar(selected))
+    selected = exists().where(PDService.workspace_id == workspace.id, PDService.selected == true())
+    return bool(db.session.scalar(select(selected)))

@@ -1,9 +1,6 @@
-"""Local calendar arithmetic: windows, trend buckets and UTC-offset spans, all pure.
-
-Every boundary is a local midnight converted to a UTC instant here, in Python, with zoneinfo; the SQL then
-only compares stored UTC timestamps against those instants. That keeps bucketing identical on SQLite and
-PostgreSQL and DST-correct without any engine time-zone function: a day in Europe/Berlin is 23 hours long on
-the last Sunday of March, and its bucket simply has a 23-hour span.
+"""Local calendar arithmetic, all pure: every boundary is a local midnight converted to a UTC instant here,
+and SQL only compares stored UTC timestamps against those instants, so bucketing is identical on both engines
+and DST-correct without any engine time-zone function (Berlin's last Sunday of March lasts 23 hours).
 """
 
 from __future__ import annotations
@@ -22,13 +19,12 @@ class BucketUnit(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Bucket:
-    """One trend point: `label` is the local date the day/week/month starts on; [start, end) is clipped to the
-    window, so the first and last buckets of a window that does not start on a Monday may be partial."""
+    """A local day/week/month from `label`: [start, end) is clipped to the window, [full_start, full_end) is
+    the whole unit, so a chart can tell a partial bucket from a quiet one."""
 
     label: date
     start: datetime
     end: datetime
-    # The whole local day/week/month, so a chart can tell a partial bucket from a quiet one.
     full_start: datetime
     full_end: datetime
 
@@ -52,11 +48,8 @@ class OffsetSpan:
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant of `day` in `zone`, in UTC.
-
-    If midnight falls in a DST gap (America/Santiago jumps 00:00 → 01:00), fold=0 reads it with the offset
-    in force before the jump, which is exactly the instant the local day begins.
-    """
+    """The first instant of `day` in `zone`, in UTC. If midnight falls in a DST gap (America/Santiago jumps
+    00:00 → 01:00), fold=0 reads it with the offset before the jump: the instant the local day begins."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
@@ -85,11 +78,8 @@ def last_days_window(days: int, zone: ZoneInfo, now: datetime) -> tuple[datetime
 
 
 def previous_window(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The window of equal length just before [start, end).
-
-    A window of whole local days steps back the same number of local days, so "the previous 30 days" across a
-    DST change still starts at a local midnight; any other window steps back by its exact duration.
-    """
+    """The window of equal length just before [start, end): whole local days step back as many local days
+    (so across a DST change it still starts at a local midnight), any other window by its exact duration."""
     if is_local_midnight(start, zone) and is_local_midnight(end, zone):
         first, last = local_date(start, zone), local_date(end, zone)
         return local_midnight(first - (last - first), zone), start
@@ -104,13 +94,8 @@ def unit_start(day: date, unit: BucketUnit) -> date:
     return day.replace(day=1)
 
 
-def next_unit_start(day: date, unit: BucketUnit) -> date:
-    """The start of the unit after the one that starts on `day`."""
-    if unit is BucketUnit.DAY:
-        return day + timedelta(days=1)
-    if unit is BucketUnit.WEEK:
-        return day + timedelta(days=7)
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+# Days from a unit's start into the next unit (a month's first day + 32 days is in the next month).
+_STEP = {BucketUnit.DAY: 1, BucketUnit.WEEK: 7, BucketUnit.MONTH: 32}
 
 
 def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) -> list[Bucket]:
@@ -122,18 +107,15 @@ def buckets(start: datetime, end: datetime, zone: ZoneInfo, unit: BucketUnit) ->
         bucket_start = max(full_start, start)
         if bucket_start >= end:
             return result
-        following = next_unit_start(label, unit)
+        following = unit_start(label + timedelta(days=_STEP[unit]), unit)
         full_end = local_midnight(following, zone)
         result.append(Bucket(label, bucket_start, min(full_end, end), full_start, full_end))
         label = following
 
 
 def offset_spans(zone: ZoneInfo, start: datetime, end: datetime) -> list[OffsetSpan]:
-    """Cut [start, end) where the zone's UTC offset changes.
-
-    zoneinfo does not expose its transition table, so we probe the offset every 6 hours and bisect to the
-    second where it changes. Zones change offset at most a few times a year and never twice within 6 hours.
-    """
+    """Cut [start, end) where the zone's UTC offset changes. zoneinfo does not expose its transitions, so the
+    offset is probed every 6 hours (no zone changes twice within 6 hours) and bisected to the second."""
     step = timedelta(hours=6)
     spans: list[OffsetSpan] = []
     span_start, offset = start, _offset(zone, start)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.analytics import breakdowns, deployments, exclusion, metrics, recurring, responders, trends
+from app.analytics import breakdowns, deployments, exclusion, metrics, recurring, responders
 from app.models import Incident, LogEntryType
 from tests.analytics.factories import (
     World,
@@ -50,7 +50,7 @@ def _everything(world: World, incident: Incident) -> list[Any]:
     q = query(world, START, END)
     return [
         metrics.compare(q),
-        trends.trend(q, "week"),
+        breakdowns.trend(q, "week"),
         breakdowns.by_service(q),
         breakdowns.by_team(q),
         breakdowns.heatmap(q),

@@ -6,9 +6,9 @@ from datetime import date
 
 from flask import Flask
 
+from app.analytics.breakdowns import trend
 from app.analytics.percentiles import DurationStats
 from app.analytics.query import MetricQuery
-from app.analytics.trends import trend
 from app.analytics.windows import BucketUnit
 from tests.analytics.factories import make_deployment, make_incident, make_world, utc
 

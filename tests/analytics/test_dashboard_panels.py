@@ -14,9 +14,8 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from app.analytics import panels
-from app.analytics.filters_form import DashboardFilters, parse_filters
 from app.analytics.panels import PANELS, Panel, delta, duration, render_panel
-from app.analytics.population import Choice, Choices
+from app.analytics.population import Choice, Choices, DashboardFilters, parse_filters
 from app.analytics.query import MetricQuery, WorkspaceSettings
 from app.extensions import db
 from app.models import LogEntryType, Role, Workspace

@@ -1,7 +1,6 @@
 """The OpenAPI 3.1 document of /api/v1 and the webhook receiver, served at /api/v1/openapi.json without a key.
 
-Written by hand from the views; its request schemas are the ones `body.json_body` enforces, and the tests
-check real answers against it and fuzz every operation it lists (tests/api/test_api_openapi.py, _fuzz.py).
+Written by hand from the views; tests check real answers against it and fuzz every operation it lists.
 """
 
 from __future__ import annotations
@@ -204,10 +203,8 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("WebhookDelivery"),
             "responses": {
                 "202": _json(ref("WebhookAnswer"), "Queued, a duplicate, or the answer to a ping."),
-                "400": {"$ref": "#/components/responses/Error400"},
+                **_errors("400", "404", "413"),
                 "401": _json(ref("Error"), "Unknown account, or a missing or wrong signature."),
-                "404": {"$ref": "#/components/responses/Error404"},
-                "413": {"$ref": "#/components/responses/Error413"},
                 "503": _json(ref("Error"), "The queue is unreachable: PagerDuty retries later."),
             },
         }

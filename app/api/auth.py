@@ -10,7 +10,7 @@ from flask import g, request
 
 from app.accounts import api_keys as keys
 from app.api.errors import ApiError
-from app.models import ApiKey, Workspace
+from app.models import Workspace
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,10 +41,6 @@ def api_key_required(view: Callable[P, R]) -> Callable[P, R]:
 
     wrapper.access = "api"  # type: ignore[attr-defined]
     return wrapper
-
-
-def current_api_key() -> ApiKey:
-    return g.api_key
 
 
 def current_api_workspace() -> Workspace:

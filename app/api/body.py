@@ -26,7 +26,6 @@ _TYPES: dict[str, tuple[str, Any]] = {
     "null": ("null", type(None)),
 }
 
-
 NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."
 
 
@@ -65,27 +64,18 @@ def schema_problems(data: dict[str, Any], schema_name: str) -> dict[str, str]:
     return problems
 
 
-def _resolve(schema: Schema) -> Schema:
-    if "$ref" in schema:
-        return SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
 def _is(value: Any, kind: str) -> bool:
     if isinstance(value, bool) and kind != "boolean":
         return False
     return isinstance(value, _TYPES[kind][1])
 
 
-def _field_name(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def _check(value: Any, schema: Schema, path: str, problems: dict[str, str]) -> None:
     # null is the field's absence: the domain parser says whether the field is required.
     if value is None:
         return
-    schema = _resolve(schema)
+    if "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
     kinds = schema.get("type")
     if kinds is not None:
         kinds = [kinds] if isinstance(kinds, str) else kinds
@@ -108,7 +98,7 @@ def _check_object(value: dict[str, Any], schema: Schema, path: str, problems: di
     properties: dict[str, Schema] = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
     for key, item in value.items():
-        name = _field_name(path, key)
+        name = f"{path}.{key}" if path else key
         problem = text_problem(key)
         if problem is not None:
             problems.setdefault(path or "body", f"A field name in {path or 'the body'} {problem}")

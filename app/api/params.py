@@ -76,14 +76,6 @@ def _local_ids(
     return tuple(sorted({row.id for row in rows}))
 
 
-def service_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
-    return _local_ids(PDService, workspace, values, "service")
-
-
-def team_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
-    return _local_ids(PDTeam, workspace, values, "team")
-
-
 def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str, ...]:
     """Priority names synced for the workspace, `none` meaning "no priority"."""
     wanted = list(dict.fromkeys(split_values(values, "priority")))
@@ -124,8 +116,8 @@ def metric_query(
         days=None,
         start=start_date,
         end=end_date,
-        services=service_ids(workspace, services),
-        teams=team_ids(workspace, teams),
+        services=_local_ids(PDService, workspace, services, "service"),
+        teams=_local_ids(PDTeam, workspace, teams, "team"),
         urgencies=choices(urgency, URGENCIES, "urgency"),
         priorities=priority_names(workspace, priority),
     ).query(workspace)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from app.accounts.sessions import hash_token
 from app.extensions import db
 from app.models import ApiKey, User, Workspace
 from app.models.types import utcnow
@@ -22,10 +22,6 @@ class ApiKeyError(Exception):
     """A key cannot be created or revoked as asked (message is for the user)."""
 
 
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def create_key(workspace: Workspace, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
     """Add a key (caller commits) and return it with the raw key, which is never stored."""
     name = name.strip()
@@ -38,7 +34,7 @@ def create_key(workspace: Workspace, name: str, created_by: User | None = None) 
         workspace_id=workspace.id,
         name=name,
         prefix=raw[: len(KEY_PREFIX) + VISIBLE_CHARS],
-        key_hash=hash_key(raw),
+        key_hash=hash_token(raw),
         created_by_id=created_by.id if created_by is not None else None,
     )
     db.session.add(key)
@@ -50,7 +46,7 @@ def verify_key(raw: str) -> ApiKey | None:
     """The active key `raw` stands for, else None (unknown, malformed or revoked)."""
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(raw)))
     if key is None or not key.is_active:
         return None
     return key
@@ -76,10 +72,10 @@ def touch(key: ApiKey, now: datetime | None = None) -> bool:
     return bool(result.rowcount)
 
 
-def revoke_key(key: ApiKey, now: datetime | None = None) -> None:
+def revoke_key(key: ApiKey) -> None:
     """Revoke (caller commits); revoking twice keeps the first time."""
     if key.revoked_at is None:
-        key.revoked_at = now or utcnow()
+        key.revoked_at = utcnow()
 
 
 def workspace_keys(workspace_id: int) -> list[ApiKey]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -26,7 +27,8 @@ logger = logging.getLogger(__name__)
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is stored in place of a random token: a login's, an invitation link's, an API key."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -50,11 +52,11 @@ def start(user: User, remember: bool = False) -> UserSession:
     previous = session.get("_user_id")
     if isinstance(previous, str):
         # A browser holds one login: one it replaces (signing in again, or as someone else) ends here.
-        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash(previous)))
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(previous)))
     token = secrets.token_urlsafe(32)
     record = UserSession(
         user_id=user.id,
-        token_hash=_hash(token),
+        token_hash=hash_token(token),
         remember=remember,
         user_agent=(request.user_agent.string or "")[:300],
         ip=request.remote_addr,
@@ -71,7 +73,7 @@ def start(user: User, remember: bool = False) -> UserSession:
 
 def load(token: str) -> User | None:
     """Flask-Login's user_loader: the user of a live login; None for a revoked, expired or unknown token."""
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
     if record is None:
         return None
     now = utcnow()
@@ -133,3 +135,34 @@ def active_for(user: User) -> list[UserSession]:
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
     )
+
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", iOS browsers also say "Safari".
+_BROWSERS = [
+    ("Edge", r"Edg(?:e|A|iOS)?/"),
+    ("Opera", r"OPR/|Opera"),
+    ("Firefox", r"Firefox/|FxiOS/"),
+    ("Chrome", r"Chrome/|CriOS/|Chromium/"),
+    ("Safari", r"Safari/"),
+    ("curl", r"^curl/"),
+]
+_SYSTEMS = [
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Android", r"Android"),
+    ("ChromeOS", r"CrOS"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("Linux", r"Linux|X11"),
+]
+
+
+def _first(patterns: list[tuple[str, str]], user_agent: str) -> str | None:
+    return next((name for name, pattern in patterns if re.search(pattern, user_agent)), None)
+
+
+def describe_agent(user_agent: str) -> str:
+    """A person-readable "Firefox on Windows" from a User-Agent header, for the list of one's sessions."""
+    browser, system = _first(_BROWSERS, user_agent), _first(_SYSTEMS, user_agent)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.accounts import agents, bp, sessions, workspaces
+from app.accounts import bp, sessions, workspaces
 from app.accounts.context import login_only
 from app.accounts.forms import PasswordChangeForm, PostForm, ProfileForm
 from app.extensions import db
@@ -20,7 +20,7 @@ def _render(profile: ProfileForm, password: PasswordChangeForm, status: int) -> 
         password=password,
         user_sessions=sessions.active_for(current_user),
         this_session_id=this.id if this is not None else None,
-        describe_agent=agents.describe,
+        describe_agent=sessions.describe_agent,
     ), status
 
 

@@ -1,19 +1,22 @@
-"""Account and workspace operations shared by the views and the CLI. Callers commit."""
+"""Account and workspace operations shared by the views and the CLI. Callers commit, unless said otherwise."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import InvalidRequestError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import passwords, rules, sessions
+from app.accounts import audit, rules, sessions
+from app.accounts.sessions import hash_token
 from app.extensions import db
 from app.models import Invitation, Membership, Role, User, Workspace
 from app.models.types import utcnow
@@ -21,6 +24,15 @@ from app.models.types import utcnow
 MIN_PASSWORD_LENGTH = 10
 INVITATION_LIFETIME = timedelta(days=7)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# common_passwords.txt was written for Vigil (no dependency). "Password123!" and "2024dragon" are still the
+# common word: guessers try these decorations first.
+_COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+_DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+
+# Analytics reads a workspace's settings, and accounts sits below analytics (its views use accounts' context
+# and audit), so a change is announced here, as settings_changed.send(workspace, zone_changed=...) before
+# the commit that saves it; analytics' door (app/analytics/changes.py) listens from the moment the app exists.
+settings_changed = Namespace().signal("workspace-settings-changed")
 
 
 class AccountError(ValueError):
@@ -49,8 +61,19 @@ def check_password_strength(password: str, email: str) -> None:
         raise AccountError("Do not use your email address in your password.")
     if len(set(lowered)) <= 2:
         raise AccountError("Use more than two different characters in your password.")
-    if passwords.is_common(password):
+    if is_common_password(password):
         raise AccountError("This password is one of the most common ones: choose one nobody else would.")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    lowered = password.strip().lower()
+    return lowered in _common_passwords() or _DECORATION.sub("", lowered) in _common_passwords()
 
 
 def check_timezone(name: str) -> str:
@@ -128,10 +151,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_invitation(
     workspace: Workspace, actor: Membership, role: Role, email: str | None = None
 ) -> tuple[Invitation, str]:
@@ -141,7 +160,7 @@ def create_invitation(
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         workspace_id=workspace.id,
-        token_hash=_hash_token(token),
+        token_hash=hash_token(token),
         email=normalise_email(email) if email else None,
         role=role,
         created_by_id=actor.user_id,
@@ -167,19 +186,8 @@ def pending_invitations(workspace: Workspace) -> list[Invitation]:
     )
 
 
-def workspace_invitation(workspace: Workspace, invitation_id: int) -> Invitation | None:
-    return db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.workspace_id == workspace.id)
-    )
-
-
-def revoke_invitation(invitation: Invitation) -> None:
-    """Caller commits."""
-    invitation.revoked_at = utcnow()
-
-
 def find_invitation(token: str) -> Invitation | None:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash_token(token)))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if invitation is None or not invitation.is_usable(utcnow()):
         return None
     return invitation
@@ -239,12 +247,6 @@ def workspace_members(workspace: Workspace) -> list[Membership]:
     )
 
 
-def workspace_membership(workspace: Workspace, membership_id: int) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(Membership.id == membership_id, Membership.workspace_id == workspace.id)
-    )
-
-
 def owner_count(workspace_id: int) -> int:
     return (
         db.session.scalar(
@@ -297,10 +299,6 @@ def assign_role(target: Membership, new_role: Role, actor: Membership | None = N
     _revoke_invitations_beyond(target, new_role)
 
 
-def change_role(actor: Membership, target: Membership, new_role: Role) -> None:
-    assign_role(target, new_role, actor)
-
-
 def remove_member(actor: Membership, target: Membership) -> None:
     _lock_workspace(target.workspace_id)
     _reload(actor, target)
@@ -309,3 +307,33 @@ def remove_member(actor: Membership, target: Membership) -> None:
         raise AccountError(refusal)
     _revoke_invitations_beyond(target, None)
     db.session.delete(target)
+
+
+def update_settings(
+    workspace: Workspace,
+    *,
+    name: str,
+    timezone: str,
+    business_day_start: int,
+    business_day_end: int,
+    business_days: Iterable[str],
+    cfr_attribution_hours: int,
+) -> None:
+    """Check, apply, audit and commit; AccountError says what is wrong (nothing is changed then)."""
+    name = name.strip()
+    other = find_workspace(name)
+    if other is not None and other.id != workspace.id:
+        raise AccountError(f"A workspace called {name!r} already exists.")
+    timezone = check_timezone(timezone.strip())
+    if business_day_end <= business_day_start:
+        raise AccountError("The business day must end after it starts.")
+    before = {"name": workspace.name, "timezone": workspace.timezone}
+    workspace.name = name
+    workspace.timezone = timezone
+    workspace.business_day_start = business_day_start
+    workspace.business_day_end = business_day_end
+    workspace.business_days = ",".join(sorted(business_days, key=int))
+    workspace.cfr_attribution_hours = cfr_attribution_hours
+    settings_changed.send(workspace, zone_changed=timezone != before["timezone"])
+    audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
+    db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
@@ -64,8 +65,6 @@ def init_app(app: Flask) -> None:
 
 @functools.cache
 def all_timezones() -> list[str]:
-    from zoneinfo import available_timezones
-
     return sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC")
 
 
@@ -133,7 +132,6 @@ def login_only(view: Callable[P, R]) -> Callable[P, R]:
 
 member_required = role_required(Role.MEMBER)
 admin_required = role_required(Role.ADMIN)
-owner_required = role_required(Role.OWNER)
 
 
 def scoped_get_or_404(model: type[Any], object_id: int) -> Any:

@@ -17,24 +17,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.forms import VigilForm, WholeNumberField, email_address
 from app.models import Role
 
-COMMON_TIMEZONES = [
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Europe/Amsterdam",
-    "Africa/Johannesburg",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-]
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 WEEKDAYS = [
     SelectChoice(str(n), day) for n, day in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], 1)

@@ -7,7 +7,6 @@ the database keeps only its SHA-256. Revoking is deleting the row: both cookies 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -19,8 +18,6 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.types import utcnow
-
-logger = logging.getLogger(__name__)
 
 # "Last seen" is shown to the person, not used for billing: writing it on every request would turn each page
 # view (and each HTMX poll) into a database write.

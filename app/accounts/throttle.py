@@ -31,43 +31,31 @@ class Attempt:
     wait: int
 
 
-def _settings() -> tuple[int, int]:
-    settings = current_app.config["VIGIL"]
-    return settings.login_max_failures, settings.login_window_seconds
-
-
 def _email_key(email: str) -> str:
     return f"email:{email.strip().lower()}"
 
 
-def _keys(email: str, ip: str | None) -> list[tuple[str, int]]:
-    limit, _ = _settings()
-    keys = [(_email_key(email), limit)]
-    if ip:
-        keys.append((f"ip:{ip}", limit * IP_FACTOR))
-    return keys
-
-
 def begin(email: str, ip: str | None) -> Attempt:
     """Record a try for `email` from `ip` and say whether it may check a password now. Commits."""
-    _, window = _settings()
-    keys = _keys(email, ip)
-    rows = [LoginFailure(key=key) for key, _ in keys]
+    settings = current_app.config["VIGIL"]
+    window = timedelta(seconds=settings.login_window_seconds)
+    limits = {_email_key(email): settings.login_max_failures}
+    if ip:
+        limits[f"ip:{ip}"] = settings.login_max_failures * IP_FACTOR
+    rows = [LoginFailure(key=key) for key in limits]
     db.session.add_all(rows)
     db.session.commit()
     row_ids = tuple(row.id for row in rows)
     now = utcnow()
-    since = now - timedelta(seconds=window)
     wait = 0
-    for key, limit in keys:
+    for key, limit in limits.items():
         count, oldest = db.session.execute(
             select(func.count(LoginFailure.id), type_coerce(func.min(LoginFailure.at), UTCDateTime)).where(
-                LoginFailure.key == key, LoginFailure.at >= since
+                LoginFailure.key == key, LoginFailure.at >= now - window
             )
         ).one()
         if count > limit and oldest is not None:
-            remaining = int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1
-            wait = max(wait, remaining)
+            wait = max(wait, int((oldest + window - now).total_seconds()) + 1)
     if wait:
         # A refused try checked nothing: it must not make the pause longer.
         db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(row_ids)))

@@ -1,7 +1,7 @@
-"""Login sessions kept on the server: started at login, looked up on every request, revoked by sign-outs.
+"""Login sessions kept on the server, and how the list of them names a browser.
 
-The browser's session cookie and remember cookie carry a random token per login (User.get_id() returns it);
-the database keeps only its SHA-256. Revoking is deleting the row: both cookies stop working at once.
+Both cookies carry a random token per login (User.get_id() returns it); the database keeps only its SHA-256,
+so deleting the row revokes both at once.
 """
 
 from __future__ import annotations

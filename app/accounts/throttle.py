@@ -1,9 +1,7 @@
 """Login throttling: too many failures for one account or from one address pause further tries.
 
-Each try is recorded *before* its password is checked, and counted after that record is committed. Checking
-first and recording after lets concurrent tries all pass the check before any of them is counted; recording
-first means the last of any `limit + 1` tries to count sees all of them, so at most `limit` tries get their
-password checked per window however many arrive at once.
+Each try is recorded, and committed, *before* its password is checked: checking first would let concurrent
+tries all pass before any is counted, while this way at most `limit` tries per window reach the password.
 """
 
 from __future__ import annotations

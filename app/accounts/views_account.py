@@ -12,18 +12,6 @@ from app.accounts.forms import PasswordChangeForm, PostForm, ProfileForm
 from app.extensions import db
 
 
-def _render(profile: ProfileForm, password: PasswordChangeForm, status: int) -> tuple[str, int]:
-    this = sessions.current()
-    return render_template(
-        "accounts/account.html",
-        profile=profile,
-        password=password,
-        user_sessions=sessions.active_for(current_user),
-        this_session_id=this.id if this is not None else None,
-        describe_agent=sessions.describe_agent,
-    ), status
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @login_only
 def account() -> tuple[str, int] | Response:
@@ -47,7 +35,15 @@ def account() -> tuple[str, int] | Response:
                 flash("Your password is changed. Every other session is signed out.", "success")
                 return redirect(url_for("accounts.account"))
         status = 400
-    return _render(profile, password, status)
+    this = sessions.current()
+    return render_template(
+        "accounts/account.html",
+        profile=profile,
+        password=password,
+        user_sessions=sessions.active_for(current_user),
+        this_session_id=this.id if this is not None else None,
+        describe_agent=sessions.describe_agent,
+    ), status
 
 
 @bp.post("/account/sessions/<int:session_id>/sign-out")

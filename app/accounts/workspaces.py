@@ -29,9 +29,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 _DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 
-# Analytics reads a workspace's settings, and accounts sits below analytics (its views use accounts' context
-# and audit), so a change is announced here, as settings_changed.send(workspace, zone_changed=...) before
-# the commit that saves it; analytics' door (app/analytics/changes.py) listens from the moment the app exists.
+# Accounts sits below analytics, so a settings change is announced, not told: update_settings sends
+# settings_changed(workspace, zone_changed=...) before its commit; app/analytics/changes.py listens.
 settings_changed = Namespace().signal("workspace-settings-changed")
 
 
@@ -139,11 +138,8 @@ def _decoy_hash() -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None.
-
-    The password hash runs whether or not the address has an account: answering an unknown address faster
-    would tell a guesser which addresses are worth guessing passwords for.
-    """
+    """The active user with this email and password, or None. The hash runs for an unknown address too:
+    answering it faster would tell a guesser which addresses are worth guessing passwords for."""
     user = find_user(email)
     matches = check_password_hash(user.password_hash if user is not None else _decoy_hash(), password)
     if user is None or not user.active or not matches:
@@ -228,17 +224,6 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def _lock_workspace(workspace_id: int) -> None:
-    """Serialise role changes and removals in one workspace until the caller's transaction ends.
-
-    Two owners demoting each other at once each counted two owners and each went ahead; counting after this
-    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
-    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
-    database write lock alike.
-    """
-    db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id))
-
-
 def workspace_members(workspace: Workspace) -> list[Membership]:
     return list(
         db.session.scalars(
@@ -259,10 +244,8 @@ def owner_count(workspace_id: int) -> int:
 
 
 def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> None:
-    """Revoke the pending invitations `membership`'s user made that `role` could not make (None: removed).
-
-    Otherwise a removed admin, or one demoted to member, keeps a way back in through a link they made.
-    """
+    """Revoke the pending invitations `membership`'s user made that `role` (None: removed) could not make, so
+    a removed or demoted admin keeps no way back in through a link they made."""
     pending = db.session.scalars(
         select(Invitation).where(
             Invitation.workspace_id == membership.workspace_id,
@@ -277,11 +260,20 @@ def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> Non
             invitation.revoked_at = now
 
 
-def _reload(*memberships: Membership) -> None:
-    """Read the memberships again under the lock: what the request loaded may have changed since."""
-    for membership in memberships:
+def _lock(target: Membership, actor: Membership | None) -> None:
+    """Serialise role changes and removals in `target`'s workspace until the caller's transaction ends, then
+    read both memberships again: what the request loaded may have changed meanwhile.
+
+    Two owners demoting each other at once each counted two owners and each went ahead; counting under this
+    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
+    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
+    database write lock alike.
+    """
+    db.session.execute(update(Workspace).where(Workspace.id == target.workspace_id).values(id=Workspace.id))
+    for membership in (actor, target):
         try:
-            db.session.refresh(membership)
+            if membership is not None:
+                db.session.refresh(membership)
         except InvalidRequestError as exc:
             raise MembershipGone("That membership no longer exists: reload the page.") from exc
 
@@ -289,8 +281,7 @@ def _reload(*memberships: Membership) -> None:
 def assign_role(target: Membership, new_role: Role, actor: Membership | None = None) -> None:
     """Give `target` a role on `actor`'s authority (None: the operator at the CLI, with an owner's rights),
     keeping at least one owner. Callers commit."""
-    _lock_workspace(target.workspace_id)
-    _reload(*(m for m in (actor, target) if m is not None))
+    _lock(target, actor)
     acting = actor.role if actor is not None else Role.OWNER
     refusal = rules.role_change_refusal(acting, target.role, new_role, owner_count(target.workspace_id))
     if refusal:
@@ -300,8 +291,7 @@ def assign_role(target: Membership, new_role: Role, actor: Membership | None = N
 
 
 def remove_member(actor: Membership, target: Membership) -> None:
-    _lock_workspace(target.workspace_id)
-    _reload(actor, target)
+    _lock(target, actor)
     refusal = rules.removal_refusal(actor.role, target.role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)

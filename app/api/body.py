@@ -1,9 +1,6 @@
-"""The one reader of JSON request bodies: every endpoint that takes a body calls `json_body(schema)`.
-
-`app.inputs.read_json` refuses what cannot be decoded safely (depth, numbers, surrogates); then the body must
-match its schema in `schemas.py` strictly: a JSON type for each field (no "5" for a number), no field the
-schema does not name (a typo is refused, naming the field, instead of silently ignored), and text without
-NUL or control characters. What a field means is then the domain parser's business.
+"""The one reader of JSON request bodies: `read_json` refuses what cannot be decoded safely, then the body
+must match its schema strictly: a JSON type per field (no "5" for a number), no field the schema does not
+name (a typo is refused, not ignored), text without NUL or control characters. Meaning is the parsers' job.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """POST /api/v1/deployments: a CI pipeline reports a deployment; retries with the same id are harmless.
 
-A retry must not count a deployment twice: the caller's `id` (or, without one, a hash of service, time and
-summary) is the row's remote_id under the unique (workspace, source, remote_id, service) constraint. The body
-has matched its schema (types, no NUL) before the fields are parsed here.
+The caller's `id` (else a hash of service, time and summary) is the row's remote_id under the unique
+(workspace, source, remote_id, service) constraint. The body's schema has checked types and NUL already.
 """
 
 from __future__ import annotations
@@ -120,9 +119,8 @@ def record_deployment(workspace: Workspace, columns: dict[str, Any]) -> tuple[De
     existing = _existing(workspace, columns)
     if existing is not None:
         return existing, False
-    # Concurrent retries with one id: ON CONFLICT lets exactly one insert and the others find its row. No
-    # doomed object ever sits in the session, so nothing (the data version's UPDATE included) can autoflush
-    # one.
+    # Concurrent retries with one id: ON CONFLICT lets exactly one insert and the others find its row, and no
+    # doomed object ever sits in the session for an autoflush (the data version's UPDATE included) to hit.
     inserted = db.session.scalar(
         dialect_insert(Deployment)
         .values(workspace_id=workspace.id, source=DeploymentSource.API, **columns)

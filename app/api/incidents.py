@@ -1,7 +1,5 @@
 """GET /api/v1/incidents: the window's incidents, newest first, with the metrics filters plus status.
-
-Excluded incidents are listed (with `"excluded": true`) so a caller can see what the metrics leave out.
-"""
+Excluded incidents are listed (`"excluded": true`) so a caller can see what the metrics leave out."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Query parameters shared by the metrics and incidents endpoints and `flask metrics show`: the population
-(app/analytics/population.py) read strictly, so a bad value is a 400 naming its field, not a default.
-
-Services and teams are named by PagerDuty id (PSVC123) and mapped to local ids within the key's workspace,
-so an id from another workspace is simply unknown. Priorities are named as PagerDuty names them (P1), among
-those synced for the workspace, with `none` for incidents without a priority.
+"""The population read strictly from query parameters (metrics, incidents, `flask metrics show`): a bad value
+is a 400 naming its field, not a default. Services and teams are PagerDuty ids mapped within the key's
+workspace (another workspace's id is unknown); priorities are synced names (P1), `none` meaning no priority.
 """
 
 from __future__ import annotations

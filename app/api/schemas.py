@@ -1,8 +1,7 @@
 """The JSON Schemas of the API's bodies and answers: the OpenAPI document's `components.schemas`.
 
-Request schemas are also what `body.json_body` enforces (types, and no field beyond `properties`), so what the
-document says a field is and what the API accepts cannot drift apart. Ranges, choices and references to rows
-(a service, an account) are the domain parsers' to check, with their own messages.
+`body.json_body` enforces the request schemas' types and fields, so the document and the API cannot drift
+apart; ranges, choices and references to rows are the domain parsers' to check, with their own messages.
 """
 
 from __future__ import annotations

@@ -69,16 +69,13 @@ def all_timezones() -> list[str]:
 
 
 def _resolve_membership(user: User) -> Membership | None:
-    wanted = session.get(SESSION_KEY)
+    """The membership of the workspace the session names, else the user's first (which the session keeps)."""
     memberships = user.memberships
-    for membership in memberships:
-        if membership.workspace_id == wanted:
-            return membership
-    if not memberships:
-        return None
-    first = min(memberships, key=lambda m: m.id)
-    session[SESSION_KEY] = first.workspace_id
-    return first
+    found = next((m for m in memberships if m.workspace_id == session.get(SESSION_KEY)), None)
+    if found is None and memberships:
+        found = min(memberships, key=lambda m: m.id)
+        session[SESSION_KEY] = found.workspace_id
+    return found
 
 
 def current_membership() -> Membership:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import jsonify
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from app.analytics import changes
@@ -40,17 +40,13 @@ def find_service(workspace: Workspace, value: str | None) -> PDService:
     value = value.strip()
     if len(value) > 255:
         raise bad_request("service", "service is at most 255 characters.")
-    by_id = db.session.scalars(
-        select(PDService).where(PDService.workspace_id == workspace.id, PDService.remote_id == value)
+    found = db.session.scalars(
+        select(PDService).where(
+            PDService.workspace_id == workspace.id,
+            or_(PDService.remote_id == value, func.lower(PDService.name) == value.lower()),
+        )
     ).all()
-    matches = (
-        by_id
-        or db.session.scalars(
-            select(PDService).where(
-                PDService.workspace_id == workspace.id, func.lower(PDService.name) == value.lower()
-            )
-        ).all()
-    )
+    matches = [service for service in found if service.remote_id == value] or found
     if not matches:
         raise bad_request("service", f"No service with id or name {value!r} in this workspace.")
     if len(matches) > 1:

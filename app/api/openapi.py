@@ -58,13 +58,10 @@ FILTERS = [
     _query("urgency", "high or low.", {"type": "string", "enum": ["high", "low"]}, many=True),
     _query("priority", "Priority name as PagerDuty names it (P1), or none.", many=True),
 ]
-RULE_ID = {
-    "name": "rule_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-}
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+RULE_ID = {"name": "rule_id", "in": "path", "required": True, "schema": ROW_ID}
 ACCOUNT_ID = {**RULE_ID, "name": "account_id", "description": "The linked PagerDuty account's id in Vigil."}
+RULE_SAVED = {"200": _json(ref("AlertRule"), "The rule as saved."), **_errors("400", "401", "404", "413")}
 
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {
@@ -155,19 +152,13 @@ PATHS: dict[str, Any] = {
             "operationId": "replaceAlertRule",
             "summary": "Replace a rule: fields left out go back to their defaults.",
             "requestBody": _body("AlertRule"),
-            "responses": {
-                "200": _json(ref("AlertRule"), "The rule as saved."),
-                **_errors("400", "401", "404", "413"),
-            },
+            "responses": RULE_SAVED,
         },
         "patch": {
             "operationId": "changeAlertRule",
             "summary": "Change the fields sent; filters merge key by key, targets (when sent) replace.",
             "requestBody": _body("AlertRuleChanges"),
-            "responses": {
-                "200": _json(ref("AlertRule"), "The rule as saved."),
-                **_errors("400", "401", "404", "413"),
-            },
+            "responses": RULE_SAVED,
         },
         "delete": {
             "operationId": "deleteAlertRule",

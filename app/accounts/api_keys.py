@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -78,23 +79,19 @@ def revoke_key(key: ApiKey) -> None:
         key.revoked_at = utcnow()
 
 
-def workspace_keys(workspace_id: int) -> list[ApiKey]:
-    return list(
-        db.session.scalars(
-            select(ApiKey)
-            .where(ApiKey.workspace_id == workspace_id)
-            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
-        )
-    )
+def workspace_keys(workspace_id: int) -> Sequence[ApiKey]:
+    return db.session.scalars(
+        select(ApiKey)
+        .where(ApiKey.workspace_id == workspace_id)
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+    ).all()
 
 
-def find_by_prefix(workspace_id: int, prefix: str) -> list[ApiKey]:
-    return list(
-        db.session.scalars(
-            select(ApiKey).where(
-                ApiKey.workspace_id == workspace_id,
-                ApiKey.prefix.startswith(prefix, autoescape=True),
-                ApiKey.revoked_at.is_(None),
-            )
+def find_by_prefix(workspace_id: int, prefix: str) -> Sequence[ApiKey]:
+    return db.session.scalars(
+        select(ApiKey).where(
+            ApiKey.workspace_id == workspace_id,
+            ApiKey.prefix.startswith(prefix, autoescape=True),
+            ApiKey.revoked_at.is_(None),
         )
-    )
+    ).all()

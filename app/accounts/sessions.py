@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app, g, request, session
@@ -122,16 +123,14 @@ def end_others(user: User) -> int:
     return int(db.session.execute(query).rowcount)
 
 
-def active_for(user: User) -> list[UserSession]:
+def active_for(user: User) -> Sequence[UserSession]:
     """`user`'s live logins, the most recently used first."""
-    return list(
-        db.session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id)
-            .where(~_expired_clause(utcnow()))
-            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
-        )
-    )
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id)
+        .where(~_expired_clause(utcnow()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
 
 
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", iOS browsers also say "Safari".

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -167,19 +167,17 @@ def create_invitation(
     return invitation, token
 
 
-def pending_invitations(workspace: Workspace) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.workspace_id == workspace.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
+def pending_invitations(workspace: Workspace) -> Sequence[Invitation]:
+    return db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.workspace_id == workspace.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
         )
-    )
+        .order_by(Invitation.created_at.desc())
+    ).all()
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -224,12 +222,10 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def workspace_members(workspace: Workspace) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
-        )
-    )
+def workspace_members(workspace: Workspace) -> Sequence[Membership]:
+    return db.session.scalars(
+        select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
+    ).all()
 
 
 def owner_count(workspace_id: int) -> int:

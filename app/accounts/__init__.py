@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from app.accounts import views_account, views_auth, views_members, views_workspace  # noqa: E402,F401
+from app.accounts import views_auth, views_members, views_workspace  # noqa: E402,F401

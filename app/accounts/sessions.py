@@ -92,7 +92,6 @@ def load(token: str) -> User | None:
 
 
 def current() -> UserSession | None:
-    """The login the current request runs under."""
     return g.get("user_session")
 
 
@@ -124,7 +123,6 @@ def end_others(user: User) -> int:
 
 
 def active_for(user: User) -> Sequence[UserSession]:
-    """`user`'s live logins, the most recently used first."""
     return db.session.scalars(
         select(UserSession)
         .where(UserSession.user_id == user.id)

@@ -16,23 +16,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def api_key_required(view: Callable[P, R]) -> Callable[P, R]:
     """A valid, unrevoked key; anything else is a 401 in JSON (never a login redirect)."""
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _bearer_token()
-        if token is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>'.")
-        key = keys.verify_key(token)
+        key = keys.verify_key(token.strip())
         if key is None:
             raise ApiError(401, "This API key is not valid, or it was revoked.")
         g.api_key = key

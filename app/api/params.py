@@ -121,7 +121,6 @@ def metric_query(
 
 
 def query_from_args(workspace: Workspace, args: MultiDict[str, str]) -> MetricQuery:
-    """The same from a request's query string."""
     return metric_query(
         workspace,
         args.get("start"),

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import (
-    BooleanField,
-    EmailField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-)
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -64,8 +57,7 @@ class ProfileForm(VigilForm):
 
 class InviteForm(VigilForm):
     email = EmailField(
-        "Email (optional: limits the link to this address)",
-        validators=[Optional(), email_address],
+        "Email (optional: limits the link to this address)", validators=[Optional(), email_address]
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
 

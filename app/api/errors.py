@@ -15,11 +15,7 @@ class ApiError(Exception):
     """Raised anywhere under a view; becomes a JSON error. `field` names the parameter at fault (400s)."""
 
     def __init__(
-        self,
-        status: int,
-        message: str,
-        field: str | None = None,
-        errors: dict[str, str] | None = None,
+        self, status: int, message: str, field: str | None = None, errors: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
         self.status = status

@@ -119,10 +119,7 @@ PATHS: dict[str, Any] = {
             "operationId": "pushMetricPoints",
             "summary": "Store up to 1,000 metric points for alert rules; all or nothing.",
             "requestBody": _body("PointsIn"),
-            "responses": {
-                "202": _json(ref("PointsAccepted"), "Stored."),
-                **_errors("400", "401", "413"),
-            },
+            "responses": {"202": _json(ref("PointsAccepted"), "Stored."), **_errors("400", "401", "413")},
         }
     },
     "/api/v1/alert-rules": {
@@ -135,10 +132,7 @@ PATHS: dict[str, Any] = {
             "operationId": "createAlertRule",
             "summary": "Create an alert rule.",
             "requestBody": _body("AlertRule"),
-            "responses": {
-                "201": _json(ref("AlertRule"), "Created."),
-                **_errors("400", "401", "413"),
-            },
+            "responses": {"201": _json(ref("AlertRule"), "Created."), **_errors("400", "401", "413")},
         },
     },
     "/api/v1/alert-rules/{rule_id}": {

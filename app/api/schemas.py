@@ -232,9 +232,7 @@ WEBHOOK_DELIVERY = obj(
     {"event": obj({"id": STRING, "event_type": STRING})},
     description="A PagerDuty webhook v3 delivery; Vigil reads only event.id and event.event_type.",
 )
-WEBHOOK_ANSWER = obj(
-    {"status": {"type": "string", "enum": ["queued", "duplicate", "pong"]}, "error": STRING},
-)
+WEBHOOK_ANSWER = obj({"status": {"type": "string", "enum": ["queued", "duplicate", "pong"]}, "error": STRING})
 
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,

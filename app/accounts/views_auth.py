@@ -26,9 +26,10 @@ from app.security import is_safe_next
 INVITE_KEY = "invite_token"
 
 
-def _pending_invite_token() -> str | None:
+def _pending_invitation() -> Invitation | None:
+    """The invitation whose token this session holds, while it is usable."""
     token = session.get(INVITE_KEY)
-    return token if isinstance(token, str) else None
+    return workspaces.find_invitation(token) if isinstance(token, str) and token else None
 
 
 def _signup_mode(invitation: Invitation | None) -> str:
@@ -48,8 +49,7 @@ def signup() -> Response | tuple[str, int] | str:
     if request.args.get("invite"):
         session[INVITE_KEY] = request.args["invite"]
         return redirect(url_for("accounts.signup"))
-    invite_token = _pending_invite_token()
-    invitation = workspaces.find_invitation(invite_token) if invite_token else None
+    invitation = _pending_invitation()
     mode = _signup_mode(invitation)
     if mode == "closed":
         return render_template("accounts/signup_closed.html"), 403
@@ -151,8 +151,7 @@ def invitation() -> Response | tuple[str, int]:
     """An invitation link is `/invite?token=…`: the token moves into the session, the page is `/invite`."""
     if request.method == "GET" and request.args.get("token"):
         return _keep_invite_token(request.args["token"])
-    token = _pending_invite_token()
-    invite = workspaces.find_invitation(token) if token else None
+    invite = _pending_invitation()
     if invite is None:
         return render_template("accounts/invitation_invalid.html"), 404
     form = PostForm()

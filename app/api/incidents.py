@@ -15,12 +15,13 @@ from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
 from app.api.errors import bad_request
 from app.api.params import choices, query_from_args
+from app.api.schemas import INCIDENT_STATUS, PER_PAGE
 from app.extensions import db
 from app.models import Incident
 
-STATUSES = ("triggered", "acknowledged", "resolved")
+STATUSES = tuple(INCIDENT_STATUS["enum"])
 DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = PER_PAGE["maximum"]
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import public
 from app.api import bp
-from app.api.schemas import SCHEMAS, Schema, ref
+from app.api.schemas import INCIDENT_STATUS, PER_PAGE, SCHEMAS, Schema, ref
 
 VERSION = "1.0.0"
 ERROR_STATUSES = {
@@ -86,18 +86,9 @@ PATHS: dict[str, Any] = {
             "summary": "The window's incidents, newest first, excluded ones included and marked.",
             "parameters": [
                 *FILTERS,
-                _query(
-                    "status",
-                    "triggered, acknowledged or resolved.",
-                    {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]},
-                    many=True,
-                ),
+                _query("status", "triggered, acknowledged or resolved.", INCIDENT_STATUS, many=True),
                 _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 100000}),
-                _query(
-                    "per_page",
-                    "Incidents a page, 1 to 100.",
-                    {"type": "integer", "minimum": 1, "maximum": 100},
-                ),
+                _query("per_page", "Incidents a page, 1 to 100.", PER_PAGE),
             ],
             "responses": {"200": _json(ref("IncidentPage"), "A page of incidents."), **_errors("400", "401")},
         }

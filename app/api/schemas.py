@@ -41,6 +41,8 @@ INTEGER: Schema = {"type": "integer"}
 TEXT_LABELS: Schema = {"type": "object", "additionalProperties": STRING, "maxProperties": 20}
 ID_LIST: Schema = nullable("array", items=STRING)
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
+INCIDENT_STATUS: Schema = {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]}
+PER_PAGE: Schema = {"type": "integer", "minimum": 1, "maximum": 100}
 DISTRIBUTION: Schema = {"type": "object", "additionalProperties": {"type": ["number", "integer", "null"]}}
 
 ERROR = obj(
@@ -174,7 +176,7 @@ INCIDENT = obj(
         "id": STRING,
         "number": {"type": ["integer", "null"]},
         "title": STRING,
-        "status": {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]},
+        "status": INCIDENT_STATUS,
         "urgency": {"type": ["string", "null"]},
         "priority": {"type": ["string", "null"]},
         "service": ref("ServiceRef"),
@@ -196,7 +198,7 @@ INCIDENT_PAGE = obj(
     {
         "incidents": {"type": "array", "items": ref("Incident")},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "per_page": PER_PAGE,
         "total": {"type": "integer", "minimum": 0},
         "next": nullable(
             "string",

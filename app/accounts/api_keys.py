@@ -54,9 +54,8 @@ def verify_key(raw: str) -> ApiKey | None:
 
 
 def touch(key: ApiKey, now: datetime | None = None) -> bool:
-    """Record a use, at most once per TOUCH_INTERVAL; commits. True when a write happened.
-
-    The condition is in the UPDATE itself, so concurrent requests cannot both write."""
+    """Record a use, at most once per TOUCH_INTERVAL; commits. True when a write happened. The condition is in
+    the UPDATE itself, so concurrent requests cannot both write."""
     now = now or utcnow()
     if key.last_used_at is not None and now - key.last_used_at < TOUCH_INTERVAL:
         return False

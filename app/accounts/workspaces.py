@@ -257,14 +257,10 @@ def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> Non
 
 
 def _lock(target: Membership, actor: Membership | None) -> None:
-    """Serialise role changes and removals in `target`'s workspace until the caller's transaction ends, then
-    read both memberships again: what the request loaded may have changed meanwhile.
-
-    Two owners demoting each other at once each counted two owners and each went ahead; counting under this
-    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
-    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
-    database write lock alike.
-    """
+    """Serialise role changes and removals in `target`'s workspace until the transaction ends, then re-read
+    both memberships. Two owners demoting each other at once each counted two owners and each went ahead.
+    A write rather than SELECT … FOR UPDATE, which SQLite ignores: the write takes PostgreSQL's row lock and
+    SQLite's database write lock alike."""
     db.session.execute(update(Workspace).where(Workspace.id == target.workspace_id).values(id=Workspace.id))
     for membership in (actor, target):
         try:

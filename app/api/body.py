@@ -40,8 +40,7 @@ def json_object() -> dict[str, Any]:
 
 
 def json_body(schema_name: str) -> dict[str, Any]:
-    """The body, which must match `SCHEMAS[schema_name]`: a 400 names the first field at fault (and lists
-    all of them under `errors` when there are several)."""
+    """The body, which must match `SCHEMAS[schema_name]`; else a 400 naming the fields at fault."""
     data = json_object()
     problems = schema_problems(data, schema_name)
     if problems:

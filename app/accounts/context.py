@@ -36,18 +36,14 @@ def init_app(app: Flask) -> None:
         target = url_for("accounts.login", next=request.full_path.rstrip("?"))
         if request.htmx:
             # An HTMX swap of a login page into a panel would be confusing: send the whole page there.
-            response = Response(status=401)
-            response.headers["HX-Redirect"] = target
-            return response
+            return Response(status=401, headers={"HX-Redirect": target})
         return redirect(target)
 
     app.jinja_env.globals["timezones"] = all_timezones
 
     @app.before_request
     def load_membership() -> None:
-        g.membership = None
-        if current_user.is_authenticated:
-            g.membership = _resolve_membership(current_user)
+        g.membership = _resolve_membership(current_user) if current_user.is_authenticated else None
 
     @app.context_processor
     def inject_context() -> dict[str, Any]:

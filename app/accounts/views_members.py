@@ -29,10 +29,8 @@ def _context(new_link: str | None = None, invite_form: InviteForm | None = None)
         "members": workspaces.workspace_members(workspace),
         "invitations": workspaces.pending_invitations(workspace),
         "invite_form": invite_form or InviteForm(),
-        "post_form": PostForm(),
         "new_link": new_link,
         "me": current_membership(),
-        "role_choices": [role.value for role in Role],
     }
 
 

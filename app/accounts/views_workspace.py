@@ -91,16 +91,14 @@ def new_workspace() -> Response | tuple[str, int]:
 @admin_required
 def audit_log() -> str:
     workspace = current_workspace()
-    total = (
-        db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.workspace_id == workspace.id))
-        or 0
-    )
+    events_here = AuditEvent.workspace_id == workspace.id
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(events_here)) or 0
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     # A page past the end (or not a number) shows the last page rather than an empty one or an overflow.
     page = min(parse_int(request.args.get("page"), minimum=1) or 1, pages)
     events = db.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.workspace_id == workspace.id)
+        .where(events_here)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_PAGE_SIZE)
         .offset((page - 1) * AUDIT_PAGE_SIZE)

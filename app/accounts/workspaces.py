@@ -229,14 +229,10 @@ def workspace_members(workspace: Workspace) -> Sequence[Membership]:
 
 
 def owner_count(workspace_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Membership.id)).where(
-                Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
-            )
-        )
-        or 0
+    owners = select(func.count(Membership.id)).where(
+        Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
     )
+    return db.session.scalar(owners) or 0
 
 
 def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> None:

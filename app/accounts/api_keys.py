@@ -48,9 +48,7 @@ def verify_key(raw: str) -> ApiKey | None:
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
     key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(raw)))
-    if key is None or not key.is_active:
-        return None
-    return key
+    return key if key is not None and key.is_active else None
 
 
 def touch(key: ApiKey, now: datetime | None = None) -> bool:

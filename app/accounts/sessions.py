@@ -32,9 +32,8 @@ def hash_token(token: str) -> str:
 
 def _limits() -> tuple[timedelta, timedelta]:
     settings = current_app.config["VIGIL"]
-    return timedelta(seconds=settings.session_idle_seconds), timedelta(
-        seconds=settings.session_lifetime_seconds
-    )
+    idle, lifetime = settings.session_idle_seconds, settings.session_lifetime_seconds
+    return timedelta(seconds=idle), timedelta(seconds=lifetime)
 
 
 def _expired_clause(now: datetime) -> ColumnElement[bool]:

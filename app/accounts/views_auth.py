@@ -94,7 +94,6 @@ def login() -> Response | tuple[str, int]:
         return redirect(url_for("accounts.signup"))
     next_url = request.args.get("next")
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         attempt = throttle.begin(email, request.remote_addr)
@@ -103,18 +102,14 @@ def login() -> Response | tuple[str, int]:
             form.form_errors.append(f"Too many failed attempts. Try again in {minutes} minute(s).")
             return render_template("accounts/login.html", form=form), 429
         user = workspaces.authenticate(email, form.password.data or "")
-        if user is None:
-            form.form_errors.append("That email and password do not match an account.")
-            status = 400
-        else:
+        if user is not None:
             throttle.succeeded(attempt)
             user.last_login_at = utcnow()
             sessions.start(user, remember=bool(form.remember.data))
             db.session.commit()
             return redirect(next_url if is_safe_next(next_url) else url_for("core.home"))
-    elif form.is_submitted():
-        status = 400
-    return render_template("accounts/login.html", form=form), status
+        form.form_errors.append("That email and password do not match an account.")
+    return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.post("/logout")
@@ -182,7 +177,6 @@ def no_workspace() -> str:
 def account() -> tuple[str, int] | Response:
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = PasswordChangeForm(prefix="password")
-    status = 200
     if request.method == "POST":
         if "profile-name" in request.form and profile.validate_on_submit():
             current_user.name = (profile.name.data or "").strip()
@@ -199,7 +193,6 @@ def account() -> tuple[str, int] | Response:
                 db.session.commit()
                 flash("Your password is changed. Every other session is signed out.", "success")
                 return redirect(url_for("accounts.account"))
-        status = 400
     this = sessions.current()
     return render_template(
         "accounts/account.html",
@@ -208,7 +201,7 @@ def account() -> tuple[str, int] | Response:
         user_sessions=sessions.active_for(current_user),
         this_session_id=this.id if this is not None else None,
         describe_agent=sessions.describe_agent,
-    ), status
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.post("/account/sessions/<int:session_id>/sign-out")

@@ -51,8 +51,7 @@ def workspace_settings() -> tuple[str, int] | Response:
         else:
             flash("Workspace settings saved.", "success")
             return redirect(url_for("accounts.workspace_settings"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/workspace_settings.html", form=form), status
+    return render_template("accounts/workspace_settings.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.post("/workspaces/<int:workspace_id>/switch")

@@ -182,9 +182,7 @@ def pending_invitations(workspace: Workspace) -> Sequence[Invitation]:
 
 def find_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
-    if invitation is None or not invitation.is_usable(utcnow()):
-        return None
-    return invitation
+    return invitation if invitation is not None and invitation.is_usable(utcnow()) else None
 
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:

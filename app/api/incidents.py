@@ -25,16 +25,15 @@ MAX_PER_PAGE = PER_PAGE["maximum"]
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 
 
-def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise bad_request(name, f"{name} must be a whole number, 1 or more.")
-    value = int(raw)
-    if maximum is not None and value > maximum:
+    if int(raw) > maximum:
         raise bad_request(name, f"{name} is at most {maximum}.")
-    return value
+    return int(raw)
 
 
 def external_url(path: str) -> str:

@@ -142,9 +142,7 @@ def authenticate(email: str, password: str) -> User | None:
     answering it faster would tell a guesser which addresses are worth guessing passwords for."""
     user = find_user(email)
     matches = check_password_hash(user.password_hash if user is not None else _decoy_hash(), password)
-    if user is None or not user.active or not matches:
-        return None
-    return user
+    return user if user is not None and user.active and matches else None
 
 
 def create_invitation(

@@ -4,10 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from app.accounts import (  # noqa: E402,F401
-    views_account,
-    views_api_keys,
-    views_auth,
-    views_members,
-    views_workspace,
-)
+from app.accounts import views_auth, views_members, views_workspace  # noqa: E402,F401

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from app.accounts.sessions import hash_token
 from app.extensions import db
 from app.models import ApiKey, User, Workspace
 from app.models.types import utcnow
@@ -22,10 +23,6 @@ class ApiKeyError(Exception):
     """A key cannot be created or revoked as asked (message is for the user)."""
 
 
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def create_key(workspace: Workspace, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
     """Add a key (caller commits) and return it with the raw key, which is never stored."""
     name = name.strip()
@@ -38,7 +35,7 @@ def create_key(workspace: Workspace, name: str, created_by: User | None = None) 
         workspace_id=workspace.id,
         name=name,
         prefix=raw[: len(KEY_PREFIX) + VISIBLE_CHARS],
-        key_hash=hash_key(raw),
+        key_hash=hash_token(raw),
         created_by_id=created_by.id if created_by is not None else None,
     )
     db.session.add(key)
@@ -50,16 +47,13 @@ def verify_key(raw: str) -> ApiKey | None:
     """The active key `raw` stands for, else None (unknown, malformed or revoked)."""
     if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
-    if key is None or not key.is_active:
-        return None
-    return key
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(raw)))
+    return key if key is not None and key.is_active else None
 
 
 def touch(key: ApiKey, now: datetime | None = None) -> bool:
-    """Record a use, at most once per TOUCH_INTERVAL; commits. True when a write happened.
-
-    The condition is in the UPDATE itself, so concurrent requests cannot both write."""
+    """Record a use, at most once per TOUCH_INTERVAL; commits. True when a write happened. The condition is in
+    the UPDATE itself, so concurrent requests cannot both write."""
     now = now or utcnow()
     if key.last_used_at is not None and now - key.last_used_at < TOUCH_INTERVAL:
         return False
@@ -76,29 +70,25 @@ def touch(key: ApiKey, now: datetime | None = None) -> bool:
     return bool(result.rowcount)
 
 
-def revoke_key(key: ApiKey, now: datetime | None = None) -> None:
+def revoke_key(key: ApiKey) -> None:
     """Revoke (caller commits); revoking twice keeps the first time."""
     if key.revoked_at is None:
-        key.revoked_at = now or utcnow()
+        key.revoked_at = utcnow()
 
 
-def workspace_keys(workspace_id: int) -> list[ApiKey]:
-    return list(
-        db.session.scalars(
-            select(ApiKey)
-            .where(ApiKey.workspace_id == workspace_id)
-            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+def workspace_keys(workspace_id: int) -> Sequence[ApiKey]:
+    return db.session.scalars(
+        select(ApiKey)
+        .where(ApiKey.workspace_id == workspace_id)
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+    ).all()
+
+
+def find_by_prefix(workspace_id: int, prefix: str) -> Sequence[ApiKey]:
+    return db.session.scalars(
+        select(ApiKey).where(
+            ApiKey.workspace_id == workspace_id,
+            ApiKey.prefix.startswith(prefix, autoescape=True),
+            ApiKey.revoked_at.is_(None),
         )
-    )
-
-
-def find_by_prefix(workspace_id: int, prefix: str) -> list[ApiKey]:
-    return list(
-        db.session.scalars(
-            select(ApiKey).where(
-                ApiKey.workspace_id == workspace_id,
-                ApiKey.prefix.startswith(prefix, autoescape=True),
-                ApiKey.revoked_at.is_(None),
-            )
-        )
-    )
+    ).all()

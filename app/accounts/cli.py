@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from app.accounts import audit, workspaces
 from app.extensions import db
@@ -65,9 +64,7 @@ def set_role(email: str, workspace_name: str, role: str) -> None:
     workspace = workspaces.find_workspace(workspace_name)
     if user is None or workspace is None:
         raise click.ClickException("No such user or workspace.")
-    membership = db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == workspace.id)
-    )
+    membership = next((m for m in user.memberships if m.workspace_id == workspace.id), None)
     if membership is None:
         raise click.ClickException(f"{user.email} is not a member of {workspace.name}.")
     new_role = Role(role)

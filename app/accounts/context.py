@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
@@ -35,18 +36,14 @@ def init_app(app: Flask) -> None:
         target = url_for("accounts.login", next=request.full_path.rstrip("?"))
         if request.htmx:
             # An HTMX swap of a login page into a panel would be confusing: send the whole page there.
-            response = Response(status=401)
-            response.headers["HX-Redirect"] = target
-            return response
+            return Response(status=401, headers={"HX-Redirect": target})
         return redirect(target)
 
     app.jinja_env.globals["timezones"] = all_timezones
 
     @app.before_request
     def load_membership() -> None:
-        g.membership = None
-        if current_user.is_authenticated:
-            g.membership = _resolve_membership(current_user)
+        g.membership = _resolve_membership(current_user) if current_user.is_authenticated else None
 
     @app.context_processor
     def inject_context() -> dict[str, Any]:
@@ -64,22 +61,17 @@ def init_app(app: Flask) -> None:
 
 @functools.cache
 def all_timezones() -> list[str]:
-    from zoneinfo import available_timezones
-
     return sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC")
 
 
 def _resolve_membership(user: User) -> Membership | None:
-    wanted = session.get(SESSION_KEY)
+    """The membership of the workspace the session names, else the user's first (which the session keeps)."""
     memberships = user.memberships
-    for membership in memberships:
-        if membership.workspace_id == wanted:
-            return membership
-    if not memberships:
-        return None
-    first = min(memberships, key=lambda m: m.id)
-    session[SESSION_KEY] = first.workspace_id
-    return first
+    found = next((m for m in memberships if m.workspace_id == session.get(SESSION_KEY)), None)
+    if found is None and memberships:
+        found = min(memberships, key=lambda m: m.id)
+        session[SESSION_KEY] = found.workspace_id
+    return found
 
 
 def current_membership() -> Membership:
@@ -133,7 +125,6 @@ def login_only(view: Callable[P, R]) -> Callable[P, R]:
 
 member_required = role_required(Role.MEMBER)
 admin_required = role_required(Role.ADMIN)
-owner_required = role_required(Role.OWNER)
 
 
 def scoped_get_or_404(model: type[Any], object_id: int) -> Any:

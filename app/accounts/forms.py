@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import (
-    BooleanField,
-    EmailField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-)
+from typing import Any
+
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -17,28 +12,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.forms import VigilForm, WholeNumberField, email_address
 from app.models import Role
 
-COMMON_TIMEZONES = [
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Europe/Amsterdam",
-    "Africa/Johannesburg",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-]
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 WEEKDAYS = [
     SelectChoice(str(n), day) for n, day in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], 1)
 ]
+
+
+def _hour_between(low: int, high: int) -> list[Any]:
+    return [
+        InputRequired(message="Enter an hour."),
+        NumberRange(low, high, message=f"Enter an hour from {low} to {high}."),
+    ]
 
 
 class PostForm(VigilForm):
@@ -73,8 +57,7 @@ class ProfileForm(VigilForm):
 
 class InviteForm(VigilForm):
     email = EmailField(
-        "Email (optional: limits the link to this address)",
-        validators=[Optional(), email_address],
+        "Email (optional: limits the link to this address)", validators=[Optional(), email_address]
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
 
@@ -91,22 +74,10 @@ class NewWorkspaceForm(VigilForm):
 class WorkspaceSettingsForm(VigilForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
-    business_day_start = WholeNumberField(
-        "Business day starts (hour)",
-        validators=[
-            InputRequired(message="Enter an hour."),
-            NumberRange(0, 23, message="Enter an hour from 0 to 23."),
-        ],
-    )
+    business_day_start = WholeNumberField("Business day starts (hour)", validators=_hour_between(0, 23))
     # 24 means "until midnight": interruptions are classed by whole local hours 0-23, so hour < 24 is the
     # whole of the day's last hour.
-    business_day_end = WholeNumberField(
-        "Business day ends (hour)",
-        validators=[
-            InputRequired(message="Enter an hour."),
-            NumberRange(1, 24, message="Enter an hour from 1 to 24."),
-        ],
-    )
+    business_day_end = WholeNumberField("Business day ends (hour)", validators=_hour_between(1, 24))
     business_days = SelectMultipleField(
         "Business days",
         choices=WEEKDAYS,

@@ -1,14 +1,15 @@
-"""Login sessions kept on the server: started at login, looked up on every request, revoked by sign-outs.
+"""Login sessions kept on the server, and how the list of them names a browser.
 
-The browser's session cookie and remember cookie carry a random token per login (User.get_id() returns it);
-the database keeps only its SHA-256. Revoking is deleting the row: both cookies stop working at once.
+Both cookies carry a random token per login (User.get_id() returns it); the database keeps only its SHA-256,
+so deleting the row revokes both at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app, g, request, session
@@ -19,22 +20,20 @@ from app.extensions import db
 from app.models import User, UserSession
 from app.models.types import utcnow
 
-logger = logging.getLogger(__name__)
-
 # "Last seen" is shown to the person, not used for billing: writing it on every request would turn each page
 # view (and each HTMX poll) into a database write.
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is stored in place of a random token: a login's, an invitation link's, an API key."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _limits() -> tuple[timedelta, timedelta]:
     settings = current_app.config["VIGIL"]
-    return timedelta(seconds=settings.session_idle_seconds), timedelta(
-        seconds=settings.session_lifetime_seconds
-    )
+    idle, lifetime = settings.session_idle_seconds, settings.session_lifetime_seconds
+    return timedelta(seconds=idle), timedelta(seconds=lifetime)
 
 
 def _expired_clause(now: datetime) -> ColumnElement[bool]:
@@ -50,11 +49,11 @@ def start(user: User, remember: bool = False) -> UserSession:
     previous = session.get("_user_id")
     if isinstance(previous, str):
         # A browser holds one login: one it replaces (signing in again, or as someone else) ends here.
-        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash(previous)))
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(previous)))
     token = secrets.token_urlsafe(32)
     record = UserSession(
         user_id=user.id,
-        token_hash=_hash(token),
+        token_hash=hash_token(token),
         remember=remember,
         user_agent=(request.user_agent.string or "")[:300],
         ip=request.remote_addr,
@@ -71,7 +70,7 @@ def start(user: User, remember: bool = False) -> UserSession:
 
 def load(token: str) -> User | None:
     """Flask-Login's user_loader: the user of a live login; None for a revoked, expired or unknown token."""
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
     if record is None:
         return None
     now = utcnow()
@@ -92,7 +91,6 @@ def load(token: str) -> User | None:
 
 
 def current() -> UserSession | None:
-    """The login the current request runs under."""
     return g.get("user_session")
 
 
@@ -123,13 +121,41 @@ def end_others(user: User) -> int:
     return int(db.session.execute(query).rowcount)
 
 
-def active_for(user: User) -> list[UserSession]:
-    """`user`'s live logins, the most recently used first."""
-    return list(
-        db.session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id)
-            .where(~_expired_clause(utcnow()))
-            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
-        )
-    )
+def active_for(user: User) -> Sequence[UserSession]:
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id)
+        .where(~_expired_clause(utcnow()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", iOS browsers also say "Safari".
+_BROWSERS = [
+    ("Edge", r"Edg(?:e|A|iOS)?/"),
+    ("Opera", r"OPR/|Opera"),
+    ("Firefox", r"Firefox/|FxiOS/"),
+    ("Chrome", r"Chrome/|CriOS/|Chromium/"),
+    ("Safari", r"Safari/"),
+    ("curl", r"^curl/"),
+]
+_SYSTEMS = [
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Android", r"Android"),
+    ("ChromeOS", r"CrOS"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("Linux", r"Linux|X11"),
+]
+
+
+def _first(patterns: list[tuple[str, str]], user_agent: str) -> str | None:
+    return next((name for name, pattern in patterns if re.search(pattern, user_agent)), None)
+
+
+def describe_agent(user_agent: str) -> str:
+    """A person-readable "Firefox on Windows" from a User-Agent header, for the list of one's sessions."""
+    browser, system = _first(_BROWSERS, user_agent), _first(_SYSTEMS, user_agent)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

@@ -1,9 +1,7 @@
 """Login throttling: too many failures for one account or from one address pause further tries.
 
-Each try is recorded *before* its password is checked, and counted after that record is committed. Checking
-first and recording after lets concurrent tries all pass the check before any of them is counted; recording
-first means the last of any `limit + 1` tries to count sees all of them, so at most `limit` tries get their
-password checked per window however many arrive at once.
+Each try is recorded, and committed, *before* its password is checked: checking first would let concurrent
+tries all pass before any is counted, while this way at most `limit` tries per window reach the password.
 """
 
 from __future__ import annotations
@@ -31,43 +29,31 @@ class Attempt:
     wait: int
 
 
-def _settings() -> tuple[int, int]:
-    settings = current_app.config["VIGIL"]
-    return settings.login_max_failures, settings.login_window_seconds
-
-
 def _email_key(email: str) -> str:
     return f"email:{email.strip().lower()}"
 
 
-def _keys(email: str, ip: str | None) -> list[tuple[str, int]]:
-    limit, _ = _settings()
-    keys = [(_email_key(email), limit)]
-    if ip:
-        keys.append((f"ip:{ip}", limit * IP_FACTOR))
-    return keys
-
-
 def begin(email: str, ip: str | None) -> Attempt:
     """Record a try for `email` from `ip` and say whether it may check a password now. Commits."""
-    _, window = _settings()
-    keys = _keys(email, ip)
-    rows = [LoginFailure(key=key) for key, _ in keys]
+    settings = current_app.config["VIGIL"]
+    window = timedelta(seconds=settings.login_window_seconds)
+    limits = {_email_key(email): settings.login_max_failures}
+    if ip:
+        limits[f"ip:{ip}"] = settings.login_max_failures * IP_FACTOR
+    rows = [LoginFailure(key=key) for key in limits]
     db.session.add_all(rows)
     db.session.commit()
     row_ids = tuple(row.id for row in rows)
     now = utcnow()
-    since = now - timedelta(seconds=window)
     wait = 0
-    for key, limit in keys:
+    for key, limit in limits.items():
         count, oldest = db.session.execute(
             select(func.count(LoginFailure.id), type_coerce(func.min(LoginFailure.at), UTCDateTime)).where(
-                LoginFailure.key == key, LoginFailure.at >= since
+                LoginFailure.key == key, LoginFailure.at >= now - window
             )
         ).one()
         if count > limit and oldest is not None:
-            remaining = int((oldest + timedelta(seconds=window) - now).total_seconds()) + 1
-            wait = max(wait, remaining)
+            wait = max(wait, int((oldest + window - now).total_seconds()) + 1)
     if wait:
         # A refused try checked nothing: it must not make the pause longer.
         db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(row_ids)))

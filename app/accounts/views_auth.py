@@ -1,4 +1,4 @@
-"""Sign-up, login, logout and invitations."""
+"""Sign-up, login, logout, invitations, and one's own account page: profile, password, signed-in sessions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from werkzeug.wrappers import Response
 
 from app.accounts import audit, bp, sessions, throttle, workspaces
 from app.accounts.context import login_only, public, set_current_workspace
-from app.accounts.forms import LoginForm, NewWorkspaceForm, PostForm, SignupForm
+from app.accounts.forms import (
+    LoginForm,
+    NewWorkspaceForm,
+    PasswordChangeForm,
+    PostForm,
+    ProfileForm,
+    SignupForm,
+)
 from app.extensions import db
 from app.models import Invitation
 from app.models.types import utcnow
@@ -19,9 +26,10 @@ from app.security import is_safe_next
 INVITE_KEY = "invite_token"
 
 
-def _pending_invite_token() -> str | None:
+def _pending_invitation() -> Invitation | None:
+    """The invitation whose token this session holds, while it is usable."""
     token = session.get(INVITE_KEY)
-    return token if isinstance(token, str) else None
+    return workspaces.find_invitation(token) if isinstance(token, str) and token else None
 
 
 def _signup_mode(invitation: Invitation | None) -> str:
@@ -41,8 +49,7 @@ def signup() -> Response | tuple[str, int] | str:
     if request.args.get("invite"):
         session[INVITE_KEY] = request.args["invite"]
         return redirect(url_for("accounts.signup"))
-    invite_token = _pending_invite_token()
-    invitation = workspaces.find_invitation(invite_token) if invite_token else None
+    invitation = _pending_invitation()
     mode = _signup_mode(invitation)
     if mode == "closed":
         return render_template("accounts/signup_closed.html"), 403
@@ -87,7 +94,6 @@ def login() -> Response | tuple[str, int]:
         return redirect(url_for("accounts.signup"))
     next_url = request.args.get("next")
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         attempt = throttle.begin(email, request.remote_addr)
@@ -96,18 +102,14 @@ def login() -> Response | tuple[str, int]:
             form.form_errors.append(f"Too many failed attempts. Try again in {minutes} minute(s).")
             return render_template("accounts/login.html", form=form), 429
         user = workspaces.authenticate(email, form.password.data or "")
-        if user is None:
-            form.form_errors.append("That email and password do not match an account.")
-            status = 400
-        else:
+        if user is not None:
             throttle.succeeded(attempt)
             user.last_login_at = utcnow()
             sessions.start(user, remember=bool(form.remember.data))
             db.session.commit()
             return redirect(next_url if is_safe_next(next_url) else url_for("core.home"))
-    elif form.is_submitted():
-        status = 400
-    return render_template("accounts/login.html", form=form), status
+        form.form_errors.append("That email and password do not match an account.")
+    return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.post("/logout")
@@ -115,6 +117,10 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     if not PostForm().validate_on_submit():
         abort(400)
+    return _logged_out()
+
+
+def _logged_out() -> Response:
     sessions.end_current()
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.login"))
@@ -140,8 +146,7 @@ def invitation() -> Response | tuple[str, int]:
     """An invitation link is `/invite?token=…`: the token moves into the session, the page is `/invite`."""
     if request.method == "GET" and request.args.get("token"):
         return _keep_invite_token(request.args["token"])
-    token = _pending_invite_token()
-    invite = workspaces.find_invitation(token) if token else None
+    invite = _pending_invitation()
     if invite is None:
         return render_template("accounts/invitation_invalid.html"), 404
     form = PostForm()
@@ -165,3 +170,62 @@ def invitation() -> Response | tuple[str, int]:
 @login_only
 def no_workspace() -> str:
     return render_template("accounts/no_workspace.html", form=NewWorkspaceForm())
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_only
+def account() -> tuple[str, int] | Response:
+    profile = ProfileForm(prefix="profile", obj=current_user)
+    password = PasswordChangeForm(prefix="password")
+    if request.method == "POST":
+        if "profile-name" in request.form and profile.validate_on_submit():
+            current_user.name = (profile.name.data or "").strip()
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("accounts.account"))
+        if "password-current" in request.form and password.validate_on_submit():
+            try:
+                workspaces.set_password(current_user, password.current.data or "", password.new.data or "")
+            except workspaces.AccountError as exc:
+                db.session.rollback()
+                password.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash("Your password is changed. Every other session is signed out.", "success")
+                return redirect(url_for("accounts.account"))
+    this = sessions.current()
+    return render_template(
+        "accounts/account.html",
+        profile=profile,
+        password=password,
+        user_sessions=sessions.active_for(current_user),
+        this_session_id=this.id if this is not None else None,
+        describe_agent=sessions.describe_agent,
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.post("/account/sessions/<int:session_id>/sign-out")
+@login_only
+def sign_out_session(session_id: int) -> Response:
+    if not PostForm().validate_on_submit():
+        abort(400)
+    this = sessions.current()
+    if this is not None and this.id == session_id:
+        return _logged_out()
+    # Another person's session id is a 404 like any id that is not yours.
+    if not sessions.end_one(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    flash("That session is signed out.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/sessions/sign-out-others")
+@login_only
+def sign_out_other_sessions() -> Response:
+    if not PostForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_others(current_user)
+    db.session.commit()
+    flash(f"Signed out everywhere else ({ended} session{'s' if ended != 1 else ''}).", "success")
+    return redirect(url_for("accounts.account"))

@@ -8,18 +8,12 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.accounts import audit, bp, workspaces
-from app.accounts.context import admin_required, current_membership, current_workspace
+from app.accounts.context import admin_required, current_membership, current_workspace, scoped_get_or_404
 from app.accounts.forms import InviteForm, PostForm, RoleForm
 from app.extensions import db
-from app.models import Membership, Role
+from app.models import Invitation, Membership, Role
+from app.models.types import utcnow
 from app.web import is_htmx, page_or_partial, show_once, take_shown_once
-
-
-def _member_or_404(membership_id: int) -> Membership:
-    membership = workspaces.workspace_membership(current_workspace(), membership_id)
-    if membership is None:
-        abort(404)
-    return membership
 
 
 def _gone() -> NoReturn:
@@ -35,10 +29,8 @@ def _context(new_link: str | None = None, invite_form: InviteForm | None = None)
         "members": workspaces.workspace_members(workspace),
         "invitations": workspaces.pending_invitations(workspace),
         "invite_form": invite_form or InviteForm(),
-        "post_form": PostForm(),
         "new_link": new_link,
         "me": current_membership(),
-        "role_choices": [role.value for role in Role],
     }
 
 
@@ -52,32 +44,26 @@ def members() -> str:
 @admin_required
 def invite() -> Response | tuple[str, int]:
     form = InviteForm()
-    if not form.validate_on_submit():
-        return page_or_partial(
-            "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
-        )
-    try:
-        invitation, token = workspaces.create_invitation(
-            current_workspace(), current_membership(), Role(form.role.data), form.email.data or None
-        )
-    except workspaces.AccountError as exc:
-        db.session.rollback()
-        form.form_errors.append(str(exc))
-        return page_or_partial(
-            "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
-        )
-    audit.record(
-        current_workspace(),
-        "invitation.created",
-        invitation.email or "(any address)",
-        role=invitation.role.value,
+    if form.validate_on_submit():
+        try:
+            invitation, token = workspaces.create_invitation(
+                current_workspace(), current_membership(), Role(form.role.data), form.email.data or None
+            )
+        except workspaces.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            target = invitation.email or "(any address)"
+            audit.record(current_workspace(), "invitation.created", target, role=invitation.role.value)
+            db.session.commit()
+            link = url_for("accounts.invitation", token=token, _external=True)
+            if not is_htmx():
+                show_once("invitation_link", link)
+                return redirect(url_for("accounts.members"))
+            return render_template("accounts/_invitations.html", **_context(new_link=link)), 201
+    return page_or_partial(
+        "accounts/members.html", "accounts/_invitations.html", 400, **_context(invite_form=form)
     )
-    db.session.commit()
-    link = url_for("accounts.invitation", token=token, _external=True)
-    if not is_htmx():
-        show_once("invitation_link", link)
-        return redirect(url_for("accounts.members"))
-    return render_template("accounts/_invitations.html", **_context(new_link=link)), 201
 
 
 @bp.post("/settings/invitations/<int:invitation_id>/revoke")
@@ -85,10 +71,8 @@ def invite() -> Response | tuple[str, int]:
 def revoke_invitation(invitation_id: int) -> Response | tuple[str, int]:
     if not PostForm().validate_on_submit():
         abort(400)
-    invitation = workspaces.workspace_invitation(current_workspace(), invitation_id)
-    if invitation is None:
-        abort(404)
-    workspaces.revoke_invitation(invitation)
+    invitation = scoped_get_or_404(Invitation, invitation_id)
+    invitation.revoked_at = utcnow()
     audit.record(current_workspace(), "invitation.revoked", invitation.email or "(any address)")
     db.session.commit()
     if is_htmx():
@@ -100,7 +84,7 @@ def revoke_invitation(invitation_id: int) -> Response | tuple[str, int]:
 @bp.post("/settings/members/<int:membership_id>/role")
 @admin_required
 def change_role(membership_id: int) -> Response | tuple[str, int]:
-    target = _member_or_404(membership_id)
+    target = scoped_get_or_404(Membership, membership_id)
     form = RoleForm()
     error = None
     if not form.validate_on_submit():
@@ -108,7 +92,7 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
     else:
         old = target.role
         try:
-            workspaces.change_role(current_membership(), target, Role(form.role.data))
+            workspaces.assign_role(target, Role(form.role.data), current_membership())
         except workspaces.MembershipGone:
             _gone()
         except workspaces.AccountError as exc:
@@ -125,9 +109,8 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
             db.session.commit()
     status = 400 if error else 200
     if is_htmx():
-        context = _context()
         return render_template(
-            "accounts/_member_row.html", m=target, error=error, saved=error is None, **context
+            "accounts/_member_row.html", m=target, error=error, saved=error is None, **_context()
         ), status
     flash(error or f"{target.user.email} is now {target.role.value}.", "error" if error else "success")
     return redirect(url_for("accounts.members"))
@@ -138,7 +121,7 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
 def remove_member(membership_id: int) -> Response | tuple[str, int]:
     if not PostForm().validate_on_submit():
         abort(400)
-    target = _member_or_404(membership_id)
+    target = scoped_get_or_404(Membership, membership_id)
     email = target.user.email
     try:
         workspaces.remove_member(current_membership(), target)

@@ -1,19 +1,22 @@
-"""Account and workspace operations shared by the views and the CLI. Callers commit."""
+"""Account and workspace operations shared by the views and the CLI. Callers commit, unless said otherwise."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import InvalidRequestError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import passwords, rules, sessions
+from app.accounts import audit, rules, sessions
+from app.accounts.sessions import hash_token
 from app.extensions import db
 from app.models import Invitation, Membership, Role, User, Workspace
 from app.models.types import utcnow
@@ -21,6 +24,14 @@ from app.models.types import utcnow
 MIN_PASSWORD_LENGTH = 10
 INVITATION_LIFETIME = timedelta(days=7)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# common_passwords.txt was written for Vigil (no dependency). "Password123!" and "2024dragon" are still the
+# common word: guessers try these decorations first.
+_COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+_DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+
+# Accounts sits below analytics, so a settings change is announced, not told: update_settings sends
+# settings_changed(workspace, zone_changed=...) before its commit; app/analytics/changes.py listens.
+settings_changed = Namespace().signal("workspace-settings-changed")
 
 
 class AccountError(ValueError):
@@ -49,8 +60,19 @@ def check_password_strength(password: str, email: str) -> None:
         raise AccountError("Do not use your email address in your password.")
     if len(set(lowered)) <= 2:
         raise AccountError("Use more than two different characters in your password.")
-    if passwords.is_common(password):
+    if is_common_password(password):
         raise AccountError("This password is one of the most common ones: choose one nobody else would.")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    lowered = password.strip().lower()
+    return lowered in _common_passwords() or _DECORATION.sub("", lowered) in _common_passwords()
 
 
 def check_timezone(name: str) -> str:
@@ -116,20 +138,11 @@ def _decoy_hash() -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None.
-
-    The password hash runs whether or not the address has an account: answering an unknown address faster
-    would tell a guesser which addresses are worth guessing passwords for.
-    """
+    """The active user with this email and password, or None. The hash runs for an unknown address too:
+    answering it faster would tell a guesser which addresses are worth guessing passwords for."""
     user = find_user(email)
     matches = check_password_hash(user.password_hash if user is not None else _decoy_hash(), password)
-    if user is None or not user.active or not matches:
-        return None
-    return user
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return user if user is not None and user.active and matches else None
 
 
 def create_invitation(
@@ -141,7 +154,7 @@ def create_invitation(
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         workspace_id=workspace.id,
-        token_hash=_hash_token(token),
+        token_hash=hash_token(token),
         email=normalise_email(email) if email else None,
         role=role,
         created_by_id=actor.user_id,
@@ -152,37 +165,22 @@ def create_invitation(
     return invitation, token
 
 
-def pending_invitations(workspace: Workspace) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.workspace_id == workspace.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
+def pending_invitations(workspace: Workspace) -> Sequence[Invitation]:
+    return db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.workspace_id == workspace.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
         )
-    )
-
-
-def workspace_invitation(workspace: Workspace, invitation_id: int) -> Invitation | None:
-    return db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation_id, Invitation.workspace_id == workspace.id)
-    )
-
-
-def revoke_invitation(invitation: Invitation) -> None:
-    """Caller commits."""
-    invitation.revoked_at = utcnow()
+        .order_by(Invitation.created_at.desc())
+    ).all()
 
 
 def find_invitation(token: str) -> Invitation | None:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash_token(token)))
-    if invitation is None or not invitation.is_usable(utcnow()):
-        return None
-    return invitation
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    return invitation if invitation is not None and invitation.is_usable(utcnow()) else None
 
 
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
@@ -220,47 +218,22 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def _lock_workspace(workspace_id: int) -> None:
-    """Serialise role changes and removals in one workspace until the caller's transaction ends.
-
-    Two owners demoting each other at once each counted two owners and each went ahead; counting after this
-    lock sees the other change once it is committed. A write rather than SELECT … FOR UPDATE, because SQLite
-    ignores FOR UPDATE and reads outside any transaction: the write takes PostgreSQL's row lock and SQLite's
-    database write lock alike.
-    """
-    db.session.execute(update(Workspace).where(Workspace.id == workspace_id).values(id=Workspace.id))
-
-
-def workspace_members(workspace: Workspace) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
-        )
-    )
-
-
-def workspace_membership(workspace: Workspace, membership_id: int) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(Membership.id == membership_id, Membership.workspace_id == workspace.id)
-    )
+def workspace_members(workspace: Workspace) -> Sequence[Membership]:
+    return db.session.scalars(
+        select(Membership).where(Membership.workspace_id == workspace.id).order_by(Membership.id)
+    ).all()
 
 
 def owner_count(workspace_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Membership.id)).where(
-                Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
-            )
-        )
-        or 0
+    owners = select(func.count(Membership.id)).where(
+        Membership.workspace_id == workspace_id, Membership.role == Role.OWNER
     )
+    return db.session.scalar(owners) or 0
 
 
 def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> None:
-    """Revoke the pending invitations `membership`'s user made that `role` could not make (None: removed).
-
-    Otherwise a removed admin, or one demoted to member, keeps a way back in through a link they made.
-    """
+    """Revoke the pending invitations `membership`'s user made that `role` (None: removed) could not make, so
+    a removed or demoted admin keeps no way back in through a link they made."""
     pending = db.session.scalars(
         select(Invitation).where(
             Invitation.workspace_id == membership.workspace_id,
@@ -275,11 +248,16 @@ def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> Non
             invitation.revoked_at = now
 
 
-def _reload(*memberships: Membership) -> None:
-    """Read the memberships again under the lock: what the request loaded may have changed since."""
-    for membership in memberships:
+def _lock(target: Membership, actor: Membership | None) -> None:
+    """Serialise role changes and removals in `target`'s workspace until the transaction ends, then re-read
+    both memberships. Two owners demoting each other at once each counted two owners and each went ahead.
+    A write rather than SELECT … FOR UPDATE, which SQLite ignores: the write takes PostgreSQL's row lock and
+    SQLite's database write lock alike."""
+    db.session.execute(update(Workspace).where(Workspace.id == target.workspace_id).values(id=Workspace.id))
+    for membership in (actor, target):
         try:
-            db.session.refresh(membership)
+            if membership is not None:
+                db.session.refresh(membership)
         except InvalidRequestError as exc:
             raise MembershipGone("That membership no longer exists: reload the page.") from exc
 
@@ -287,8 +265,7 @@ def _reload(*memberships: Membership) -> None:
 def assign_role(target: Membership, new_role: Role, actor: Membership | None = None) -> None:
     """Give `target` a role on `actor`'s authority (None: the operator at the CLI, with an owner's rights),
     keeping at least one owner. Callers commit."""
-    _lock_workspace(target.workspace_id)
-    _reload(*(m for m in (actor, target) if m is not None))
+    _lock(target, actor)
     acting = actor.role if actor is not None else Role.OWNER
     refusal = rules.role_change_refusal(acting, target.role, new_role, owner_count(target.workspace_id))
     if refusal:
@@ -297,15 +274,40 @@ def assign_role(target: Membership, new_role: Role, actor: Membership | None = N
     _revoke_invitations_beyond(target, new_role)
 
 
-def change_role(actor: Membership, target: Membership, new_role: Role) -> None:
-    assign_role(target, new_role, actor)
-
-
 def remove_member(actor: Membership, target: Membership) -> None:
-    _lock_workspace(target.workspace_id)
-    _reload(actor, target)
+    _lock(target, actor)
     refusal = rules.removal_refusal(actor.role, target.role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)
     _revoke_invitations_beyond(target, None)
     db.session.delete(target)
+
+
+def update_settings(
+    workspace: Workspace,
+    *,
+    name: str,
+    timezone: str,
+    business_day_start: int,
+    business_day_end: int,
+    business_days: Iterable[str],
+    cfr_attribution_hours: int,
+) -> None:
+    """Check, apply, audit and commit; AccountError says what is wrong (nothing is changed then)."""
+    name = name.strip()
+    other = find_workspace(name)
+    if other is not None and other.id != workspace.id:
+        raise AccountError(f"A workspace called {name!r} already exists.")
+    timezone = check_timezone(timezone.strip())
+    if business_day_end <= business_day_start:
+        raise AccountError("The business day must end after it starts.")
+    before = {"name": workspace.name, "timezone": workspace.timezone}
+    workspace.name = name
+    workspace.timezone = timezone
+    workspace.business_day_start = business_day_start
+    workspace.business_day_end = business_day_end
+    workspace.business_days = ",".join(sorted(business_days, key=int))
+    workspace.cfr_attribution_hours = cfr_attribution_hours
+    settings_changed.send(workspace, zone_changed=timezone != before["timezone"])
+    audit.record(workspace, "workspace.settings_changed", workspace.name, before=before)
+    db.session.commit()

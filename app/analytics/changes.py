@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.accounts.workspace_settings import settings_changed
+from app.accounts.workspaces import settings_changed
 from app.analytics import cache, interruption_store, local_times
 from app.analytics.jobs import schedule_warm_dashboard
 from app.models import Incident, Workspace

@@ -9,4 +9,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Callers authenticate with a bearer key, never a session cookie, so there is no form to forge.
 csrf.exempt(bp)
 
-from app.api import alert_rules, deployments, errors, incidents, metrics, openapi, points  # noqa: E402,F401
+from app.api import alert_rules, deployments, errors, incidents, metrics, openapi  # noqa: E402,F401

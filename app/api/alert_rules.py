@@ -1,8 +1,7 @@
 """/api/v1/alert-rules: list, create, read, replace (PUT), change (PATCH) and delete alert rules.
 
-Bodies and answers use `rule_to_dict`'s shape (PagerDuty ids for services and teams); validation is
-`parse_rule`'s, so a field at fault gets the same message as in the form. Only the key's workspace's rules
-exist here: another workspace's id is a 404.
+Bodies and answers use `rule_to_dict`'s shape; validation is `parse_rule`'s, so a field at fault gets the
+same message as in the form. Another workspace's rule id is a 404.
 """
 
 from __future__ import annotations

@@ -10,18 +10,10 @@ from flask import g, request
 
 from app.accounts import api_keys as keys
 from app.api.errors import ApiError
-from app.models import ApiKey, Workspace
+from app.models import Workspace
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 def api_key_required(view: Callable[P, R]) -> Callable[P, R]:
@@ -29,10 +21,10 @@ def api_key_required(view: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _bearer_token()
-        if token is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>'.")
-        key = keys.verify_key(token)
+        key = keys.verify_key(token.strip())
         if key is None:
             raise ApiError(401, "This API key is not valid, or it was revoked.")
         g.api_key = key
@@ -41,10 +33,6 @@ def api_key_required(view: Callable[P, R]) -> Callable[P, R]:
 
     wrapper.access = "api"  # type: ignore[attr-defined]
     return wrapper
-
-
-def current_api_key() -> ApiKey:
-    return g.api_key
 
 
 def current_api_workspace() -> Workspace:

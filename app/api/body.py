@@ -1,9 +1,6 @@
-"""The one reader of JSON request bodies: every endpoint that takes a body calls `json_body(schema)`.
-
-`app.inputs.read_json` refuses what cannot be decoded safely (depth, numbers, surrogates); then the body must
-match its schema in `schemas.py` strictly: a JSON type for each field (no "5" for a number), no field the
-schema does not name (a typo is refused, naming the field, instead of silently ignored), and text without
-NUL or control characters. What a field means is then the domain parser's business.
+"""The one reader of JSON request bodies: `read_json` refuses what cannot be decoded safely, then the body
+must match its schema strictly: a JSON type per field (no "5" for a number), no field the schema does not
+name (a typo is refused, not ignored), text without NUL or control characters. Meaning is the parsers' job.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ _TYPES: dict[str, tuple[str, Any]] = {
     "null": ("null", type(None)),
 }
 
-
 NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."
 
 
@@ -44,8 +40,7 @@ def json_object() -> dict[str, Any]:
 
 
 def json_body(schema_name: str) -> dict[str, Any]:
-    """The body, which must match `SCHEMAS[schema_name]`: a 400 names the first field at fault (and lists
-    all of them under `errors` when there are several)."""
+    """The body, which must match `SCHEMAS[schema_name]`; else a 400 naming the fields at fault."""
     data = json_object()
     problems = schema_problems(data, schema_name)
     if problems:
@@ -65,27 +60,18 @@ def schema_problems(data: dict[str, Any], schema_name: str) -> dict[str, str]:
     return problems
 
 
-def _resolve(schema: Schema) -> Schema:
-    if "$ref" in schema:
-        return SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
 def _is(value: Any, kind: str) -> bool:
     if isinstance(value, bool) and kind != "boolean":
         return False
     return isinstance(value, _TYPES[kind][1])
 
 
-def _field_name(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def _check(value: Any, schema: Schema, path: str, problems: dict[str, str]) -> None:
     # null is the field's absence: the domain parser says whether the field is required.
     if value is None:
         return
-    schema = _resolve(schema)
+    if "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
     kinds = schema.get("type")
     if kinds is not None:
         kinds = [kinds] if isinstance(kinds, str) else kinds
@@ -108,7 +94,7 @@ def _check_object(value: dict[str, Any], schema: Schema, path: str, problems: di
     properties: dict[str, Schema] = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
     for key, item in value.items():
-        name = _field_name(path, key)
+        name = f"{path}.{key}" if path else key
         problem = text_problem(key)
         if problem is not None:
             problems.setdefault(path or "body", f"A field name in {path or 'the body'} {problem}")

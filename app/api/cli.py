@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -71,23 +72,13 @@ def revoke(workspace_name: str, prefix: str) -> None:
 @click.option("--end", default=None, help="YYYY-MM-DD, exclusive (default: tomorrow).")
 @click.option("--service", "services", multiple=True, help="PagerDuty service id; repeat for several.")
 @click.option("--team", "teams", multiple=True, help="PagerDuty team id; repeat for several.")
-@click.option("--urgency", "urgencies", multiple=True, type=click.Choice(["high", "low"]))
-@click.option(
-    "--priority", "priorities", multiple=True, help="Priority name (P1), or none; repeat for several."
-)
-def show(
-    workspace_name: str,
-    start: str | None,
-    end: str | None,
-    services: tuple[str, ...],
-    teams: tuple[str, ...],
-    urgencies: tuple[str, ...],
-    priorities: tuple[str, ...],
-) -> None:
+@click.option("--urgency", multiple=True, type=click.Choice(["high", "low"]))
+@click.option("--priority", multiple=True, help="Priority name (P1), or none; repeat for several.")
+def show(workspace_name: str, **filters: Any) -> None:
     """Print the same JSON as GET /api/v1/metrics."""
     workspace = workspace_named(workspace_name)
     try:
-        query = metric_query(workspace, start, end, services, teams, urgencies, priorities)
+        query = metric_query(workspace, **filters)
     except ApiError as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field}" if exc.field else None) from exc
     click.echo(json.dumps(metrics.summary(query).to_dict(), indent=2))

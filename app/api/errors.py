@@ -15,11 +15,7 @@ class ApiError(Exception):
     """Raised anywhere under a view; becomes a JSON error. `field` names the parameter at fault (400s)."""
 
     def __init__(
-        self,
-        status: int,
-        message: str,
-        field: str | None = None,
-        errors: dict[str, str] | None = None,
+        self, status: int, message: str, field: str | None = None, errors: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -32,29 +28,23 @@ def bad_request(field: str, message: str) -> ApiError:
     return ApiError(400, message, field)
 
 
-def error_response(
-    status: int, message: str, field: str | None = None, errors: dict[str, str] | None = None
-) -> Response:
-    body: dict[str, object] = {"status": status, "message": message}
-    if field is not None:
-        body["field"] = field
-    payload: dict[str, object] = {"error": body}
-    if errors:
-        payload["errors"] = errors
-    response = jsonify(payload)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="vigil"'
-    return response
-
-
 @bp.errorhandler(ApiError)
 def api_error(exc: ApiError) -> Response:
-    return error_response(exc.status, exc.message, exc.field, exc.errors)
+    body: dict[str, object] = {"status": exc.status, "message": exc.message}
+    if exc.field is not None:
+        body["field"] = exc.field
+    payload: dict[str, object] = {"error": body}
+    if exc.errors:
+        payload["errors"] = exc.errors
+    response = jsonify(payload)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="vigil"'
+    return response
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> Response:
     # A body that is not JSON, a wrong method: still JSON, never the HTML error page.
     field = exc.field if isinstance(exc, Refused) else None
-    return error_response(exc.code or 500, exc.description or "error", field)
+    return api_error(ApiError(exc.code or 500, exc.description or "error", field))

@@ -1,7 +1,5 @@
 """GET /api/v1/incidents: the window's incidents, newest first, with the metrics filters plus status.
-
-Excluded incidents are listed (with `"excluded": true`) so a caller can see what the metrics leave out.
-"""
+Excluded incidents are listed (`"excluded": true`) so a caller can see what the metrics leave out."""
 
 from __future__ import annotations
 
@@ -17,25 +15,25 @@ from app.api import bp
 from app.api.auth import api_key_required, current_api_workspace
 from app.api.errors import bad_request
 from app.api.params import choices, query_from_args
+from app.api.schemas import INCIDENT_STATUS, PER_PAGE
 from app.extensions import db
 from app.models import Incident
 
-STATUSES = ("triggered", "acknowledged", "resolved")
+STATUSES = tuple(INCIDENT_STATUS["enum"])
 DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = PER_PAGE["maximum"]
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 
 
-def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise bad_request(name, f"{name} must be a whole number, 1 or more.")
-    value = int(raw)
-    if maximum is not None and value > maximum:
+    if int(raw) > maximum:
         raise bad_request(name, f"{name} is at most {maximum}.")
-    return value
+    return int(raw)
 
 
 def external_url(path: str) -> str:

@@ -1,7 +1,6 @@
 """The OpenAPI 3.1 document of /api/v1 and the webhook receiver, served at /api/v1/openapi.json without a key.
 
-Written by hand from the views; its request schemas are the ones `body.json_body` enforces, and the tests
-check real answers against it and fuzz every operation it lists (tests/api/test_api_openapi.py, _fuzz.py).
+Written by hand from the views; tests check real answers against it and fuzz every operation it lists.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import public
 from app.api import bp
-from app.api.schemas import SCHEMAS, Schema, ref
+from app.api.schemas import INCIDENT_STATUS, PER_PAGE, SCHEMAS, Schema, ref
 
 VERSION = "1.0.0"
 ERROR_STATUSES = {
@@ -59,13 +58,10 @@ FILTERS = [
     _query("urgency", "high or low.", {"type": "string", "enum": ["high", "low"]}, many=True),
     _query("priority", "Priority name as PagerDuty names it (P1), or none.", many=True),
 ]
-RULE_ID = {
-    "name": "rule_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-}
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+RULE_ID = {"name": "rule_id", "in": "path", "required": True, "schema": ROW_ID}
 ACCOUNT_ID = {**RULE_ID, "name": "account_id", "description": "The linked PagerDuty account's id in Vigil."}
+RULE_SAVED = {"200": _json(ref("AlertRule"), "The rule as saved."), **_errors("400", "401", "404", "413")}
 
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {
@@ -90,18 +86,9 @@ PATHS: dict[str, Any] = {
             "summary": "The window's incidents, newest first, excluded ones included and marked.",
             "parameters": [
                 *FILTERS,
-                _query(
-                    "status",
-                    "triggered, acknowledged or resolved.",
-                    {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]},
-                    many=True,
-                ),
+                _query("status", "triggered, acknowledged or resolved.", INCIDENT_STATUS, many=True),
                 _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 100000}),
-                _query(
-                    "per_page",
-                    "Incidents a page, 1 to 100.",
-                    {"type": "integer", "minimum": 1, "maximum": 100},
-                ),
+                _query("per_page", "Incidents a page, 1 to 100.", PER_PAGE),
             ],
             "responses": {"200": _json(ref("IncidentPage"), "A page of incidents."), **_errors("400", "401")},
         }
@@ -123,10 +110,7 @@ PATHS: dict[str, Any] = {
             "operationId": "pushMetricPoints",
             "summary": "Store up to 1,000 metric points for alert rules; all or nothing.",
             "requestBody": _body("PointsIn"),
-            "responses": {
-                "202": _json(ref("PointsAccepted"), "Stored."),
-                **_errors("400", "401", "413"),
-            },
+            "responses": {"202": _json(ref("PointsAccepted"), "Stored."), **_errors("400", "401", "413")},
         }
     },
     "/api/v1/alert-rules": {
@@ -139,10 +123,7 @@ PATHS: dict[str, Any] = {
             "operationId": "createAlertRule",
             "summary": "Create an alert rule.",
             "requestBody": _body("AlertRule"),
-            "responses": {
-                "201": _json(ref("AlertRule"), "Created."),
-                **_errors("400", "401", "413"),
-            },
+            "responses": {"201": _json(ref("AlertRule"), "Created."), **_errors("400", "401", "413")},
         },
     },
     "/api/v1/alert-rules/{rule_id}": {
@@ -156,19 +137,13 @@ PATHS: dict[str, Any] = {
             "operationId": "replaceAlertRule",
             "summary": "Replace a rule: fields left out go back to their defaults.",
             "requestBody": _body("AlertRule"),
-            "responses": {
-                "200": _json(ref("AlertRule"), "The rule as saved."),
-                **_errors("400", "401", "404", "413"),
-            },
+            "responses": RULE_SAVED,
         },
         "patch": {
             "operationId": "changeAlertRule",
             "summary": "Change the fields sent; filters merge key by key, targets (when sent) replace.",
             "requestBody": _body("AlertRuleChanges"),
-            "responses": {
-                "200": _json(ref("AlertRule"), "The rule as saved."),
-                **_errors("400", "401", "404", "413"),
-            },
+            "responses": RULE_SAVED,
         },
         "delete": {
             "operationId": "deleteAlertRule",
@@ -204,10 +179,8 @@ PATHS: dict[str, Any] = {
             "requestBody": _body("WebhookDelivery"),
             "responses": {
                 "202": _json(ref("WebhookAnswer"), "Queued, a duplicate, or the answer to a ping."),
-                "400": {"$ref": "#/components/responses/Error400"},
+                **_errors("400", "404", "413"),
                 "401": _json(ref("Error"), "Unknown account, or a missing or wrong signature."),
-                "404": {"$ref": "#/components/responses/Error404"},
-                "413": {"$ref": "#/components/responses/Error413"},
                 "503": _json(ref("Error"), "The queue is unreachable: PagerDuty retries later."),
             },
         }

@@ -1,9 +1,6 @@
-"""Query parameters shared by the metrics and incidents endpoints and `flask metrics show`: the population
-(app/analytics/population.py) read strictly, so a bad value is a 400 naming its field, not a default.
-
-Services and teams are named by PagerDuty id (PSVC123) and mapped to local ids within the key's workspace,
-so an id from another workspace is simply unknown. Priorities are named as PagerDuty names them (P1), among
-those synced for the workspace, with `none` for incidents without a priority.
+"""The population read strictly from query parameters (metrics, incidents, `flask metrics show`): a bad value
+is a 400 naming its field, not a default. Services and teams are PagerDuty ids mapped within the key's
+workspace (another workspace's id is unknown); priorities are synced names (P1), `none` meaning no priority.
 """
 
 from __future__ import annotations
@@ -76,14 +73,6 @@ def _local_ids(
     return tuple(sorted({row.id for row in rows}))
 
 
-def service_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
-    return _local_ids(PDService, workspace, values, "service")
-
-
-def team_ids(workspace: Workspace, values: Sequence[str]) -> tuple[int, ...]:
-    return _local_ids(PDTeam, workspace, values, "team")
-
-
 def priority_names(workspace: Workspace, values: Sequence[str]) -> tuple[str, ...]:
     """Priority names synced for the workspace, `none` meaning "no priority"."""
     wanted = list(dict.fromkeys(split_values(values, "priority")))
@@ -124,15 +113,14 @@ def metric_query(
         days=None,
         start=start_date,
         end=end_date,
-        services=service_ids(workspace, services),
-        teams=team_ids(workspace, teams),
+        services=_local_ids(PDService, workspace, services, "service"),
+        teams=_local_ids(PDTeam, workspace, teams, "team"),
         urgencies=choices(urgency, URGENCIES, "urgency"),
         priorities=priority_names(workspace, priority),
     ).query(workspace)
 
 
 def query_from_args(workspace: Workspace, args: MultiDict[str, str]) -> MetricQuery:
-    """The same from a request's query string."""
     return metric_query(
         workspace,
         args.get("start"),

@@ -1,12 +1,12 @@
 """The JSON Schemas of the API's bodies and answers: the OpenAPI document's `components.schemas`.
 
-Request schemas are also what `body.json_body` enforces (types, and no field beyond `properties`), so what the
-document says a field is and what the API accepts cannot drift apart. Ranges, choices and references to rows
-(a service, an account) are the domain parsers' to check, with their own messages.
+`body.json_body` enforces the request schemas' types and fields, so the document and the API cannot drift
+apart; ranges, choices and references to rows are the domain parsers' to check, with their own messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 Schema = dict[str, Any]
@@ -24,43 +24,52 @@ def read_only(kind: str | list[str], **extra: Any) -> Schema:
     return {"type": kind, "readOnly": True, **extra}
 
 
-TEXT_LABELS: Schema = {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 20}
-ID_LIST: Schema = nullable("array", items={"type": "string"})
-DATE_TIME: Schema = {"type": "string", "format": "date-time"}
+def obj(
+    properties: dict[str, Schema], required: Sequence[str] = (), *, closed: bool = False, **extra: Any
+) -> Schema:
+    """An object with these properties; `closed` refuses any other field."""
+    schema: Schema = {"type": "object", **extra, "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
 
-ERROR: Schema = {
-    "type": "object",
-    "required": ["error"],
-    "additionalProperties": False,
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["status", "message"],
-            "additionalProperties": False,
-            "properties": {
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+TEXT_LABELS: Schema = {"type": "object", "additionalProperties": STRING, "maxProperties": 20}
+ID_LIST: Schema = nullable("array", items=STRING)
+DATE_TIME: Schema = {"type": "string", "format": "date-time"}
+INCIDENT_STATUS: Schema = {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]}
+PER_PAGE: Schema = {"type": "integer", "minimum": 1, "maximum": 100}
+DISTRIBUTION: Schema = {"type": "object", "additionalProperties": {"type": ["number", "integer", "null"]}}
+
+ERROR = obj(
+    {
+        "error": obj(
+            {
                 "status": {"type": "integer", "minimum": 400, "maximum": 599},
                 "message": {"type": "string", "minLength": 1},
                 "field": {"type": "string", "description": "The parameter or body field at fault."},
             },
-        },
+            ["status", "message"],
+            closed=True,
+        ),
         "errors": {
             "type": "object",
             "description": "Every field at fault, when there are several (alert rules).",
-            "additionalProperties": {"type": "string"},
+            "additionalProperties": STRING,
         },
     },
-}
+    ["error"],
+    closed=True,
+)
 
-DEPLOYMENT_IN: Schema = {
-    "type": "object",
-    "required": ["service", "at"],
-    "additionalProperties": False,
-    "properties": {
+DEPLOYMENT_IN = obj(
+    {
         "service": {"type": "string", "description": "PagerDuty service id, or the service's exact name."},
-        "at": {
-            **DATE_TIME,
-            "description": "With a time zone; from 1970 to 5 minutes ahead.",
-        },
+        "at": {**DATE_TIME, "description": "With a time zone; from 1970 to 5 minutes ahead."},
         "summary": nullable("string", maxLength=1024),
         "url": nullable("string", maxLength=1000, description="An http(s) link to the build or release."),
         "id": {
@@ -68,58 +77,43 @@ DEPLOYMENT_IN: Schema = {
             "description": "The caller's id: a retry with the same id records nothing new.",
         },
     },
-}
+    ["service", "at"],
+    closed=True,
+)
 
-DEPLOYMENT: Schema = {
-    "type": "object",
-    "required": ["id", "external_id", "source", "service", "at", "summary", "url"],
-    "properties": {
-        "id": {"type": "integer"},
-        "external_id": {"type": "string"},
+SERVICE_REF = obj({"id": STRING, "name": STRING}, ["id", "name"])
+DEPLOYMENT = obj(
+    {
+        "id": INTEGER,
+        "external_id": STRING,
         "source": {"type": "string", "enum": ["api", "pagerduty_change_event"]},
         "service": ref("ServiceRef"),
         "at": DATE_TIME,
-        "summary": {"type": "string"},
+        "summary": STRING,
         "url": nullable("string"),
     },
-}
+    ["id", "external_id", "source", "service", "at", "summary", "url"],
+)
 
-SERVICE_REF: Schema = {
-    "type": "object",
-    "required": ["id", "name"],
-    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
-}
-
-POINT_IN: Schema = {
-    "type": "object",
-    "required": ["name", "value"],
-    "additionalProperties": False,
-    "properties": {
+POINT_IN = obj(
+    {
         "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$"},
         "value": {"type": "number"},
         "at": nullable("string", format="date-time", description="Default: now; at most 5 minutes ahead."),
         "labels": {**TEXT_LABELS, "type": ["object", "null"]},
     },
-}
+    ["name", "value"],
+    closed=True,
+)
+POINTS_IN = obj(
+    {"points": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("PointIn")}},
+    ["points"],
+    closed=True,
+)
+POINTS_ACCEPTED = obj({"accepted": {"type": "integer", "minimum": 1}}, ["accepted"])
 
-POINTS_IN: Schema = {
-    "type": "object",
-    "required": ["points"],
-    "additionalProperties": False,
-    "properties": {"points": {"type": "array", "minItems": 1, "maxItems": 1000, "items": ref("PointIn")}},
-}
-
-POINTS_ACCEPTED: Schema = {
-    "type": "object",
-    "required": ["accepted"],
-    "properties": {"accepted": {"type": "integer", "minimum": 1}},
-}
-
-TARGET: Schema = {
-    "type": "object",
-    "required": ["account", "service"],
-    "additionalProperties": False,
-    "properties": {
+TARGET = obj(
+    {
         "id": read_only("integer"),
         "account": {"type": "integer", "description": "A linked PagerDuty account of the workspace."},
         "service": {"type": "string", "description": "The PagerDuty service id to page."},
@@ -127,19 +121,17 @@ TARGET: Schema = {
         "urgency": nullable("string", enum=["high", "low", None]),
         "escalation_policy": nullable("string"),
     },
-}
+    ["account", "service"],
+    closed=True,
+)
 
-ALERT_RULE: Schema = {
-    "type": "object",
-    "description": "Sent without the read-only fields; a rule read with GET may be sent back as it is.",
-    "additionalProperties": False,
-    "required": ["name", "signal", "metric", "operator", "threshold"],
-    "properties": {
+ALERT_RULE = obj(
+    {
         "id": read_only("integer"),
         "name": {"type": "string", "maxLength": 120},
         "description": nullable("string", maxLength=2000),
         "signal": {"type": "string", "enum": ["incident", "pushed"]},
-        "metric": {"type": "string"},
+        "metric": STRING,
         "aggregation": nullable("string"),
         "labels": {**TEXT_LABELS, "type": ["object", "null"]},
         "filters": {
@@ -147,10 +139,10 @@ ALERT_RULE: Schema = {
             "additionalProperties": False,
             "properties": {"services": ID_LIST, "teams": ID_LIST, "urgencies": ID_LIST},
         },
-        "window_seconds": {"type": "integer"},
-        "operator": {"type": "string"},
+        "window_seconds": INTEGER,
+        "operator": STRING,
         "threshold": {"type": "number", "minimum": -1e15, "maximum": 1e15},
-        "for_seconds": {"type": "integer"},
+        "for_seconds": INTEGER,
         "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
         "no_data": {"type": "string", "enum": ["ok", "alert", "keep"]},
         "enabled": {"type": "boolean"},
@@ -171,25 +163,20 @@ ALERT_RULE: Schema = {
         "last_error": read_only(["string", "null"]),
         "created_at": read_only(["string", "null"]),
     },
-}
-
+    ["name", "signal", "metric", "operator", "threshold"],
+    closed=True,
+    description="Sent without the read-only fields; a rule read with GET may be sent back as it is.",
+)
 # A PATCH sends only what changes.
 ALERT_RULE_CHANGES: Schema = {key: value for key, value in ALERT_RULE.items() if key != "required"}
+ALERT_RULE_LIST = obj({"alert_rules": {"type": "array", "items": ref("AlertRule")}}, ["alert_rules"])
 
-ALERT_RULE_LIST: Schema = {
-    "type": "object",
-    "required": ["alert_rules"],
-    "properties": {"alert_rules": {"type": "array", "items": ref("AlertRule")}},
-}
-
-INCIDENT: Schema = {
-    "type": "object",
-    "required": ["id", "number", "title", "status", "service", "teams", "created_at", "excluded"],
-    "properties": {
-        "id": {"type": "string"},
+INCIDENT = obj(
+    {
+        "id": STRING,
         "number": {"type": ["integer", "null"]},
-        "title": {"type": "string"},
-        "status": {"type": "string", "enum": ["triggered", "acknowledged", "resolved"]},
+        "title": STRING,
+        "status": INCIDENT_STATUS,
         "urgency": {"type": ["string", "null"]},
         "priority": {"type": ["string", "null"]},
         "service": ref("ServiceRef"),
@@ -205,73 +192,49 @@ INCIDENT: Schema = {
         "excluded": {"type": "boolean"},
         "html_url": {"type": ["string", "null"]},
     },
-}
-
-INCIDENT_PAGE: Schema = {
-    "type": "object",
-    "required": ["incidents", "page", "per_page", "total", "next"],
-    "properties": {
+    ["id", "number", "title", "status", "service", "teams", "created_at", "excluded"],
+)
+INCIDENT_PAGE = obj(
+    {
         "incidents": {"type": "array", "items": ref("Incident")},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "per_page": PER_PAGE,
         "total": {"type": "integer", "minimum": 0},
-        "next": {
-            **nullable("string", format="uri-reference"),
-            "description": "The next page: a URL under VIGIL_BASE_URL, else a path; null on the last page.",
-        },
+        "next": nullable(
+            "string",
+            format="uri-reference",
+            description="The next page: a URL under VIGIL_BASE_URL, else a path; null on the last page.",
+        ),
     },
-}
+    ["incidents", "page", "per_page", "total", "next"],
+)
 
-DISTRIBUTION: Schema = {"type": "object", "additionalProperties": {"type": ["number", "integer", "null"]}}
-
-METRICS: Schema = {
-    "type": "object",
-    "required": ["window", "incident_count", "mtta_seconds", "mttr_seconds", "change_failure_rate"],
-    "properties": {
-        "window": {
-            "type": "object",
-            "required": ["start", "end", "timezone"],
-            "properties": {
-                "start": {"type": "string"},
-                "end": {"type": "string"},
-                "timezone": {"type": "string"},
-            },
-        },
-        "incident_count": {"type": "integer"},
-        "unresolved_count": {"type": "integer"},
+METRICS = obj(
+    {
+        "window": obj({"start": STRING, "end": STRING, "timezone": STRING}, ["start", "end", "timezone"]),
+        "incident_count": INTEGER,
+        "unresolved_count": INTEGER,
         "mtta_seconds": DISTRIBUTION,
         "mttr_seconds": DISTRIBUTION,
-        "deployment_count": {"type": "integer"},
-        "failed_deployment_count": {"type": "integer"},
+        "deployment_count": INTEGER,
+        "failed_deployment_count": INTEGER,
         "change_failure_rate": {"type": ["number", "null"]},
         "escalation_rate": {"type": ["number", "null"]},
         "interruptions": {"type": "object"},
         "failed_deployment_recovery_seconds": DISTRIBUTION,
-        "unrecovered_deployment_count": {"type": "integer"},
+        "unrecovered_deployment_count": INTEGER,
         "auto_resolve_rate": {"type": ["number", "null"]},
         "dora": {"type": "object"},
-        "excluded_count": {"type": "integer"},
+        "excluded_count": INTEGER,
     },
-}
+    ["window", "incident_count", "mtta_seconds", "mttr_seconds", "change_failure_rate"],
+)
 
-WEBHOOK_DELIVERY: Schema = {
-    "type": "object",
-    "description": "A PagerDuty webhook v3 delivery; Vigil reads only event.id and event.event_type.",
-    "properties": {
-        "event": {
-            "type": "object",
-            "properties": {"id": {"type": "string"}, "event_type": {"type": "string"}},
-        }
-    },
-}
-
-WEBHOOK_ANSWER: Schema = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": ["queued", "duplicate", "pong"]},
-        "error": {"type": "string"},
-    },
-}
+WEBHOOK_DELIVERY = obj(
+    {"event": obj({"id": STRING, "event_type": STRING})},
+    description="A PagerDuty webhook v3 delivery; Vigil reads only event.id and event.event_type.",
+)
+WEBHOOK_ANSWER = obj({"status": {"type": "string", "enum": ["queued", "duplicate", "pong"]}, "error": STRING})
 
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts.agents import describe
+from app.accounts.sessions import describe_agent
 
 
 @pytest.mark.parametrize(
@@ -39,4 +39,4 @@ from app.accounts.agents import describe
     ],
 )
 def test_it_summarises_a_user_agent(user_agent: str, summary: str) -> None:
-    assert describe(user_agent) == summary
+    assert describe_agent(user_agent) == summary

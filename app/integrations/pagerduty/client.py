@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Literal
 from urllib.parse import quote
 
 import requests
 
 from .errors import PagerDutyError, is_already_resolved_error
-from .pagination import Params, encode_params, items_of, iter_envelopes, iter_full_pages
-from .time_windows import WindowPage, iter_window_pages, split_by_days
-from .transport import AuthKind, ClientStats, RetryPolicy, Transport, full_jitter
+from .pagination import (
+    Params,
+    WindowPage,
+    encode_params,
+    items_of,
+    iter_envelopes,
+    iter_window_pages,
+    split_windows,
+)
+from .transport import AuthKind, ClientStats, Transport, full_jitter
 
 logger = logging.getLogger(__name__)
 
 Urgency = Literal["high", "low"]
-
-
-CHANGE_EVENT_WINDOW_DAYS = 7
+CHANGE_EVENT_WINDOW = timedelta(days=7)
 
 
 class PagerDutyClient:
@@ -55,9 +61,10 @@ class PagerDutyClient:
             from_email=from_email,
             session=session or requests.Session(),
             timeout=timeout,
-            retry=RetryPolicy(
-                max_attempts=max_attempts, max_inline_wait=max_inline_wait, sleep=sleep, jitter=jitter
-            ),
+            max_attempts=max_attempts,
+            max_inline_wait=max_inline_wait,
+            sleep=sleep,
+            jitter=jitter,
             refresh_token=refresh_token,
             user_agent=user_agent,
         )
@@ -100,8 +107,6 @@ class PagerDutyClient:
         finally:
             self._transport.refresh_token = refresh
 
-    # generic access
-
     def get(self, path: str, params: Params | None = None) -> dict[str, Any]:
         return self._transport.get_json(path, encode_params(params or {}))
 
@@ -111,14 +116,6 @@ class PagerDutyClient:
         """Pages of a classic list; raises PaginationLimitError rather than pass offset+limit 10,000."""
         for envelope in iter_envelopes(self._transport.get_json, path, params or {}):
             yield items_of(envelope, collection)
-
-    def iter_window_pages(
-        self, path: str, collection: str, since: datetime, until: datetime, params: Params | None = None
-    ) -> Iterator[WindowPage]:
-        """Pages of a since/until list in windows of ≤ 6 months and ≤ 10,000 results (see time_windows.py)."""
-        return iter_window_pages(self._transport.get_json, path, collection, since, until, params or {})
-
-    # account, users, services, teams
 
     def get_current_user(self, include: Sequence[str] = ()) -> dict[str, Any]:
         # API-NOTES §2.1: an account-level token gets a 400 whose `error` is a string (-> .message).
@@ -156,8 +153,6 @@ class PagerDutyClient:
         # API-NOTES §2.13: check `teams`/`urgencies` before using those filters, else expect 402.
         return [str(ability) for ability in self.get("/abilities").get("abilities", [])]
 
-    # incidents, log entries, change events
-
     def list_incidents(
         self,
         *,
@@ -182,16 +177,19 @@ class PagerDutyClient:
             "include": include,
         }
         if since is not None and until is not None and not all_dates:
-            return _flatten(page.items for page in self.iter_incident_pages(since, until, filters))
+            return chain.from_iterable(page.items for page in self.iter_incident_pages(since, until, filters))
         if all_dates and since is None and until is None:
-            return _flatten(self.iter_pages("/incidents", "incidents", {**filters, "date_range": "all"}))
+            return chain.from_iterable(
+                self.iter_pages("/incidents", "incidents", {**filters, "date_range": "all"})
+            )
         raise ValueError("list_incidents needs either both since and until, or all_dates=True")
 
     def iter_incident_pages(
         self, since: datetime, until: datetime, params: Params | None = None
     ) -> Iterator[WindowPage]:
         # API-NOTES §2.5: ≤ 6 months per request; time_zone=UTC, else since/until use the account's zone.
-        return self.iter_window_pages("/incidents", "incidents", since, until, params)
+        get = self._transport.get_json
+        return iter_window_pages(get, "/incidents", "incidents", since, until, params or {})
 
     def get_incident(self, incident_id: str, include: Sequence[str] = ()) -> dict[str, Any]:
         # API-NOTES §2.6: accepts an incident id or number.
@@ -201,12 +199,13 @@ class PagerDutyClient:
         self, since: datetime, until: datetime, include: Sequence[str] = ()
     ) -> Iterator[WindowPage]:
         # API-NOTES §2.8: account-wide; the default window is undocumented, so both ends are always sent.
-        return self.iter_window_pages("/log_entries", "log_entries", since, until, {"include": include})
+        get = self._transport.get_json
+        return iter_window_pages(get, "/log_entries", "log_entries", since, until, {"include": include})
 
     def list_log_entries(
         self, since: datetime, until: datetime, include: Sequence[str] = ()
     ) -> Iterator[dict[str, Any]]:
-        return _flatten(page.items for page in self.iter_log_entry_pages(since, until, include))
+        return chain.from_iterable(page.items for page in self.iter_log_entry_pages(since, until, include))
 
     def list_incident_log_entries(
         self, incident_id: str, include: Sequence[str] = ()
@@ -218,11 +217,11 @@ class PagerDutyClient:
     def list_change_events(self, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
         # API-NOTES §2.9: since/until must be `…Z` (400 otherwise); §1.3: `more` is always false, so a full
         # page is taken to mean there may be more. Week-long windows keep each under the 10,000 offset cap.
-        for window in split_by_days(since, until, CHANGE_EVENT_WINDOW_DAYS):
-            pages = iter_full_pages(
-                self._transport.get_json, "/change_events", "change_events", window.params()
+        for window in split_windows(since, until, lambda start: start + CHANGE_EVENT_WINDOW):
+            envelopes = iter_envelopes(
+                self._transport.get_json, "/change_events", window.params(), full_pages_of="change_events"
             )
-            yield from _flatten(pages)
+            yield from chain.from_iterable(items_of(envelope, "change_events") for envelope in envelopes)
 
     def create_incident(
         self,
@@ -282,8 +281,6 @@ class PagerDutyClient:
         first_page = next(self.iter_pages("/incidents", "incidents", params), [])
         return first_page[0] if first_page else None
 
-    # webhook subscriptions
-
     def create_webhook_subscription(
         self, url: str, events: Sequence[str], filter: Mapping[str, str], description: str
     ) -> dict[str, Any]:
@@ -310,12 +307,7 @@ class PagerDutyClient:
         self._transport.write("DELETE", f"/webhook_subscriptions/{_segment(subscription_id)}", None)
 
     def _collect(self, path: str, collection: str, params: Params | None = None) -> list[dict[str, Any]]:
-        return list(_flatten(self.iter_pages(path, collection, params)))
-
-
-def _flatten(pages: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-    for items in pages:
-        yield from items
+        return list(chain.from_iterable(self.iter_pages(path, collection, params)))
 
 
 def _unwrap(document: Mapping[str, Any] | None, key: str) -> dict[str, Any]:

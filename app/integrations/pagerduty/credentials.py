@@ -1,15 +1,8 @@
 """Linked accounts: `client_for(account)`, the one way other features get a client acting as an account.
 
-    client = client_for(account)          # may refresh an OAuth token first (and commit)
-    try:
-        services = client.list_services()
-    except PagerDutyError as err:
-        record_auth_failure(account, err)  # 401/403: the card shows "Needs attention" and why
-        db.session.commit()
-        raise
-
-A token that cannot be used (unlinked, undecryptable, refresh refused) raises TokenUnavailable, a
-PagerDutyError with status 401, after marking the account *needs attention* with the reason.
+After a PagerDutyError, `record_auth_failure(account, err)` marks an account whose credential failed (401/403)
+*needs attention*, with the reason its card shows. A token that cannot be used (unlinked, undecryptable,
+refresh refused) raises TokenUnavailable, a PagerDutyError with status 401, after marking the account so.
 """
 
 from __future__ import annotations
@@ -65,8 +58,8 @@ def settings() -> Settings:
     return current_app.config["VIGIL"]
 
 
-def api_url(region: Region | str, config: Settings | None = None) -> str:
-    config = config or settings()
+def api_url(region: Region | str) -> str:
+    config = settings()
     return config.pagerduty_eu_api_url if Region(region) is Region.EU else config.pagerduty_api_url
 
 

@@ -70,11 +70,11 @@ def filtered_services(account: PagerDutyAccount, query: str = "") -> list[PDServ
         .options(selectinload(PDService.teams))
         .order_by(PDService.deleted_remotely, PDService.name, PDService.id)
     )
-    query = query.strip()
+    query = query.strip().lower()
     if query:
-        pattern = f"%{_escape_like(query.lower())}%"
-        team_match = PDService.teams.any(db.func.lower(PDTeam.name).like(pattern, escape="\\"))
-        statement = statement.where(or_(db.func.lower(PDService.name).like(pattern, escape="\\"), team_match))
+        name_match = db.func.lower(PDService.name).contains(query, autoescape=True)
+        team_match = PDService.teams.any(db.func.lower(PDTeam.name).contains(query, autoescape=True))
+        statement = statement.where(or_(name_match, team_match))
     return list(db.session.scalars(statement))
 
 
@@ -102,7 +102,3 @@ def selection_counts(account: PagerDutyAccount) -> tuple[int, int]:
     total = db.session.scalar(count) or 0
     chosen = db.session.scalar(count.where(PDService.selected.is_(True)))
     return int(chosen or 0), int(total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -41,13 +41,8 @@ Answer = tuple[str, int] | tuple[str, int, dict[str, str]]
 
 @bp.post("/integrations/pagerduty/<int:account_id>/services/<int:service_id>")
 @admin_required
-def toggle_service(
-    account_id: int, service_id: int
-) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
-    pd_account = get_or_404(PagerDutyAccount, account_id)
-    service = get_or_404(PDService, service_id)
-    if service.account_id != pd_account.id:
-        abort(404)
+def toggle_service(account_id: int, service_id: int) -> Response | Answer:
+    pd_account, service = _account_service(account_id, service_id)
     if not PostForm().validate_on_submit():
         abort(400)
     error = READ_ONLY_UNLINKED if pd_account.status is AccountStatus.UNLINKED else None
@@ -64,9 +59,8 @@ def toggle_service(
         "error": error,
         "with_data": service_data.deselected_with_data(pd_account),
     }
-    if error:
-        return render_template("integrations/_service_row.html", **context), 409
-    return render_template("integrations/_service_row.html", **context), 200, SYNC_REQUESTED
+    row = render_template("integrations/_service_row.html", **context)
+    return (row, 409) if error else (row, 200, SYNC_REQUESTED)
 
 
 @bp.post("/integrations/pagerduty/<int:account_id>/services/selection")
@@ -118,10 +112,7 @@ def set_history(account_id: int) -> Response | tuple[str, int]:
 @admin_required
 def delete_service_data(account_id: int, service_id: int) -> Response | tuple[str, int]:
     """GET asks for confirmation; POST deletes. A followed service is refused (409) either way."""
-    pd_account = get_or_404(PagerDutyAccount, account_id)
-    service = get_or_404(PDService, service_id)
-    if service.account_id != pd_account.id:
-        abort(404)
+    pd_account, service = _account_service(account_id, service_id)
     form = PostForm()
     context = {**_base(pd_account), "service": service, "form": form, "data": service_data.data_of(service)}
     error = service_data.refusal(pd_account, service)
@@ -180,6 +171,14 @@ def unlink(account_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("pagerduty.integrations"))
 
 
+def _account_service(account_id: int, service_id: int) -> tuple[PagerDutyAccount, PDService]:
+    pd_account = get_or_404(PagerDutyAccount, account_id)
+    service = get_or_404(PDService, service_id)
+    if service.account_id != pd_account.id:
+        abort(404)
+    return pd_account, service
+
+
 def _base(pd_account: PagerDutyAccount) -> dict[str, Any]:
     can_admin = current_membership().role.at_least(Role.ADMIN)
     editable = can_admin and pd_account.status is not AccountStatus.UNLINKED
@@ -217,29 +216,27 @@ def _unlinked_messages(label: str, result: unlinking.UnlinkResult) -> list[tuple
     """(category, text) flashes: what was done in a success banner, what the admin must still do (or know)
     in a warning one."""
     data = "Its synced data was deleted." if result.deleted_data else "Its synced data was kept."
-    messages: list[tuple[str, str]] = []
     if not result.finished:
         rules = ", ".join(f"“{name}”" for name in result.resolving)
-        data = "its synced data is then deleted" if result.deleted_data else "its synced data is kept"
+        then = "its synced data is then deleted" if result.deleted_data else "its synced data is kept"
         first = (
             f"first Vigil resolves the PagerDuty incidents that firing rules opened through it ({rules})"
             if rules
             else "first the pages Vigil is sending through it finish"
         )
-        messages.append(
-            (
-                "success",
-                f"Unlinking {label}: {first}; then its token is deleted and {data}. The rules' pages show "
-                "how each resolve went.",
-            )
+        done = (
+            f"Unlinking {label}: {first}; then its token is deleted and {then}. The rules' pages show "
+            "how each resolve went."
         )
     elif result.revoked is None:
         token = "Delete the API token in PagerDuty (My Profile → User Settings) if nothing else uses it."
-        messages.append(("success", f"Unlinked {label}. {data} {token}"))
+        done = f"Unlinked {label}. {data} {token}"
     elif result.revoked:
-        messages.append(("success", f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked."))
+        done = f"Unlinked {label}. {data} PagerDuty confirmed the access was revoked."
     else:
-        messages.append(("success", f"Unlinked {label}. {data}"))
+        done = f"Unlinked {label}. {data}"
+    messages = [("success", done)]
+    if result.finished and result.revoked is False:
         messages.append(
             (
                 "error",

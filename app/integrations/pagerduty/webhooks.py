@@ -49,8 +49,6 @@ EVENTS = (
 DEDUPE_SECONDS = 3 * 86400  # longer than PagerDuty's 48 h retry window (API-NOTES §6.5)
 NUDGE_DELAY = timedelta(seconds=5)
 REALTIME = "Near-real-time sync"
-
-
 MAX_DELIVERY_ID = 200  # PagerDuty's ids are a few dozen characters; the id becomes a Redis key
 
 
@@ -190,12 +188,8 @@ def enable(account: PagerDutyAccount) -> None:
 
 def save_secret(account: PagerDutyAccount, secret: str, subscription_id: str | None) -> None:
     """For a subscription an admin created by hand in PagerDuty."""
-    _store(
-        account,
-        subscription_id or account.webhook_subscription_id,
-        secret.strip(),
-        "pagerduty.webhook_secret_set",
-    )
+    subscription_id = subscription_id or account.webhook_subscription_id
+    _store(account, subscription_id, secret.strip(), "pagerduty.webhook_secret_set")
 
 
 def disable(account: PagerDutyAccount) -> None:
@@ -217,6 +211,5 @@ def disable(account: PagerDutyAccount) -> None:
 def _store(account: PagerDutyAccount, subscription_id: str | None, secret: str, action: str) -> None:
     account.webhook_subscription_id = subscription_id
     account.webhook_secret_enc = crypto.encrypt(secret)
-    details: dict[str, Any] = {"subscription": subscription_id}
-    audit.record(account.workspace, action, account.subdomain, **details)
+    audit.record(account.workspace, action, account.subdomain, subscription=subscription_id)
     db.session.commit()

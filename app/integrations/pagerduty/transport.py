@@ -1,4 +1,4 @@
-"""HTTP for the PagerDuty client: headers, timeouts, retries, rate limits and the OAuth refresh.
+"""HTTP for the PagerDuty client (its base class): headers, timeouts, retries, rate limits, the OAuth refresh.
 
 Section references (§) are to shared/pagerduty/API-NOTES.md.
 """
@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -51,16 +52,17 @@ class Transport:
         token: str,
         *,
         auth_kind: AuthKind,
-        from_email: str | None,
-        session: requests.Session,
-        timeout: tuple[float, float],
-        max_attempts: int,
-        max_inline_wait: float,
-        sleep: Callable[[float], None],
-        jitter: Callable[[float], float],
-        refresh_token: Callable[[], str] | None,
-        user_agent: str,
+        from_email: str | None = None,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5, 30),
+        max_attempts: int = 4,
+        max_inline_wait: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float], float] = full_jitter,
+        refresh_token: Callable[[], str] | None = None,
+        user_agent: str = "Vigil/0.1",
     ) -> None:
+        """`jitter(cap)` picks a backoff in [0, cap]; `refresh_token()` returns a fresh OAuth access token."""
         if auth_kind not in ("api_token", "oauth"):
             raise ValueError(f"auth_kind must be 'api_token' or 'oauth', not {auth_kind!r}")
         if max_attempts < 1:
@@ -74,6 +76,7 @@ class Transport:
         # to one host, so the environment is read once, for that host, and the answer passed with each
         # request. (A ~/.netrc entry is not read: it would replace the token's Authorization header.)
         self._environment: dict[str, Any] = {}
+        session = session or requests.Session()
         if session.trust_env:
             found = session.merge_environment_settings(self.base_url, {}, None, None, None)
             self._environment = {"proxies": found["proxies"], "verify": found["verify"]}
@@ -92,7 +95,7 @@ class Transport:
 
     def __repr__(self) -> str:
         # The token stays out of reprs, which end up in tracebacks and logs.
-        return f"Transport({self.base_url!r}, auth_kind={self.auth_kind!r})"
+        return f"{type(self).__name__}({self.base_url!r}, auth_kind={self.auth_kind!r})"
 
     def get_json(self, path: str, query: QueryPairs) -> dict[str, Any]:
         document = _json_body(self.request("GET", path, query, None))
@@ -165,6 +168,7 @@ class Transport:
         self._token = token
 
     def drop_connections(self) -> None:
+        """Close pooled connections: a download process shared them and may have left one mid-response."""
         self._session.close()  # a closed Session opens new connections when used again
 
     def _wait_or_raise(self, error: PagerDutyError, attempt: int) -> None:

@@ -10,7 +10,10 @@ would lose nothing for good either (the scheduler's tick syncs anyway), but 503 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +33,6 @@ from . import bp
 from .capabilities import capabilities
 from .credentials import client_for
 from .errors import PagerDutyError
-from .signatures import verify_signature
 from .sync import jobs
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,32 @@ DEDUPE_SECONDS = 3 * 86400  # longer than PagerDuty's 48 h retry window (API-NOT
 NUDGE_DELAY = timedelta(seconds=5)
 REALTIME = "Near-real-time sync"
 MAX_DELIVERY_ID = 200  # PagerDuty's ids are a few dozen characters; the id becomes a Redis key
+
+
+def sign(raw_body: bytes, secret: str) -> str:
+    """`v1=<hex>` (API-NOTES §6.4), over the raw request bytes: re-serialised JSON would not match."""
+    return "v1=" + _digest(raw_body, secret)
+
+
+def verify_signature(raw_body: bytes, header_value: str | None, secrets: Sequence[str]) -> bool:
+    """True if any `v1=` signature in `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>…]` matches any of the secrets
+    (several coexist during a zero-downtime secret rotation)."""
+    if not header_value:
+        return False
+    # Bytes, because compare_digest refuses non-ASCII str and a header is attacker-controlled.
+    candidates = [
+        entry.strip().removeprefix("v1=").lower().encode("utf-8")
+        for entry in header_value.split(",")
+        if entry.strip().startswith("v1=")
+    ]
+    expected = [_digest(raw_body, secret).encode("ascii") for secret in secrets if secret]
+    # Compare every pair rather than stopping early, so timing does not reveal which entry matched.
+    matches = [hmac.compare_digest(c, e) for c in candidates for e in expected]
+    return any(matches)
+
+
+def _digest(raw_body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
 
 
 def _reply(code: int, **body: str) -> tuple[Response, int]:

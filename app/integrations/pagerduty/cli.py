@@ -31,8 +31,8 @@ from .cards import method_text
 from .credentials import workspace_accounts
 from .directory import filtered_services
 from .history import MAX_DAYS, MIN_DAYS, HistoryError, set_history_days
+from .link import LinkError
 from .sync import jobs, runner
-from .tokens import LinkError
 
 pagerduty_cli = AppGroup("pagerduty", help="Link PagerDuty accounts, choose their services, unlink them.")
 

@@ -18,7 +18,7 @@ from .capabilities import requested_scopes
 from .cards import card_for
 from .credentials import settings, workspace_accounts
 from .forms import OAuthStartForm, TokenForm
-from .tokens import LinkError
+from .link import LinkError
 
 # The OAuth flow this browser started: its state, workspace and requested scopes (one at a time).
 PENDING = "pagerduty_oauth"

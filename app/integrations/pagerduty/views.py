@@ -15,7 +15,7 @@ from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
 from app.web import is_htmx, page_or_partial
 
-from . import bp, history, link, oauth, service_data, unlinking
+from . import bp, history, link, oauth, unlinking
 from .capabilities import requested_scopes
 from .cards import card_for, failed_pages
 from .credentials import settings, workspace_accounts
@@ -190,7 +190,7 @@ def toggle_service(account_id: int, service_id: int) -> Response | Answer:
         "service": service,
         "saved": error is None,
         "error": error,
-        "with_data": service_data.deselected_with_data(pd_account),
+        "with_data": history.deselected_with_data(pd_account),
     }
     row = render_template("integrations/_service_row.html", **context)
     return (row, 409) if error else (row, 200, SYNC_REQUESTED)
@@ -247,15 +247,15 @@ def delete_service_data(account_id: int, service_id: int) -> Response | tuple[st
     """GET asks for confirmation; POST deletes. A followed service is refused (409) either way."""
     pd_account, service = _account_service(account_id, service_id)
     form = PostForm()
-    context = {**_base(pd_account), "service": service, "form": form, "data": service_data.data_of(service)}
-    error = service_data.refusal(pd_account, service)
+    context = {**_base(pd_account), "service": service, "form": form, "data": history.data_of(service)}
+    error = history.refusal(pd_account, service)
     if error:
         return render_template(DELETE_DATA, **context, error=error), 409
     if request.method == "GET":
         return render_template(DELETE_DATA, **context), 200
     if not form.validate_on_submit():
         abort(400)
-    deleted = service_data.delete_service_data(pd_account, service)
+    deleted = history.delete_service_data(pd_account, service)
     flash(f"Deleted the synced data of {service.name}: {deleted.describe()}.", "success")
     return redirect(url_for("pagerduty.account", account_id=pd_account.id))
 
@@ -331,7 +331,7 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
     return {
         **_base(pd_account),
         "services": filtered_services(pd_account, query),
-        "with_data": service_data.deselected_with_data(pd_account),
+        "with_data": history.deselected_with_data(pd_account),
         "query": query,
         "selected_count": selected,
         "total_count": total,

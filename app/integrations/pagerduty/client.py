@@ -1,9 +1,7 @@
-"""The one seam through which Vigil talks to PagerDuty's REST API v2.
+"""The one seam through which Vigil talks to PagerDuty's REST API v2 (§: shared/pagerduty/API-NOTES.md).
 
-Section references (§) are to shared/pagerduty/API-NOTES.md. Entity helpers return the unwrapped entity
-(`{"incident": {...}}` → the incident dict); list helpers page 100 at a time until `more` is false.
-Every failure is a PagerDutyError (see errors.py); retries, rate limits and the OAuth refresh live in the
-Transport it extends (transport.py).
+Entity helpers return the unwrapped entity (`{"incident": {...}}` → the incident dict); every failure is a
+PagerDutyError (errors.py); retries, rate limits and the OAuth refresh live in the base class (transport.py).
 """
 
 from __future__ import annotations
@@ -35,8 +33,6 @@ CHANGE_EVENT_WINDOW = timedelta(days=7)
 
 
 class PagerDutyClient(Transport):
-    """The endpoints Vigil uses, on top of the transport's requests (constructor arguments: transport.py)."""
-
     def adopt_stats(self, stats: ClientStats) -> None:
         """Take over the counts of this client's copy in a download process (the copy made every request)."""
         self.stats = stats

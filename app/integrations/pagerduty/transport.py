@@ -1,7 +1,4 @@
-"""HTTP for the PagerDuty client (its base class): headers, timeouts, retries, rate limits, the OAuth refresh.
-
-Section references (§) are to shared/pagerduty/API-NOTES.md.
-"""
+"""The PagerDuty client's base: headers, timeouts, retries, rate limits, OAuth refresh (§: API-NOTES.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
 """Webhooks v3 (API-NOTES §6): the public endpoint PagerDuty delivers to, and the account's subscription.
 
 A delivery only nudges the account's sync (stable job id, a few seconds' delay so a burst of events makes one
-run): the sync fetches what changed, so a missed or dropped delivery is healed by the next incremental sync.
-
-When the queue is unreachable the endpoint answers 503, not 2xx: PagerDuty then retries (at-least-once,
-API-NOTES §6.5) and the dedupe key is removed so the retry is not mistaken for a duplicate. Answering 2xx
-would lose nothing for good either (the scheduler's tick syncs anyway), but 503 is honest and faster to heal.
+run): the sync fetches what changed, so a missed delivery is healed by the next incremental sync. When the
+queue is unreachable the endpoint answers 503 and forgets the dedupe key, so PagerDuty's retry (at-least-once,
+§6.5) gets through: more honest, and faster to heal, than a 2xx the scheduler's tick would make good.
 """
 
 from __future__ import annotations

@@ -61,18 +61,22 @@ def token_form() -> str:
 def link_token() -> Response | tuple[str, int]:
     form = TokenForm()
     replacing = _replacing()
-    context: dict[str, Any] = {"form": form, "replacing": replacing}
-    if not form.validate_on_submit():
-        return _page_or_partial_form(context)
-    try:
-        result = link.link_with_token(
-            current_workspace(), form.token.data, form.region.data or None, current_user, replacing
-        )
-    except LinkError as exc:
-        form.token.errors = [str(exc)]
-        return _page_or_partial_form(context)
-    _flash_result(result)
-    return _redirect(url_for("pagerduty.account", account_id=result.account.id))
+    if form.validate_on_submit():
+        try:
+            result = link.link_with_token(
+                current_workspace(), form.token.data, form.region.data or None, current_user, replacing
+            )
+        except LinkError as exc:
+            form.token.errors = [str(exc)]
+        else:
+            _flash_result(result)
+            target = url_for("pagerduty.account", account_id=result.account.id)
+            if is_htmx():
+                return Response(status=204, headers={"HX-Redirect": target})
+            return redirect(target, 303)
+    return page_or_partial(
+        "integrations/token.html", "integrations/_token_form.html", 400, form=form, replacing=replacing
+    )
 
 
 @bp.post("/integrations/pagerduty/oauth/start")
@@ -88,7 +92,10 @@ def oauth_start() -> Response:
     scopes = requested_scopes(
         config.pagerduty_oauth_kind, alert_delivery=form.alert_delivery.data, realtime=form.realtime.data
     )
-    redirect_uri = _callback_url()
+    # Behind a proxy, VIGIL_BASE_URL is the address registered in PagerDuty as the redirect URL.
+    redirect_uri = url_for("pagerduty.oauth_callback", _external=not config.base_url)
+    if config.base_url:
+        redirect_uri = config.base_url + redirect_uri
     response, state = oauth.start(config, redirect_uri, scopes)
     session[PENDING] = {"state": state, "workspace_id": current_workspace().id, "scopes": scopes}
     return response
@@ -124,17 +131,6 @@ def _replacing() -> PagerDutyAccount | None:
     return get_or_404(PagerDutyAccount, account_id) if account_id is not None else None
 
 
-def _callback_url() -> str:
-    # Behind a proxy, VIGIL_BASE_URL is the address registered in PagerDuty as the redirect URL.
-    base = settings().base_url
-    path = url_for("pagerduty.oauth_callback")
-    return base + path if base else url_for("pagerduty.oauth_callback", _external=True)
-
-
-def _page_or_partial_form(context: dict[str, Any]) -> tuple[str, int]:
-    return page_or_partial("integrations/token.html", "integrations/_token_form.html", 400, **context)
-
-
 def _flash_result(result: link.LinkResult) -> None:
     verb = {"linked": "Linked", "relinked": "Re-linked", "token_replaced": "Replaced the token of"}[
         result.action
@@ -146,12 +142,6 @@ def _flash_result(result: link.LinkResult) -> None:
     flash(message, "success")
     for warning in result.warnings:
         flash(warning, "error")
-
-
-def _redirect(target: str) -> Response:
-    if is_htmx():
-        return Response(status=204, headers={"HX-Redirect": target})
-    return redirect(target, 303)
 
 
 READ_ONLY_UNLINKED = "This account is unlinked: re-link it to change which services Vigil follows."

@@ -227,7 +227,7 @@ def link_with_token(
     account.expires_at = None
     account.scopes = ""
     _set_token_user(account, checked.user)
-    action = "token_replaced" if previous is AccountStatus.ACTIVE else _action(previous)
+    action = {None: "linked", AccountStatus.ACTIVE: "token_replaced"}.get(previous, "relinked")
     return _finish_link(account, action, actor, via, method="api_token")
 
 
@@ -262,17 +262,9 @@ def link_with_oauth(
             "PagerDuty granted less than Vigil asked for — missing: " + ", ".join(not_granted) + ". "
             "See what that means below; re-link to ask again."
         )
-    result = _finish_link(account, _action(previous), actor, "web", method="oauth", scopes=grant.scopes)
+    action = "linked" if previous is None else "relinked"
+    result = _finish_link(account, action, actor, "web", method="oauth", scopes=grant.scopes)
     result.warnings[:0] = warnings
-    return result
-
-
-def after_link(account: PagerDutyAccount) -> tuple[DirectoryResult | None, str | None]:
-    """Runs after every successful link: fetch the services and teams now, and resume syncing a re-linked
-    account whose services are already selected (a new account starts once services are picked)."""
-    result = refresh_services(account)
-    if selection_counts(account)[0]:
-        nudge_sync(account)
     return result
 
 
@@ -351,10 +343,6 @@ def _text_or_none(value: object) -> str | None:
     return str(value) if value else None
 
 
-def _action(previous: AccountStatus | None) -> str:
-    return "linked" if previous is None else "relinked"
-
-
 def _finish_link(
     account: PagerDutyAccount, action: str, actor: User | None, via: str, **details: Any
 ) -> LinkResult:
@@ -368,10 +356,8 @@ def _finish_link(
     except IntegrityError:
         db.session.rollback()
         raise LinkError(BUSY) from None
-    workspace = db.session.get(Workspace, account.workspace_id)
-    assert workspace is not None
     audit.record(
-        workspace,
+        account.workspace,
         f"pagerduty.{action}",
         account_label(account),
         region=account.region.value,
@@ -380,5 +366,9 @@ def _finish_link(
         **details,
     )
     db.session.commit()
-    directory, problem = after_link(account)
+    # Fetch the services and teams now, and resume syncing a re-linked account whose services are already
+    # selected (a new account starts once services are picked).
+    directory, problem = refresh_services(account)
+    if selection_counts(account)[0]:
+        nudge_sync(account)
     return LinkResult(account, action, directory, [problem] if problem else [])

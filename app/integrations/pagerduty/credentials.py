@@ -126,11 +126,8 @@ def delivery_problem(account: PagerDutyAccount, *, resolving: bool = False) -> s
     if account.status is AccountStatus.NEEDS_ATTENTION:
         reason = (account.status_reason or "see Integrations").rstrip(".")
         return f"This PagerDuty account needs attention: {reason}."
-    write = next(
-        c
-        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
-        if c.name == "Alert delivery"
-    )
+    caps = capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+    write = next(c for c in caps if c.name == "Alert delivery")
     if write.state == "no":
         return f"This PagerDuty account cannot create incidents: {write.note}."
     return None

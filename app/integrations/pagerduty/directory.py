@@ -6,7 +6,7 @@ kept (its incidents may be synced) and flagged `deleted_remotely`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +37,6 @@ class DirectoryResult:
     removed: int
 
 
-def team_docs(teams: Iterable[Json], services: Iterable[Json]) -> list[Json]:
-    """Every team once: from `GET /teams` first, then from the services' `teams[]` (objects or references)."""
-    found: dict[str, Json] = {}
-    for doc in [*teams, *(t for s in services for t in s.get("teams") or [])]:
-        found.setdefault(str(doc["id"]), doc)
-    return list(found.values())
-
-
 def refresh_directory(account: PagerDutyAccount, client: PagerDutyClient) -> DirectoryResult:
     """Fetch services and teams and upsert them; the caller commits. PagerDutyError goes up."""
     # API-NOTES §2.3: include[]=teams embeds the teams, so there is no request per service.
@@ -55,7 +47,11 @@ def refresh_directory(account: PagerDutyAccount, client: PagerDutyClient) -> Dir
         if err.status not in _TEAMS_UNAVAILABLE:
             raise
         teams = []
-    docs = team_docs(teams, services)
+    # Every team once: from `GET /teams` first, then from the services' `teams[]` (objects or references).
+    found: dict[str, Json] = {}
+    for doc in [*teams, *(t for s in services for t in s.get("teams") or [])]:
+        found.setdefault(str(doc["id"]), doc)
+    docs = list(found.values())
     store.store_teams(account, docs)
     team_ids = pairs(select(PDTeam.remote_id, PDTeam.id).where(PDTeam.account_id == account.id))
     counts, removed = store.store_services(account, services, team_ids)

@@ -111,13 +111,9 @@ def parse_error_body(body: str) -> tuple[str, int | None, list[str]]:
 
 
 def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
-    return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _snippet(body: str) -> str:

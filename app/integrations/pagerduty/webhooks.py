@@ -168,9 +168,6 @@ def _secrets(account: PagerDutyAccount) -> list[str]:
         return []
 
 
-# -- the subscription ---------------------------------------------------------------------------------------
-
-
 class SubscriptionError(Exception):
     """Why Vigil could not create or delete the subscription, in words for the account page."""
 

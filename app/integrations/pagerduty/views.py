@@ -270,28 +270,24 @@ def refresh(account_id: int) -> Response:
     return redirect(url_for("pagerduty.account", account_id=pd_account.id))
 
 
-@bp.get("/integrations/pagerduty/<int:account_id>/unlink")
-@admin_required
-def unlink_confirm(account_id: int) -> str:
-    pd_account = get_or_404(PagerDutyAccount, account_id)
-    form = UnlinkForm(synced_data="delete" if pd_account.status is AccountStatus.UNLINKED else "keep")
-    firing = unlinking.firing_rules(pd_account)
-    return render_template("integrations/unlink.html", **_base(pd_account), form=form, firing=firing)
-
-
-@bp.post("/integrations/pagerduty/<int:account_id>/unlink")
+@bp.route("/integrations/pagerduty/<int:account_id>/unlink", methods=["GET", "POST"])
 @admin_required
 def unlink(account_id: int) -> Response | tuple[str, int]:
+    """GET asks for confirmation; POST unlinks."""
     pd_account = get_or_404(PagerDutyAccount, account_id)
-    form = UnlinkForm()
-    if not form.validate_on_submit():
-        firing = unlinking.firing_rules(pd_account)
-        return render_template("integrations/unlink.html", **_base(pd_account), form=form, firing=firing), 400
-    label = link.account_label(pd_account)
-    result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
-    for category, message in _unlinked_messages(label, result):
-        flash(message, category)
-    return redirect(url_for("pagerduty.integrations"))
+    if request.method == "GET":
+        form = UnlinkForm(synced_data="delete" if pd_account.status is AccountStatus.UNLINKED else "keep")
+    else:
+        form = UnlinkForm()
+        if form.validate_on_submit():
+            label = link.account_label(pd_account)
+            result = unlinking.unlink(pd_account, keep_data=form.synced_data.data == "keep")
+            for category, message in _unlinked_messages(label, result):
+                flash(message, category)
+            return redirect(url_for("pagerduty.integrations"))
+    firing = unlinking.firing_rules(pd_account)
+    page = render_template("integrations/unlink.html", **_base(pd_account), form=form, firing=firing)
+    return page, 200 if request.method == "GET" else 400
 
 
 def _account_service(account_id: int, service_id: int) -> tuple[PagerDutyAccount, PDService]:

@@ -16,14 +16,7 @@ from app import crypto
 from app.accounts import audit
 from app.accounts.cli import workspace_named
 from app.extensions import db
-from app.models import (
-    AccountStatus,
-    PagerDutyAccount,
-    PDService,
-    SyncCheckpoint,
-    SyncKind,
-    Workspace,
-)
+from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, Workspace
 from app.queue import QueueNotConfigured
 
 from . import link, unlinking

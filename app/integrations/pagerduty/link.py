@@ -21,15 +21,7 @@ from app import crypto
 from app.accounts import audit
 from app.extensions import db
 from app.inputs import clean_text
-from app.models import (
-    AccountStatus,
-    AuthKind,
-    PagerDutyAccount,
-    PDService,
-    Region,
-    User,
-    Workspace,
-)
+from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService, Region, User, Workspace
 from app.models.types import utcnow
 
 from . import oauth

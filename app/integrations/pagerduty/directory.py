@@ -6,17 +6,15 @@ kept (its incidents may be synced) and flagged `deleted_remotely`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.analytics import changes
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, PDTeam
-from app.models.types import utcnow
 
 from .client import PagerDutyClient
 from .errors import PagerDutyError
@@ -72,24 +70,6 @@ def filtered_services(account: PagerDutyAccount, query: str = "") -> list[PDServ
         team_match = PDService.teams.any(db.func.lower(PDTeam.name).contains(query, autoescape=True))
         statement = statement.where(or_(name_match, team_match))
     return list(db.session.scalars(statement))
-
-
-def set_selection(services: Sequence[PDService], selected: bool) -> list[PDService]:
-    """Select or deselect; returns the services that changed (the caller audits and commits).
-
-    Selecting clears `backfilled_at`, which is how the sync knows to fetch the service's history.
-    """
-    changed = [s for s in services if s.selected != selected]
-    now = utcnow()
-    for service in changed:
-        service.selected = selected
-        if selected:
-            service.selected_at = now
-            service.backfilled_at = None
-    # The selected services are every metric's default population.
-    for workspace_id in {service.workspace_id for service in changed}:
-        changes.rows_changed(workspace_id)
-    return changed
 
 
 def selection_counts(account: PagerDutyAccount) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import crypto
 from app.accounts import audit
+from app.analytics import changes
 from app.extensions import db
 from app.inputs import clean_text
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService, Region, User, Workspace
@@ -28,7 +29,7 @@ from . import oauth
 from .capabilities import missing
 from .client import PagerDutyClient
 from .credentials import TokenUnavailable, api_url, client_for, record_auth_failure, store_grant
-from .directory import DirectoryResult, refresh_directory, selection_counts, set_selection
+from .directory import DirectoryResult, refresh_directory, selection_counts
 from .errors import PagerDutyError
 from .sync.jobs import nudge_sync
 from .sync.mapping import storable
@@ -284,8 +285,18 @@ def refresh_services(account: PagerDutyAccount) -> tuple[DirectoryResult | None,
 def select_services(
     account: PagerDutyAccount, services: list[PDService], selected: bool, via: str = "web"
 ) -> int:
-    changed = set_selection(services, selected)
+    """Select or deselect the account's `services` (audited, committed); returns how many changed. Selecting
+    clears `backfilled_at`, which is how the sync knows to fetch the service's history."""
+    changed = [s for s in services if s.selected != selected]
+    now = utcnow()
+    for service in changed:
+        service.selected = selected
+        if selected:
+            service.selected_at = now
+            service.backfilled_at = None
     if changed:
+        # The selected services are every metric's default population.
+        changes.rows_changed(account.workspace_id)
         action = "pagerduty.services_selected" if selected else "pagerduty.services_deselected"
         names = [s.name for s in changed][:50]
         audit.record(account.workspace, action, account_label(account), services=names, via=via)

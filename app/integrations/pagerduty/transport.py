@@ -193,12 +193,9 @@ class Transport:
 
 def _ratelimit_reset(response: requests.Response) -> float | None:
     # §4: `ratelimit-reset` is seconds until the window resets, not an epoch.
-    value = response.headers.get("ratelimit-reset")
-    if value is None:
-        return None
     try:
-        seconds = float(value)
-    except ValueError:
+        seconds = float(response.headers["ratelimit-reset"])
+    except (KeyError, ValueError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 

@@ -29,7 +29,7 @@ BOUNDS_MESSAGE = f"History must be a whole number of days from {MIN_DAYS} to {MA
 
 
 class HistoryError(ValueError):
-    """A history setting that cannot be saved; the message is shown to the admin as it is."""
+    """A setting that cannot be saved or data that cannot be deleted; the message is shown as it is."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,6 @@ def set_history_days(account: PagerDutyAccount, days: int, via: str = "web") -> 
         )
         db.session.commit()
     return change
-
-
-class ServiceDataError(ValueError):
-    """The data cannot be deleted; the message says why and is shown as it is."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ def delete_service_data(account: PagerDutyAccount, service: PDService, via: str 
         raise ValueError("the service belongs to another account")
     problem = refusal(account, service)
     if problem is not None:
-        raise ServiceDataError(problem)
+        raise HistoryError(problem)
     deleted = data_of(service)
     for model in (Incident, Deployment):
         db.session.execute(

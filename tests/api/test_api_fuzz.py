@@ -26,7 +26,7 @@ from app.crypto import encrypt
 from app.extensions import db
 from app.integrations.pagerduty.credentials import client_for
 from app.integrations.pagerduty.directory import refresh_directory
-from app.integrations.pagerduty.signatures import sign
+from app.integrations.pagerduty.webhooks import sign
 from app.models import PagerDutyAccount, PDService, Workspace
 from pdsim.testing import RunningSim
 from tests.api.openapi_support import DOCUMENT, operations, problems

@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.signatures import sign
+from app.integrations.pagerduty.webhooks import sign
 from tests.analytics.factories import World, make_incident, utc
 from tests.api.conftest import Api
 from tests.api.openapi_support import DOCUMENT, operations, problems

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.pagerduty import tokens
+from app.integrations.pagerduty import link
 from app.models import AccountStatus, AuditEvent, PagerDutyAccount, PDService, Region
 from tests.factories import Personas, make_pd_account
 from tests.pdsim_support import ACCOUNT_TOKEN, USER_TOKEN
@@ -48,7 +48,7 @@ def test_it_reads_the_token_from_stdin(app: Flask, personas: Personas) -> None:
 
 @pytest.mark.parametrize(
     ("token", "message"),
-    [(ACCOUNT_TOKEN, tokens.ACCOUNT_TOKEN), ("u+Nope", tokens.INVALID), ("0" * 32, tokens.INTEGRATION_KEY)],
+    [(ACCOUNT_TOKEN, link.ACCOUNT_TOKEN), ("u+Nope", link.INVALID), ("0" * 32, link.INTEGRATION_KEY)],
 )
 def test_it_fails_with_the_message_the_ui_gives(
     app: Flask, personas: Personas, token: str, message: str

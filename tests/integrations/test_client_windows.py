@@ -10,7 +10,7 @@ import responses
 
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.errors import PaginationLimitError
-from app.integrations.pagerduty.time_windows import TimeWindow, split_by_months
+from app.integrations.pagerduty.pagination import TimeWindow, split_by_months
 
 BASE = "https://api.pagerduty.com"
 

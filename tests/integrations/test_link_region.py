@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.pagerduty import tokens
+from app.integrations.pagerduty import link
 from app.integrations.pagerduty.credentials import client_for
 from app.models import PagerDutyAccount, Region
 from pdsim.testing import RunningSim
@@ -45,7 +45,7 @@ def test_it_says_the_token_belongs_to_the_other_region(admin: FlaskClient) -> No
     response = link_by_token(admin, USER_TOKEN, region="us")
 
     assert response.status_code == 400
-    assert tokens.wrong_region("eu") in response.get_data(as_text=True)
+    assert link.wrong_region("eu") in response.get_data(as_text=True)
     assert db.session.scalars(select(PagerDutyAccount)).all() == []
 
 

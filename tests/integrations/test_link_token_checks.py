@@ -10,10 +10,9 @@ import requests
 import responses
 from flask import Flask
 
-from app.integrations.pagerduty import tokens
+from app.integrations.pagerduty import link
 from app.integrations.pagerduty.errors import PagerDutyError
-from app.integrations.pagerduty.link import check_token, subdomain_of
-from app.integrations.pagerduty.tokens import LinkError, clean_token, explain
+from app.integrations.pagerduty.link import LinkError, check_token, clean_token, explain, subdomain_of
 
 US = "https://api.test"
 EU = "https://api.eu.test"
@@ -74,42 +73,42 @@ def test_it_names_the_other_region_when_the_chosen_one_refuses(api: responses.Re
     api.get(f"{US}/users/me", json=INVALID, status=401)
     api.get(f"{EU}/users/me", json=ME)
 
-    assert refused(TOKEN, "us") == tokens.wrong_region("eu")
-    assert "EU service region. Choose EU" in tokens.wrong_region("eu")
+    assert refused(TOKEN, "us") == link.wrong_region("eu")
+    assert "EU service region. Choose EU" in link.wrong_region("eu")
 
 
 def test_it_calls_a_token_refused_in_both_regions_invalid(api: responses.RequestsMock) -> None:
     api.get(f"{EU}/users/me", json=INVALID, status=401)
     api.get(f"{US}/users/me", json=INVALID, status=401)
 
-    assert refused(TOKEN, "eu") == tokens.INVALID
+    assert refused(TOKEN, "eu") == link.INVALID
 
 
 def test_it_recognises_an_account_level_token(api: responses.RequestsMock) -> None:
     api.get(f"{US}/users/me", json=ACCOUNT_LEVEL, status=400)
 
-    assert refused(TOKEN) == tokens.ACCOUNT_TOKEN
-    assert "My Profile → User Settings → Create API User Token" in tokens.ACCOUNT_TOKEN
+    assert refused(TOKEN) == link.ACCOUNT_TOKEN
+    assert "My Profile → User Settings → Create API User Token" in link.ACCOUNT_TOKEN
 
 
 def test_it_recognises_an_account_level_token_of_the_other_region(api: responses.RequestsMock) -> None:
     api.get(f"{US}/users/me", json=INVALID, status=401)
     api.get(f"{EU}/users/me", json=ACCOUNT_LEVEL, status=400)
 
-    assert refused(TOKEN, "us") == tokens.ACCOUNT_TOKEN
+    assert refused(TOKEN, "us") == link.ACCOUNT_TOKEN
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ("0123456789abcdef0123456789ABCDEF", tokens.INTEGRATION_KEY),
+        ("0123456789abcdef0123456789ABCDEF", link.INTEGRATION_KEY),
         ("R0123456789abcdef0123456789abcdef", None),
-        ("abc def", tokens.SPACES_INSIDE),
-        ("abc\ndef", tokens.SPACES_INSIDE),
-        ("tökén_123", tokens.ODD_CHARACTERS),
-        ("abc\u200bdef", tokens.ODD_CHARACTERS),
-        ("", tokens.EMPTY),
-        (" \n", tokens.EMPTY),
+        ("abc def", link.SPACES_INSIDE),
+        ("abc\ndef", link.SPACES_INSIDE),
+        ("tökén_123", link.ODD_CHARACTERS),
+        ("abc\u200bdef", link.ODD_CHARACTERS),
+        ("", link.EMPTY),
+        (" \n", link.EMPTY),
     ],
 )
 def test_it_refuses_what_cannot_be_a_user_token_without_asking_pagerduty(
@@ -127,19 +126,19 @@ def test_it_says_when_pagerduty_cannot_be_reached(api: responses.RequestsMock) -
     api.get(f"{US}/users/me", body=requests.ConnectionError("refused"))
     api.get(f"{US}/users/me", body=requests.ConnectionError("refused"))
 
-    assert refused(TOKEN, "us") == tokens.UNREACHABLE.format(url=US)
+    assert refused(TOKEN, "us") == link.UNREACHABLE.format(url=US)
 
 
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}, tokens.RATE_LIMITED),
-        (503, {}, tokens.SERVER_ERROR.format(status=503)),
-        (402, {"error": {"message": "Missing Account Ability", "code": 2014}}, tokens.NO_API),
+        (429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}, link.RATE_LIMITED),
+        (503, {}, link.SERVER_ERROR.format(status=503)),
+        (402, {"error": {"message": "Missing Account Ability", "code": 2014}}, link.NO_API),
         (
             403,
             {"error": {"message": "Access Denied", "code": 2010}},
-            tokens.FORBIDDEN.format(message="Access Denied"),
+            link.FORBIDDEN.format(message="Access Denied"),
         ),
         (
             404,

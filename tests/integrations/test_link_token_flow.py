@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import crypto
 from app.extensions import db
-from app.integrations.pagerduty import tokens
+from app.integrations.pagerduty import link
 from app.models import AccountStatus, AuditEvent, AuthKind, PDService, Region
 from pdsim.testing import RunningSim
 from tests.factories import Personas
@@ -53,13 +53,13 @@ def test_it_trims_spaces_around_the_token(admin: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("token", "message"),
     [
-        ("u+No_Such_Token", tokens.INVALID),
-        (ACCOUNT_TOKEN, tokens.ACCOUNT_TOKEN),
-        (INTEGRATION_KEY, tokens.INTEGRATION_KEY),
-        ("u+Half token", tokens.SPACES_INSIDE),
-        ("u+Tökén", tokens.ODD_CHARACTERS),
+        ("u+No_Such_Token", link.INVALID),
+        (ACCOUNT_TOKEN, link.ACCOUNT_TOKEN),
+        (INTEGRATION_KEY, link.INTEGRATION_KEY),
+        ("u+Half token", link.SPACES_INSIDE),
+        ("u+Tökén", link.ODD_CHARACTERS),
         ("x" * 201, "Field cannot be longer than 200 characters."),
-        ("   ", tokens.EMPTY),
+        ("   ", link.EMPTY),
     ],
 )
 def test_it_explains_each_refused_token_and_saves_nothing(
@@ -81,7 +81,7 @@ def test_it_says_when_a_revoked_token_is_pasted(admin: FlaskClient, sim: Running
     response = link_by_token(admin, "u+Soon_Revoked")
 
     assert response.status_code == 400
-    assert _html(tokens.INVALID) in response.get_data(as_text=True)
+    assert _html(link.INVALID) in response.get_data(as_text=True)
 
 
 def test_it_answers_htmx_with_the_form_alone(admin: FlaskClient) -> None:
@@ -92,7 +92,7 @@ def test_it_answers_htmx_with_the_form_alone(admin: FlaskClient) -> None:
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="token-form">')
-    assert _html(tokens.INVALID) in body
+    assert _html(link.INVALID) in body
 
 
 def test_it_redirects_htmx_to_the_account_page(admin: FlaskClient) -> None:

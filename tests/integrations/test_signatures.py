@@ -1,7 +1,7 @@
 import hashlib
 import hmac
 
-from app.integrations.pagerduty.signatures import sign, verify_signature
+from app.integrations.pagerduty.webhooks import sign, verify_signature
 
 BODY = b'{"event":{"id":"01DEN1HNLBC1VITK192ETJ1MPJ","event_type":"incident.triggered"}}'
 SECRET = "ChPp0yUf7qYOeJ2IxbH1T4xnXgBn3c0VRPQe1dTnwLmV0HVx6OIQU7f2ZfCNjx9o"

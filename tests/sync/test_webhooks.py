@@ -12,8 +12,8 @@ from rq.job import Job
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.signatures import sign
 from app.integrations.pagerduty.sync import runner
+from app.integrations.pagerduty.webhooks import sign
 from app.models import AccountStatus, PagerDutyAccount
 from app.queue import get_queue, redis_connection
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 from app.crypto import encrypt
 from app.extensions import db
-from app.integrations.pagerduty.signatures import sign
+from app.integrations.pagerduty.webhooks import sign
 from pdsim.testing import RunningSim
 from tests.factories import make_pd_account, make_workspace
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.crypto import decrypt, encrypt
 from app.extensions import db
-from app.integrations.pagerduty.signatures import sign
+from app.integrations.pagerduty.webhooks import sign
 from app.models import AuditEvent, PagerDutyAccount
 from pdsim.testing import RunningSim
 from tests.factories import Personas, make_pd_account

@@ -63,9 +63,28 @@ def missing(requested: Iterable[str], granted: str | Iterable[str]) -> list[str]
 
 
 def capabilities(auth_kind: str, scopes: str | Iterable[str], role: str | None) -> list[Capability]:
+    granted = scope_set(scopes)
     if auth_kind == "api_token":
-        return _token_capabilities(role)
-    return _oauth_capabilities(scope_set(scopes), role)
+        alert, hook = _token_writes(role)
+    elif granted & {"read", "write"}:  # a classic OAuth app: `read` reads everything, `write` writes too
+        alert = _write_capability("Alert delivery", "write" in granted, "write", role)
+        hook = _write_capability("Near-real-time sync", "write" in granted, "write", role)
+    else:
+        lacking = [s for s in ANALYTICS_SCOPES if s not in granted]
+        return [
+            Capability("Analytics sync", "no" if lacking else "yes", "needs " + ", ".join(lacking)),
+            _read_capability("Priority filter", PRIORITY_SCOPE, granted),
+            _write_capability("Alert delivery", ALERT_SCOPE in granted, ALERT_SCOPE, role),
+            _read_capability("Escalation policy choice", POLICY_SCOPE, granted),
+            _write_capability("Near-real-time sync", REALTIME_SCOPE in granted, REALTIME_SCOPE, role),
+        ]
+    return [
+        Capability("Analytics sync", "yes"),
+        Capability("Priority filter", "yes"),
+        alert,
+        Capability("Escalation policy choice", "yes"),
+        hook,
+    ]
 
 
 def summary(caps: Iterable[Capability]) -> str:
@@ -73,45 +92,17 @@ def summary(caps: Iterable[Capability]) -> str:
     return " · ".join(str(cap) for cap in caps)
 
 
-def _token_capabilities(role: str | None) -> list[Capability]:
+def _token_writes(role: str | None) -> tuple[Capability, Capability]:
     if role in READ_ONLY_ROLES:
-        write = Capability("Alert delivery", "no", "the token's user is read-only in PagerDuty")
-        hook = Capability("Near-real-time sync", "no", "the token's user is read-only in PagerDuty")
-    else:
-        known_writer = role is not None and role != "restricted_access"
-        write = Capability("Alert delivery", "yes" if known_writer else "maybe", ROLE_DEPENDENT)
-        hook = Capability("Near-real-time sync", "yes" if role in ADMIN_ROLES else "maybe", ROLE_DEPENDENT)
-    return [
-        Capability("Analytics sync", "yes"),
-        Capability("Priority filter", "yes"),
-        write,
-        Capability("Escalation policy choice", "yes"),
-        hook,
-    ]
-
-
-def _oauth_capabilities(granted: frozenset[str], role: str | None) -> list[Capability]:
-    classic = bool(granted & {"read", "write"})
-    if classic:
-        yes = Capability("Analytics sync", "yes")
-        alert = _write_capability("Alert delivery", "write" in granted, "write", role)
-        hook = _write_capability("Near-real-time sync", "write" in granted, "write", role)
-        return [
-            yes,
-            Capability("Priority filter", "yes"),
-            alert,
-            Capability("Escalation policy choice", "yes"),
-            hook,
-        ]
-    lacking = [s for s in ANALYTICS_SCOPES if s not in granted]
-    analytics = Capability("Analytics sync", "no" if lacking else "yes", "needs " + ", ".join(lacking))
-    return [
-        analytics,
-        _read_capability("Priority filter", PRIORITY_SCOPE, granted),
-        _write_capability("Alert delivery", ALERT_SCOPE in granted, ALERT_SCOPE, role),
-        _read_capability("Escalation policy choice", POLICY_SCOPE, granted),
-        _write_capability("Near-real-time sync", REALTIME_SCOPE in granted, REALTIME_SCOPE, role),
-    ]
+        return (
+            Capability("Alert delivery", "no", "the token's user is read-only in PagerDuty"),
+            Capability("Near-real-time sync", "no", "the token's user is read-only in PagerDuty"),
+        )
+    known_writer = role is not None and role != "restricted_access"
+    return (
+        Capability("Alert delivery", "yes" if known_writer else "maybe", ROLE_DEPENDENT),
+        Capability("Near-real-time sync", "yes" if role in ADMIN_ROLES else "maybe", ROLE_DEPENDENT),
+    )
 
 
 def _read_capability(name: str, scope: str, granted: frozenset[str]) -> Capability:

@@ -23,8 +23,8 @@ from app.models.types import utcnow
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
 from .directory import selection_counts
+from .link import REGION_LABELS
 from .sync.runner import ACTIVE
-from .tokens import REGION_LABELS
 
 UNLINKING_REASON = (
     "Being unlinked: Vigil is resolving the PagerDuty incidents its firing rules opened through this "

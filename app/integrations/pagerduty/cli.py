@@ -16,15 +16,7 @@ from app import crypto
 from app.accounts import audit
 from app.accounts.cli import workspace_named
 from app.extensions import db
-from app.models import (
-    AccountStatus,
-    PagerDutyAccount,
-    PDService,
-    SyncCheckpoint,
-    SyncKind,
-    SyncRun,
-    Workspace,
-)
+from app.models import AccountStatus, PagerDutyAccount, PDService, SyncCheckpoint, SyncKind, Workspace
 from app.queue import QueueNotConfigured
 
 from . import link, unlinking
@@ -32,8 +24,8 @@ from .cards import method_text
 from .credentials import workspace_accounts
 from .directory import filtered_services
 from .history import MAX_DAYS, MIN_DAYS, HistoryError, set_history_days
+from .link import LinkError
 from .sync import jobs, runner
-from .tokens import LinkError
 
 pagerduty_cli = AppGroup("pagerduty", help="Link PagerDuty accounts, choose their services, unlink them.")
 
@@ -237,10 +229,7 @@ def _sync_one(account: PagerDutyAccount, full: bool, wait: bool) -> bool:
         raise click.ClickException(
             f"The job queue is unreachable ({exc}); use --wait to sync here."
         ) from None
-    if job is None:
-        click.echo(f"{label}: a sync is running already.")
-    else:
-        click.echo(f"{label}: enqueued job {job.id}")
+    click.echo(f"{label}: a sync is running already." if job is None else f"{label}: enqueued job {job.id}")
     return True
 
 
@@ -249,7 +238,8 @@ def _run_here(account: PagerDutyAccount, label: str) -> bool:
     if outcome == "busy":
         click.echo(f"{label}: a sync is running already (by a worker); not started.", err=True)
         return False
-    sync_run = _latest(account)
+    db.session.expire_all()
+    sync_run = next(iter(runner.latest_runs(account, 1)), None)
     counts = ""
     if sync_run is not None:
         duration = f", {sync_run.duration_seconds:.1f} s" if sync_run.duration_seconds is not None else ""
@@ -261,12 +251,6 @@ def _run_here(account: PagerDutyAccount, label: str) -> bool:
     if sync_run is not None and sync_run.error:
         click.echo(f"{label}: {sync_run.error}", err=True)
     return outcome in {"succeeded", "waiting", "skipped"}
-
-
-def _latest(account: PagerDutyAccount) -> SyncRun | None:
-    db.session.expire_all()
-    runs = runner.latest_runs(account, 1)
-    return runs[0] if runs else None
 
 
 def reset(account: PagerDutyAccount) -> None:

@@ -1,81 +1,41 @@
-"""The one seam through which Vigil talks to PagerDuty's REST API v2.
+"""The one seam through which Vigil talks to PagerDuty's REST API v2 (§: shared/pagerduty/API-NOTES.md).
 
-Section references (§) are to shared/pagerduty/API-NOTES.md. Entity helpers return the unwrapped entity
-(`{"incident": {...}}` → the incident dict); list helpers page 100 at a time until `more` is false.
-Every failure is a PagerDutyError (see errors.py); retries and rate limits live in transport.py.
+Entity helpers return the unwrapped entity (`{"incident": {...}}` → the incident dict); every failure is a
+PagerDutyError (errors.py); retries, rate limits and the OAuth refresh live in the base class (transport.py).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Literal
 from urllib.parse import quote
 
-import requests
-
 from .errors import PagerDutyError, is_already_resolved_error
-from .pagination import Params, encode_params, items_of, iter_envelopes, iter_full_pages
-from .time_windows import WindowPage, iter_window_pages, split_by_days
-from .transport import AuthKind, ClientStats, RetryPolicy, Transport, full_jitter
+from .pagination import (
+    Params,
+    WindowPage,
+    encode_params,
+    items_of,
+    iter_envelopes,
+    iter_window_pages,
+    split_windows,
+)
+from .transport import ClientStats, Transport
 
 logger = logging.getLogger(__name__)
 
 Urgency = Literal["high", "low"]
+CHANGE_EVENT_WINDOW = timedelta(days=7)
 
 
-CHANGE_EVENT_WINDOW_DAYS = 7
-
-
-class PagerDutyClient:
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        auth_kind: AuthKind,
-        from_email: str | None = None,
-        session: requests.Session | None = None,
-        timeout: tuple[float, float] = (5, 30),
-        max_attempts: int = 4,
-        max_inline_wait: float = 10.0,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[float], float] = full_jitter,
-        refresh_token: Callable[[], str] | None = None,
-        user_agent: str = "Vigil/0.1",
-    ) -> None:
-        """`jitter(cap)` picks a backoff in [0, cap]; `refresh_token()` returns a fresh OAuth access token."""
-        self._transport = Transport(
-            base_url,
-            token,
-            auth_kind=auth_kind,
-            from_email=from_email,
-            session=session or requests.Session(),
-            timeout=timeout,
-            retry=RetryPolicy(
-                max_attempts=max_attempts, max_inline_wait=max_inline_wait, sleep=sleep, jitter=jitter
-            ),
-            refresh_token=refresh_token,
-            user_agent=user_agent,
-        )
-
-    def __repr__(self) -> str:
-        return f"PagerDutyClient({self._transport.base_url!r}, auth_kind={self._transport.auth_kind!r})"
-
-    @property
-    def stats(self) -> ClientStats:
-        return self._transport.stats
-
+class PagerDutyClient(Transport):
     def adopt_stats(self, stats: ClientStats) -> None:
         """Take over the counts of this client's copy in a download process (the copy made every request)."""
-        self._transport.stats = stats
-
-    def drop_connections(self) -> None:
-        """Close pooled connections: a download process shared them and may have left one mid-response."""
-        self._transport.drop_connections()
+        self.stats = stats
 
     @contextmanager
     def refreshing_through(self, route: Callable[[Callable[[], str]], Callable[[], str]]) -> Iterator[None]:
@@ -84,41 +44,31 @@ class PagerDutyClient:
         The refresh writes the account row and commits, so it must run where the session is owned; `route`
         returns a stand-in that gets it done there. The owner's own later requests use the new token too.
         """
-        refresh = self._transport.refresh_token
+        refresh = self.refresh_token
         if refresh is None:
             yield
             return
 
         def refresh_here() -> str:
             token = refresh()
-            self._transport.use_token(token)
+            self.use_token(token)
             return token
 
-        self._transport.refresh_token = route(refresh_here)
+        self.refresh_token = route(refresh_here)
         try:
             yield
         finally:
-            self._transport.refresh_token = refresh
-
-    # generic access
+            self.refresh_token = refresh
 
     def get(self, path: str, params: Params | None = None) -> dict[str, Any]:
-        return self._transport.get_json(path, encode_params(params or {}))
+        return self.get_json(path, encode_params(params or {}))
 
     def iter_pages(
         self, path: str, collection: str, params: Params | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of a classic list; raises PaginationLimitError rather than pass offset+limit 10,000."""
-        for envelope in iter_envelopes(self._transport.get_json, path, params or {}):
+        for envelope in iter_envelopes(self.get_json, path, params or {}):
             yield items_of(envelope, collection)
-
-    def iter_window_pages(
-        self, path: str, collection: str, since: datetime, until: datetime, params: Params | None = None
-    ) -> Iterator[WindowPage]:
-        """Pages of a since/until list in windows of ≤ 6 months and ≤ 10,000 results (see time_windows.py)."""
-        return iter_window_pages(self._transport.get_json, path, collection, since, until, params or {})
-
-    # account, users, services, teams
 
     def get_current_user(self, include: Sequence[str] = ()) -> dict[str, Any]:
         # API-NOTES §2.1: an account-level token gets a 400 whose `error` is a string (-> .message).
@@ -156,8 +106,6 @@ class PagerDutyClient:
         # API-NOTES §2.13: check `teams`/`urgencies` before using those filters, else expect 402.
         return [str(ability) for ability in self.get("/abilities").get("abilities", [])]
 
-    # incidents, log entries, change events
-
     def list_incidents(
         self,
         *,
@@ -182,16 +130,19 @@ class PagerDutyClient:
             "include": include,
         }
         if since is not None and until is not None and not all_dates:
-            return _flatten(page.items for page in self.iter_incident_pages(since, until, filters))
+            return chain.from_iterable(page.items for page in self.iter_incident_pages(since, until, filters))
         if all_dates and since is None and until is None:
-            return _flatten(self.iter_pages("/incidents", "incidents", {**filters, "date_range": "all"}))
+            return chain.from_iterable(
+                self.iter_pages("/incidents", "incidents", {**filters, "date_range": "all"})
+            )
         raise ValueError("list_incidents needs either both since and until, or all_dates=True")
 
     def iter_incident_pages(
         self, since: datetime, until: datetime, params: Params | None = None
     ) -> Iterator[WindowPage]:
         # API-NOTES §2.5: ≤ 6 months per request; time_zone=UTC, else since/until use the account's zone.
-        return self.iter_window_pages("/incidents", "incidents", since, until, params)
+        get = self.get_json
+        return iter_window_pages(get, "/incidents", "incidents", since, until, params or {})
 
     def get_incident(self, incident_id: str, include: Sequence[str] = ()) -> dict[str, Any]:
         # API-NOTES §2.6: accepts an incident id or number.
@@ -201,12 +152,13 @@ class PagerDutyClient:
         self, since: datetime, until: datetime, include: Sequence[str] = ()
     ) -> Iterator[WindowPage]:
         # API-NOTES §2.8: account-wide; the default window is undocumented, so both ends are always sent.
-        return self.iter_window_pages("/log_entries", "log_entries", since, until, {"include": include})
+        get = self.get_json
+        return iter_window_pages(get, "/log_entries", "log_entries", since, until, {"include": include})
 
     def list_log_entries(
         self, since: datetime, until: datetime, include: Sequence[str] = ()
     ) -> Iterator[dict[str, Any]]:
-        return _flatten(page.items for page in self.iter_log_entry_pages(since, until, include))
+        return chain.from_iterable(page.items for page in self.iter_log_entry_pages(since, until, include))
 
     def list_incident_log_entries(
         self, incident_id: str, include: Sequence[str] = ()
@@ -218,11 +170,11 @@ class PagerDutyClient:
     def list_change_events(self, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
         # API-NOTES §2.9: since/until must be `…Z` (400 otherwise); §1.3: `more` is always false, so a full
         # page is taken to mean there may be more. Week-long windows keep each under the 10,000 offset cap.
-        for window in split_by_days(since, until, CHANGE_EVENT_WINDOW_DAYS):
-            pages = iter_full_pages(
-                self._transport.get_json, "/change_events", "change_events", window.params()
+        for window in split_windows(since, until, lambda start: start + CHANGE_EVENT_WINDOW):
+            envelopes = iter_envelopes(
+                self.get_json, "/change_events", window.params(), full_pages_of="change_events"
             )
-            yield from _flatten(pages)
+            yield from chain.from_iterable(items_of(envelope, "change_events") for envelope in envelopes)
 
     def create_incident(
         self,
@@ -252,7 +204,7 @@ class PagerDutyClient:
         if priority_id is not None:
             incident["priority"] = {"id": priority_id, "type": "priority_reference"}
         # API-NOTES §2.10: needs `From`; a retry after a lost response is safe because of incident_key.
-        return _unwrap(self._transport.write("POST", "/incidents", {"incident": incident}), "incident")
+        return _unwrap(self.write("POST", "/incidents", {"incident": incident}), "incident")
 
     def resolve_incident(self, incident_id: str, resolution: str | None = None) -> dict[str, Any] | None:
         """Resolve an incident and return it, or None if it was already resolved (400 with code 1001)."""
@@ -262,7 +214,7 @@ class PagerDutyClient:
         path = f"/incidents/{_segment(incident_id)}"
         try:
             # API-NOTES §2.11: needs `From`; re-resolving is undocumented, code 1001 means it is done already.
-            document = self._transport.write("PUT", path, {"incident": incident})
+            document = self.write("PUT", path, {"incident": incident})
         except PagerDutyError as err:
             if is_already_resolved_error(err):
                 logger.info("PagerDuty incident %s was already resolved", incident_id)
@@ -282,8 +234,6 @@ class PagerDutyClient:
         first_page = next(self.iter_pages("/incidents", "incidents", params), [])
         return first_page[0] if first_page else None
 
-    # webhook subscriptions
-
     def create_webhook_subscription(
         self, url: str, events: Sequence[str], filter: Mapping[str, str], description: str
     ) -> dict[str, Any]:
@@ -298,7 +248,7 @@ class PagerDutyClient:
         }
         # API-NOTES §6.1: answers 200 (not 201); the secret is only in this response.
         body = {"webhook_subscription": subscription}
-        document = self._transport.write("POST", "/webhook_subscriptions", body)
+        document = self.write("POST", "/webhook_subscriptions", body)
         return _unwrap(document, "webhook_subscription")
 
     def list_webhook_subscriptions(self) -> list[dict[str, Any]]:
@@ -307,15 +257,10 @@ class PagerDutyClient:
 
     def delete_webhook_subscription(self, subscription_id: str) -> None:
         # API-NOTES §6.1, §0: delete answers 204.
-        self._transport.write("DELETE", f"/webhook_subscriptions/{_segment(subscription_id)}", None)
+        self.write("DELETE", f"/webhook_subscriptions/{_segment(subscription_id)}", None)
 
     def _collect(self, path: str, collection: str, params: Params | None = None) -> list[dict[str, Any]]:
-        return list(_flatten(self.iter_pages(path, collection, params)))
-
-
-def _flatten(pages: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-    for items in pages:
-        yield from items
+        return list(chain.from_iterable(self.iter_pages(path, collection, params)))
 
 
 def _unwrap(document: Mapping[str, Any] | None, key: str) -> dict[str, Any]:

@@ -1,15 +1,8 @@
 """Linked accounts: `client_for(account)`, the one way other features get a client acting as an account.
 
-    client = client_for(account)          # may refresh an OAuth token first (and commit)
-    try:
-        services = client.list_services()
-    except PagerDutyError as err:
-        record_auth_failure(account, err)  # 401/403: the card shows "Needs attention" and why
-        db.session.commit()
-        raise
-
-A token that cannot be used (unlinked, undecryptable, refresh refused) raises TokenUnavailable, a
-PagerDutyError with status 401, after marking the account *needs attention* with the reason.
+After a PagerDutyError, `record_auth_failure(account, err)` marks an account whose credential failed (401/403)
+*needs attention*, with the reason its card shows. A token that cannot be used (unlinked, undecryptable,
+refresh refused) raises TokenUnavailable, a PagerDutyError with status 401, after marking the account so.
 """
 
 from __future__ import annotations
@@ -65,8 +58,8 @@ def settings() -> Settings:
     return current_app.config["VIGIL"]
 
 
-def api_url(region: Region | str, config: Settings | None = None) -> str:
-    config = config or settings()
+def api_url(region: Region | str) -> str:
+    config = settings()
     return config.pagerduty_eu_api_url if Region(region) is Region.EU else config.pagerduty_api_url
 
 
@@ -133,11 +126,8 @@ def delivery_problem(account: PagerDutyAccount, *, resolving: bool = False) -> s
     if account.status is AccountStatus.NEEDS_ATTENTION:
         reason = (account.status_reason or "see Integrations").rstrip(".")
         return f"This PagerDuty account needs attention: {reason}."
-    write = next(
-        c
-        for c in capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
-        if c.name == "Alert delivery"
-    )
+    caps = capabilities(account.auth_kind.value, account.scopes, account.token_user_role)
+    write = next(c for c in caps if c.name == "Alert delivery")
     if write.state == "no":
         return f"This PagerDuty account cannot create incidents: {write.note}."
     return None

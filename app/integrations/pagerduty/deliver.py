@@ -1,11 +1,8 @@
-"""Sending one alert page to PagerDuty: create (or adopt) the incident, or resolve it.
-
-    send(delivery, client) -> SendResult   # app/alerts/delivery.py claims, retries and records around it
+"""Sending one alert page to PagerDuty (app/alerts/delivery.py claims, retries and records around `send`).
 
 Exactly one incident per episode and target: a trigger re-sent after a lost answer (or a killed worker) meets
 PagerDuty's duplicate-key 400 and adopts the open incident with that key (API-NOTES §2.10); a resolve re-sent
-meets "already resolved" (code 1001), which counts as done (§2.11). Requests for one account's token are made
-one at a time across workers (serial.SerialSession), as PagerDuty asks (§4).
+meets "already resolved" (code 1001), which counts as done (§2.11).
 """
 
 from __future__ import annotations
@@ -19,8 +16,7 @@ from .credentials import client_for
 from .errors import PagerDutyError, is_duplicate_key_error
 from .serial import HOLD_SECONDS, SerialSession, queue_connection
 
-# Per request: connect, read.
-REQUEST_TIMEOUT = (5.0, 20.0)
+REQUEST_TIMEOUT = (5.0, 20.0)  # connect, read
 
 
 @dataclass(frozen=True)

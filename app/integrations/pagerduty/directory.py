@@ -6,17 +6,15 @@ kept (its incidents may be synced) and flagged `deleted_remotely`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.analytics import changes
 from app.extensions import db
 from app.models import PagerDutyAccount, PDService, PDTeam
-from app.models.types import utcnow
 
 from .client import PagerDutyClient
 from .errors import PagerDutyError
@@ -37,14 +35,6 @@ class DirectoryResult:
     removed: int
 
 
-def team_docs(teams: Iterable[Json], services: Iterable[Json]) -> list[Json]:
-    """Every team once: from `GET /teams` first, then from the services' `teams[]` (objects or references)."""
-    found: dict[str, Json] = {}
-    for doc in [*teams, *(t for s in services for t in s.get("teams") or [])]:
-        found.setdefault(str(doc["id"]), doc)
-    return list(found.values())
-
-
 def refresh_directory(account: PagerDutyAccount, client: PagerDutyClient) -> DirectoryResult:
     """Fetch services and teams and upsert them; the caller commits. PagerDutyError goes up."""
     # API-NOTES §2.3: include[]=teams embeds the teams, so there is no request per service.
@@ -55,7 +45,11 @@ def refresh_directory(account: PagerDutyAccount, client: PagerDutyClient) -> Dir
         if err.status not in _TEAMS_UNAVAILABLE:
             raise
         teams = []
-    docs = team_docs(teams, services)
+    # Every team once: from `GET /teams` first, then from the services' `teams[]` (objects or references).
+    found: dict[str, Json] = {}
+    for doc in [*teams, *(t for s in services for t in s.get("teams") or [])]:
+        found.setdefault(str(doc["id"]), doc)
+    docs = list(found.values())
     store.store_teams(account, docs)
     team_ids = pairs(select(PDTeam.remote_id, PDTeam.id).where(PDTeam.account_id == account.id))
     counts, removed = store.store_services(account, services, team_ids)
@@ -70,30 +64,12 @@ def filtered_services(account: PagerDutyAccount, query: str = "") -> list[PDServ
         .options(selectinload(PDService.teams))
         .order_by(PDService.deleted_remotely, PDService.name, PDService.id)
     )
-    query = query.strip()
+    query = query.strip().lower()
     if query:
-        pattern = f"%{_escape_like(query.lower())}%"
-        team_match = PDService.teams.any(db.func.lower(PDTeam.name).like(pattern, escape="\\"))
-        statement = statement.where(or_(db.func.lower(PDService.name).like(pattern, escape="\\"), team_match))
+        name_match = db.func.lower(PDService.name).contains(query, autoescape=True)
+        team_match = PDService.teams.any(db.func.lower(PDTeam.name).contains(query, autoescape=True))
+        statement = statement.where(or_(name_match, team_match))
     return list(db.session.scalars(statement))
-
-
-def set_selection(services: Sequence[PDService], selected: bool) -> list[PDService]:
-    """Select or deselect; returns the services that changed (the caller audits and commits).
-
-    Selecting clears `backfilled_at`, which is how the sync knows to fetch the service's history.
-    """
-    changed = [s for s in services if s.selected != selected]
-    now = utcnow()
-    for service in changed:
-        service.selected = selected
-        if selected:
-            service.selected_at = now
-            service.backfilled_at = None
-    # The selected services are every metric's default population.
-    for workspace_id in {service.workspace_id for service in changed}:
-        changes.rows_changed(workspace_id)
-    return changed
 
 
 def selection_counts(account: PagerDutyAccount) -> tuple[int, int]:
@@ -102,7 +78,3 @@ def selection_counts(account: PagerDutyAccount) -> tuple[int, int]:
     total = db.session.scalar(count) or 0
     chosen = db.session.scalar(count.where(PDService.selected.is_(True)))
     return int(chosen or 0), int(total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,7 +1,4 @@
-"""The one error type raised for anything that goes wrong talking to PagerDuty.
-
-References are to shared/pagerduty/API-NOTES.md.
-"""
+"""The one error type for anything that goes wrong talking to PagerDuty (§: shared/pagerduty/API-NOTES.md)."""
 
 from __future__ import annotations
 
@@ -18,10 +15,6 @@ _MAX_BODY_IN_MESSAGE = 200
 # API-NOTES §3 error codes that callers act on.
 CODE_INCIDENT_ALREADY_RESOLVED = 1001
 CODE_ARGUMENTS_CAUSED_ERROR = 2002
-
-
-def is_retryable_status(status: int) -> bool:
-    return status in _RETRYABLE_STATUSES or status >= 500
 
 
 class PagerDutyError(Exception):
@@ -57,7 +50,7 @@ class PagerDutyError(Exception):
             status=status,
             code=code,
             errors=errors,
-            retryable=is_retryable_status(status),
+            retryable=status in _RETRYABLE_STATUSES or status >= 500,
             retry_after=retry_after,
             request=request,
         )
@@ -111,24 +104,16 @@ def parse_error_body(body: str) -> tuple[str, int | None, list[str]]:
     if isinstance(error, str):
         return error, None, []
     if isinstance(error, dict):
-        return str(error.get("message") or ""), _as_int(error.get("code")), _as_strings(error.get("errors"))
+        errors = error.get("errors")
+        strings = [str(item) for item in errors] if isinstance(errors, list) else []
+        return str(error.get("message") or ""), _as_int(error.get("code")), strings
     return _snippet(body), None, []
 
 
 def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
-    return None
-
-
-def _as_strings(value: object) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [str(item) for item in value]
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _snippet(body: str) -> str:

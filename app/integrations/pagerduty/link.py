@@ -2,11 +2,13 @@
 
 An account is identified by (workspace, region, subdomain): linking one that was linked before — by OAuth
 or token, active or unlinked — updates that row in place, so its services, selection and history stay.
+Every message about a pasted token says what to do next; the token itself never appears in one.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,31 +19,68 @@ from sqlalchemy.exc import IntegrityError
 
 from app import crypto
 from app.accounts import audit
+from app.analytics import changes
 from app.extensions import db
 from app.inputs import clean_text
-from app.models import (
-    AccountStatus,
-    AuthKind,
-    PagerDutyAccount,
-    PDService,
-    Region,
-    User,
-    Workspace,
-)
+from app.models import AccountStatus, AuthKind, PagerDutyAccount, PDService, Region, User, Workspace
 from app.models.types import utcnow
 
-from . import oauth, tokens
+from . import oauth
 from .capabilities import missing
 from .client import PagerDutyClient
 from .credentials import TokenUnavailable, api_url, client_for, record_auth_failure, store_grant
-from .directory import DirectoryResult, refresh_directory, selection_counts, set_selection
+from .directory import DirectoryResult, refresh_directory, selection_counts
 from .errors import PagerDutyError
 from .sync.jobs import nudge_sync
 from .sync.mapping import storable
-from .tokens import LinkError
 
 log = logging.getLogger(__name__)
 
+# PagerDuty Events API v2 routing keys and service integration keys are 32 hex characters.
+_INTEGRATION_KEY = re.compile(r"[0-9a-fA-F]{32}")
+REGION_LABELS = {"us": "US", "eu": "EU"}
+CREATE_TOKEN = "PagerDuty → My Profile → User Settings → Create API User Token"
+
+EMPTY = "Paste a PagerDuty user API token."
+SPACES_INSIDE = (
+    "The token has spaces or line breaks inside it. A PagerDuty API token is one word: copy it again "
+    "from PagerDuty and paste only the token."
+)
+ODD_CHARACTERS = (
+    "The token contains characters a PagerDuty API token never has (letters with accents, symbols or "
+    "invisible characters). Copy it again from PagerDuty and paste only the token."
+)
+INTEGRATION_KEY = (
+    "This looks like a service integration key (32 hexadecimal characters, from a service's Integrations "
+    f"tab), not an API token. Vigil needs a user API token: {CREATE_TOKEN}."
+)
+ACCOUNT_TOKEN = (
+    "This is an account-level API key, which acts as no one. Vigil needs a user API token, so that the "
+    f"incidents it creates are made by a real PagerDuty user: {CREATE_TOKEN}."
+)
+INVALID = (
+    "PagerDuty does not accept this token: it is mistyped, revoked or deleted. Create a new one "
+    f"({CREATE_TOKEN}) and paste it again."
+)
+WRONG_REGION = (
+    "This token belongs to a PagerDuty account in the {region} service region. Choose {region} (or "
+    "“Detect”) and try again."
+)
+RATE_LIMITED = "PagerDuty is rate limiting this token right now. Wait a minute and try again."
+UNREACHABLE = (
+    "Vigil could not reach PagerDuty at {url}. Try again in a minute; if it keeps failing, check the "
+    "server's network access and the PAGERDUTY_API_URL / PAGERDUTY_EU_API_URL settings."
+)
+SERVER_ERROR = "PagerDuty had a problem answering (HTTP {status}). Try again in a few minutes."
+NO_API = (
+    "PagerDuty says this account's plan has no access to this part of the API (HTTP 402). REST API access "
+    "needs a Professional plan or higher."
+)
+FORBIDDEN = (
+    "PagerDuty refused this token (HTTP 403: {message}). Use a token of a user who can read users and "
+    "services."
+)
+OTHER = "PagerDuty refused this token (HTTP {status}: {message})."
 OTHER_ACCOUNT = (
     "This token belongs to the PagerDuty account “{found}”, not “{expected}”. To add that account, use "
     "“Link another account” instead."
@@ -57,6 +96,10 @@ UNREAD_USER = (
     "PagerDuty did not let Vigil read the authorizing user (scope users.read), so alerts cannot be sent "
     "“From” them. Re-link and allow users.read."
 )
+
+
+class LinkError(Exception):
+    """Linking failed for a reason the person can fix; `str()` is the message to show them."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +118,7 @@ class LinkResult:
 
 
 def account_label(account: PagerDutyAccount) -> str:
-    return f"{account.subdomain} ({tokens.REGION_LABELS[account.region.value]})"
+    return f"{account.subdomain} ({REGION_LABELS[account.region.value]})"
 
 
 def subdomain_of(html_url: object) -> str | None:
@@ -87,23 +130,71 @@ def subdomain_of(html_url: object) -> str | None:
     return label if label and len(label) <= oauth.SUBDOMAIN_LIMIT else None
 
 
+def clean_token(raw: str | None) -> str:
+    """The token without surrounding whitespace; LinkError for what cannot be a user API token."""
+    token = (raw or "").strip().strip("\"'").strip()
+    if not token:
+        raise LinkError(EMPTY)
+    if any(ch.isspace() for ch in token):
+        raise LinkError(SPACES_INSIDE)
+    if not (token.isascii() and token.isprintable()):
+        # It would also be unsendable: HTTP headers carry no such characters.
+        raise LinkError(ODD_CHARACTERS)
+    if _INTEGRATION_KEY.fullmatch(token):
+        raise LinkError(INTEGRATION_KEY)
+    return token
+
+
+def is_account_level(err: PagerDutyError) -> bool:
+    # API-NOTES §2.1: GET /users/me with an account-level key is a 400 whose `error` is a sentence naming it.
+    return err.status == 400 and "account-level" in err.message.lower()
+
+
+def is_invalid(err: PagerDutyError) -> bool:
+    # API-NOTES §3, §5.4: 401 means unknown, revoked or expired — or a token of the other region.
+    return err.status == 401
+
+
+def wrong_region(region: str) -> str:
+    return WRONG_REGION.format(region=REGION_LABELS.get(region, region.upper()))
+
+
+def explain(err: PagerDutyError, url: str) -> str:
+    """One plain message for a failed `GET /users/me` with a candidate token."""
+    if err.status is None:
+        return UNREACHABLE.format(url=url)
+    if is_account_level(err):
+        return ACCOUNT_TOKEN
+    if is_invalid(err):
+        return INVALID
+    if err.status == 429:
+        return RATE_LIMITED
+    if err.status >= 500 or err.status == 408:
+        return SERVER_ERROR.format(status=err.status)
+    if err.status == 402:
+        return NO_API
+    if err.status == 403:
+        return FORBIDDEN.format(message=err.message)
+    return OTHER.format(status=err.status, message=err.message)
+
+
 def check_token(raw: str | None, region: str | None) -> CheckedToken:
     """`GET /users/me` with the token in `region`, or US then EU when `region` is None (API-NOTES §5.4)."""
-    token = tokens.clean_token(raw)
+    token = clean_token(raw)
     first = region or Region.US.value
     other = Region.EU.value if first == Region.US.value else Region.US.value
     try:
         return CheckedToken(token, first, _me(token, first))
     except PagerDutyError as err:
-        if not tokens.is_invalid(err):
-            raise LinkError(tokens.explain(err, api_url(first))) from None
+        if not is_invalid(err):
+            raise LinkError(explain(err, api_url(first))) from None
     try:
         user = _me(token, other)
     except PagerDutyError as err:
         # A 401 in both regions is a bad token; an account-level key in the other region still says so.
-        raise LinkError(tokens.ACCOUNT_TOKEN if tokens.is_account_level(err) else tokens.INVALID) from None
+        raise LinkError(ACCOUNT_TOKEN if is_account_level(err) else INVALID) from None
     if region is not None:
-        raise LinkError(tokens.wrong_region(other))
+        raise LinkError(wrong_region(other))
     return CheckedToken(token, other, user)
 
 
@@ -120,7 +211,7 @@ def link_with_token(
     if subdomain is None:
         raise LinkError(NO_SUBDOMAIN)
     if replacing is not None and (replacing.region.value, replacing.subdomain) != (checked.region, subdomain):
-        found = f"{subdomain} ({tokens.REGION_LABELS[checked.region]})"
+        found = f"{subdomain} ({REGION_LABELS[checked.region]})"
         raise LinkError(OTHER_ACCOUNT.format(found=found, expected=account_label(replacing)))
     account, previous = _account_for(workspace, checked.region, subdomain)
     account.auth_kind = AuthKind.API_TOKEN
@@ -129,7 +220,7 @@ def link_with_token(
     account.expires_at = None
     account.scopes = ""
     _set_token_user(account, checked.user)
-    action = "token_replaced" if previous is AccountStatus.ACTIVE else _action(previous)
+    action = {None: "linked", AccountStatus.ACTIVE: "token_replaced"}.get(previous, "relinked")
     return _finish_link(account, action, actor, via, method="api_token")
 
 
@@ -164,17 +255,9 @@ def link_with_oauth(
             "PagerDuty granted less than Vigil asked for — missing: " + ", ".join(not_granted) + ". "
             "See what that means below; re-link to ask again."
         )
-    result = _finish_link(account, _action(previous), actor, "web", method="oauth", scopes=grant.scopes)
+    action = "linked" if previous is None else "relinked"
+    result = _finish_link(account, action, actor, "web", method="oauth", scopes=grant.scopes)
     result.warnings[:0] = warnings
-    return result
-
-
-def after_link(account: PagerDutyAccount) -> tuple[DirectoryResult | None, str | None]:
-    """Runs after every successful link: fetch the services and teams now, and resume syncing a re-linked
-    account whose services are already selected (a new account starts once services are picked)."""
-    result = refresh_services(account)
-    if selection_counts(account)[0]:
-        nudge_sync(account)
     return result
 
 
@@ -202,8 +285,18 @@ def refresh_services(account: PagerDutyAccount) -> tuple[DirectoryResult | None,
 def select_services(
     account: PagerDutyAccount, services: list[PDService], selected: bool, via: str = "web"
 ) -> int:
-    changed = set_selection(services, selected)
+    """Select or deselect the account's `services` (audited, committed); returns how many changed. Selecting
+    clears `backfilled_at`, which is how the sync knows to fetch the service's history."""
+    changed = [s for s in services if s.selected != selected]
+    now = utcnow()
+    for service in changed:
+        service.selected = selected
+        if selected:
+            service.selected_at = now
+            service.backfilled_at = None
     if changed:
+        # The selected services are every metric's default population.
+        changes.rows_changed(account.workspace_id)
         action = "pagerduty.services_selected" if selected else "pagerduty.services_deselected"
         names = [s.name for s in changed][:50]
         audit.record(account.workspace, action, account_label(account), services=names, via=via)
@@ -253,10 +346,6 @@ def _text_or_none(value: object) -> str | None:
     return str(value) if value else None
 
 
-def _action(previous: AccountStatus | None) -> str:
-    return "linked" if previous is None else "relinked"
-
-
 def _finish_link(
     account: PagerDutyAccount, action: str, actor: User | None, via: str, **details: Any
 ) -> LinkResult:
@@ -270,10 +359,8 @@ def _finish_link(
     except IntegrityError:
         db.session.rollback()
         raise LinkError(BUSY) from None
-    workspace = db.session.get(Workspace, account.workspace_id)
-    assert workspace is not None
     audit.record(
-        workspace,
+        account.workspace,
         f"pagerduty.{action}",
         account_label(account),
         region=account.region.value,
@@ -282,5 +369,9 @@ def _finish_link(
         **details,
     )
     db.session.commit()
-    directory, problem = after_link(account)
+    # Fetch the services and teams now, and resume syncing a re-linked account whose services are already
+    # selected (a new account starts once services are picked).
+    directory, problem = refresh_services(account)
+    if selection_counts(account)[0]:
+        nudge_sync(account)
     return LinkResult(account, action, directory, [problem] if problem else [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,13 +85,10 @@ class IdentityUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Grant:
-    access_token: str
-    refresh_token: str | None
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
     expires_at: datetime | None
     scopes: str
-
-    def __repr__(self) -> str:
-        return f"Grant(scopes={self.scopes!r}, expires_at={self.expires_at!r})"
 
 
 @dataclass(frozen=True)
@@ -110,23 +107,21 @@ def is_configured(settings: Settings) -> bool:
 
 def remote_app(settings: Settings) -> FlaskOAuth2App:
     """The Authlib client for these settings, registered on first use (never in create_app)."""
-    fingerprint = "|".join(
-        [settings.pagerduty_identity_url, settings.pagerduty_client_id or "", settings.pagerduty_oauth_kind]
+    identity_url, client_id, secret = (
+        settings.pagerduty_identity_url,
+        settings.pagerduty_client_id,
+        settings.pagerduty_client_secret,
     )
-    secret = settings.pagerduty_client_secret or ""
-    digest = hashlib.sha256((fingerprint + "|" + secret).encode()).hexdigest()[:12]
-    name = f"pagerduty_{digest}"
-    client = registry.create_client(name)
-    if client is None:
-        client = registry.register(
-            name,
-            client_id=settings.pagerduty_client_id,
-            client_secret=settings.pagerduty_client_secret,
-            authorize_url=settings.pagerduty_identity_url + AUTHORIZE_PATH,
-            access_token_url=settings.pagerduty_identity_url + TOKEN_PATH,
-            client_kwargs=_session_options(settings),
-        )
-    return client
+    fingerprint = "|".join([identity_url, client_id or "", settings.pagerduty_oauth_kind, secret or ""])
+    name = "pagerduty_" + hashlib.sha256(fingerprint.encode()).hexdigest()[:12]
+    return registry.create_client(name) or registry.register(
+        name,
+        client_id=client_id,
+        client_secret=secret,
+        authorize_url=identity_url + AUTHORIZE_PATH,
+        access_token_url=identity_url + TOKEN_PATH,
+        client_kwargs=_session_options(settings),
+    )
 
 
 def start(settings: Settings, redirect_uri: str, scopes: Sequence[str]) -> tuple[Response, str]:
@@ -134,8 +129,7 @@ def start(settings: Settings, redirect_uri: str, scopes: Sequence[str]) -> tuple
     app = remote_app(settings)
     found = app.create_authorization_url(redirect_uri, scope=" ".join(scopes))
     app.save_authorize_data(redirect_uri=redirect_uri, **found)
-    response = Response(status=302, headers={"Location": found["url"]})
-    return response, str(found["state"])
+    return Response(status=302, headers={"Location": found["url"]}), str(found["state"])
 
 
 def finish(settings: Settings) -> tuple[Grant, Identity]:

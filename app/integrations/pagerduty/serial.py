@@ -1,15 +1,10 @@
-"""One request at a time per PagerDuty token, across every worker and process.
+"""One request at a time per PagerDuty token (API-NOTES §4), across every worker and process that acts as the
+same account: a request first takes the token's *turn*, a Redis key holding the taker's id.
 
-PagerDuty asks for serial requests per token (API-NOTES §4). A sync, alert deliveries, the directory refresh
-and the alert form's lookups can all act as the same account at once, each in its own worker, so a request
-first takes the token's *turn*: a Redis key holding the taker's id. Backoff sleeps and database work happen
-outside it.
-
-A delivery takes the turn for one request. A sync streams thousands of requests back to back, and two Redis
-round trips around each slowed a backfill measurably (BENCHMARKS.md), so it keeps the turn for a short slice
-of requests (`slice_seconds`) and gives it back at the end of each slice; anyone waiting flags so, and the
-sync then pauses long enough to let them in. A page waits for at most a slice and one request, never for a
-backfill.
+A delivery takes the turn for one request. A sync keeps it for a short slice of back-to-back requests
+(`slice_seconds`), because two Redis round trips around each slowed a backfill measurably (BENCHMARKS.md);
+anyone waiting flags so, and the sync steps aside at the slice's end. A page waits for at most a slice and one
+request, never for a backfill.
 """
 
 from __future__ import annotations
@@ -62,11 +57,8 @@ def queue_connection() -> Redis | None:
 
 
 class SerialSession(requests.Session):
-    """A requests Session whose every request is made in `account_id`'s turn.
-
-    Without a queue (no Redis configured) there is no other worker to wait for, and requests go as they come.
-    `close()` gives back a turn still held (the sync closes its client after each stream).
-    """
+    """A requests Session whose every request is made in `account_id`'s turn (without Redis, as they come).
+    `close()` gives back a turn still held (the sync closes its client after each stream)."""
 
     def __init__(
         self,

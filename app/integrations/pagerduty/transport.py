@@ -1,7 +1,4 @@
-"""HTTP for the PagerDuty client: headers, timeouts, retries, rate limits and the OAuth refresh.
-
-Section references (§) are to shared/pagerduty/API-NOTES.md.
-"""
+"""The PagerDuty client's base: headers, timeouts, retries, rate limits, OAuth refresh (§: API-NOTES.md)."""
 
 from __future__ import annotations
 
@@ -45,18 +42,6 @@ def full_jitter(cap: float) -> float:
     return random.uniform(0, cap)
 
 
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 4
-    # A longer wait is not slept: the error goes up with retry_after so an RQ job re-enqueues itself (§4).
-    max_inline_wait: float = 10.0
-    sleep: Callable[[float], None] = time.sleep
-    jitter: Callable[[float], float] = full_jitter
-
-    def backoff(self, attempt: int) -> float:
-        return self.jitter(min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
-
-
 class Transport:
     def __init__(
         self,
@@ -64,16 +49,20 @@ class Transport:
         token: str,
         *,
         auth_kind: AuthKind,
-        from_email: str | None,
-        session: requests.Session,
-        timeout: tuple[float, float],
-        retry: RetryPolicy,
-        refresh_token: Callable[[], str] | None,
-        user_agent: str,
+        from_email: str | None = None,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5, 30),
+        max_attempts: int = 4,
+        max_inline_wait: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float], float] = full_jitter,
+        refresh_token: Callable[[], str] | None = None,
+        user_agent: str = "Vigil/0.1",
     ) -> None:
+        """`jitter(cap)` picks a backoff in [0, cap]; `refresh_token()` returns a fresh OAuth access token."""
         if auth_kind not in ("api_token", "oauth"):
             raise ValueError(f"auth_kind must be 'api_token' or 'oauth', not {auth_kind!r}")
-        if retry.max_attempts < 1:
+        if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.auth_kind = auth_kind
@@ -84,13 +73,18 @@ class Transport:
         # to one host, so the environment is read once, for that host, and the answer passed with each
         # request. (A ~/.netrc entry is not read: it would replace the token's Authorization header.)
         self._environment: dict[str, Any] = {}
+        session = session or requests.Session()
         if session.trust_env:
             found = session.merge_environment_settings(self.base_url, {}, None, None, None)
             self._environment = {"proxies": found["proxies"], "verify": found["verify"]}
             session.trust_env = False
         self._session = session
         self._timeout = timeout
-        self._retry = retry
+        self._max_attempts = max_attempts
+        # A longer wait is not slept: the error goes up with retry_after so an RQ job re-enqueues itself (§4).
+        self._max_inline_wait = max_inline_wait
+        self._sleep = sleep
+        self._jitter = jitter
         # Public so a caller fetching on a helper thread can route the refresh back to its own thread.
         self.refresh_token = refresh_token
         self._user_agent = user_agent
@@ -98,7 +92,7 @@ class Transport:
 
     def __repr__(self) -> str:
         # The token stays out of reprs, which end up in tracebacks and logs.
-        return f"Transport({self.base_url!r}, auth_kind={self.auth_kind!r})"
+        return f"{type(self).__name__}({self.base_url!r}, auth_kind={self.auth_kind!r})"
 
     def get_json(self, path: str, query: QueryPairs) -> dict[str, Any]:
         document = _json_body(self.request("GET", path, query, None))
@@ -120,9 +114,13 @@ class Transport:
             outcome = self._attempt(method, path, query, body, attempt)
             if isinstance(outcome, requests.Response):
                 return outcome
-            if self.refresh_token is not None and self._is_expired_oauth(outcome) and not refreshed:
+            # §5.3: an expired OAuth access token answers 401.
+            expired = outcome.status == 401 and self.auth_kind == "oauth"
+            if self.refresh_token is not None and expired and not refreshed:
+                logger.info("PagerDuty answered 401; refreshing the OAuth access token once")
                 refreshed = True
-                self._refresh(self.refresh_token)
+                self._token = self.refresh_token()
+                self.stats.retries += 1
                 continue
             self._wait_or_raise(outcome, attempt)
             attempt += 1
@@ -131,13 +129,20 @@ class Transport:
         self, method: str, path: str, query: QueryPairs, body: dict[str, Any] | None, attempt: int
     ) -> requests.Response | PagerDutyError:
         self.stats.requests += 1
+        # §0, §5.1, §5.3: API tokens use `Token token=`, OAuth access tokens `Bearer`.
+        scheme = "Bearer " if self.auth_kind == "oauth" else "Token token="
+        headers = {"Accept": ACCEPT, "Authorization": scheme + self._token, "User-Agent": self._user_agent}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if method != "GET" and self._from_email:
+            headers["From"] = self._from_email
         try:
             response = self._session.request(
                 method,
                 self.base_url + path,
                 params=query,
                 data=None if body is None else json.dumps(body).encode("utf-8"),
-                headers=self._headers(method, has_body=body is not None),
+                headers=headers,
                 timeout=self._timeout,
                 **self._environment,
             )
@@ -156,36 +161,22 @@ class Transport:
             request=f"{method} {path}",
         )
 
-    def _headers(self, method: str, *, has_body: bool) -> dict[str, str]:
-        # §0, §5.1, §5.3: API tokens use `Token token=`, OAuth access tokens `Bearer`.
-        scheme = "Bearer " if self.auth_kind == "oauth" else "Token token="
-        headers = {"Accept": ACCEPT, "Authorization": scheme + self._token, "User-Agent": self._user_agent}
-        if has_body:
-            headers["Content-Type"] = "application/json"
-        if method != "GET" and self._from_email:
-            headers["From"] = self._from_email
-        return headers
-
     def use_token(self, token: str) -> None:
         self._token = token
 
     def drop_connections(self) -> None:
+        """Close pooled connections: a download process shared them and may have left one mid-response."""
         self._session.close()  # a closed Session opens new connections when used again
 
-    def _is_expired_oauth(self, error: PagerDutyError) -> bool:
-        # §5.3: an expired OAuth access token answers 401.
-        return error.status == 401 and self.auth_kind == "oauth"
-
-    def _refresh(self, refresh_token: Callable[[], str]) -> None:
-        logger.info("PagerDuty answered 401; refreshing the OAuth access token once")
-        self._token = refresh_token()
-        self.stats.retries += 1
-
     def _wait_or_raise(self, error: PagerDutyError, attempt: int) -> None:
-        if not error.retryable or attempt >= self._retry.max_attempts:
+        if not error.retryable or attempt >= self._max_attempts:
             raise error
-        delay = self._retry_delay(error, attempt)
-        if delay > self._retry.max_inline_wait:
+        # §4: on 429 wait `ratelimit-reset` seconds; a 429 may come without it, then back off like a 5xx.
+        if error.is_rate_limited and error.retry_after is not None:
+            delay = error.retry_after
+        else:
+            delay = self._jitter(min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
+        if delay > self._max_inline_wait:
             error.retry_after = delay
             raise error
         logger.warning(
@@ -193,27 +184,18 @@ class Transport:
             error,
             delay,
             attempt + 1,
-            self._retry.max_attempts,
+            self._max_attempts,
         )
         self.stats.retries += 1
         self.stats.waited_seconds += delay
-        self._retry.sleep(delay)
-
-    def _retry_delay(self, error: PagerDutyError, attempt: int) -> float:
-        # §4: on 429 wait `ratelimit-reset` seconds; a 429 may come without it, then back off like a 5xx.
-        if error.is_rate_limited and error.retry_after is not None:
-            return error.retry_after
-        return self._retry.backoff(attempt)
+        self._sleep(delay)
 
 
 def _ratelimit_reset(response: requests.Response) -> float | None:
     # §4: `ratelimit-reset` is seconds until the window resets, not an epoch.
-    value = response.headers.get("ratelimit-reset")
-    if value is None:
-        return None
     try:
-        seconds = float(value)
-    except ValueError:
+        seconds = float(response.headers["ratelimit-reset"])
+    except (KeyError, ValueError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 

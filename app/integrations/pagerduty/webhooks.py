@@ -1,16 +1,17 @@
 """Webhooks v3 (API-NOTES §6): the public endpoint PagerDuty delivers to, and the account's subscription.
 
 A delivery only nudges the account's sync (stable job id, a few seconds' delay so a burst of events makes one
-run): the sync fetches what changed, so a missed or dropped delivery is healed by the next incremental sync.
-
-When the queue is unreachable the endpoint answers 503, not 2xx: PagerDuty then retries (at-least-once,
-API-NOTES §6.5) and the dedupe key is removed so the retry is not mistaken for a duplicate. Answering 2xx
-would lose nothing for good either (the scheduler's tick syncs anyway), but 503 is honest and faster to heal.
+run): the sync fetches what changed, so a missed delivery is healed by the next incremental sync. When the
+queue is unreachable the endpoint answers 503 and forgets the dedupe key, so PagerDuty's retry (at-least-once,
+§6.5) gets through: more honest, and faster to heal, than a 2xx the scheduler's tick would make good.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,6 @@ from . import bp
 from .capabilities import capabilities
 from .credentials import client_for
 from .errors import PagerDutyError
-from .signatures import verify_signature
 from .sync import jobs
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,33 @@ EVENTS = (
 DEDUPE_SECONDS = 3 * 86400  # longer than PagerDuty's 48 h retry window (API-NOTES §6.5)
 NUDGE_DELAY = timedelta(seconds=5)
 REALTIME = "Near-real-time sync"
-
-
 MAX_DELIVERY_ID = 200  # PagerDuty's ids are a few dozen characters; the id becomes a Redis key
+
+
+def sign(raw_body: bytes, secret: str) -> str:
+    """`v1=<hex>` (API-NOTES §6.4), over the raw request bytes: re-serialised JSON would not match."""
+    return "v1=" + _digest(raw_body, secret)
+
+
+def verify_signature(raw_body: bytes, header_value: str | None, secrets: Sequence[str]) -> bool:
+    """True if any `v1=` signature in `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>…]` matches any of the secrets
+    (several coexist during a zero-downtime secret rotation)."""
+    if not header_value:
+        return False
+    # Bytes, because compare_digest refuses non-ASCII str and a header is attacker-controlled.
+    candidates = [
+        entry.strip().removeprefix("v1=").lower().encode("utf-8")
+        for entry in header_value.split(",")
+        if entry.strip().startswith("v1=")
+    ]
+    expected = [_digest(raw_body, secret).encode("ascii") for secret in secrets if secret]
+    # Compare every pair rather than stopping early, so timing does not reveal which entry matched.
+    matches = [hmac.compare_digest(c, e) for c in candidates for e in expected]
+    return any(matches)
+
+
+def _digest(raw_body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
 
 
 def _reply(code: int, **body: str) -> tuple[Response, int]:
@@ -144,9 +168,6 @@ def _secrets(account: PagerDutyAccount) -> list[str]:
         return []
 
 
-# -- the subscription ---------------------------------------------------------------------------------------
-
-
 class SubscriptionError(Exception):
     """Why Vigil could not create or delete the subscription, in words for the account page."""
 
@@ -190,12 +211,8 @@ def enable(account: PagerDutyAccount) -> None:
 
 def save_secret(account: PagerDutyAccount, secret: str, subscription_id: str | None) -> None:
     """For a subscription an admin created by hand in PagerDuty."""
-    _store(
-        account,
-        subscription_id or account.webhook_subscription_id,
-        secret.strip(),
-        "pagerduty.webhook_secret_set",
-    )
+    subscription_id = subscription_id or account.webhook_subscription_id
+    _store(account, subscription_id, secret.strip(), "pagerduty.webhook_secret_set")
 
 
 def disable(account: PagerDutyAccount) -> None:
@@ -217,6 +234,5 @@ def disable(account: PagerDutyAccount) -> None:
 def _store(account: PagerDutyAccount, subscription_id: str | None, secret: str, action: str) -> None:
     account.webhook_subscription_id = subscription_id
     account.webhook_secret_enc = crypto.encrypt(secret)
-    details: dict[str, Any] = {"subscription": subscription_id}
-    audit.record(account.workspace, action, account.subdomain, **details)
+    audit.record(account.workspace, action, account.subdomain, subscription=subscription_id)
     db.session.commit()

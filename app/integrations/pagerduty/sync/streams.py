@@ -22,11 +22,11 @@ from app.extensions import db
 from app.integrations.pagerduty.client import PagerDutyClient
 from app.integrations.pagerduty.directory import refresh_directory
 from app.integrations.pagerduty.errors import PagerDutyError
+from app.integrations.pagerduty.pagination import WindowPage
 from app.integrations.pagerduty.sync import store
 from app.integrations.pagerduty.sync.derive import refresh_derived
 from app.integrations.pagerduty.sync.prefetch import Prefetch
 from app.integrations.pagerduty.sync.store import AccountIds, Counts, Directory
-from app.integrations.pagerduty.time_windows import WindowPage
 from app.models import PagerDutyAccount, SyncCheckpoint, SyncRun
 from app.models.types import utcnow
 

@@ -29,7 +29,6 @@ from app.models import (
     RuleTarget,
     Workspace,
 )
-from app.models.alerts import RECENT_FAILURES
 from app.models.types import utcnow
 
 LOG_PER_PAGE = 50
@@ -95,21 +94,6 @@ def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
     latest = select(func.max(Delivery.id)).where(Delivery.rule_id.in_(rule_ids)).group_by(Delivery.rule_id)
     rows = db.session.scalars(select(Delivery).where(Delivery.id.in_(latest)))
     return {d.rule_id: d for d in rows if d.rule_id is not None}
-
-
-def recent_failures(workspace: Workspace) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.workspace_id == workspace.id,
-                Delivery.status == DeliveryStatus.FAILED,
-                Delivery.created_at >= utcnow() - RECENT_FAILURES,
-            )
-        )
-        or 0
-    )
 
 
 def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.integrations.pagerduty.gone import gone_targets
 from app.models import AlertState, Delivery, DeliveryAction, Role
+from app.models.alerts import recent_failures
 from app.web import isolated
 
 
@@ -28,7 +29,7 @@ def index() -> str:
         rules=rules,
         last=queries.last_deliveries([r.id for r in rules]),
         gone={rule.id: gone_targets(rule) for rule in rules},
-        failures=queries.recent_failures(workspace),
+        failures=recent_failures(workspace.id),
         attention=queries.accounts_needing_attention(workspace),
         accounts=queries.usable_accounts(workspace),
         can_edit=can_edit(),

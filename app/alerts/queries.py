@@ -17,6 +17,7 @@ from app.accounts.context import current_workspace
 from app.alerts.outbox import format_value, format_window
 from app.alerts.signals import PUSHED, describe, unit_of
 from app.extensions import db
+from app.integrations.pagerduty.credentials import workspace_accounts
 from app.models import (
     AccountStatus,
     AlertRule,
@@ -116,17 +117,7 @@ def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:
 
 
 def usable_accounts(workspace: Workspace) -> list[PagerDutyAccount]:
-    return [
-        a
-        for a in db.session.scalars(
-            select(PagerDutyAccount)
-            .where(
-                PagerDutyAccount.workspace_id == workspace.id,
-                PagerDutyAccount.status != AccountStatus.UNLINKED,
-            )
-            .order_by(PagerDutyAccount.linked_at, PagerDutyAccount.id)
-        )
-    ]
+    return [a for a in workspace_accounts(workspace.id) if a.status is not AccountStatus.UNLINKED]
 
 
 def account_services(workspace: Workspace, account_id: int | None) -> list[PDService]:
@@ -202,22 +193,6 @@ def delivery_log(workspace: Workspace, status: DeliveryStatus | None, page: int)
     return LogPage(list(rows), page, pages, total)
 
 
-def test_resolve_of(trigger: Delivery) -> Delivery | None:
-    return db.session.scalars(
-        select(Delivery).where(Delivery.parent_id == trigger.id).order_by(Delivery.id).limit(1)
-    ).first()
-
-
-def test_in_progress(trigger: Delivery, resolve: Delivery | None) -> bool:
-    """Poll while a step can still change: the trigger is not final, or it was sent and its resolve is
-    not (yet created, or final)."""
-    if not trigger.status.is_final:
-        return True
-    if trigger.status is not DeliveryStatus.SENT:
-        return False
-    return resolve is None or not resolve.status.is_final
-
-
 # A test step still waiting this long most likely has no worker to run it: the partial says so.
 STALE_TEST = timedelta(seconds=30)
 
@@ -226,8 +201,13 @@ def test_context(trigger: Delivery | None) -> dict[str, object]:
     """What `_test_result.html` needs about one test alert: both steps, whether to poll, whether stale."""
     if trigger is None:
         return {"test": None}
-    resolve = test_resolve_of(trigger)
-    polling = test_in_progress(trigger, resolve)
+    resolve = db.session.scalars(
+        select(Delivery).where(Delivery.parent_id == trigger.id).order_by(Delivery.id).limit(1)
+    ).first()
+    # Poll while a step can still change: the trigger is not final, or it was sent and its resolve is not.
+    polling = not trigger.status.is_final or (
+        trigger.status is DeliveryStatus.SENT and (resolve is None or not resolve.status.is_final)
+    )
     waiting = resolve if resolve is not None else trigger
     stale = polling and waiting.status is DeliveryStatus.QUEUED and utcnow() - waiting.updated_at > STALE_TEST
     return {"test": trigger, "test_resolve": resolve, "polling": polling, "stale": stale}

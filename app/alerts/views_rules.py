@@ -1,4 +1,4 @@
-"""The rules table, one rule's page, its switches (enable, mute) and deleting it."""
+"""The rules table, one rule's page, its switches (enable, mute), deleting it, and the delivery log."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from werkzeug.wrappers import Response
 from app.accounts.context import admin_required, current_membership, current_workspace, member_required
 from app.alerts import bp, manage, queries
 from app.extensions import db
-from app.inputs import parse_id
+from app.inputs import parse_id, parse_int
 from app.integrations.pagerduty.gone import gone_targets
-from app.models import AlertState, Delivery, DeliveryAction, Role
+from app.models import AlertState, Delivery, DeliveryAction, DeliveryStatus, Role
 from app.models.alerts import recent_failures
-from app.web import isolated
+from app.web import isolated, page_or_partial
 
 
 def can_edit() -> bool:
@@ -96,8 +96,22 @@ def delete(rule_id: int) -> Response:
     firing = rule.state is AlertState.FIRING and rule.enabled
     name = rule.name
     manage.delete_rule(rule)
-    if firing:
-        flash(f"Rule “{isolated(name)}” deleted: its open PagerDuty incidents are being resolved.", "success")
-    else:
-        flash(f"Rule “{isolated(name)}” deleted.", "success")
+    resolving = ": its open PagerDuty incidents are being resolved" if firing else ""
+    flash(f"Rule “{isolated(name)}” deleted{resolving}.", "success")
     return redirect(url_for("alerts.index"))
+
+
+@bp.get("/alerts/deliveries")
+@member_required
+def deliveries() -> tuple[str, int] | Response:
+    """Every page Vigil sent or tried to send in the workspace, failures first."""
+    raw_status = request.args.get("status", "")
+    status = DeliveryStatus(raw_status) if raw_status in DeliveryStatus.__members__.values() else None
+    page = parse_int(request.args.get("page", "1"), minimum=1, maximum=999_999) or 1
+    return page_or_partial(
+        "alerts/deliveries.html",
+        "alerts/_delivery_log.html",
+        log=queries.delivery_log(current_workspace(), status, page),
+        status_filter=status,
+        statuses=list(DeliveryStatus),
+    )

@@ -187,7 +187,6 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
     _apply(rule, spec)
     now = utcnow()
     wanted = {(c.spec.account_id, c.spec.service_remote_id): c for c in checked}
-    owed: list[Delivery] = []
     removed = []
     for target in rule.targets:
         found = wanted.pop((target.account_id, target.service_remote_id), None)
@@ -199,7 +198,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
             target.escalation_policy_remote_id = found.spec.escalation_policy_remote_id
             target.escalation_policy_name = found.escalation_policy_name
             target.service_name = found.service_name
-    owed += evaluate.drop_targets(rule, removed, now)
+    owed = evaluate.drop_targets(rule, removed, now)
     for target in wanted.values():
         db.session.add(_target(rule, target))
     owed += _switches(rule, enabled=spec.enabled, muted=spec.muted, now=now)
@@ -211,9 +210,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
 
 
 def _switches(rule: AlertRule, *, enabled: bool, muted: bool, now: datetime) -> list[Delivery]:
-    owed: list[Delivery] = []
-    if rule.enabled and not enabled:
-        owed += evaluate.stop_rule(rule, "rule disabled", now)
+    owed = evaluate.stop_rule(rule, "rule disabled", now) if rule.enabled and not enabled else []
     rule.enabled = enabled
     rule.muted = muted  # unmuting a firing rule pages on the next pass (evaluate._unmuted_firing)
     db.session.flush()

@@ -162,10 +162,8 @@ def resolves_for(
     rule_id: int, episode: int, now: datetime, note: str, targets: Iterable[int] | None = None
 ) -> list[Delivery]:
     """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
-
-    A trigger still queued or retrying gets its resolve too: the resolve waits for it (delivery.py), so a
-    page that recovers before it was delivered still ends with one incident, resolved.
-    """
+    A trigger still queued or retrying gets one too: the resolve waits for it (delivery.py), so a page that
+    recovers before it was delivered still ends with one incident, resolved."""
     query = select(Delivery).where(
         Delivery.rule_id == rule_id,
         Delivery.episode == episode,

@@ -1,11 +1,9 @@
-"""What the alert pages read: the rules table, the banners, the delivery log and a test alert's steps.
-
-Each is a handful of queries whatever the number of rules (the last delivery of every rule comes from one
-grouped query, not one per row).
-"""
+"""What the alert pages read: the rules table, the banners, the delivery log and a test alert's steps; each a
+handful of queries whatever the number of rules."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -77,15 +75,13 @@ def value_of(rule: AlertRule, value: float | None) -> str:
     return format_value(value, unit_of(rule))
 
 
-def workspace_rules(workspace: Workspace) -> list[AlertRule]:
-    return list(
-        db.session.scalars(
-            select(AlertRule)
-            .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))
-            .options(selectinload(AlertRule.targets))
-            .order_by(func.lower(AlertRule.name), AlertRule.id)
-        )
-    )
+def workspace_rules(workspace: Workspace) -> Sequence[AlertRule]:
+    return db.session.scalars(
+        select(AlertRule)
+        .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))
+        .options(selectinload(AlertRule.targets))
+        .order_by(func.lower(AlertRule.name), AlertRule.id)
+    ).all()
 
 
 def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
@@ -97,23 +93,21 @@ def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
     return {d.rule_id: d for d in rows if d.rule_id is not None}
 
 
-def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:
+def accounts_needing_attention(workspace: Workspace) -> Sequence[PagerDutyAccount]:
     """Accounts that live targets page through but that cannot page now (needs attention, unlinked)."""
-    return list(
-        db.session.scalars(
-            select(PagerDutyAccount)
-            .where(
-                PagerDutyAccount.workspace_id == workspace.id,
-                PagerDutyAccount.status != AccountStatus.ACTIVE,
-                PagerDutyAccount.id.in_(
-                    select(RuleTarget.account_id)
-                    .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
-                    .where(RuleTarget.removed_at.is_(None), AlertRule.deleted_at.is_(None))
-                ),
-            )
-            .order_by(PagerDutyAccount.id)
+    return db.session.scalars(
+        select(PagerDutyAccount)
+        .where(
+            PagerDutyAccount.workspace_id == workspace.id,
+            PagerDutyAccount.status != AccountStatus.ACTIVE,
+            PagerDutyAccount.id.in_(
+                select(RuleTarget.account_id)
+                .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
+                .where(RuleTarget.removed_at.is_(None), AlertRule.deleted_at.is_(None))
+            ),
         )
-    )
+        .order_by(PagerDutyAccount.id)
+    ).all()
 
 
 def usable_accounts(workspace: Workspace) -> list[PagerDutyAccount]:
@@ -131,34 +125,28 @@ def account_services(workspace: Workspace, account_id: int | None) -> list[PDSer
     return list(db.session.scalars(query.order_by(func.lower(PDService.name), PDService.id)))
 
 
-def workspace_teams(workspace: Workspace) -> list[PDTeam]:
-    return list(
-        db.session.scalars(
-            select(PDTeam).where(PDTeam.workspace_id == workspace.id).order_by(func.lower(PDTeam.name))
-        )
-    )
+def workspace_teams(workspace: Workspace) -> Sequence[PDTeam]:
+    return db.session.scalars(
+        select(PDTeam).where(PDTeam.workspace_id == workspace.id).order_by(func.lower(PDTeam.name))
+    ).all()
 
 
-def transitions(rule: AlertRule) -> list[AlertTransition]:
-    return list(
-        db.session.scalars(
-            select(AlertTransition)
-            .where(AlertTransition.rule_id == rule.id)
-            .order_by(AlertTransition.at.desc(), AlertTransition.id.desc())
-            .limit(HISTORY_ROWS)
-        )
-    )
+def transitions(rule: AlertRule) -> Sequence[AlertTransition]:
+    return db.session.scalars(
+        select(AlertTransition)
+        .where(AlertTransition.rule_id == rule.id)
+        .order_by(AlertTransition.at.desc(), AlertTransition.id.desc())
+        .limit(HISTORY_ROWS)
+    ).all()
 
 
-def rule_deliveries(rule: AlertRule) -> list[Delivery]:
-    return list(
-        db.session.scalars(
-            select(Delivery)
-            .where(Delivery.rule_id == rule.id)
-            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-            .limit(HISTORY_ROWS)
-        )
-    )
+def rule_deliveries(rule: AlertRule) -> Sequence[Delivery]:
+    return db.session.scalars(
+        select(Delivery)
+        .where(Delivery.rule_id == rule.id)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(HISTORY_ROWS)
+    ).all()
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,25 @@ def describe(rule: AlertRule) -> str:
 
 def observe(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
     """The current value of every rule's signal; a rule whose signal cannot be read gets an error."""
-    incident = [r for r in rules if r.signal == INCIDENT]
-    result = observe_incident_batched([r for r in incident if _batchable(r)], now)
-    result.update(observe_incident_each([r for r in incident if not _batchable(r)], now))
+    result = observe_incident([r for r in rules if r.signal == INCIDENT], now)
     result.update(observe_pushed([r for r in rules if r.signal == PUSHED], now))
     return result
 
 
-def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
-    filters = json.dumps(rule.filters or {}, sort_keys=True)
+def observe_incident(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
+    result = observe_incident_batched([r for r in rules if _batchable(r)], now)
+    result.update(observe_incident_each([r for r in rules if not _batchable(r)], now))
+    return result
+
+
+def _span(rule: AlertRule) -> timedelta:
+    """How far back the rule looks: its window, or the whole history of incidents still open."""
     metric = INCIDENT_METRICS.get(rule.metric)
-    window = rule.window_seconds if metric is None or metric.uses_window else 0
-    return (rule.workspace_id, rule.metric, filters, window)
+    return timedelta(seconds=rule.window_seconds) if metric is None or metric.uses_window else OPEN_LOOKBACK
+
+
+def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
+    return (rule.workspace_id, rule.metric, json.dumps(rule.filters or {}, sort_keys=True), _span(rule))
 
 
 def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
@@ -126,14 +133,12 @@ def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int
 
 def rule_query(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> MetricQuery:
     filters = rule.filters or {}
-    metric = INCIDENT_METRICS[rule.metric]
-    start = now - (timedelta(seconds=rule.window_seconds) if metric.uses_window else OPEN_LOOKBACK)
     population = Population(
         services=tuple(int(s) for s in filters.get("services", [])),
         teams=tuple(int(t) for t in filters.get("teams", [])),
         urgencies=tuple(str(u) for u in filters.get("urgencies", [])),
     )
-    return population.between(rule.workspace_id, start, now, settings.timezone)
+    return population.between(rule.workspace_id, now - _span(rule), now, settings.timezone)
 
 
 def incident_value(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> float | None:
@@ -174,11 +179,9 @@ def _batchable(rule: AlertRule) -> bool:
 
 
 def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
-    groups: dict[tuple[int, int], list[AlertRule]] = defaultdict(list)
+    groups: dict[tuple[int, timedelta], list[AlertRule]] = defaultdict(list)
     for rule in rules:
-        uses_window = INCIDENT_METRICS[rule.metric].uses_window
-        span = rule.window_seconds if uses_window else int(OPEN_LOOKBACK.total_seconds())
-        groups[(rule.workspace_id, span)].append(rule)
+        groups[(rule.workspace_id, _span(rule))].append(rule)
     result: dict[int, Observation] = {}
     settings_of = functools.cache(workspace_settings)
     populations: dict[tuple[int, tuple[int, ...]], set[int]] = {}
@@ -196,8 +199,7 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
                         )
                 # Every service some rule of the group counts, in the group's window: the rows to pool.
                 wanted = set().union(*(populations[(workspace_id, q.services)] for q in queries.values()))
-                start = now - timedelta(seconds=span)
-                window = MetricQuery(workspace_id, start, now, services=tuple(sorted(wanted)))
+                window = MetricQuery(workspace_id, now - span, now, services=tuple(sorted(wanted)))
                 parts = incident_figures(
                     incident_conditions(window),
                     group_by=[Incident.service_id, Incident.urgency],

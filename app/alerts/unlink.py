@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.alerts import outbox
 from app.alerts.jobs import enqueue_deliveries
 from app.extensions import db
 from app.integrations.pagerduty.gone import RESOLVE_NOTE
 from app.integrations.pagerduty.link import account_label
-from app.integrations.pagerduty.unlinking import Owed, account_unlinking, unlink_started
-from app.models import AlertRule, AlertState, Delivery, DeliveryStatus, PagerDutyAccount, RuleTarget
+from app.integrations.pagerduty.unlinking import Owed, account_unlinking, in_flight, unlink_started
+from app.models import AlertRule, AlertState, Delivery, PagerDutyAccount, RuleTarget
 
 
 @account_unlinking.connect
@@ -50,25 +50,15 @@ def resolve_open_incidents(account: PagerDutyAccount, now: datetime) -> Owed:
         ids = [t.id for t in rule_targets]
         created = outbox.resolves_for(rule.id, rule.episode, now, RESOLVE_NOTE, targets=ids)
         owed.deliveries.extend(created)
-        if created or _resolve_pending(rule, ids):
+        its_resolves = (
+            Delivery.rule_id == rule.id,
+            Delivery.episode == rule.episode,
+            Delivery.target_id.in_(ids),
+        )
+        if created or in_flight(*its_resolves):
             owed.resolving.append(rule.name)
     db.session.flush()
     return owed
-
-
-def _resolve_pending(rule: AlertRule, target_ids: list[int]) -> bool:
-    return bool(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.rule_id == rule.id,
-                Delivery.episode == rule.episode,
-                Delivery.target_id.in_(target_ids),
-                Delivery.status.not_in([DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
-            )
-        )
-    )
 
 
 @unlink_started.connect

@@ -147,8 +147,7 @@ def signal_fields() -> str:
 @admin_required
 def target_services() -> str:
     """The service picker of one target row, for the account just chosen."""
-    index = request.args.get("index", "0")
-    index_number = parse_int(index, minimum=0, maximum=rules.MAX_TARGETS * 2) or 0
+    index_number = parse_int(request.args.get("index", "0"), minimum=0, maximum=rules.MAX_TARGETS * 2) or 0
     account = request.args.get(f"targets-{index_number}-account", "")
     return render_template(
         "alerts/_target_services.html",

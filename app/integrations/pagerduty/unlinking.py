@@ -17,11 +17,12 @@ queue, completes the unlink once nothing is owed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 
 from app import crypto
 from app.accounts import audit
@@ -76,15 +77,14 @@ class UnlinkResult:
 
 
 def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> UnlinkResult:
-    """Stop using the account. Resolves owed through it go first (see the module's docstring); without any,
-    the unlink finishes at once: best-effort revoke, forget the tokens, keep or purge what was synced."""
+    """Stop using the account: at once, or once the resolves owed through it are finished."""
     if account.status is AccountStatus.UNLINKED:
         # Deleting the data of an account unlinked earlier: its token is gone, nothing can be owed.
         return _complete(account, keep_data=keep_data, via=via)
     now = utcnow()
     _stop_schedules(account)
     [(_, owed)] = account_unlinking.send(account, now=now)
-    if not _in_flight(account):
+    if not in_flight(Delivery.account_id == account.id):
         return _complete(account, keep_data=keep_data, via=via, left_open=owed.left_open)
     account.unlink_requested_at = account.unlink_requested_at or now
     account.unlink_keep_data = keep_data
@@ -124,7 +124,7 @@ def finish_unlink(account_id: int) -> str:
     account = db.session.get(PagerDutyAccount, account_id)
     if account is None or account.unlink_requested_at is None:
         return "nothing to finish"
-    if _in_flight(account):
+    if in_flight(Delivery.account_id == account.id):
         schedule_finish(account_id, again=True)
         return "waiting for resolves"
     keep = account.unlink_keep_data is not False
@@ -132,35 +132,27 @@ def finish_unlink(account_id: int) -> str:
     return "unlinked"
 
 
-def firing_rules(account: PagerDutyAccount) -> list[AlertRule]:
+def firing_rules(account: PagerDutyAccount) -> Sequence[AlertRule]:
     """Rules firing now with a live target on the account: what an unlink resolves first."""
-    return list(
-        db.session.scalars(
-            select(AlertRule)
-            .where(
-                AlertRule.deleted_at.is_(None),
-                AlertRule.state == AlertState.FIRING,
-                AlertRule.id.in_(
-                    select(RuleTarget.rule_id).where(
-                        RuleTarget.account_id == account.id, RuleTarget.removed_at.is_(None)
-                    )
-                ),
-            )
-            .order_by(AlertRule.name, AlertRule.id)
+    return db.session.scalars(
+        select(AlertRule)
+        .where(
+            AlertRule.deleted_at.is_(None),
+            AlertRule.state == AlertState.FIRING,
+            AlertRule.id.in_(
+                select(RuleTarget.rule_id).where(
+                    RuleTarget.account_id == account.id, RuleTarget.removed_at.is_(None)
+                )
+            ),
         )
-    )
+        .order_by(AlertRule.name, AlertRule.id)
+    ).all()
 
 
-def _in_flight(account: PagerDutyAccount) -> bool:
-    """Whether a delivery through the account may still make a request with its token."""
+def in_flight(*where: ColumnElement[bool]) -> bool:
+    """Whether a delivery matching `where` is unfinished: it may still make a request with its token."""
     unfinished = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING]
-    return bool(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.account_id == account.id, Delivery.status.in_(unfinished))
-        )
-    )
+    return bool(db.session.scalar(select(exists().where(Delivery.status.in_(unfinished), *where))))
 
 
 def _complete(

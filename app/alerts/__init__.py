@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("alerts", __name__)
 
 # unlink answers integrations' unlink signals from the moment the app is created.
-from app.alerts import unlink, views_forms, views_rules, views_test_alert  # noqa: E402,F401
+from app.alerts import unlink, views_forms, views_rules  # noqa: E402,F401

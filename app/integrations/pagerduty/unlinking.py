@@ -4,7 +4,7 @@ revoke, forget the tokens, keep or purge data.
 An unlinked account keeps its row (and, if asked, its services, selection and synced history), so linking
 the same account again later resumes it. With "delete", everything synced from it goes, and the row too.
 
-Rules keep their targets on the account (they say so on their pages, and offer to re-target: alerts_gone.py),
+Rules keep their targets on the account (they say so on their pages, and offer to re-target: gone.py),
 but nothing Vigil opened through it may stay open behind its back: a firing rule's incidents there are
 resolved first, through the delivery queue like every resolve (exactly once, retried), while the token still
 works. Alerts writes and sends those resolves, and alerts sends through this package, so it is not called

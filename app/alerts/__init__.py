@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("alerts", __name__)
 
-from app.alerts import views_deliveries, views_forms, views_rules, views_test_alert  # noqa: E402,F401
+# unlink answers integrations' unlink signals from the moment the app is created.
+from app.alerts import unlink, views_forms, views_rules  # noqa: E402,F401

@@ -1,6 +1,5 @@
-"""The life of one Delivery row: claimed, sent, retried, given up, finished, and followed up.
-
-    attempt(delivery_id) -> Outcome        # the `deliver` queue's job calls this, then re-enqueues if told
+"""The life of one Delivery row (`attempt`, which the `deliver` job calls): claimed, sent, retried, given up,
+finished, and followed up.
 
 Exactly one incident per episode and target, whatever fails when: a delivery is *claimed* with a conditional
 UPDATE and a lease before any request, so two workers never send it at once, and one killed mid-request leaves

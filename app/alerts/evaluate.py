@@ -39,7 +39,7 @@ def rule_state(rule: AlertRule) -> states.RuleState:
     return states.RuleState(rule.state, rule.state_since, rule.pending_since, rule.episode)
 
 
-def _record(rule: AlertRule, step: states.Step, value: float | None, now: datetime) -> AlertTransition:
+def _record(rule: AlertRule, step: states.Step, value: float | None, now: datetime) -> None:
     transition = AlertTransition(
         workspace_id=rule.workspace_id,
         rule_id=rule.id,
@@ -55,7 +55,6 @@ def _record(rule: AlertRule, step: states.Step, value: float | None, now: dateti
     rule.pending_since = step.new.pending_since
     rule.episode = step.new.episode
     db.session.add(transition)
-    return transition
 
 
 def apply_step(
@@ -100,9 +99,11 @@ def evaluate_all(now: datetime | None = None) -> PassResult:
     owed: list[Delivery] = []
     readings: list[dict[str, object]] = []
     for rule in rules:
-        observation = observations[rule.id]
-        readings.append(_reading(rule, observation, now))
-        owed += evaluate_rule(rule, observation, now, result)
+        seen = observations[rule.id]
+        # An unreadable signal keeps the last value it had, and says why next to it.
+        value = rule.last_value if seen.error is not None else seen.value
+        readings.append({"rule_id": rule.id, "value": value, "error": seen.error, "at": now})
+        owed += evaluate_rule(rule, seen, now, result)
     owed += _unmuted_firing(rules, observations, now, result)
     if readings:
         # Every rule's reading in one executemany rather than an ORM UPDATE per rule; `updated_at` is the
@@ -134,12 +135,6 @@ _RECORD_READING = (
         updated_at=_rules.c.updated_at,
     )
 )
-
-
-def _reading(rule: AlertRule, observation: signals.Observation, now: datetime) -> dict[str, object]:
-    # An unreadable signal keeps the last value it had, and says why next to it.
-    value = rule.last_value if observation.error is not None else observation.value
-    return {"rule_id": rule.id, "value": value, "error": observation.error, "at": now}
 
 
 def evaluate_rule(

@@ -7,6 +7,7 @@ from the live PagerDuty check lands next to the field that caused it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,9 @@ from app.inputs import finite_number, text_problem
 DEFAULT_INCIDENT_METRIC = "incident_count"
 _TARGET_FIELD = re.compile(r"^targets-(\d+)-(account|service|urgency|escalation_policy)$")
 _BETWEEN = re.compile(r"between (\d+) and (\d+)")
+# Fields the form and the API name alike: texts, and checkboxes.
+_TEXTS = ("name", "description", "signal", "operator", "severity", "no_data", "title_template")
+_SWITCHES = ("enabled", "muted", "notify_on_resolve")
 LABELS = {
     "name": "Name",
     "description": "Description",
@@ -81,26 +85,18 @@ class RuleForm:
     @classmethod
     def from_request(cls, data: MultiDict[str, str]) -> RuleForm:
         form = cls(
-            name=data.get("name", ""),
-            description=data.get("description", ""),
-            signal=data.get("signal", INCIDENT),
+            **{name: data.get(name, getattr(cls, name)) for name in _TEXTS},
+            # A checkbox posts nothing when unchecked, so "present" means on.
+            **{name: name in data for name in _SWITCHES},
             metric=data.get("metric", ""),
+            threshold=data.get("threshold", ""),
             aggregation=data.get("aggregation", "avg"),
             labels_text=data.get("labels", ""),
             services=data.getlist("services"),
             teams=data.getlist("teams"),
             urgencies=data.getlist("urgencies"),
             window_minutes=data.get("window_minutes", ""),
-            operator=data.get("operator", ">"),
-            threshold=data.get("threshold", ""),
             for_minutes=data.get("for_minutes", "0"),
-            severity=data.get("severity", "error"),
-            no_data=data.get("no_data", "ok"),
-            # A checkbox posts nothing when unchecked, so "present" means on.
-            enabled="enabled" in data,
-            muted="muted" in data,
-            notify_on_resolve="notify_on_resolve" in data,
-            title_template=data.get("title_template", ""),
             targets=_target_rows(data),
         )
         form.fit_metric_to_signal()
@@ -110,9 +106,9 @@ class RuleForm:
     def from_rule(cls, rule: dict[str, Any]) -> RuleForm:
         """From `rule_to_dict(rule)` (so the form edits exactly what the API would return)."""
         return cls(
-            name=rule["name"],
-            description=rule["description"] or "",
-            signal=rule["signal"],
+            **{name: rule[name] or "" for name in _TEXTS},
+            **{name: rule[name] for name in _SWITCHES},
+            threshold=f"{rule['threshold']:g}",
             metric=rule["metric"],
             aggregation=rule["aggregation"] or "avg",
             labels_text="\n".join(f"{k}={v}" for k, v in sorted(rule["labels"].items())),
@@ -120,15 +116,7 @@ class RuleForm:
             teams=list(rule["filters"]["teams"]),
             urgencies=list(rule["filters"]["urgencies"]),
             window_minutes=_minutes(rule["window_seconds"]),
-            operator=rule["operator"],
-            threshold=f"{rule['threshold']:g}",
             for_minutes=_minutes(rule["for_seconds"]),
-            severity=rule["severity"],
-            no_data=rule["no_data"],
-            enabled=rule["enabled"],
-            muted=rule["muted"],
-            notify_on_resolve=rule["notify_on_resolve"],
-            title_template=rule["title_template"] or "",
             targets=[
                 TargetRow(str(t["account"]), t["service"], t["urgency"] or "", t["escalation_policy"] or "")
                 for t in rule["targets"]
@@ -154,18 +142,7 @@ class RuleForm:
         """The JSON API body `parse_rule` takes, and the errors only the form can make (minutes, lines)."""
         errors: dict[str, str] = {}
         data: dict[str, Any] = {
-            "name": self.name,
-            "description": self.description,
-            "signal": self.signal,
-            "metric": self.metric,
-            "operator": self.operator,
-            "threshold": self.threshold,
-            "severity": self.severity,
-            "no_data": self.no_data,
-            "enabled": self.enabled,
-            "muted": self.muted,
-            "notify_on_resolve": self.notify_on_resolve,
-            "title_template": self.title_template,
+            **{name: getattr(self, name) for name in (*_TEXTS, *_SWITCHES, "threshold", "metric")},
             "window_seconds": _seconds(self.window_minutes, "window_seconds", errors),
             "for_seconds": _seconds(self.for_minutes or "0", "for_seconds", errors),
             "targets": [
@@ -240,8 +217,7 @@ def _seconds(text: str, name: str, errors: dict[str, str]) -> int | None:
     try:
         minutes = float(text.strip())
     except ValueError:
-        errors[name] = "Enter a number of minutes."
-        return None
+        minutes = math.nan
     if not finite_number(minutes) or minutes < 0:
         errors[name] = "Enter a number of minutes."
         return None

@@ -92,8 +92,7 @@ def requeue_owed(now: datetime) -> int:
     waiting, abandoned = sweep.stale_deliveries(now)
     # Past their time by the sweep's grace, their job records cannot be trusted: replace them. A duplicate
     # run is harmless, the delivery is claimed before anything is sent.
-    enqueue_deliveries(waiting, replace=True)
-    enqueue_deliveries(abandoned, replace=True)
+    enqueue_deliveries([*waiting, *abandoned], replace=True)
     tests = sweep.unresolved_tests(now)
     enqueue_deliveries(tests)
     return len(waiting) + len(abandoned) + len(tests)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -18,18 +18,13 @@ from sqlalchemy import select
 from app.accounts import audit
 from app.alerts import evaluate, outbox, signals, states
 from app.alerts.jobs import enqueue_deliveries, enqueue_owed
+from app.alerts.queries import usable_accounts
 from app.alerts.rules import Choices, RuleInvalid, RuleSpec, TargetSpec
 from app.extensions import db
 from app.integrations.pagerduty.capabilities import POLICY_SCOPE
-from app.integrations.pagerduty.credentials import (
-    client_for,
-    delivery_problem,
-    record_auth_failure,
-    workspace_accounts,
-)
+from app.integrations.pagerduty.credentials import client_for, delivery_problem, record_auth_failure
 from app.integrations.pagerduty.errors import PagerDutyError
 from app.models import (
-    AccountStatus,
     AlertRule,
     AlertState,
     Delivery,
@@ -46,24 +41,8 @@ from app.queue import QueueNotConfigured
 
 log = logging.getLogger(__name__)
 
-# Fields of AlertRule a RuleSpec sets directly.
-_RULE_FIELDS = (
-    "name",
-    "description",
-    "signal",
-    "metric",
-    "aggregation",
-    "labels",
-    "filters",
-    "window_seconds",
-    "operator",
-    "threshold",
-    "for_seconds",
-    "severity",
-    "no_data",
-    "notify_on_resolve",
-    "title_template",
-)
+# Fields of AlertRule a RuleSpec sets directly (the switches and targets take more than a copy).
+_RULE_FIELDS = tuple(f.name for f in fields(RuleSpec) if f.name not in ("enabled", "muted", "targets"))
 
 
 def choices_for(workspace: Workspace) -> Choices:
@@ -73,7 +52,7 @@ def choices_for(workspace: Workspace) -> Choices:
     teams = db.session.execute(
         select(PDTeam.remote_id, PDTeam.id).where(PDTeam.workspace_id == workspace.id)
     ).all()
-    accounts = [a.id for a in workspace_accounts(workspace.id) if a.status is not AccountStatus.UNLINKED]
+    accounts = [a.id for a in usable_accounts(workspace)]
     return Choices(dict(services), dict(teams), accounts)  # type: ignore[arg-type]
 
 
@@ -82,6 +61,10 @@ class CheckedTarget:
     spec: TargetSpec
     service_name: str
     escalation_policy_name: str | None = None
+
+
+# A person waits on the form for these checks: few and short tries.
+_CHECKING: dict[str, Any] = {"max_attempts": 2, "max_inline_wait": 2.0, "timeout": (3, 10)}
 
 
 def check_targets(workspace: Workspace, specs: tuple[TargetSpec, ...]) -> list[CheckedTarget]:
@@ -121,9 +104,7 @@ def _service_status(account: PagerDutyAccount, remote_id: str) -> tuple[str, str
         select(PDService).where(PDService.account_id == account.id, PDService.remote_id == remote_id)
     )
     try:
-        remote = client_for(account, max_attempts=2, max_inline_wait=2.0, timeout=(3, 10)).get_service(
-            remote_id
-        )
+        remote = client_for(account, **_CHECKING).get_service(remote_id)
         status, name = str(remote.get("status") or "active"), str(remote.get("name") or remote_id)
     except PagerDutyError as err:
         if err.status == 404:
@@ -151,9 +132,7 @@ def _cannot_check(what: str, err: PagerDutyError) -> str:
 def _policy_name(account: PagerDutyAccount, policy_id: str) -> tuple[str | None, str | None]:
     """(name, problem): an escalation policy a target names must be one of the account's."""
     try:
-        policies = client_for(
-            account, max_attempts=2, max_inline_wait=2.0, timeout=(3, 10)
-        ).list_escalation_policies()
+        policies = client_for(account, **_CHECKING).list_escalation_policies()
     except PagerDutyError as err:
         if err.status == 403:
             return None, (
@@ -208,7 +187,6 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
     _apply(rule, spec)
     now = utcnow()
     wanted = {(c.spec.account_id, c.spec.service_remote_id): c for c in checked}
-    owed: list[Delivery] = []
     removed = []
     for target in rule.targets:
         found = wanted.pop((target.account_id, target.service_remote_id), None)
@@ -220,7 +198,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
             target.escalation_policy_remote_id = found.spec.escalation_policy_remote_id
             target.escalation_policy_name = found.escalation_policy_name
             target.service_name = found.service_name
-    owed += evaluate.drop_targets(rule, removed, now)
+    owed = evaluate.drop_targets(rule, removed, now)
     for target in wanted.values():
         db.session.add(_target(rule, target))
     owed += _switches(rule, enabled=spec.enabled, muted=spec.muted, now=now)
@@ -232,9 +210,7 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
 
 
 def _switches(rule: AlertRule, *, enabled: bool, muted: bool, now: datetime) -> list[Delivery]:
-    owed: list[Delivery] = []
-    if rule.enabled and not enabled:
-        owed += evaluate.stop_rule(rule, "rule disabled", now)
+    owed = evaluate.stop_rule(rule, "rule disabled", now) if rule.enabled and not enabled else []
     rule.enabled = enabled
     rule.muted = muted  # unmuting a firing rule pages on the next pass (evaluate._unmuted_firing)
     db.session.flush()
@@ -322,31 +298,17 @@ def preview(workspace: Workspace, spec: RuleSpec, now: datetime | None = None) -
 def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
     """The JSON API's shape of a rule (PagerDuty ids for services and teams, as the API takes them)."""
     filters = rule.filters or {}
-    remote_services = _remote_ids(PDService, filters.get("services", []))
-    remote_teams = _remote_ids(PDTeam, filters.get("teams", []))
     return {
         "id": rule.id,
-        "name": rule.name,
-        "description": rule.description,
-        "signal": rule.signal,
-        "metric": rule.metric,
-        "aggregation": rule.aggregation,
+        **{name: getattr(rule, name) for name in _RULE_FIELDS},
         "labels": rule.labels or {},
         "filters": {
-            "services": remote_services,
-            "teams": remote_teams,
+            "services": _remote_ids(PDService, filters.get("services", [])),
+            "teams": _remote_ids(PDTeam, filters.get("teams", [])),
             "urgencies": filters.get("urgencies", []),
         },
-        "window_seconds": rule.window_seconds,
-        "operator": rule.operator,
-        "threshold": rule.threshold,
-        "for_seconds": rule.for_seconds,
-        "severity": rule.severity,
-        "no_data": rule.no_data,
         "enabled": rule.enabled,
         "muted": rule.muted,
-        "notify_on_resolve": rule.notify_on_resolve,
-        "title_template": rule.title_template,
         "targets": [
             {
                 "id": t.id,

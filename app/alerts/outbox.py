@@ -24,6 +24,7 @@ TITLE_LIMIT = 255  # pdsim refuses longer titles (API-NOTES §2.10 leaves the li
 DETAILS_LIMIT = 10_000
 DEFAULT_TITLE = "[{severity}] {rule}: {metric} is {value} ({operator} {threshold})"
 TEST_TITLE = "[TEST] Vigil test alert for rule {rule} — no action needed"
+TEST_NOTE = "This is a TEST incident sent from Vigil. Vigil resolves it right away; no action is needed."
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 SEVERITY_URGENCY = {"critical": "high", "error": "high", "warning": "low", "info": "low"}
@@ -41,12 +42,9 @@ def format_value(value: float | None, unit: str = "") -> str:
 
 
 def format_window(seconds: int) -> str:
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400} d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60} min"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
     return f"{seconds} s"
 
 
@@ -68,7 +66,7 @@ def render_title(template: str, rule: AlertRule, value: float | None) -> str:
     text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template or DEFAULT_TITLE)
     text = " ".join(_CONTROL.sub(" ", text).split())
     if not text:
-        text = " ".join(_PLACEHOLDER.sub(lambda m: values[m.group(1)], DEFAULT_TITLE).split())
+        return render_title(DEFAULT_TITLE, rule, value)
     return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
 
 
@@ -82,12 +80,7 @@ def rule_url(rule: AlertRule) -> str:
 def render_details(rule: AlertRule, value: float | None, now: datetime, *, test: bool = False) -> str:
     """PagerDuty takes a string body (API-NOTES §2.10): the value, the condition and a way back to Vigil."""
     values = _values(rule, value)
-    lines = []
-    if test:
-        lines += [
-            "This is a TEST incident sent from Vigil. Vigil resolves it right away; no action is needed.",
-            "",
-        ]
+    lines = [TEST_NOTE, ""] if test else []
     lines += [
         f"Rule: {rule.name}",
         f"Signal: {values['metric']}",
@@ -99,8 +92,7 @@ def render_details(rule: AlertRule, value: float | None, now: datetime, *, test:
     ]
     if rule.description:
         lines += ["", rule.description]
-    text = "\n".join(lines)
-    return text[:DETAILS_LIMIT]
+    return "\n".join(lines)[:DETAILS_LIMIT]
 
 
 def target_urgency(rule: AlertRule, target: RuleTarget) -> str:
@@ -170,10 +162,8 @@ def resolves_for(
     rule_id: int, episode: int, now: datetime, note: str, targets: Iterable[int] | None = None
 ) -> list[Delivery]:
     """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
-
-    A trigger still queued or retrying gets its resolve too: the resolve waits for it (delivery.py), so a
-    page that recovers before it was delivered still ends with one incident, resolved.
-    """
+    A trigger still queued or retrying gets one too: the resolve waits for it (delivery.py), so a page that
+    recovers before it was delivered still ends with one incident, resolved."""
     query = select(Delivery).where(
         Delivery.rule_id == rule_id,
         Delivery.episode == episode,
@@ -242,7 +232,3 @@ def make_test_resolve(trigger: Delivery, now: datetime) -> Delivery:
     resolve = _resolve(trigger, now, "Vigil test alert: resolved automatically.")
     db.session.add(resolve)
     return resolve
-
-
-def ids(deliveries: Sequence[Delivery]) -> list[int]:
-    return [d.id for d in deliveries]

@@ -1,11 +1,9 @@
-"""What the alert pages read: the rules table, the banners, the delivery log and a test alert's steps.
-
-Each is a handful of queries whatever the number of rules (the last delivery of every rule comes from one
-grouped query, not one per row).
-"""
+"""What the alert pages read: the rules table, the banners, the delivery log and a test alert's steps; each a
+handful of queries whatever the number of rules."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +15,7 @@ from app.accounts.context import current_workspace
 from app.alerts.outbox import format_value, format_window
 from app.alerts.signals import PUSHED, describe, unit_of
 from app.extensions import db
+from app.integrations.pagerduty.credentials import workspace_accounts
 from app.models import (
     AccountStatus,
     AlertRule,
@@ -29,7 +28,6 @@ from app.models import (
     RuleTarget,
     Workspace,
 )
-from app.models.alerts import RECENT_FAILURES
 from app.models.types import utcnow
 
 LOG_PER_PAGE = 50
@@ -77,15 +75,13 @@ def value_of(rule: AlertRule, value: float | None) -> str:
     return format_value(value, unit_of(rule))
 
 
-def workspace_rules(workspace: Workspace) -> list[AlertRule]:
-    return list(
-        db.session.scalars(
-            select(AlertRule)
-            .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))
-            .options(selectinload(AlertRule.targets))
-            .order_by(func.lower(AlertRule.name), AlertRule.id)
-        )
-    )
+def workspace_rules(workspace: Workspace) -> Sequence[AlertRule]:
+    return db.session.scalars(
+        select(AlertRule)
+        .where(AlertRule.workspace_id == workspace.id, AlertRule.deleted_at.is_(None))
+        .options(selectinload(AlertRule.targets))
+        .order_by(func.lower(AlertRule.name), AlertRule.id)
+    ).all()
 
 
 def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
@@ -97,52 +93,25 @@ def last_deliveries(rule_ids: list[int]) -> dict[int, Delivery]:
     return {d.rule_id: d for d in rows if d.rule_id is not None}
 
 
-def recent_failures(workspace: Workspace) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.workspace_id == workspace.id,
-                Delivery.status == DeliveryStatus.FAILED,
-                Delivery.created_at >= utcnow() - RECENT_FAILURES,
-            )
-        )
-        or 0
-    )
-
-
-def accounts_needing_attention(workspace: Workspace) -> list[PagerDutyAccount]:
+def accounts_needing_attention(workspace: Workspace) -> Sequence[PagerDutyAccount]:
     """Accounts that live targets page through but that cannot page now (needs attention, unlinked)."""
-    return list(
-        db.session.scalars(
-            select(PagerDutyAccount)
-            .where(
-                PagerDutyAccount.workspace_id == workspace.id,
-                PagerDutyAccount.status != AccountStatus.ACTIVE,
-                PagerDutyAccount.id.in_(
-                    select(RuleTarget.account_id)
-                    .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
-                    .where(RuleTarget.removed_at.is_(None), AlertRule.deleted_at.is_(None))
-                ),
-            )
-            .order_by(PagerDutyAccount.id)
+    return db.session.scalars(
+        select(PagerDutyAccount)
+        .where(
+            PagerDutyAccount.workspace_id == workspace.id,
+            PagerDutyAccount.status != AccountStatus.ACTIVE,
+            PagerDutyAccount.id.in_(
+                select(RuleTarget.account_id)
+                .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
+                .where(RuleTarget.removed_at.is_(None), AlertRule.deleted_at.is_(None))
+            ),
         )
-    )
+        .order_by(PagerDutyAccount.id)
+    ).all()
 
 
 def usable_accounts(workspace: Workspace) -> list[PagerDutyAccount]:
-    return [
-        a
-        for a in db.session.scalars(
-            select(PagerDutyAccount)
-            .where(
-                PagerDutyAccount.workspace_id == workspace.id,
-                PagerDutyAccount.status != AccountStatus.UNLINKED,
-            )
-            .order_by(PagerDutyAccount.linked_at, PagerDutyAccount.id)
-        )
-    ]
+    return [a for a in workspace_accounts(workspace.id) if a.status is not AccountStatus.UNLINKED]
 
 
 def account_services(workspace: Workspace, account_id: int | None) -> list[PDService]:
@@ -156,34 +125,28 @@ def account_services(workspace: Workspace, account_id: int | None) -> list[PDSer
     return list(db.session.scalars(query.order_by(func.lower(PDService.name), PDService.id)))
 
 
-def workspace_teams(workspace: Workspace) -> list[PDTeam]:
-    return list(
-        db.session.scalars(
-            select(PDTeam).where(PDTeam.workspace_id == workspace.id).order_by(func.lower(PDTeam.name))
-        )
-    )
+def workspace_teams(workspace: Workspace) -> Sequence[PDTeam]:
+    return db.session.scalars(
+        select(PDTeam).where(PDTeam.workspace_id == workspace.id).order_by(func.lower(PDTeam.name))
+    ).all()
 
 
-def transitions(rule: AlertRule) -> list[AlertTransition]:
-    return list(
-        db.session.scalars(
-            select(AlertTransition)
-            .where(AlertTransition.rule_id == rule.id)
-            .order_by(AlertTransition.at.desc(), AlertTransition.id.desc())
-            .limit(HISTORY_ROWS)
-        )
-    )
+def transitions(rule: AlertRule) -> Sequence[AlertTransition]:
+    return db.session.scalars(
+        select(AlertTransition)
+        .where(AlertTransition.rule_id == rule.id)
+        .order_by(AlertTransition.at.desc(), AlertTransition.id.desc())
+        .limit(HISTORY_ROWS)
+    ).all()
 
 
-def rule_deliveries(rule: AlertRule) -> list[Delivery]:
-    return list(
-        db.session.scalars(
-            select(Delivery)
-            .where(Delivery.rule_id == rule.id)
-            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-            .limit(HISTORY_ROWS)
-        )
-    )
+def rule_deliveries(rule: AlertRule) -> Sequence[Delivery]:
+    return db.session.scalars(
+        select(Delivery)
+        .where(Delivery.rule_id == rule.id)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(HISTORY_ROWS)
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -218,22 +181,6 @@ def delivery_log(workspace: Workspace, status: DeliveryStatus | None, page: int)
     return LogPage(list(rows), page, pages, total)
 
 
-def test_resolve_of(trigger: Delivery) -> Delivery | None:
-    return db.session.scalars(
-        select(Delivery).where(Delivery.parent_id == trigger.id).order_by(Delivery.id).limit(1)
-    ).first()
-
-
-def test_in_progress(trigger: Delivery, resolve: Delivery | None) -> bool:
-    """Poll while a step can still change: the trigger is not final, or it was sent and its resolve is
-    not (yet created, or final)."""
-    if not trigger.status.is_final:
-        return True
-    if trigger.status is not DeliveryStatus.SENT:
-        return False
-    return resolve is None or not resolve.status.is_final
-
-
 # A test step still waiting this long most likely has no worker to run it: the partial says so.
 STALE_TEST = timedelta(seconds=30)
 
@@ -242,8 +189,13 @@ def test_context(trigger: Delivery | None) -> dict[str, object]:
     """What `_test_result.html` needs about one test alert: both steps, whether to poll, whether stale."""
     if trigger is None:
         return {"test": None}
-    resolve = test_resolve_of(trigger)
-    polling = test_in_progress(trigger, resolve)
+    resolve = db.session.scalars(
+        select(Delivery).where(Delivery.parent_id == trigger.id).order_by(Delivery.id).limit(1)
+    ).first()
+    # Poll while a step can still change: the trigger is not final, or it was sent and its resolve is not.
+    polling = not trigger.status.is_final or (
+        trigger.status is DeliveryStatus.SENT and (resolve is None or not resolve.status.is_final)
+    )
     waiting = resolve if resolve is not None else trigger
     stale = polling and waiting.status is DeliveryStatus.QUEUED and utcnow() - waiting.updated_at > STALE_TEST
     return {"test": trigger, "test_resolve": resolve, "polling": polling, "stale": stale}

@@ -10,6 +10,7 @@ combined per rule in Python, so a pass over thousands of rules is a handful of q
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -89,30 +90,25 @@ def describe(rule: AlertRule) -> str:
 
 def observe(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
     """The current value of every rule's signal; a rule whose signal cannot be read gets an error."""
-    incident_rules = [r for r in rules if r.signal == INCIDENT]
-    pushed_rules = [r for r in rules if r.signal == PUSHED]
-    result = observe_incident(incident_rules, now)
-    result.update(observe_pushed(pushed_rules, now))
+    result = observe_incident([r for r in rules if r.signal == INCIDENT], now)
+    result.update(observe_pushed([r for r in rules if r.signal == PUSHED], now))
     return result
-
-
-# -- incident signals ------------------------------------------------------------------------------------
-
-
-def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
-    filters = json.dumps(rule.filters or {}, sort_keys=True)
-    metric = INCIDENT_METRICS.get(rule.metric)
-    window = rule.window_seconds if metric is None or metric.uses_window else 0
-    return (rule.workspace_id, rule.metric, filters, window)
 
 
 def observe_incident(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
-    """Rules on the incident figures from one grouped query per workspace and window; the rest (team filters,
-    CFR, interruptions) one distinct question at a time."""
-    batchable = [r for r in rules if _batchable(r)]
-    result = observe_incident_batched(batchable, now)
+    result = observe_incident_batched([r for r in rules if _batchable(r)], now)
     result.update(observe_incident_each([r for r in rules if not _batchable(r)], now))
     return result
+
+
+def _span(rule: AlertRule) -> timedelta:
+    """How far back the rule looks: its window, or the whole history of incidents still open."""
+    metric = INCIDENT_METRICS.get(rule.metric)
+    return timedelta(seconds=rule.window_seconds) if metric is None or metric.uses_window else OPEN_LOOKBACK
+
+
+def _incident_key(rule: AlertRule) -> tuple[Any, ...]:
+    return (rule.workspace_id, rule.metric, json.dumps(rule.filters or {}, sort_keys=True), _span(rule))
 
 
 def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
@@ -120,16 +116,13 @@ def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int
     groups: dict[tuple[Any, ...], list[AlertRule]] = defaultdict(list)
     for rule in rules:
         groups[_incident_key(rule)].append(rule)
-    settings_cache: dict[int, WorkspaceSettings] = {}
+    settings_of = functools.cache(workspace_settings)
     result: dict[int, Observation] = {}
     for key, members in groups.items():
         first = members[0]
         try:
             with db.session.begin_nested():
-                settings = settings_cache.get(first.workspace_id)
-                if settings is None:
-                    settings = settings_cache[first.workspace_id] = workspace_settings(first.workspace_id)
-                observation = Observation(incident_value(first, now, settings))
+                observation = Observation(incident_value(first, now, settings_of(first.workspace_id)))
         except (SQLAlchemyError, ValueError, KeyError) as exc:
             log.warning("alert rule %s: cannot read %s: %s", first.id, key[1], exc)
             observation = Observation(None, f"Cannot compute {first.metric}: {type(exc).__name__}: {exc}")
@@ -140,14 +133,12 @@ def observe_incident_each(rules: Sequence[AlertRule], now: datetime) -> dict[int
 
 def rule_query(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> MetricQuery:
     filters = rule.filters or {}
-    metric = INCIDENT_METRICS[rule.metric]
-    start = now - (timedelta(seconds=rule.window_seconds) if metric.uses_window else OPEN_LOOKBACK)
     population = Population(
         services=tuple(int(s) for s in filters.get("services", [])),
         teams=tuple(int(t) for t in filters.get("teams", [])),
         urgencies=tuple(str(u) for u in filters.get("urgencies", [])),
     )
-    return population.between(rule.workspace_id, start, now, settings.timezone)
+    return population.between(rule.workspace_id, now - _span(rule), now, settings.timezone)
 
 
 def incident_value(rule: AlertRule, now: datetime, settings: WorkspaceSettings) -> float | None:
@@ -188,20 +179,17 @@ def _batchable(rule: AlertRule) -> bool:
 
 
 def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[int, Observation]:
-    groups: dict[tuple[int, int], list[AlertRule]] = defaultdict(list)
+    groups: dict[tuple[int, timedelta], list[AlertRule]] = defaultdict(list)
     for rule in rules:
-        uses_window = INCIDENT_METRICS[rule.metric].uses_window
-        span = rule.window_seconds if uses_window else int(OPEN_LOOKBACK.total_seconds())
-        groups[(rule.workspace_id, span)].append(rule)
+        groups[(rule.workspace_id, _span(rule))].append(rule)
     result: dict[int, Observation] = {}
-    settings: dict[int, WorkspaceSettings] = {}
+    settings_of = functools.cache(workspace_settings)
     populations: dict[tuple[int, tuple[int, ...]], set[int]] = {}
     for (workspace_id, span), members in groups.items():
         try:
             with db.session.begin_nested():
-                if workspace_id not in settings:
-                    settings[workspace_id] = workspace_settings(workspace_id)
-                queries = {rule.id: rule_query(rule, now, settings[workspace_id]) for rule in members}
+                settings = settings_of(workspace_id)
+                queries = {rule.id: rule_query(rule, now, settings) for rule in members}
                 for query in queries.values():
                     if (workspace_id, query.services) not in populations:
                         populations[(workspace_id, query.services)] = set(
@@ -211,8 +199,7 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
                         )
                 # Every service some rule of the group counts, in the group's window: the rows to pool.
                 wanted = set().union(*(populations[(workspace_id, q.services)] for q in queries.values()))
-                start = now - timedelta(seconds=span)
-                window = MetricQuery(workspace_id, start, now, services=tuple(sorted(wanted)))
+                window = MetricQuery(workspace_id, now - span, now, services=tuple(sorted(wanted)))
                 parts = incident_figures(
                     incident_conditions(window),
                     group_by=[Incident.service_id, Incident.urgency],
@@ -233,9 +220,6 @@ def observe_incident_batched(rules: Sequence[AlertRule], now: datetime) -> dict[
             )
             result[rule.id] = Observation(_FROM_FIGURES[rule.metric](figures))
     return result
-
-
-# -- pushed signals --------------------------------------------------------------------------------------
 
 
 def series_key(labels: dict[str, str]) -> str:
@@ -315,9 +299,7 @@ def _load_windows(
         .group_by(MetricPoint.workspace_id, MetricPoint.name, MetricPoint.series)
     )
     for ws, name, key, *values in rows:
-        found = out[(ws, name)].get(key)
-        if found is None:
-            found = out[(ws, name)][key] = _Series(json.loads(key) if key else {}, {})
+        found = out[(ws, name)].setdefault(key, _Series(json.loads(key) if key else {}, {}))
         for index, first in enumerate(firsts):
             count, total, low, high = values[4 * index : 4 * index + 4]
             if count:
@@ -390,16 +372,14 @@ def _aggregate(rule: AlertRule, series: _SeriesMap, now: datetime) -> float | No
         # No points is "no data" for every aggregation, count included: the rule's no-data policy decides,
         # which is what makes a heartbeat rule ("no data for 10 minutes" = no_data "alert").
         return None
-    if rule.aggregation == "count":
-        return float(count)
-    if rule.aggregation == "avg":
-        return total / count
-    if rule.aggregation == "sum":
-        return total
-    if rule.aggregation == "min":
-        return low
-    if rule.aggregation == "max":
-        return high
-    if rule.aggregation == "last":
-        return last[1] if last else None
-    raise ValueError(f"unknown aggregation {rule.aggregation!r}")
+    values = {
+        "count": float(count),
+        "avg": total / count,
+        "sum": total,
+        "min": low,
+        "max": high,
+        "last": last[1] if last else None,
+    }
+    if rule.aggregation not in values:
+        raise ValueError(f"unknown aggregation {rule.aggregation!r}")
+    return values[rule.aggregation]

@@ -14,9 +14,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_workspace
-from app.alerts import bp, manage, outbox, queries
+from app.alerts import bp, manage, outbox, queries, rules
 from app.alerts.form import RuleForm, friendly
-from app.alerts.rules import MAX_TARGETS, NO_DATA_POLICIES, SEVERITIES, URGENCIES, RuleInvalid, parse_rule
 from app.alerts.signals import AGGREGATIONS, INCIDENT_METRICS, SIGNALS
 from app.alerts.states import OPERATORS
 from app.extensions import db
@@ -25,10 +24,6 @@ from app.models import AlertRule
 from app.web import isolated
 
 PAGE = "alerts/form.html"
-
-
-def _account_id(text: str) -> int | None:
-    return parse_id(text)
 
 
 def _form_context(
@@ -47,28 +42,33 @@ def _form_context(
         "rule": rule,
         "accounts": accounts,
         "rows": rows,
-        "row_services": [queries.account_services(workspace, _account_id(r.account)) for r in rows],
+        "row_services": [queries.account_services(workspace, parse_id(r.account)) for r in rows],
         "filter_services": queries.account_services(workspace, None),
         "teams": queries.workspace_teams(workspace),
         "preview": preview,
         "preview_errors": friendly(preview_errors or {}),
-        **form_choices(),
-    }
-
-
-def form_choices() -> dict[str, Any]:
-    return {
         "signals": SIGNALS,
         "incident_metrics": INCIDENT_METRICS,
         "aggregations": AGGREGATIONS,
         "operators": list(OPERATORS),
-        "severities": SEVERITIES,
-        "no_data_policies": NO_DATA_POLICIES,
-        "urgencies": URGENCIES,
+        "severities": rules.SEVERITIES,
+        "no_data_policies": rules.NO_DATA_POLICIES,
+        "urgencies": rules.URGENCIES,
         "severity_urgency": outbox.SEVERITY_URGENCY,
         "placeholders": outbox.PLACEHOLDERS,
         "default_title": outbox.DEFAULT_TITLE,
     }
+
+
+def _spec(data: dict[str, Any], errors: dict[str, str]) -> rules.RuleSpec:
+    """The rule the form describes; RuleInvalid with parse_rule's errors and the form's own together."""
+    try:
+        spec = rules.parse_rule(data, manage.choices_for(current_workspace()))
+    except rules.RuleInvalid as exc:
+        raise rules.RuleInvalid({**exc.errors, **errors}) from None
+    if errors:
+        raise rules.RuleInvalid(errors)
+    return spec
 
 
 def _preview(form: RuleForm) -> tuple[manage.Preview | None, dict[str, str]]:
@@ -78,25 +78,15 @@ def _preview(form: RuleForm) -> tuple[manage.Preview | None, dict[str, str]]:
     data["targets"] = []
     data["enabled"] = False  # nothing is saved: an enabled rule's "somewhere to page" does not apply
     try:
-        spec = parse_rule(data, manage.choices_for(current_workspace()))
-    except RuleInvalid as exc:
-        return None, {**exc.errors, **errors}
-    if errors:
-        return None, errors
-    return manage.preview(current_workspace(), spec), {}
+        return manage.preview(current_workspace(), _spec(data, errors)), {}
+    except rules.RuleInvalid as exc:
+        return None, exc.errors
 
 
 def _save(form: RuleForm, rule: AlertRule | None) -> AlertRule:
-    data, errors = form.to_data()
-    workspace = current_workspace()
-    try:
-        spec = parse_rule(data, manage.choices_for(workspace))
-    except RuleInvalid as exc:
-        raise RuleInvalid({**exc.errors, **errors}) from None
-    if errors:
-        raise RuleInvalid(errors)
+    spec = _spec(*form.to_data())
     if rule is None:
-        return manage.create_rule(workspace, spec, current_user)
+        return manage.create_rule(current_workspace(), spec, current_user)
     return manage.update_rule(rule, spec)
 
 
@@ -111,7 +101,7 @@ def _submit(rule: AlertRule | None) -> Response | tuple[str, int]:
         return render_template(PAGE, **context), 200
     try:
         saved = _save(form, rule)
-    except RuleInvalid as exc:
+    except rules.RuleInvalid as exc:
         db.session.rollback()
         return render_template(PAGE, **_form_context(form, exc.errors, rule=rule)), 422
     flash(f"Rule “{isolated(saved.name)}” {'created' if rule is None else 'saved'}.", "success")
@@ -157,13 +147,12 @@ def signal_fields() -> str:
 @admin_required
 def target_services() -> str:
     """The service picker of one target row, for the account just chosen."""
-    index = request.args.get("index", "0")
-    index_number = parse_int(index, minimum=0, maximum=MAX_TARGETS * 2) or 0
+    index_number = parse_int(request.args.get("index", "0"), minimum=0, maximum=rules.MAX_TARGETS * 2) or 0
     account = request.args.get(f"targets-{index_number}-account", "")
     return render_template(
         "alerts/_target_services.html",
         index=index_number,
-        services=queries.account_services(current_workspace(), _account_id(account)),
+        services=queries.account_services(current_workspace(), parse_id(account)),
         selected="",
         error=None,
     )

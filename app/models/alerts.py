@@ -236,3 +236,15 @@ def make_test_alert_key(rule_uid: str, nonce: str) -> str:
 
 def is_test_alert_key(incident_key: str | None) -> bool:
     return incident_key is not None and _TEST_ALERT_KEY.fullmatch(incident_key) is not None
+
+
+def recent_failures(workspace_id: int, account_id: int | None = None) -> int:
+    """Failed pages within RECENT_FAILURES, of the workspace or only those through one account."""
+    query = db.select(db.func.count()).where(
+        Delivery.workspace_id == workspace_id,
+        Delivery.status == DeliveryStatus.FAILED,
+        Delivery.created_at >= utcnow() - RECENT_FAILURES,
+    )
+    if account_id is not None:
+        query = query.where(Delivery.account_id == account_id)
+    return db.session.scalar(query) or 0

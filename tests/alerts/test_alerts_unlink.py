@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.alerts.rules import RuleInvalid
 from app.extensions import db
-from app.integrations.pagerduty import unlinking
 from app.integrations.pagerduty.credentials import UNLINKING
+from app.integrations.pagerduty.gone import RESOLVE_NOTE
 from app.models import (
     AccountStatus,
     AlertRule,
@@ -104,7 +104,7 @@ def test_it_resolves_the_incident_of_a_firing_rule_before_deleting_the_token(
 
     [resolve] = deliveries(firing, DeliveryAction.RESOLVE)
     assert (resolve.status, resolve.pd_incident_id) == (DeliveryStatus.SENT, incident["id"])
-    assert resolve.details == unlinking.RESOLVE_NOTE
+    assert resolve.details == RESOLVE_NOTE
     assert [c["status"] for c in sim.control.created()] == ["resolved"]
     db.session.expire_all()
     gone = db.session.get(PagerDutyAccount, account_id)

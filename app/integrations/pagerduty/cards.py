@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.incidents.formatting import local_time
-from app.models import (
-    AccountStatus,
-    AuthKind,
-    Delivery,
-    DeliveryStatus,
-    PagerDutyAccount,
-    SyncRun,
-    SyncStatus,
-)
-from app.models.alerts import RECENT_FAILURES
-from app.models.types import utcnow
+from app.models import AccountStatus, AuthKind, PagerDutyAccount, SyncRun, SyncStatus
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
 from .directory import selection_counts
@@ -128,22 +118,4 @@ def card_for(account: PagerDutyAccount) -> Card:
         capabilities=capabilities_of(account),
         selected=selected,
         total=total,
-    )
-
-
-def failed_pages(account: PagerDutyAccount) -> int:
-    """Alert pages through `account` that failed lately: the account page says so, so a failure shows where
-    the token is managed too, not only on the alert rules."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.workspace_id == account.workspace_id,
-                Delivery.account_id == account.id,
-                Delivery.status == DeliveryStatus.FAILED,
-                Delivery.created_at >= utcnow() - RECENT_FAILURES,
-            )
-        )
-        or 0
     )

@@ -4,25 +4,28 @@ revoke, forget the tokens, keep or purge data.
 An unlinked account keeps its row (and, if asked, its services, selection and synced history), so linking
 the same account again later resumes it. With "delete", everything synced from it goes, and the row too.
 
-Rules keep their targets on the account (they say so on their pages, and offer to re-target: alerts_gone.py),
+Rules keep their targets on the account (they say so on their pages, and offer to re-target: gone.py),
 but nothing Vigil opened through it may stay open behind its back: a firing rule's incidents there are
 resolved first, through the delivery queue like every resolve (exactly once, retried), while the token still
-works. Until those resolves are finished (sent, or failed for good) the account is *unlinking*: it pages
-nothing new, and `finish_unlink`, a job on the `deliver` queue, completes the unlink once nothing is owed.
+works. Alerts writes and sends those resolves, and alerts sends through this package, so it is not called
+from here: it answers `account_unlinking` (before the commit) and `unlink_started` (after it) in
+app/alerts/unlink.py, connected when the app is created. Until those resolves are finished (sent, or failed
+for good) the account is *unlinking*: it pages nothing new, and `finish_unlink`, a job on the `deliver`
+queue, completes the unlink once nothing is owed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from blinker import Namespace
+from sqlalchemy import ColumnElement, exists, select, update
 
 from app import crypto
 from app.accounts import audit
-from app.alerts import jobs as alert_jobs
-from app.alerts import outbox
 from app.analytics import changes
 from app.extensions import db
 from app.jobs import in_app_context
@@ -44,13 +47,24 @@ from app.queue import DELIVER, enqueue
 from . import oauth
 from .credentials import client_for, settings
 from .errors import PagerDutyError
-from .gone import RESOLVE_NOTE
 from .link import account_label
 
 log = logging.getLogger(__name__)
 
 # How often the finishing job looks again while resolves are still in flight (each is retried by its own job).
 RECHECK = timedelta(seconds=5)
+
+
+_signals = Namespace()
+account_unlinking = _signals.signal("account-unlinking")
+unlink_started = _signals.signal("account-unlink-started")
+
+
+@dataclass(frozen=True)
+class Owed:
+    resolving: list[str]  # firing rules whose incidents are being resolved
+    left_open: list[str]  # firing rules with notify-on-resolve off
+    deliveries: list[Delivery]  # the resolves added to the session
 
 
 @dataclass(frozen=True)
@@ -63,16 +77,15 @@ class UnlinkResult:
 
 
 def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> UnlinkResult:
-    """Stop using the account. Resolves owed through it go first (see the module's docstring); without any,
-    the unlink finishes at once: best-effort revoke, forget the tokens, keep or purge what was synced."""
+    """Stop using the account: at once, or once the resolves owed through it are finished."""
     if account.status is AccountStatus.UNLINKED:
         # Deleting the data of an account unlinked earlier: its token is gone, nothing can be owed.
         return _complete(account, keep_data=keep_data, via=via)
     now = utcnow()
     _stop_schedules(account)
-    resolving, left_open, owed = _resolve_open_incidents(account, now)
-    if not _in_flight(account):
-        return _complete(account, keep_data=keep_data, via=via, left_open=left_open)
+    [(_, owed)] = account_unlinking.send(account, now=now)
+    if not in_flight(Delivery.account_id == account.id):
+        return _complete(account, keep_data=keep_data, via=via, left_open=owed.left_open)
     account.unlink_requested_at = account.unlink_requested_at or now
     account.unlink_keep_data = keep_data
     audit.record(
@@ -80,15 +93,17 @@ def unlink(account: PagerDutyAccount, *, keep_data: bool, via: str = "web") -> U
         "pagerduty.unlink_started",
         account_label(account),
         kept_data=keep_data,
-        resolving=resolving,
-        left_open=left_open,
+        resolving=owed.resolving,
+        left_open=owed.left_open,
         via=via,
     )
     db.session.commit()
-    alert_jobs.enqueue_deliveries([d.id for d in owed])
+    unlink_started.send(account, owed=owed)
     # Behind the resolves on the same queue: a lone worker sends them first, then finishes at once.
     schedule_finish(account.id, delay=None)
-    return UnlinkResult(None, not keep_data, finished=False, resolving=resolving, left_open=left_open)
+    return UnlinkResult(
+        None, not keep_data, finished=False, resolving=owed.resolving, left_open=owed.left_open
+    )
 
 
 def schedule_finish(account_id: int, delay: timedelta | None = RECHECK, *, again: bool = False) -> None:
@@ -109,7 +124,7 @@ def finish_unlink(account_id: int) -> str:
     account = db.session.get(PagerDutyAccount, account_id)
     if account is None or account.unlink_requested_at is None:
         return "nothing to finish"
-    if _in_flight(account):
+    if in_flight(Delivery.account_id == account.id):
         schedule_finish(account_id, again=True)
         return "waiting for resolves"
     keep = account.unlink_keep_data is not False
@@ -117,89 +132,27 @@ def finish_unlink(account_id: int) -> str:
     return "unlinked"
 
 
-def firing_rules(account: PagerDutyAccount) -> list[AlertRule]:
+def firing_rules(account: PagerDutyAccount) -> Sequence[AlertRule]:
     """Rules firing now with a live target on the account: what an unlink resolves first."""
-    return list(
-        db.session.scalars(
-            select(AlertRule)
-            .where(
-                AlertRule.deleted_at.is_(None),
-                AlertRule.state == AlertState.FIRING,
-                AlertRule.id.in_(
-                    select(RuleTarget.rule_id).where(
-                        RuleTarget.account_id == account.id, RuleTarget.removed_at.is_(None)
-                    )
-                ),
-            )
-            .order_by(AlertRule.name, AlertRule.id)
-        )
-    )
-
-
-def _resolve_open_incidents(
-    account: PagerDutyAccount, now: datetime
-) -> tuple[list[str], list[str], list[Delivery]]:
-    """What removing the account's targets from their rules owes (alerts.evaluate.drop_targets' path, with a
-    note saying why): a resolve of each incident the current episode of a firing rule opened through it."""
-    targets = db.session.scalars(
-        select(RuleTarget)
-        .join(AlertRule, AlertRule.id == RuleTarget.rule_id)
+    return db.session.scalars(
+        select(AlertRule)
         .where(
-            RuleTarget.account_id == account.id,
-            RuleTarget.removed_at.is_(None),
             AlertRule.deleted_at.is_(None),
+            AlertRule.state == AlertState.FIRING,
+            AlertRule.id.in_(
+                select(RuleTarget.rule_id).where(
+                    RuleTarget.account_id == account.id, RuleTarget.removed_at.is_(None)
+                )
+            ),
         )
-        .order_by(RuleTarget.id)
+        .order_by(AlertRule.name, AlertRule.id)
     ).all()
-    by_rule: dict[int, list[RuleTarget]] = {}
-    for target in targets:
-        # The rule's page names the account even after its row is deleted.
-        target.account_label = account_label(account)
-        by_rule.setdefault(target.rule_id, []).append(target)
-    resolving: list[str] = []
-    left_open: list[str] = []
-    owed: list[Delivery] = []
-    for rule_targets in by_rule.values():
-        rule = rule_targets[0].rule
-        if rule.state is not AlertState.FIRING:
-            continue
-        if not rule.notify_on_resolve:
-            left_open.append(rule.name)
-            continue
-        ids = [t.id for t in rule_targets]
-        created = outbox.resolves_for(rule.id, rule.episode, now, RESOLVE_NOTE, targets=ids)
-        owed += created
-        if created or _resolve_pending(rule, ids):
-            resolving.append(rule.name)
-    db.session.flush()
-    return resolving, left_open, owed
 
 
-def _resolve_pending(rule: AlertRule, target_ids: list[int]) -> bool:
-    return bool(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.rule_id == rule.id,
-                Delivery.episode == rule.episode,
-                Delivery.target_id.in_(target_ids),
-                Delivery.status.not_in([DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
-            )
-        )
-    )
-
-
-def _in_flight(account: PagerDutyAccount) -> bool:
-    """Whether a delivery through the account may still make a request with its token."""
+def in_flight(*where: ColumnElement[bool]) -> bool:
+    """Whether a delivery matching `where` is unfinished: it may still make a request with its token."""
     unfinished = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING]
-    return bool(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.account_id == account.id, Delivery.status.in_(unfinished))
-        )
-    )
+    return bool(db.session.scalar(select(exists().where(Delivery.status.in_(unfinished), *where))))
 
 
 def _complete(

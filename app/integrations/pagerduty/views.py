@@ -13,11 +13,12 @@ from app.accounts.context import admin_required, current_membership, current_wor
 from app.accounts.context import scoped_get_or_404 as get_or_404
 from app.accounts.forms import PostForm
 from app.models import AccountStatus, PagerDutyAccount, PDService, Role
+from app.models.alerts import recent_failures
 from app.web import is_htmx, page_or_partial
 
 from . import bp, history, link, oauth, unlinking
 from .capabilities import requested_scopes
-from .cards import card_for, failed_pages
+from .cards import card_for
 from .credentials import settings, workspace_accounts
 from .directory import filtered_services, selection_counts
 from .forms import HistoryForm, OAuthStartForm, SelectionForm, TokenForm, UnlinkForm
@@ -326,7 +327,7 @@ def _context(pd_account: PagerDutyAccount, query: str | None = None, **extra: An
         "history_bounds": (history.MIN_DAYS, history.MAX_DAYS),
         "sync": sync_widget(pd_account),
         "hook": webhook_panel(pd_account),
-        "failed_pages": failed_pages(pd_account),
+        "failed_pages": recent_failures(pd_account.workspace_id, pd_account.id),
         **extra,
     }
 

@@ -1,6 +1,16 @@
 """Every model, imported here so Alembic and `db.create_all` see them all."""
 
-from app.models.accounts import AuditEvent, Invitation, LoginFailure, Membership, Role, User, Workspace
+from app.models.accounts import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    LoginFailure,
+    Membership,
+    Role,
+    User,
+    UserSession,
+    Workspace,
+)
 from app.models.alerts import (
     AlertRule,
     AlertState,
@@ -11,9 +21,14 @@ from app.models.alerts import (
     MetricPoint,
     RuleTarget,
 )
-from app.models.api import ApiKey
-from app.models.incidents import Deployment, DeploymentSource, Incident, IncidentLogEntry, LogEntryType
-from app.models.interruptions import Interruption
+from app.models.incidents import (
+    Deployment,
+    DeploymentSource,
+    Incident,
+    IncidentLogEntry,
+    Interruption,
+    LogEntryType,
+)
 from app.models.pagerduty import (
     AccountStatus,
     AuthKind,
@@ -23,9 +38,11 @@ from app.models.pagerduty import (
     PDTeam,
     PDUser,
     Region,
+    SyncCheckpoint,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
 )
-from app.models.sessions import UserSession
-from app.models.sync import SyncCheckpoint, SyncKind, SyncRun, SyncStatus
 
 __all__ = [
     "AccountStatus",

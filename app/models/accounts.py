@@ -1,4 +1,4 @@
-"""People, workspaces and who may do what in them."""
+"""People, workspaces, who may do what in them, their logins and their API keys."""
 
 from __future__ import annotations
 
@@ -160,3 +160,49 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))  # "email:<address>" or "ip:<address>"
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One login. The browser holds a random token; only its SHA-256 is kept: a database leak signs no one in.
+
+    Deleting the row ends the login everywhere it is used: the session cookie and the remember cookie both
+    carry the token, never the user id.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiKey(db.Model):
+    """A workspace API key: only a sha256 of the key is stored, with a short prefix to recognise it by."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_workspace_created", "workspace_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # "vgl_" plus the first characters of the secret: enough to tell keys apart, useless to an attacker.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the whole key
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workspace: Mapped[Workspace] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

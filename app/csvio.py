@@ -12,7 +12,6 @@ the file nor the browser's download takes it for the whole export.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
@@ -36,21 +35,17 @@ def safe_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+class _Echo:
+    """A file whose write() hands the line back, so csv.writer's writerow returns each line it writes."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
 def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    writer.writerow([safe_cell(cell) for cell in header])
-    yield flush()
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-        yield flush()
+    writer = csv.writer(_Echo())
+    for row in itertools.chain([header], rows):
+        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 def _finish_or_mark_failed(lines: Iterator[str]) -> Iterator[str]:

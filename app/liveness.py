@@ -36,19 +36,13 @@ def beat(conn: Redis, worker_name: str, now: float | None = None) -> None:
         pipe.execute()
 
 
-def forget(conn: Redis, worker_name: str) -> None:
-    conn.zrem(WORKERS_KEY, worker_name)
+def live_workers(conn: Redis, now: float) -> set[str]:
+    return {name.decode() for name in conn.zrangebyscore(WORKERS_KEY, now - ALIVE_SECONDS, "+inf")}
 
 
-def live_workers(conn: Redis, now: float | None = None) -> set[str]:
-    at = time.time() if now is None else now
-    return {name.decode() for name in conn.zrangebyscore(WORKERS_KEY, at - ALIVE_SECONDS, "+inf")}
-
-
-def is_alive(conn: Redis, worker_name: str, now: float | None = None) -> bool:
+def is_alive(conn: Redis, worker_name: str) -> bool:
     score = conn.zscore(WORKERS_KEY, worker_name)
-    at = time.time() if now is None else now
-    return score is not None and score >= at - ALIVE_SECONDS
+    return score is not None and score >= time.time() - ALIVE_SECONDS
 
 
 def record_tick(conn: Redis, now: float | None = None) -> None:
@@ -86,7 +80,7 @@ class Heartbeat:
         self.stopped.set()
         self.thread.join(timeout=BEAT_SECONDS)
         try:
-            forget(self.conn, self.worker_name)
+            self.conn.zrem(WORKERS_KEY, self.worker_name)
         except RedisError as exc:
             # Its last beat ages out of the live set on its own within ALIVE_SECONDS.
             log.warning("worker %s: could not remove its heartbeat (%s)", self.worker_name, exc)

@@ -75,19 +75,16 @@ def enqueue(
     idempotent jobs whose record may be orphaned (a job popped by a worker that then vanished still reads
     "queued"); if the old one does run after all, it finds its work done.
     """
-    conn = redis_connection()
-    q = get_queue(queue, conn)
-    options: dict[str, Any] = {"job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
     running = get_current_job()
     if job_id is not None and running is not None and running.id == job_id:
         # RQ saves the running job's record when it ends, over whatever was enqueued under its id meanwhile
         # (arguments, status): the continuation would run as a copy of this job, or not at all.
         raise ValueError(f"job {job_id} cannot enqueue its own continuation under its own id")
-    if job_id is None:
+    conn = redis_connection()
+    q = get_queue(queue, conn)
+    options = {"job_id": job_id, "job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+    if job_id is None or replace:
         return _submit(q, func, args, kwargs, delay, options)
-    if replace:
-        return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
-
     existing = _pending_job(job_id, conn, replace_started)
     if existing is not None:
         return existing
@@ -96,7 +93,7 @@ def enqueue(
         existing = _pending_job(job_id, conn, replace_started)
         if existing is not None:
             return existing
-        return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
+        return _submit(q, func, args, kwargs, delay, options)
 
 
 def _submit(

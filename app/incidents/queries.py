@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
@@ -90,19 +89,3 @@ def export_rows(query: MetricQuery, filters: IncidentFilters) -> Iterator[Any]:
 
 def has_linked_account(workspace_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace_id))))
-
-
-def service_names(workspace_id: int, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(PDService.id, PDService.name).where(
-                PDService.workspace_id == workspace_id, PDService.id.in_(ids)
-            )
-        ).all()
-    )
-
-
-def created_local(instant: datetime, zone: Any) -> str:
-    return instant.astimezone(zone).isoformat(timespec="seconds")

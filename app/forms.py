@@ -53,11 +53,7 @@ class WholeNumberField(IntegerField):
         if not valuelist:
             return
         raw = valuelist[0]
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.data = None
-            return
-        number = parse_int(str(raw))
-        if number is None:
-            self.data = None
+        blank = raw is None or (isinstance(raw, str) and not raw.strip())
+        self.data = None if blank else parse_int(str(raw))
+        if self.data is None and not blank:
             raise ValueError(WHOLE_NUMBER_MESSAGE)
-        self.data = number

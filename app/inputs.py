@@ -53,8 +53,6 @@ CUT_MARKER = "…"
 def clean_text(value: str) -> str:
     """`value` made storable, for text Vigil receives rather than asks for (PagerDuty's data): NUL is
     dropped and a lone surrogate becomes U+FFFD; everything else (emoji, right-to-left marks) is kept."""
-    if _UNSTORABLE.search(value) is None:
-        return value
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
 
@@ -68,15 +66,10 @@ def parse_int(value: str | None, *, minimum: int | None = None, maximum: int | N
 
     `str.isdigit()` accepts superscripts and other scripts' digits, and `int()` of 5,000 digits raises.
     """
-    if value is None:
-        return None
-    text = value.strip()
-    if not _ASCII_INT.fullmatch(text):
+    if value is None or not _ASCII_INT.fullmatch(text := value.strip()):
         return None
     number = int(text)
-    if minimum is not None and number < minimum:
-        return None
-    if maximum is not None and number > maximum:
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         return None
     return number
 

@@ -36,10 +36,6 @@ class IncidentPage:
         return max(1, -(-self.total // self.page_size))
 
     @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
     def first_index(self) -> int:
         return (self.page - 1) * self.page_size + 1 if self.incidents else 0
 

@@ -56,15 +56,12 @@ class User(UserMixin, db.Model):
             raise RuntimeError("no login session is attached to this user: sign in through sessions.start()")
         return token
 
-    # UserMixin compares users by get_id(); two objects for one person are equal whichever login loaded them.
+    # UserMixin compares users by get_id() (its __ne__ calls this __eq__); two objects for one person are
+    # equal whichever login loaded them.
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, User):
             return NotImplemented
         return other is self or (self.id is not None and self.id == other.id)
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
 
     __hash__ = object.__hash__
 

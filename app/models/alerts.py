@@ -36,10 +36,6 @@ class DeliveryAction(enum.StrEnum):
     def is_trigger(self) -> bool:
         return self in (DeliveryAction.TRIGGER, DeliveryAction.TEST_TRIGGER)
 
-    @property
-    def is_test(self) -> bool:
-        return self in (DeliveryAction.TEST_TRIGGER, DeliveryAction.TEST_RESOLVE)
-
 
 class DeliveryStatus(enum.StrEnum):
     QUEUED = "queued"

@@ -27,7 +27,7 @@ from redis.exceptions import ResponseError
 from werkzeug.serving import run_simple
 
 from app import create_app
-from app.liveness import die_with_parent
+from app.queue import die_with_parent
 from config import DEFAULT_INSTANCE, PROJECT_ROOT
 
 log = logging.getLogger("vigil.launcher")

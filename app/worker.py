@@ -31,7 +31,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.scheduler import RQScheduler
 
-from app import liveness
+from app.queue import Heartbeat, die_with_parent, record_tick
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,14 @@ class VigilCronScheduler(CronScheduler):
         if self.enqueue_jobs():
             self.save()
         self.heartbeat()
-        liveness.record_tick(self.connection)
+        record_tick(self.connection)
 
 
 class VigilScheduler(RQScheduler):
     """A worker's delayed-job scheduler (its own process): moves jobs whose time has come onto their queue."""
 
     def work(self) -> None:
-        liveness.die_with_parent()
+        die_with_parent()
         parent = os.getppid()
         self._install_signal_handlers()
         registered = False
@@ -117,7 +117,7 @@ class VigilWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.flask_app = app
         self.stopping = False
-        self.beats: liveness.Heartbeat | None = None
+        self.beats: Heartbeat | None = None
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.flask_app.app_context():
@@ -125,7 +125,7 @@ class VigilWorker(SimpleWorker):
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
-        self.beats = liveness.Heartbeat(self.connection, self.name).start()
+        self.beats = Heartbeat(self.connection, self.name).start()
 
     def teardown(self) -> None:
         """RQ's teardown, each step on its own: a Redis that went away must not keep the scheduler process

@@ -62,10 +62,8 @@ def cut_text(value: str, limit: int) -> str:
 
 
 def parse_int(value: str | None, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
-    """An integer in ASCII digits within the bounds, else None.
-
-    `str.isdigit()` accepts superscripts and other scripts' digits, and `int()` of 5,000 digits raises.
-    """
+    """An integer in ASCII digits within the bounds, else None (`str.isdigit()` accepts superscripts and
+    other scripts' digits, and `int()` of 5,000 digits raises)."""
     if value is None or not _ASCII_INT.fullmatch(text := value.strip()):
         return None
     number = int(text)
@@ -102,8 +100,6 @@ def parse_at(value: Any) -> datetime:
         raise ValueError(f"at is out of range. {DATE_BOUNDS_MESSAGE}")
     return at.astimezone(UTC)
 
-
-# -- JSON bodies (API requests, webhook deliveries) --------------------------------------------------------
 
 # Deeper than any body Vigil takes (an alert rule is 4 levels); the decoder itself would recurse until
 # Python's limit and raise RecursionError on "[" * 100000.
@@ -177,11 +173,7 @@ _TYPED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def typed_date(value: str) -> date:
-    """A date a person typed (YYYY-MM-DD) within Vigil's years; ValueError carries the message to show.
-
-    Every page that takes a typed date goes through here, so the bounds and the words are the same on the
-    dashboard, the incident list and the reports.
-    """
+    """A date a person typed (YYYY-MM-DD) within Vigil's years; ValueError carries the message to show."""
     text = value.strip()
     # fromisoformat also takes "20260101" and "2026-W01-1": one written form keeps links and messages plain.
     if not _TYPED_DATE.fullmatch(text):

@@ -48,7 +48,6 @@ def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
 
 @in_app_context
 def prune_login_failures() -> int:
-    """Forget failed logins older than the throttle window; they no longer count."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["VIGIL"].login_window_seconds)
     return _prune(delete(LoginFailure).where(LoginFailure.at < cutoff), "login failures")
 

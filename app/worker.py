@@ -1,15 +1,12 @@
 """The worker class and the two schedulers, made to ride out a Redis outage of any length.
 
-VigilWorker is RQ's SimpleWorker with one app context per job. Forking a work-horse per job (RQ's default)
-would copy pooled database connections into the child and cost a fork per delivery; jobs here are short and
-I/O-bound, and a hard crash still only takes one worker down. A fresh app context per job gives each job a
-fresh database session, closed when the job ends.
+VigilWorker is RQ's SimpleWorker with a fresh app context (so a fresh database session) per job: forking a
+work-horse per job would copy pooled database connections into the child and cost a fork per delivery.
 
-Stock RQ 2.12 lets one Redis error end a worker's loop and both schedulers: the cron scheduler (`worker.py
---cron`) exits from its loop (and again from `register_death`), and a worker's delayed-job scheduler process
-exits and is started again only at the worker's 10-minute maintenance. Here each loop catches the Redis error,
-waits a moment, and carries on from scratch (registration and locks may have gone with the Redis data), so
-work resumes within seconds of Redis answering again.
+Stock RQ 2.12 lets one Redis error end a worker's loop and both schedulers (the cron scheduler of `worker.py
+--cron`, and a worker's delayed-job scheduler, restarted only at the worker's 10-minute maintenance). Here
+each loop catches the Redis error, waits a moment, and carries on from scratch (registration and locks may
+have gone with the Redis data), so work resumes within seconds of Redis answering again.
 """
 
 from __future__ import annotations

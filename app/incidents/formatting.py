@@ -20,11 +20,8 @@ FALLBACK_ZONE = "UTC"
 
 
 def display_zone() -> str:
-    """The zone every date-time on this page is shown in: the current workspace's, else UTC.
-
-    Read from the request rather than the template context so macros imported without context and HTMX
-    partials rendered on their own follow the same rule as whole pages.
-    """
+    """The current workspace's zone, else UTC. Read from the request rather than the template context so
+    macros imported without context and HTMX partials rendered on their own follow the same rule as pages."""
     membership = g.get("membership") if has_request_context() else None
     return membership.workspace.timezone if membership is not None else FALLBACK_ZONE
 
@@ -45,12 +42,9 @@ def local_time(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 @bp.app_template_filter("isolate")
 def isolate(value: Any, limit: int | None = None) -> Markup:
-    """Text a person or PagerDuty supplied (a title, a name, a reason), as its own bidi island.
-
-    A right-to-left override inside "Checkout \u202eexe.gnp" must not reverse what the page writes after it;
-    `<bdi>` ends every embedding at its edge. With `limit`, a longer value is cut with "…" and shown whole
-    on hover, so one hostile value cannot stretch a table.
-    """
+    """Text a person or PagerDuty supplied as its own bidi island: `<bdi>` ends a right-to-left override at
+    its edge. With `limit`, a longer value is cut with "…" and shown whole on hover, so one hostile value
+    cannot stretch a table."""
     if value is None:
         return Markup("")
     text = str(value)

@@ -42,9 +42,8 @@ class Incident(db.Model):
         UniqueConstraint("account_id", "remote_id"),
         # What a log entry's foreign key refers to: the entry's account and workspace are its incident's.
         UniqueConstraint("id", "account_id", "workspace_id"),
-        # The dashboard's every query starts from (workspace, created_at) and often narrows by service. On
-        # PostgreSQL the index also carries what those queries filter on and measure, so a window's incidents
-        # are read from the index alone (an index-only scan) instead of from the wide rows.
+        # Every dashboard query starts from (workspace, created_at); on PostgreSQL the index also carries what
+        # they filter on and measure, so a window's incidents are read from the index alone, not wide rows.
         Index(
             "ix_incidents_ws_created",
             "workspace_id",
@@ -76,8 +75,7 @@ class Incident(db.Model):
             "first_ack_at",
             postgresql_include=["first_ack_user_id", "service_id", "excluded", "urgency", "priority"],
         ),
-        # The incidents after a deployment (CFR, recovery time): on PostgreSQL it carries what a deployment's
-        # outcome reads, so each deployment's range is read from the index alone.
+        # The incidents after a deployment (CFR, recovery time), read from the index alone.
         Index(
             "ix_incidents_ws_service_created",
             "workspace_id",
@@ -149,9 +147,8 @@ class IncidentLogEntry(db.Model):
     __tablename__ = "incident_log_entries"
     __table_args__ = (
         UniqueConstraint("account_id", "remote_id"),
-        # One foreign key for the incident, its account and its workspace: an entry belongs to them only
-        # through its incident, whose own keys to the account and the workspace cascade to it. A backfill
-        # writes hundreds of thousands of entries, and each key is a lookup per row (two fewer this way).
+        # One foreign key for the incident, its account and its workspace (which cascade to it through the
+        # incident): a backfill writes hundreds of thousands of entries, and each key is a lookup per row.
         ForeignKeyConstraint(
             ["incident_id", "account_id", "workspace_id"],
             ["incidents.id", "incidents.account_id", "incidents.workspace_id"],
@@ -218,12 +215,9 @@ class Deployment(db.Model):
 
 
 class Interruption(db.Model):
-    """A notification that counts as an interruption (app/analytics/interruption_store.py).
-
-    Whether a notification interrupts depends on the same person's notifications just before it (one per
-    60 s), so it is decided when notifications are written, not each time the dashboard reads them. A row is a
-    verdict, not data of its own: it can always be rebuilt from the log entries, and goes with its entry.
-    """
+    """A notification that counts as an interruption (app/analytics/interruption_store.py): decided when
+    notifications are written, since it depends on the same person's notifications just before it. A verdict,
+    not data of its own: it can always be rebuilt from the log entries."""
 
     __tablename__ = "interruptions"
     __table_args__ = (
@@ -241,9 +235,8 @@ class Interruption(db.Model):
         Index("ix_interruptions_incident", "incident_id"),
     )
 
-    # The one foreign key: a verdict goes with its notification (which goes with its incident, person and
-    # workspace). The other columns are copies of the notification's, so writing a verdict checks one key,
-    # not four (sync writes them in every commit).
+    # The one foreign key: a verdict goes with its notification. The other columns are copies of the
+    # notification's, so writing a verdict checks one key, not four (sync writes them in every commit).
     log_entry_id: Mapped[int] = mapped_column(
         ForeignKey("incident_log_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )

@@ -9,7 +9,7 @@ from config import Settings, load_settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app. Reads like a table of contents and does no I/O (no database, queue or HTTP)."""
-    from app import errors, extensions, logs, security
+    from app import errors, extensions, logs, security, web
     from app.accounts import bp as accounts_bp
     from app.accounts.cli import users_cli
     from app.accounts.context import init_app as init_accounts
@@ -23,7 +23,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.incidents import bp as incidents_bp
     from app.integrations.pagerduty import bp as pagerduty_bp
     from app.integrations.pagerduty.cli import pagerduty_cli
-    from app.web import IdConverter
 
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
@@ -36,8 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         extension.init_app(app)
     security.init_app(app, settings)
 
-    # Before any blueprint adds its rules: each rule binds its converters when it is added.
-    app.url_map.converters["int"] = IdConverter
+    web.init_app(app)
     init_accounts(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(analytics_bp)

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.incidents.formatting import local_time
 from app.models import (
     AccountStatus,
     AuthKind,
@@ -20,6 +19,7 @@ from app.models import (
 )
 from app.models.alerts import RECENT_FAILURES
 from app.models.types import utcnow
+from app.web import local_time
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
 from .directory import selection_counts

@@ -16,7 +16,7 @@ from app.analytics.population import Choices
 from app.csvio import csv_response
 from app.extensions import db
 from app.incidents import bp, queries
-from app.incidents.filters import SORTS, STATUSES, parse_filters
+from app.incidents.queries import SORTS, STATUSES, parse_filters
 from app.incidents.timeline import timeline
 from app.models import Incident, User
 from app.web import is_htmx, page_or_partial

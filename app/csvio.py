@@ -1,12 +1,9 @@
 """Every CSV Vigil writes: formula-safe cells, streamed, and never a cut-off file that looks complete.
 
-Every cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP "CSV injection"): incident
-titles come from alerts anyone can send, and service, team and rule names from whoever typed them.
-
-A streamed file has sent its 200 before the last row is made. So the first rows are computed before the
-response starts (a failing query is an error page, not a 200 with a header line), and a failure after
-that ends the file with a line saying it is incomplete, then breaks the transfer, so neither the reader of
-the file nor the browser's download takes it for the whole export.
+A cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP "CSV injection"): incident
+titles come from alerts anyone can send. A streamed file has sent its 200 before the last row is made, so the
+first rows are computed before the response starts (a failing query is an error page), and a later failure
+ends the file with a line saying it is incomplete, then breaks the transfer.
 """
 
 from __future__ import annotations

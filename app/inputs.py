@@ -1,9 +1,5 @@
-"""What any value a person or a program sends must satisfy before Vigil uses it.
-
-The one place for the rules every form, query string, JSON body and webhook shares: which characters a text
-may hold, what an integer looks like, which dates exist for Vigil. Feature code adds its own limits (a name's
-length, a window's span) on top of these.
-"""
+"""The rules every form, query string, JSON body and webhook shares: which characters a text may hold, what an
+integer looks like, which dates exist for Vigil. Feature code adds its own limits on top of these."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""`make run`: Vigil on one machine with nothing else installed.
-
-Starts, in order: instance secrets (generated once), the queue (an embedded Redis-compatible server unless
-REDIS_URL is set), the database schema upgrade, one RQ worker and the periodic scheduler as child processes
-(the very same `worker.py` production runs), then the web server. Ctrl-C stops all of it.
-"""
+"""`make run`: Vigil on one machine with nothing else installed (an embedded Redis-compatible server unless
+REDIS_URL is set; the worker and scheduler children run the very same `worker.py` production runs)."""
 
 from __future__ import annotations
 

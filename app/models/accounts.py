@@ -46,11 +46,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The token of the login this user object was loaded for (app/accounts/sessions.py attaches it).
-
-        Flask-Login writes get_id() into the session cookie and the remember cookie; a per-login random token
-        there, instead of the user id, is what lets a sign-out or a password change revoke them.
-        """
+        """The token of the login this user was loaded for (app/accounts/sessions.py attaches it). Flask-Login
+        writes it into the session and remember cookies, where a per-login token (not the id) is revocable."""
         token = getattr(self, "session_token", None)
         if token is None:
             raise RuntimeError("no login session is attached to this user: sign in through sessions.start()")
@@ -160,11 +157,8 @@ class LoginFailure(db.Model):
 
 
 class UserSession(db.Model):
-    """One login. The browser holds a random token; only its SHA-256 is kept: a database leak signs no one in.
-
-    Deleting the row ends the login everywhere it is used: the session cookie and the remember cookie both
-    carry the token, never the user id.
-    """
+    """One login: a sign-out deletes exactly this row. The browser holds a random token (in the session and
+    remember cookies); only its SHA-256 is kept, so a database leak signs no one in."""
 
     __tablename__ = "user_sessions"
 

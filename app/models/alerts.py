@@ -145,11 +145,8 @@ class AlertTransition(db.Model):
 
 
 class Delivery(db.Model):
-    """One page action (trigger, resolve, test) on one target, with the outcome of its latest attempt.
-
-    The row is the source of truth and the queue only a wake-up: a delivery whose job was lost (Redis
-    flushed, worker killed) is found again by its status and lease and re-enqueued (app/alerts/sweep.py).
-    """
+    """One page action (trigger, resolve, test) on one target, with the outcome of its latest attempt. The row
+    is the source of truth, the queue only a wake-up: a lost job is found again (app/alerts/sweep.py)."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (

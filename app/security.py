@@ -32,8 +32,7 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    if settings.trusted_proxies:
-        n = settings.trusted_proxies
+    if n := settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csp = content_security_policy(settings)
     if not event.contains(Session, "before_flush", refuse_nul_in_rows):

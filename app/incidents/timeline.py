@@ -42,9 +42,7 @@ class TimelineEntry:
 
 
 def channel_words(channel: str | None) -> str | None:
-    if not channel:
-        return None
-    return CHANNELS.get(channel, channel.replace("_", " "))
+    return CHANNELS.get(channel, channel.replace("_", " ")) if channel else None
 
 
 def describe(entry_type: str, user_name: str | None, channel: str | None, agent_type: str | None) -> str:

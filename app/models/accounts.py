@@ -20,12 +20,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
 
-    @property
-    def rank(self) -> int:
-        return {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}[self]
-
     def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
+        ranks = [Role.MEMBER, Role.ADMIN, Role.OWNER]
+        return ranks.index(self) >= ranks.index(other)
 
 
 class User(UserMixin, db.Model):

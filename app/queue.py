@@ -170,8 +170,17 @@ def enqueue(
     conn = redis_connection()
     q = get_queue(queue, conn)
     options = {"job_id": job_id, "job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+
+    def submit() -> Job:
+        if delay is not None and delay.total_seconds() > 0:
+            job = q.enqueue_in(delay, func, *args, **kwargs, **options)
+        else:
+            job = q.enqueue(func, *args, **kwargs, **options)
+        log.info("enqueued %s on %s as %s", func.__name__, q.name, job.id)
+        return job
+
     if job_id is None or replace:
-        return _submit(q, func, args, kwargs, delay, options)
+        return submit()
     existing = _pending_job(job_id, conn, replace_started)
     if existing is not None:
         return existing
@@ -180,23 +189,7 @@ def enqueue(
         existing = _pending_job(job_id, conn, replace_started)
         if existing is not None:
             return existing
-        return _submit(q, func, args, kwargs, delay, options)
-
-
-def _submit(
-    q: Queue,
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    delay: timedelta | None,
-    options: dict[str, Any],
-) -> Job:
-    if delay is not None and delay.total_seconds() > 0:
-        job = q.enqueue_in(delay, func, *args, **kwargs, **options)
-    else:
-        job = q.enqueue(func, *args, **kwargs, **options)
-    log.info("enqueued %s on %s as %s", func.__name__, q.name, job.id)
-    return job
+        return submit()
 
 
 def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job | None:

@@ -1,9 +1,8 @@
 """The one way work reaches the workers (named queues, a stable-id enqueue helper), and who is alive to do it.
 
-Liveness: RQ's own worker records only expire minutes after a worker dies (their TTL covers a whole job, since
-a SimpleWorker cannot beat while it runs one), so a SIGKILLed worker would still be counted. Each Vigil worker
-therefore beats every few seconds from a thread, including while a long job runs, into one sorted set; a
-worker is alive while its last beat is recent. The scheduler records its last tick beside them, for /healthz.
+RQ's own worker records expire only minutes after a worker dies (their TTL covers a whole job), so each Vigil
+worker beats every few seconds from a thread, even during a long job, into one sorted set: a worker is alive
+while its last beat is recent. The scheduler records its last tick beside them, for /healthz.
 """
 
 from __future__ import annotations
@@ -95,11 +94,8 @@ class Heartbeat:
 
 
 def die_with_parent() -> bool:
-    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL, so no orphan keeps running.
-
-    False where there is no prctl (macOS): a platform difference, not a failure. Nothing is logged, since
-    this also runs between fork and exec (the launcher's children), where taking a logging lock can hang.
-    """
+    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL; False where there is no prctl
+    (macOS). Nothing is logged: this also runs between fork and exec, where a logging lock can hang."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:

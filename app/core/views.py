@@ -1,10 +1,7 @@
-"""Home, and what /healthz reports: when alerting has stalled.
-
-Alerting works when the database and the queue answer, at least one worker beats, the scheduler ticked
-recently, no job is left well past its time, and every enabled rule was evaluated recently. "Recently" is
-three alert intervals (VIGIL_ALERT_INTERVAL_SECONDS): one late pass on a busy machine is not an outage, three
-missed passes are.
-"""
+"""Home, and /healthz: alerting works when the database and the queue answer, a worker beats, and the
+scheduler's tick, the most overdue job and the least recently evaluated enabled rule are all within three
+alert intervals, VIGIL_ALERT_INTERVAL_SECONDS: one late pass on a busy machine is not an outage, three
+missed passes are."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """The incident list: its filters, all in the query string (so a filtered list is a link), and its SQL.
 
-The filters are the metric population's (app/analytics/population.py, app.analytics.filters) plus status, a
-title search, excluded incidents, the order and the page. Pagination is by offset (LIMIT/OFFSET on the
-(workspace, created_at) index): fine for the few thousand incidents a window holds; the CSV export streams the
-whole filtered set instead of paging it.
+The filters are the metric population's (app/analytics/population.py) plus status, a title search, excluded
+incidents, the order and the page. Pages are by offset, fine for the few thousand incidents a window holds;
+the CSV export streams the whole filtered set instead.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Alert rules, where they send pages, what they did (transitions) and every page sent (deliveries).
-
-Rules and their targets are soft-deleted: a deleted rule may still owe PagerDuty a resolve, and its history
-stays readable in the delivery log.
-"""
+"""Alert rules, where they send pages, what they did (transitions) and every page sent (deliveries). Rules and
+targets are soft-deleted: a deleted rule may still owe PagerDuty a resolve, and its history stays readable."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The base of every Flask-WTF form in Vigil: the input rules of app/inputs.py applied to every field.
-
-A form subclasses VigilForm rather than FlaskForm, so no text field can forget the character rules and no
-integer field reads Unicode digits or answers one mistake with two messages.
-"""
+"""The base of every Flask-WTF form in Vigil (VigilForm, not FlaskForm): the input rules of app/inputs.py
+applied to every field, so no text field can forget the character rules."""
 
 from __future__ import annotations
 

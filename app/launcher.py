@@ -138,7 +138,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes to start")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     instance = Path(os.environ.get("VIGIL_INSTANCE_PATH") or DEFAULT_INSTANCE)
     ensure_instance_secrets(instance)

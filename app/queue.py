@@ -43,10 +43,6 @@ def beat(conn: Redis, worker_name: str, now: float | None = None) -> None:
         pipe.execute()
 
 
-def live_workers(conn: Redis, now: float) -> set[str]:
-    return {name.decode() for name in conn.zrangebyscore(WORKERS_KEY, now - ALIVE_SECONDS, "+inf")}
-
-
 def is_alive(conn: Redis, worker_name: str) -> bool:
     score = conn.zscore(WORKERS_KEY, worker_name)
     return score is not None and score >= time.time() - ALIVE_SECONDS
@@ -54,11 +50,6 @@ def is_alive(conn: Redis, worker_name: str) -> bool:
 
 def record_tick(conn: Redis, now: float | None = None) -> None:
     conn.set(TICK_KEY, repr(time.time() if now is None else now))
-
-
-def last_tick(conn: Redis) -> float | None:
-    raw = conn.get(TICK_KEY)
-    return float(raw) if raw is not None else None
 
 
 class Heartbeat:
@@ -221,13 +212,13 @@ def queue_health() -> dict[str, Any]:
         conn = redis_connection()
         conn.ping()
         now = time.time()
-        tick = last_tick(conn)
+        tick = conn.get(TICK_KEY)
         return {
             "ok": True,
-            "workers": len(live_workers(conn, now)),
+            "workers": conn.zcount(WORKERS_KEY, now - ALIVE_SECONDS, "+inf"),
             "queued": {name: get_queue(name, conn).count for name in QUEUE_NAMES},
             "oldest_due_job": oldest_due_job(conn, now),
-            "scheduler_last_tick_seconds_ago": round(now - tick, 1) if tick is not None else None,
+            "scheduler_last_tick_seconds_ago": round(now - float(tick), 1) if tick is not None else None,
         }
     except QueueNotConfigured as exc:
         return {"ok": False, "error": str(exc)}

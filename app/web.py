@@ -17,7 +17,6 @@ from app.inputs import MAX_ID
 
 NO_DATA = "—"  # a figure without data, never 0
 
-# The request headers that decide between a page and its fragment.
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 

@@ -45,7 +45,10 @@ class VigilCronScheduler(CronScheduler):
         try:
             while True:
                 try:
-                    self.tick()
+                    if self.enqueue_jobs():
+                        self.save()
+                    self.heartbeat()  # re-registers this scheduler if Redis lost its record
+                    record_tick(self.connection)
                     pause = min(self.calculate_sleep_interval(), CRON_WAKE_SECONDS)
                 except RedisError as exc:
                     log.warning("cron scheduler: the queue is unreachable (%s); retrying", exc)
@@ -63,13 +66,6 @@ class VigilCronScheduler(CronScheduler):
                 # A second signal while unregistering (Ctrl-C reaches it from the terminal, then the
                 # launcher's SIGTERM): the entry expires on its own, and the stop was asked for anyway.
                 log.info("cron scheduler %s: stopped before unregistering", self.name)
-
-    def tick(self) -> None:
-        """Enqueue what is due; heartbeat() re-registers this scheduler if Redis lost its record."""
-        if self.enqueue_jobs():
-            self.save()
-        self.heartbeat()
-        record_tick(self.connection)
 
 
 class VigilScheduler(RQScheduler):
@@ -147,15 +143,10 @@ class VigilWorker(SimpleWorker):
         self.stopping = True
         super().request_stop(signum, frame)
 
-    def _start_scheduler(
-        self,
-        burst: bool = False,
-        logging_level: str | None = "INFO",
-        date_format: str = "",
-        log_format: str = "",
-    ) -> None:
-        """Like RQ's, with a scheduler that survives outages, and started even when another worker's holds
-        the locks today: it takes them over within seconds of that one stopping (RQ would wait 10 minutes)."""
+    def _start_scheduler(self, burst: bool = False, *logging_options: Any) -> None:
+        """Like RQ's (without its logging options), with a scheduler that survives outages, and started even
+        when another worker's holds the locks today: it takes them over within seconds of that one stopping
+        (RQ would wait 10 minutes)."""
         self.scheduler = VigilScheduler(self.queues, connection=self.connection, serializer=self.serializer)
         if not burst:
             self.scheduler.start()

@@ -4,7 +4,7 @@ python worker.py                 # a worker on sync, deliver and default (run as
 python worker.py --queues deliver
 python worker.py --cron          # the periodic scheduler (run one; a second one doubles nothing)
 
-Both ride out Redis and PostgreSQL outages of any length and resume on their own (app/schedulers.py).
+Both ride out Redis and PostgreSQL outages of any length and resume on their own (app/worker.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import argparse
 
 from app import create_app
 from app.queue import QUEUE_NAMES, get_queue, redis_connection
-from app.schedulers import VigilCronScheduler
-from app.worker import run
+from app.worker import VigilCronScheduler, run
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,5 @@
-"""What the periodic scheduler runs (RQ's cron scheduler: `python worker.py --cron`).
-
-Each entry is a cheap tick that enqueues real work with a stable job id, so running two schedulers by
-mistake enqueues nothing twice.
-"""
+"""What the periodic scheduler (`python worker.py --cron`) runs: cheap ticks that enqueue real work with a
+stable job id, so running two schedulers by mistake enqueues nothing twice."""
 
 from rq import cron
 

@@ -8,6 +8,7 @@ exception message or a repr: a failure says which key set failed, not what it wa
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -18,39 +19,32 @@ class DecryptionError(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
         raise ValueError("no encryption keys configured")
     return MultiFernet([Fernet(key) for key in keys])
 
 
-def _keys(keys: tuple[str, ...] | None) -> tuple[str, ...]:
-    return keys if keys is not None else tuple(current_app.config["VIGIL"].encryption_keys)
+def _cipher(keys: tuple[str, ...] | None) -> MultiFernet:
+    """`keys` defaults to the app's ENCRYPTION_KEYS."""
+    return _multi_fernet(keys if keys is not None else tuple(current_app.config["VIGIL"].encryption_keys))
+
+
+def _open(operation: Callable[[bytes], bytes], ciphertext: str, failure: str) -> str:
+    try:
+        return operation(ciphertext.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        raise DecryptionError(f"a stored secret could not be {failure}") from exc
 
 
 def encrypt(plaintext: str, keys: tuple[str, ...] | None = None) -> str:
-    """Encrypt with the first key; `keys` defaults to the app's ENCRYPTION_KEYS."""
-    return _cipher(_keys(keys)).encrypt(plaintext.encode("utf-8")).decode("ascii")
+    return _cipher(keys).encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
 def decrypt(ciphertext: str, keys: tuple[str, ...] | None = None) -> str:
-    try:
-        return _cipher(_keys(keys)).decrypt(ciphertext.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError) as exc:
-        raise DecryptionError(
-            "a stored secret could not be decrypted with ENCRYPTION_KEYS (was a key removed?)"
-        ) from exc
+    return _open(_cipher(keys).decrypt, ciphertext, "decrypted with ENCRYPTION_KEYS (was a key removed?)")
 
 
 def reencrypt(ciphertext: str, keys: tuple[str, ...] | None = None) -> str:
     """The same secret encrypted under the first key (MultiFernet.rotate), for key rotation."""
-    try:
-        return _cipher(_keys(keys)).rotate(ciphertext.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeError) as exc:
-        raise DecryptionError(
-            "a stored secret could not be re-encrypted: no configured key opens it"
-        ) from exc
-
-
-def encrypt_optional(plaintext: str | None, keys: tuple[str, ...] | None = None) -> str | None:
-    return None if plaintext is None else encrypt(plaintext, keys)
+    return _open(_cipher(keys).rotate, ciphertext, "re-encrypted: no configured key opens it")

@@ -1,18 +1,14 @@
 """Every CSV Vigil writes: formula-safe cells, streamed, and never a cut-off file that looks complete.
 
-Every cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP "CSV injection"): incident
-titles come from alerts anyone can send, and service, team and rule names from whoever typed them.
-
-A streamed file has sent its 200 before the last row is made. So the first rows are computed before the
-response starts (a failing query is an error page, not a 200 with a header line), and a failure after
-that ends the file with a line saying it is incomplete, then breaks the transfer, so neither the reader of
-the file nor the browser's download takes it for the whole export.
+A cell a spreadsheet could read as a formula gets a leading apostrophe (OWASP "CSV injection"): incident
+titles come from alerts anyone can send. A streamed file has sent its 200 before the last row is made, so the
+first rows are computed before the response starts (a failing query is an error page), and a later failure
+ends the file with a line saying it is incomplete, then breaks the transfer.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
@@ -36,21 +32,17 @@ def safe_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+class _Echo:
+    """A file whose write() hands the line back, so csv.writer's writerow returns each line it writes."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
 def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    writer.writerow([safe_cell(cell) for cell in header])
-    yield flush()
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-        yield flush()
+    writer = csv.writer(_Echo())
+    for row in itertools.chain([header], rows):
+        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 def _finish_or_mark_failed(lines: Iterator[str]) -> Iterator[str]:

@@ -1,9 +1,5 @@
-"""`make demo`: Vigil against the local PagerDuty (pdsim), with a seeded account to link.
-
-Starts `python -m pdsim serve` as a child process, points Vigil's PagerDuty settings at it, prints what to
-do, then runs the normal launcher (web + embedded queue + worker + scheduler). Ctrl-C stops both. The demo
-keeps its own database and pdsim data in instance/demo/, apart from `make run`'s.
-"""
+"""`make demo`: the normal launcher against the local PagerDuty (pdsim, a child process) with a seeded account
+to link. The demo keeps its own database and pdsim data in instance/demo/, apart from `make run`'s."""
 
 from __future__ import annotations
 

@@ -41,9 +41,7 @@ class Database(SQLAlchemy):
 
 
 def _enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 db = Database(model_class=Base)

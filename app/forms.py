@@ -1,8 +1,5 @@
-"""The base of every Flask-WTF form in Vigil: the input rules of app/inputs.py applied to every field.
-
-A form subclasses VigilForm rather than FlaskForm, so no text field can forget the character rules and no
-integer field reads Unicode digits or answers one mistake with two messages.
-"""
+"""The base of every Flask-WTF form in Vigil (VigilForm, not FlaskForm): the input rules of app/inputs.py
+applied to every field, so no text field can forget the character rules."""
 
 from __future__ import annotations
 
@@ -53,11 +50,7 @@ class WholeNumberField(IntegerField):
         if not valuelist:
             return
         raw = valuelist[0]
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.data = None
-            return
-        number = parse_int(str(raw))
-        if number is None:
-            self.data = None
+        blank = raw is None or (isinstance(raw, str) and not raw.strip())
+        self.data = None if blank else parse_int(str(raw))
+        if self.data is None and not blank:
             raise ValueError(WHOLE_NUMBER_MESSAGE)
-        self.data = number

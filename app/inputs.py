@@ -1,9 +1,5 @@
-"""What any value a person or a program sends must satisfy before Vigil uses it.
-
-The one place for the rules every form, query string, JSON body and webhook shares: which characters a text
-may hold, what an integer looks like, which dates exist for Vigil. Feature code adds its own limits (a name's
-length, a window's span) on top of these.
-"""
+"""The rules every form, query string, JSON body and webhook shares: which characters a text may hold, what an
+integer looks like, which dates exist for Vigil. Feature code adds its own limits on top of these."""
 
 from __future__ import annotations
 
@@ -53,8 +49,6 @@ CUT_MARKER = "…"
 def clean_text(value: str) -> str:
     """`value` made storable, for text Vigil receives rather than asks for (PagerDuty's data): NUL is
     dropped and a lone surrogate becomes U+FFFD; everything else (emoji, right-to-left marks) is kept."""
-    if _UNSTORABLE.search(value) is None:
-        return value
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
 
@@ -64,19 +58,12 @@ def cut_text(value: str, limit: int) -> str:
 
 
 def parse_int(value: str | None, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
-    """An integer in ASCII digits within the bounds, else None.
-
-    `str.isdigit()` accepts superscripts and other scripts' digits, and `int()` of 5,000 digits raises.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not _ASCII_INT.fullmatch(text):
+    """An integer in ASCII digits within the bounds, else None (`str.isdigit()` accepts superscripts and
+    other scripts' digits, and `int()` of 5,000 digits raises)."""
+    if value is None or not _ASCII_INT.fullmatch(text := value.strip()):
         return None
     number = int(text)
-    if minimum is not None and number < minimum:
-        return None
-    if maximum is not None and number > maximum:
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         return None
     return number
 
@@ -109,8 +96,6 @@ def parse_at(value: Any) -> datetime:
         raise ValueError(f"at is out of range. {DATE_BOUNDS_MESSAGE}")
     return at.astimezone(UTC)
 
-
-# -- JSON bodies (API requests, webhook deliveries) --------------------------------------------------------
 
 # Deeper than any body Vigil takes (an alert rule is 4 levels); the decoder itself would recurse until
 # Python's limit and raise RecursionError on "[" * 100000.
@@ -184,11 +169,7 @@ _TYPED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def typed_date(value: str) -> date:
-    """A date a person typed (YYYY-MM-DD) within Vigil's years; ValueError carries the message to show.
-
-    Every page that takes a typed date goes through here, so the bounds and the words are the same on the
-    dashboard, the incident list and the reports.
-    """
+    """A date a person typed (YYYY-MM-DD) within Vigil's years; ValueError carries the message to show."""
     text = value.strip()
     # fromisoformat also takes "20260101" and "2026-W01-1": one written form keeps links and messages plain.
     if not _TYPED_DATE.fullmatch(text):

@@ -26,14 +26,10 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_worker_app: Flask | None = None
 
-
-def _app() -> Flask:
-    global _worker_app
-    if _worker_app is None:
-        _worker_app = create_app()
-    return _worker_app
+@functools.cache
+def _worker_app() -> Flask:
+    return create_app()
 
 
 def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
@@ -44,7 +40,7 @@ def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
         if has_app_context():
             return func(*args, **kwargs)
         # Only when run by a plain `rq worker` (worker.py's VigilWorker pushes a context per job itself).
-        with _app().app_context():
+        with _worker_app().app_context():
             return func(*args, **kwargs)
 
     return wrapper
@@ -52,7 +48,6 @@ def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
 
 @in_app_context
 def prune_login_failures() -> int:
-    """Forget failed logins older than the throttle window; they no longer count."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["VIGIL"].login_window_seconds)
     return _prune(delete(LoginFailure).where(LoginFailure.at < cutoff), "login failures")
 

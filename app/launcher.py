@@ -1,9 +1,5 @@
-"""`make run`: Vigil on one machine with nothing else installed.
-
-Starts, in order: instance secrets (generated once), the queue (an embedded Redis-compatible server unless
-REDIS_URL is set), the database schema upgrade, one RQ worker and the periodic scheduler as child processes
-(the very same `worker.py` production runs), then the web server. Ctrl-C stops all of it.
-"""
+"""`make run`: Vigil on one machine with nothing else installed (an embedded Redis-compatible server unless
+REDIS_URL is set; the worker and scheduler children run the very same `worker.py` production runs)."""
 
 from __future__ import annotations
 
@@ -19,11 +15,15 @@ import threading
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+from fakeredis import TcpFakeServer
+from fakeredis._clients._tcp_server import TCPFakeRequestHandler
 from flask_migrate import upgrade
+from redis.exceptions import ResponseError
 from werkzeug.serving import run_simple
 
 from app import create_app
-from app.liveness import die_with_parent
+from app.queue import die_with_parent
 from config import DEFAULT_INSTANCE, PROJECT_ROOT
 
 log = logging.getLogger("vigil.launcher")
@@ -31,8 +31,6 @@ log = logging.getLogger("vigil.launcher")
 
 def ensure_instance_secrets(instance: Path) -> None:
     """Generate the secret key and the token-encryption key on first start; keep them afterwards."""
-    from cryptography.fernet import Fernet
-
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name, make in (
         ("secret_key", lambda: secrets.token_urlsafe(48)),
@@ -46,54 +44,43 @@ def ensure_instance_secrets(instance: Path) -> None:
             log.info("generated %s", path)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind((host, 0))
+        sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _error_replying_handler() -> type:
+class _ErrorReplyingHandler(TCPFakeRequestHandler):  # type: ignore[misc]
     """fakeredis's TCP handler, but a command error is sent back as an error reply, as Redis does.
 
     Stock fakeredis (2.40) drops the connection when a command raises, e.g. EVALSHA of a script not loaded
     yet; RQ relies on the NoScriptError reply to load its Lua scripts, so its worker died on start.
     """
-    from fakeredis._clients._tcp_server import TCPFakeRequestHandler
-    from redis.exceptions import ResponseError
 
-    class Handler(TCPFakeRequestHandler):  # type: ignore[misc]
-        def setup(self) -> None:
-            super().setup()
-            read = self.current_client.read_response
+    def setup(self) -> None:
+        super().setup()
+        read = self.current_client.read_response
 
-            def read_response(*args: object, **kwargs: object) -> object:
-                try:
-                    return read(*args, **kwargs)
-                except ResponseError as exc:
-                    return exc
+        def read_response(*args: object, **kwargs: object) -> object:
+            try:
+                return read(*args, **kwargs)
+            except ResponseError as exc:
+                return exc
 
-            self.current_client.read_response = read_response
-
-    return Handler
+        self.current_client.read_response = read_response
 
 
 class EmbeddedRedis:
     """fakeredis's TCP server in a thread: real RQ workers in other processes connect to it like to Redis."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
-        from fakeredis import TcpFakeServer
-
-        self.host = host
-        self.port = port or free_port(host)
-        self.server = TcpFakeServer((host, self.port), server_type="redis")
-        self.server.RequestHandlerClass = _error_replying_handler()
+    def __init__(self) -> None:
+        port = free_port()
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
+        self.server.RequestHandlerClass = _ErrorReplyingHandler
         # Connections still open at exit (the web app's own pool) must not keep server_close() waiting.
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="embedded-redis", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> EmbeddedRedis:
         self.thread.start()
@@ -151,7 +138,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes to start")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     instance = Path(os.environ.get("VIGIL_INSTANCE_PATH") or DEFAULT_INSTANCE)
     ensure_instance_secrets(instance)

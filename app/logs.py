@@ -6,6 +6,7 @@ import logging
 import re
 
 from flask import Flask
+from rq import get_current_job
 
 from config import Settings
 
@@ -13,8 +14,6 @@ from config import Settings
 class _JobIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            from rq import get_current_job
-
             job = get_current_job()
         except Exception:  # outside a worker there is no job; logging must never fail
             job = None

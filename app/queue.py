@@ -1,8 +1,16 @@
-"""The one way work reaches the workers: named queues and a stable-id enqueue helper."""
+"""The one way work reaches the workers (named queues, a stable-id enqueue helper), and who is alive to do it.
+
+RQ's own worker records expire only minutes after a worker dies (their TTL covers a whole job), so each Vigil
+worker beats every few seconds from a thread, even during a long job, into one sorted set: a worker is alive
+while its last beat is recent. The scheduler records its last tick beside them, for /healthz.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,9 +24,75 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from app import liveness
-
 log = logging.getLogger(__name__)
+
+WORKERS_KEY = "vigil:live-workers"
+TICK_KEY = "vigil:scheduler:last-tick"
+BEAT_SECONDS = 5.0
+# Three missed beats: a worker is dead, not merely slow to get its turn on a busy machine.
+ALIVE_SECONDS = 3 * BEAT_SECONDS
+# Entries of workers gone this long are dropped, so the set does not grow with every restart.
+FORGET_SECONDS = 3600
+
+
+def beat(conn: Redis, worker_name: str, now: float | None = None) -> None:
+    at = time.time() if now is None else now
+    with conn.pipeline() as pipe:
+        pipe.zadd(WORKERS_KEY, {worker_name: at})
+        pipe.zremrangebyscore(WORKERS_KEY, "-inf", at - FORGET_SECONDS)
+        pipe.execute()
+
+
+def is_alive(conn: Redis, worker_name: str) -> bool:
+    score = conn.zscore(WORKERS_KEY, worker_name)
+    return score is not None and score >= time.time() - ALIVE_SECONDS
+
+
+def record_tick(conn: Redis, now: float | None = None) -> None:
+    conn.set(TICK_KEY, repr(time.time() if now is None else now))
+
+
+class Heartbeat:
+    """A daemon thread beating for one worker name until stopped; a Redis outage only pauses the beats."""
+
+    def __init__(self, conn: Redis, worker_name: str) -> None:
+        self.conn = conn
+        self.worker_name = worker_name
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_name}", daemon=True)
+
+    def start(self) -> Heartbeat:
+        # The first beat before any job is taken: a job this worker starts is never taken for a dead one's.
+        beat(self.conn, self.worker_name)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stopped.wait(BEAT_SECONDS):
+            try:
+                beat(self.conn, self.worker_name)
+            except RedisError as exc:
+                log.warning("worker %s: heartbeat not recorded (%s)", self.worker_name, exc)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=BEAT_SECONDS)
+        try:
+            self.conn.zrem(WORKERS_KEY, self.worker_name)
+        except RedisError as exc:
+            # Its last beat ages out of the live set on its own within ALIVE_SECONDS.
+            log.warning("worker %s: could not remove its heartbeat (%s)", self.worker_name, exc)
+
+
+def die_with_parent() -> bool:
+    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL; False where there is no prctl
+    (macOS). Nothing is logged: this also runs between fork and exec, where a logging lock can hang."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        return False
+    return True
+
 
 SYNC = "sync"
 DELIVER = "deliver"
@@ -75,19 +149,25 @@ def enqueue(
     idempotent jobs whose record may be orphaned (a job popped by a worker that then vanished still reads
     "queued"); if the old one does run after all, it finds its work done.
     """
-    conn = redis_connection()
-    q = get_queue(queue, conn)
-    options: dict[str, Any] = {"job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
     running = get_current_job()
     if job_id is not None and running is not None and running.id == job_id:
         # RQ saves the running job's record when it ends, over whatever was enqueued under its id meanwhile
         # (arguments, status): the continuation would run as a copy of this job, or not at all.
         raise ValueError(f"job {job_id} cannot enqueue its own continuation under its own id")
-    if job_id is None:
-        return _submit(q, func, args, kwargs, delay, options)
-    if replace:
-        return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
+    conn = redis_connection()
+    q = get_queue(queue, conn)
+    options = {"job_id": job_id, "job_timeout": timeout, "result_ttl": 3600, "failure_ttl": 7 * 86400}
 
+    def submit() -> Job:
+        if delay is not None and delay.total_seconds() > 0:
+            job = q.enqueue_in(delay, func, *args, **kwargs, **options)
+        else:
+            job = q.enqueue(func, *args, **kwargs, **options)
+        log.info("enqueued %s on %s as %s", func.__name__, q.name, job.id)
+        return job
+
+    if job_id is None or replace:
+        return submit()
     existing = _pending_job(job_id, conn, replace_started)
     if existing is not None:
         return existing
@@ -96,23 +176,7 @@ def enqueue(
         existing = _pending_job(job_id, conn, replace_started)
         if existing is not None:
             return existing
-        return _submit(q, func, args, kwargs, delay, {**options, "job_id": job_id})
-
-
-def _submit(
-    q: Queue,
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    delay: timedelta | None,
-    options: dict[str, Any],
-) -> Job:
-    if delay is not None and delay.total_seconds() > 0:
-        job = q.enqueue_in(delay, func, *args, **kwargs, **options)
-    else:
-        job = q.enqueue(func, *args, **kwargs, **options)
-    log.info("enqueued %s on %s as %s", func.__name__, q.name, job.id)
-    return job
+        return submit()
 
 
 def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job | None:
@@ -134,7 +198,7 @@ def _pending_job(job_id: str, conn: Redis, replace_started: bool = False) -> Job
 def _worker_alive(job: Job, conn: Redis) -> bool:
     """A job recorded as started by a worker that no longer beats (SIGKILLed, its machine gone) will never
     finish; waiting for it would stop this id for good."""
-    return bool(job.worker_name) and liveness.is_alive(conn, job.worker_name or "")
+    return bool(job.worker_name) and is_alive(conn, job.worker_name or "")
 
 
 def _overdue(job: Job, conn: Redis) -> bool:
@@ -148,13 +212,13 @@ def queue_health() -> dict[str, Any]:
         conn = redis_connection()
         conn.ping()
         now = time.time()
-        tick = liveness.last_tick(conn)
+        tick = conn.get(TICK_KEY)
         return {
             "ok": True,
-            "workers": len(liveness.live_workers(conn, now)),
+            "workers": conn.zcount(WORKERS_KEY, now - ALIVE_SECONDS, "+inf"),
             "queued": {name: get_queue(name, conn).count for name in QUEUE_NAMES},
             "oldest_due_job": oldest_due_job(conn, now),
-            "scheduler_last_tick_seconds_ago": round(now - tick, 1) if tick is not None else None,
+            "scheduler_last_tick_seconds_ago": round(now - float(tick), 1) if tick is not None else None,
         }
     except QueueNotConfigured as exc:
         return {"ok": False, "error": str(exc)}

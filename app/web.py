@@ -1,11 +1,14 @@
-"""Small helpers every feature's views share."""
+"""Small helpers every feature's views share, and the Jinja filters every page shares."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import make_response, render_template, session
+from flask import Flask, g, has_request_context, make_response, render_template, session
 from htmx_flask import request
+from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -14,7 +17,6 @@ from app.inputs import MAX_ID
 
 NO_DATA = "—"  # a figure without data, never 0
 
-# The request headers that decide between a page and its fragment.
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 
@@ -100,3 +102,41 @@ def isolated(text: str) -> str:
     """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for a name inside a sentence built in
     Python (a flash message): a right-to-left override in the name stops at its end, as `<bdi>` does."""
     return f"\u2068{text}\u2069"
+
+
+# Where a page has no workspace (the account page of a person without one), times are shown in UTC.
+FALLBACK_ZONE = "UTC"
+
+
+def display_zone() -> str:
+    """The current workspace's zone, else UTC. Read from the request rather than the template context so
+    macros imported without context and HTMX partials rendered on their own follow the same rule as pages."""
+    membership = g.get("membership") if has_request_context() else None
+    return membership.workspace.timezone if membership is not None else FALLBACK_ZONE
+
+
+def local_time(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`instant` (an aware UTC datetime) in the page's zone; the one way templates show a date or time."""
+    if instant is None:
+        return "—"
+    return instant.astimezone(ZoneInfo(display_zone())).strftime(fmt)
+
+
+def isolate(value: Any, limit: int | None = None) -> Markup:
+    """Text a person or PagerDuty supplied as its own bidi island: `<bdi>` ends a right-to-left override at
+    its edge. With `limit`, a longer value is cut with "…" and shown whole on hover, so one hostile value
+    cannot stretch a table."""
+    if value is None:
+        return Markup("")
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        return Markup('<bdi class="ut" title="{}">{}…</bdi>').format(text, text[: limit - 1])
+    return Markup('<bdi class="ut">{}</bdi>').format(escape(text))
+
+
+def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: each rule binds its converters when it is added.
+    app.url_map.converters["int"] = IdConverter
+    app.jinja_env.filters.update(duration=duration, percent=percent, local_time=local_time, isolate=isolate)
+    # base.html names the zone once per page, so no timestamp has to carry it.
+    app.context_processor(lambda: {"display_zone": display_zone()})

@@ -1,13 +1,18 @@
-"""The worker class: RQ's SimpleWorker with one app context per job, and the loop that outlives outages.
+"""The worker class and the two schedulers, made to ride out a Redis outage of any length.
 
-Forking a work-horse per job (RQ's default) would copy pooled database connections into the child and cost a
-fork per delivery; jobs here are short and I/O-bound, and a hard crash still only takes one worker down. A
-fresh app context per job gives each job a fresh database session, closed when the job ends.
+VigilWorker is RQ's SimpleWorker with a fresh app context (so a fresh database session) per job: forking a
+work-horse per job would copy pooled database connections into the child and cost a fork per delivery.
+
+Stock RQ 2.12 lets one Redis error end a worker's loop and both schedulers (the cron scheduler of `worker.py
+--cron`, and a worker's delayed-job scheduler, restarted only at the worker's 10-minute maintenance). Here
+each loop catches the Redis error, waits a moment, and carries on from scratch (registration and locks may
+have gone with the Redis data), so work resumes within seconds of Redis answering again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from types import FrameType
@@ -17,13 +22,84 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
+from rq.scheduler import RQScheduler
 
-from app import liveness
-from app.schedulers import RETRY_SECONDS, VigilScheduler
+from app.queue import Heartbeat, die_with_parent, record_tick
 
 log = logging.getLogger(__name__)
+
+# How long a scheduler waits before trying Redis again after an error.
+RETRY_SECONDS = 1.0
+# The cron loop wakes at least this often, so its tick (shown by /healthz) stays fresh between entries.
+CRON_WAKE_SECONDS = 5.0
+
+
+class VigilCronScheduler(CronScheduler):
+    def start(self) -> None:
+        log.info("cron scheduler %s: starting", self.name)
+        self._install_signal_handlers()
+        try:
+            while True:
+                try:
+                    if self.enqueue_jobs():
+                        self.save()
+                    self.heartbeat()  # re-registers this scheduler if Redis lost its record
+                    record_tick(self.connection)
+                    pause = min(self.calculate_sleep_interval(), CRON_WAKE_SECONDS)
+                except RedisError as exc:
+                    log.warning("cron scheduler: the queue is unreachable (%s); retrying", exc)
+                    pause = RETRY_SECONDS
+                time.sleep(pause)
+        except (KeyboardInterrupt, StopRequested):
+            log.info("cron scheduler %s: stop requested", self.name)
+        finally:
+            try:
+                self.register_death()
+            except RedisError as exc:
+                # Its registry entry expires on its own; nothing is owed to a Redis that is not there.
+                log.warning("cron scheduler %s: could not unregister (%s)", self.name, exc)
+            except StopRequested:
+                # A second signal while unregistering (Ctrl-C reaches it from the terminal, then the
+                # launcher's SIGTERM): the entry expires on its own, and the stop was asked for anyway.
+                log.info("cron scheduler %s: stopped before unregistering", self.name)
+
+
+class VigilScheduler(RQScheduler):
+    """A worker's delayed-job scheduler (its own process): moves jobs whose time has come onto their queue."""
+
+    def work(self) -> None:
+        die_with_parent()
+        parent = os.getppid()
+        self._install_signal_handlers()
+        registered = False
+        while not self._stop_requested:
+            if os.getppid() != parent:
+                log.warning("scheduler %s: its worker is gone; stopping", self.name)
+                break
+            try:
+                if not registered:
+                    self.register_birth()
+                    registered = True
+                if self._acquired_locks != self._queue_names:
+                    # Another worker's scheduler may hold the locks; take them over as soon as it stops.
+                    self.acquire_locks()
+                self.heartbeat()
+                self.enqueue_scheduled_jobs()
+            except RedisError as exc:
+                log.warning("scheduler %s: the queue is unreachable (%s); retrying", self.name, exc)
+                # A restarted Redis may have lost the locks and this scheduler's record: start over.
+                registered = False
+                self._acquired_locks = set()
+                self._scheduled_job_registries = []
+            time.sleep(self.interval)
+        try:
+            self.stop()
+        except RedisError as exc:
+            log.warning("scheduler %s: could not release its locks (%s); they expire", self.name, exc)
 
 
 class VigilWorker(SimpleWorker):
@@ -34,7 +110,7 @@ class VigilWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.flask_app = app
         self.stopping = False
-        self.beats: liveness.Heartbeat | None = None
+        self.beats: Heartbeat | None = None
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.flask_app.app_context():
@@ -42,7 +118,7 @@ class VigilWorker(SimpleWorker):
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
-        self.beats = liveness.Heartbeat(self.connection, self.name).start()
+        self.beats = Heartbeat(self.connection, self.name).start()
 
     def teardown(self) -> None:
         """RQ's teardown, each step on its own: a Redis that went away must not keep the scheduler process
@@ -67,15 +143,10 @@ class VigilWorker(SimpleWorker):
         self.stopping = True
         super().request_stop(signum, frame)
 
-    def _start_scheduler(
-        self,
-        burst: bool = False,
-        logging_level: str | None = "INFO",
-        date_format: str = "",
-        log_format: str = "",
-    ) -> None:
-        """Like RQ's, with a scheduler that survives outages, and started even when another worker's holds
-        the locks today: it takes them over within seconds of that one stopping (RQ would wait 10 minutes)."""
+    def _start_scheduler(self, burst: bool = False, *logging_options: Any) -> None:
+        """Like RQ's (without its logging options), with a scheduler that survives outages, and started even
+        when another worker's holds the locks today: it takes them over within seconds of that one stopping
+        (RQ would wait 10 minutes)."""
         self.scheduler = VigilScheduler(self.queues, connection=self.connection, serializer=self.serializer)
         if not burst:
             self.scheduler.start()

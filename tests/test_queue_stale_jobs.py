@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from rq.job import Job, JobStatus
 
-from app import jobs, liveness
+from app import jobs, queue
 from app.queue import SCHEDULED_GRACE_SECONDS, enqueue, get_queue, redis_connection
 
 
@@ -43,7 +43,7 @@ def test_it_waits_on_a_scheduled_job_whose_time_has_not_come(app: Flask) -> None
 def test_it_replaces_a_job_started_by_a_worker_that_stopped_beating(
     app: Flask, run_jobs: Callable[[], int]
 ) -> None:
-    liveness.beat(redis_connection(), "killed-worker", now=time.time() - 4 * liveness.ALIVE_SECONDS)
+    queue.beat(redis_connection(), "killed-worker", now=time.time() - 4 * queue.ALIVE_SECONDS)
     _make_started_by("killed-worker")
     job = enqueue(jobs.prune_login_failures, job_id="prune-login-failures")
     assert job.get_status(refresh=True) == JobStatus.QUEUED
@@ -51,7 +51,7 @@ def test_it_replaces_a_job_started_by_a_worker_that_stopped_beating(
 
 
 def test_it_leaves_a_job_to_the_live_worker_running_it(app: Flask) -> None:
-    liveness.beat(redis_connection(), "busy-worker")
+    queue.beat(redis_connection(), "busy-worker")
     _make_started_by("busy-worker")
     job = enqueue(jobs.prune_login_failures, job_id="prune-login-failures")
     assert job.get_status(refresh=True) == JobStatus.STARTED

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("incidents", __name__)
 
-from app.incidents import formatting, views  # noqa: E402,F401
+from app.incidents import views  # noqa: E402,F401

@@ -1,25 +1,64 @@
-"""The incident list in SQL: the metric population's filters (app.analytics.filters) plus status, a title
-search and the excluded toggle, one page at a time.
+"""The incident list: its filters, all in the query string (so a filtered list is a link), and its SQL.
 
-Pagination is by offset (LIMIT/OFFSET on the (workspace, created_at) index): fine for the few thousand
-incidents a window holds; the CSV export streams the whole filtered set instead of paging it.
+The filters are the metric population's (app/analytics/population.py) plus status, a title search, excluded
+incidents, the order and the page. Pages are by offset, fine for the few thousand incidents a window holds;
+the CSV export streams the whole filtered set instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from app.analytics.filters import incident_conditions
+from app.analytics.population import Choices, Population, parse_population
 from app.analytics.query import MetricQuery
 from app.extensions import db
-from app.incidents.filters import IncidentFilters
+from app.inputs import parse_int
 from app.models import Incident, PagerDutyAccount, PDService
+
+STATUSES = ("triggered", "acknowledged", "resolved")
+SORTS = {"newest": "Newest first", "tta": "Slowest to acknowledge", "ttr": "Slowest to resolve"}
+
+
+@dataclass(frozen=True)
+class IncidentFilters(Population):
+    statuses: tuple[str, ...] = ()
+    search: str = ""
+    show_excluded: bool = False
+    sort: str = "newest"
+    page: int = 1
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """The query string for this filter set with `changes` applied: page links and the CSV link."""
+        values = super().params()
+        values.update(
+            status=list(self.statuses),
+            q=self.search or None,
+            excluded="1" if self.show_excluded else None,
+            sort=self.sort if self.sort != "newest" else None,
+            page=self.page if self.page > 1 else None,
+        )
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, [], "")}
+
+
+def parse_filters(args: MultiDict[str, str], choices: Choices) -> IncidentFilters:
+    """Unknown or malformed values are dropped (a hand-edited URL still shows a list) and reported."""
+    return IncidentFilters(
+        **vars(parse_population(args, choices)),
+        statuses=tuple(s for s in args.getlist("status") if s in STATUSES),
+        search=(args.get("q") or "").strip()[:200],
+        show_excluded=args.get("excluded") in {"1", "on", "true"},
+        sort=args.get("sort") if args.get("sort") in SORTS else "newest",
+        page=max(1, min(parse_int(args.get("page")) or 1, 10_000)),
+    )
+
 
 PAGE_SIZE = 50
 CSV_BATCH = 500
@@ -35,10 +74,6 @@ class IncidentPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     @property
     def first_index(self) -> int:
@@ -90,19 +125,3 @@ def export_rows(query: MetricQuery, filters: IncidentFilters) -> Iterator[Any]:
 
 def has_linked_account(workspace_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace_id))))
-
-
-def service_names(workspace_id: int, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(PDService.id, PDService.name).where(
-                PDService.workspace_id == workspace_id, PDService.id.in_(ids)
-            )
-        ).all()
-    )
-
-
-def created_local(instant: datetime, zone: Any) -> str:
-    return instant.astimezone(zone).isoformat(timespec="seconds")

@@ -42,13 +42,10 @@ class TimelineEntry:
 
 
 def channel_words(channel: str | None) -> str | None:
-    if not channel:
-        return None
-    return CHANNELS.get(channel, channel.replace("_", " "))
+    return CHANNELS.get(channel, channel.replace("_", " ")) if channel else None
 
 
 def describe(entry_type: str, user_name: str | None, channel: str | None, agent_type: str | None) -> str:
-    """One log entry in words; a pure function of the entry's fields."""
     who = user_name or ("the service" if agent_type == "service_reference" else None)
     by_timeout = channel == "timeout"
     by_auto = channel == "auto" or agent_type == "service_reference"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +16,7 @@ from app.analytics.population import Choices
 from app.csvio import csv_response
 from app.extensions import db
 from app.incidents import bp, queries
-from app.incidents.filters import SORTS, STATUSES, parse_filters
+from app.incidents.queries import SORTS, STATUSES, parse_filters
 from app.incidents.timeline import timeline
 from app.models import Incident, User
 from app.web import is_htmx, page_or_partial
@@ -78,9 +79,9 @@ def export() -> Response:
                 incident.status,
                 incident.urgency,
                 incident.priority,
-                queries.created_local(incident.created_at, zone),
-                queries.created_local(incident.first_ack_at, zone) if incident.first_ack_at else None,
-                queries.created_local(incident.resolved_at, zone) if incident.resolved_at else None,
+                _local(incident.created_at, zone),
+                _local(incident.first_ack_at, zone),
+                _local(incident.resolved_at, zone),
                 _seconds(incident.ack_seconds),
                 _seconds(incident.resolve_seconds),
                 incident.escalation_count,
@@ -92,6 +93,10 @@ def export() -> Response:
 
     start = query.start.astimezone(zone).date().isoformat()
     return csv_response(f"incidents-{start}.csv", CSV_HEADER, rows())
+
+
+def _local(instant: datetime | None, zone: ZoneInfo) -> str | None:
+    return None if instant is None else instant.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _seconds(value: float | None) -> int | None:
@@ -118,12 +123,17 @@ def _detail_context(incident: Incident, error: str | None = None) -> dict[str, A
 
 
 def _exclusion_answer(incident: Incident, error: str | None = None) -> Response | tuple[str, int]:
-    if is_htmx():
-        context = _detail_context(incident, error)
-        return render_template("incidents/_exclusion.html", **context), 400 if error else 200
-    if error:
-        return render_template("incidents/show.html", **_detail_context(incident, error)), 400
-    return redirect(url_for("incidents.show", incident_id=incident.id))
+    if not is_htmx() and not error:
+        return redirect(url_for("incidents.show", incident_id=incident.id))
+    template = "incidents/_exclusion.html" if is_htmx() else "incidents/show.html"
+    return render_template(template, **_detail_context(incident, error)), 400 if error else 200
+
+
+def _changed(incident: Incident, message: str) -> Response | tuple[str, int]:
+    db.session.commit()
+    if not is_htmx():
+        flash(message, "success")
+    return _exclusion_answer(incident)
 
 
 @bp.post("/incidents/<int:incident_id>/exclude")
@@ -136,10 +146,7 @@ def exclude(incident_id: int) -> Response | tuple[str, int]:
         )
     except exclusion.ExclusionError as exc:
         return _exclusion_answer(incident, str(exc))
-    db.session.commit()
-    if not is_htmx():
-        flash(f"Incident #{incident.number} no longer counts in the metrics.", "success")
-    return _exclusion_answer(incident)
+    return _changed(incident, f"Incident #{incident.number} no longer counts in the metrics.")
 
 
 @bp.post("/incidents/<int:incident_id>/include")
@@ -147,7 +154,4 @@ def exclude(incident_id: int) -> Response | tuple[str, int]:
 def include(incident_id: int) -> Response | tuple[str, int]:
     incident = scoped_get_or_404(Incident, incident_id)
     exclusion.include_incident(incident)
-    db.session.commit()
-    if not is_htmx():
-        flash(f"Incident #{incident.number} counts in the metrics again.", "success")
-    return _exclusion_answer(incident)
+    return _changed(incident, f"Incident #{incident.number} counts in the metrics again.")

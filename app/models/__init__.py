@@ -1,66 +1,37 @@
-"""Every model, imported here so Alembic and `db.create_all` see them all."""
+"""Every model, imported here so Alembic and `db.create_all` see them all (`X as X` re-exports it)."""
 
-from app.models.accounts import AuditEvent, Invitation, LoginFailure, Membership, Role, User, Workspace
-from app.models.alerts import (
-    AlertRule,
-    AlertState,
-    AlertTransition,
-    Delivery,
-    DeliveryAction,
-    DeliveryStatus,
-    MetricPoint,
-    RuleTarget,
-)
-from app.models.api import ApiKey
-from app.models.incidents import Deployment, DeploymentSource, Incident, IncidentLogEntry, LogEntryType
-from app.models.interruptions import Interruption
-from app.models.pagerduty import (
-    AccountStatus,
-    AuthKind,
-    PagerDutyAccount,
-    PDPriority,
-    PDService,
-    PDTeam,
-    PDUser,
-    Region,
-)
-from app.models.sessions import UserSession
-from app.models.sync import SyncCheckpoint, SyncKind, SyncRun, SyncStatus
-
-__all__ = [
-    "AccountStatus",
-    "AlertRule",
-    "AlertState",
-    "AlertTransition",
-    "ApiKey",
-    "AuditEvent",
-    "AuthKind",
-    "Delivery",
-    "DeliveryAction",
-    "DeliveryStatus",
-    "Deployment",
-    "DeploymentSource",
-    "Incident",
-    "IncidentLogEntry",
-    "Interruption",
-    "Invitation",
-    "LogEntryType",
-    "LoginFailure",
-    "Membership",
-    "MetricPoint",
-    "PDPriority",
-    "PDService",
-    "PDTeam",
-    "PDUser",
-    "PagerDutyAccount",
-    "Region",
-    "Role",
-    "RuleTarget",
-    "SyncCheckpoint",
-    "SyncKind",
-    "SyncRun",
-    "SyncStatus",
-    "User",
-    "UserSession",
-    "Workspace",
-]
+from app.models.accounts import ApiKey as ApiKey
+from app.models.accounts import AuditEvent as AuditEvent
+from app.models.accounts import Invitation as Invitation
+from app.models.accounts import LoginFailure as LoginFailure
+from app.models.accounts import Membership as Membership
+from app.models.accounts import Role as Role
+from app.models.accounts import User as User
+from app.models.accounts import UserSession as UserSession
+from app.models.accounts import Workspace as Workspace
+from app.models.alerts import AlertRule as AlertRule
+from app.models.alerts import AlertState as AlertState
+from app.models.alerts import AlertTransition as AlertTransition
+from app.models.alerts import Delivery as Delivery
+from app.models.alerts import DeliveryAction as DeliveryAction
+from app.models.alerts import DeliveryStatus as DeliveryStatus
+from app.models.alerts import MetricPoint as MetricPoint
+from app.models.alerts import RuleTarget as RuleTarget
+from app.models.incidents import Deployment as Deployment
+from app.models.incidents import DeploymentSource as DeploymentSource
+from app.models.incidents import Incident as Incident
+from app.models.incidents import IncidentLogEntry as IncidentLogEntry
+from app.models.incidents import Interruption as Interruption
+from app.models.incidents import LogEntryType as LogEntryType
+from app.models.pagerduty import AccountStatus as AccountStatus
+from app.models.pagerduty import AuthKind as AuthKind
+from app.models.pagerduty import PagerDutyAccount as PagerDutyAccount
+from app.models.pagerduty import PDPriority as PDPriority
+from app.models.pagerduty import PDService as PDService
+from app.models.pagerduty import PDTeam as PDTeam
+from app.models.pagerduty import PDUser as PDUser
+from app.models.pagerduty import Region as Region
+from app.models.pagerduty import SyncCheckpoint as SyncCheckpoint
+from app.models.pagerduty import SyncKind as SyncKind
+from app.models.pagerduty import SyncRun as SyncRun
+from app.models.pagerduty import SyncStatus as SyncStatus

@@ -1,4 +1,4 @@
-"""People, workspaces and who may do what in them."""
+"""People, workspaces, who may do what in them, their logins and their API keys."""
 
 from __future__ import annotations
 
@@ -20,12 +20,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
 
-    @property
-    def rank(self) -> int:
-        return {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}[self]
-
     def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
+        ranks = [Role.MEMBER, Role.ADMIN, Role.OWNER]
+        return ranks.index(self) >= ranks.index(other)
 
 
 class User(UserMixin, db.Model):
@@ -46,25 +43,19 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The token of the login this user object was loaded for (app/accounts/sessions.py attaches it).
-
-        Flask-Login writes get_id() into the session cookie and the remember cookie; a per-login random token
-        there, instead of the user id, is what lets a sign-out or a password change revoke them.
-        """
+        """The token of the login this user was loaded for (app/accounts/sessions.py attaches it). Flask-Login
+        writes it into the session and remember cookies, where a per-login token (not the id) is revocable."""
         token = getattr(self, "session_token", None)
         if token is None:
             raise RuntimeError("no login session is attached to this user: sign in through sessions.start()")
         return token
 
-    # UserMixin compares users by get_id(); two objects for one person are equal whichever login loaded them.
+    # UserMixin compares users by get_id() (its __ne__ calls this __eq__); two objects for one person are
+    # equal whichever login loaded them.
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, User):
             return NotImplemented
         return other is self or (self.id is not None and self.id == other.id)
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
 
     __hash__ = object.__hash__
 
@@ -160,3 +151,46 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))  # "email:<address>" or "ip:<address>"
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One login: a sign-out deletes exactly this row. The browser holds a random token (in the session and
+    remember cookies); only its SHA-256 is kept, so a database leak signs no one in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiKey(db.Model):
+    """A workspace API key: only a sha256 of the key is stored, with a short prefix to recognise it by."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_workspace_created", "workspace_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # "vgl_" plus the first characters of the secret: enough to tell keys apart, useless to an attacker.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the whole key
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workspace: Mapped[Workspace] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

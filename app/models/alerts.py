@@ -1,8 +1,5 @@
-"""Alert rules, where they send pages, what they did (transitions) and every page sent (deliveries).
-
-Rules and their targets are soft-deleted: a deleted rule may still owe PagerDuty a resolve, and its history
-stays readable in the delivery log.
-"""
+"""Alert rules, where they send pages, what they did (transitions) and every page sent (deliveries). Rules and
+targets are soft-deleted: a deleted rule may still owe PagerDuty a resolve, and its history stays readable."""
 
 from __future__ import annotations
 
@@ -35,10 +32,6 @@ class DeliveryAction(enum.StrEnum):
     @property
     def is_trigger(self) -> bool:
         return self in (DeliveryAction.TRIGGER, DeliveryAction.TEST_TRIGGER)
-
-    @property
-    def is_test(self) -> bool:
-        return self in (DeliveryAction.TEST_TRIGGER, DeliveryAction.TEST_RESOLVE)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -149,11 +142,8 @@ class AlertTransition(db.Model):
 
 
 class Delivery(db.Model):
-    """One page action (trigger, resolve, test) on one target, with the outcome of its latest attempt.
-
-    The row is the source of truth and the queue only a wake-up: a delivery whose job was lost (Redis
-    flushed, worker killed) is found again by its status and lease and re-enqueued (app/alerts/sweep.py).
-    """
+    """One page action (trigger, resolve, test) on one target, with the outcome of its latest attempt. The row
+    is the source of truth, the queue only a wake-up: a lost job is found again (app/alerts/sweep.py)."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (

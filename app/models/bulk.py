@@ -28,11 +28,8 @@ ROWS_PARAM = "bulk_rows"
 @cache
 def rows_source(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
     """PostgreSQL: each column of `json_to_recordset(:bulk_rows) AS v(<name> <type>, …)`, typed as the
-    table's own column; bind the rows with rows_param.
-
-    A timestamp is read with its offset and turned into UTC here: `timestamp without time zone` would
-    silently drop the offset of a value not given in UTC.
-    """
+    table's own column (bind the rows with rows_param). A timestamp is read with its offset and turned into
+    UTC here: `timestamp without time zone` would silently drop the offset of a value not given in UTC."""
     record = (
         func.json_to_recordset(cast(bindparam(ROWS_PARAM, type_=Text), postgresql.JSON))
         .table_valued(*(column(name, _record_type(table.c[name].type)) for name in columns))
@@ -52,10 +49,8 @@ def _stored(value: Any, stored: TypeEngine[Any]) -> Any:
 
 
 def rows_param(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """The rows as the one JSON parameter of rows_source (keys it does not name are ignored).
-
-    orjson writes datetimes with their offset, enums as their values; a naive datetime counts as UTC.
-    """
+    """The rows as the one JSON parameter of rows_source (keys it does not name are ignored); orjson writes
+    datetimes with their offset, enums as their values; a naive datetime counts as UTC."""
     plain = [row if type(row) is dict else dict(row) for row in rows]
     return {ROWS_PARAM: orjson.dumps(plain, option=orjson.OPT_NAIVE_UTC).decode()}
 

@@ -1,4 +1,5 @@
-"""The synced incident record, its log entries, and deployments (change events and API-ingested)."""
+"""The synced incident record, its log entries and their interruption verdicts, and deployments (change events
+and API-ingested)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,8 @@ class Incident(db.Model):
         UniqueConstraint("account_id", "remote_id"),
         # What a log entry's foreign key refers to: the entry's account and workspace are its incident's.
         UniqueConstraint("id", "account_id", "workspace_id"),
-        # The dashboard's every query starts from (workspace, created_at) and often narrows by service. On
-        # PostgreSQL the index also carries what those queries filter on and measure, so a window's incidents
-        # are read from the index alone (an index-only scan) instead of from the wide rows.
+        # Every dashboard query starts from (workspace, created_at); on PostgreSQL the index also carries what
+        # they filter on and measure, so a window's incidents are read from the index alone, not wide rows.
         Index(
             "ix_incidents_ws_created",
             "workspace_id",
@@ -75,8 +75,7 @@ class Incident(db.Model):
             "first_ack_at",
             postgresql_include=["first_ack_user_id", "service_id", "excluded", "urgency", "priority"],
         ),
-        # The incidents after a deployment (CFR, recovery time): on PostgreSQL it carries what a deployment's
-        # outcome reads, so each deployment's range is read from the index alone.
+        # The incidents after a deployment (CFR, recovery time), read from the index alone.
         Index(
             "ix_incidents_ws_service_created",
             "workspace_id",
@@ -148,9 +147,8 @@ class IncidentLogEntry(db.Model):
     __tablename__ = "incident_log_entries"
     __table_args__ = (
         UniqueConstraint("account_id", "remote_id"),
-        # One foreign key for the incident, its account and its workspace: an entry belongs to them only
-        # through its incident, whose own keys to the account and the workspace cascade to it. A backfill
-        # writes hundreds of thousands of entries, and each key is a lookup per row (two fewer this way).
+        # One foreign key for the incident, its account and its workspace (which cascade to it through the
+        # incident): a backfill writes hundreds of thousands of entries, and each key is a lookup per row.
         ForeignKeyConstraint(
             ["incident_id", "account_id", "workspace_id"],
             ["incidents.id", "incidents.account_id", "incidents.workspace_id"],
@@ -214,3 +212,41 @@ class Deployment(db.Model):
     url: Mapped[str | None] = mapped_column(Text)
 
     service: Mapped[PDService] = relationship()
+
+
+class Interruption(db.Model):
+    """A notification that counts as an interruption (app/analytics/interruption_store.py): decided when
+    notifications are written, since it depends on the same person's notifications just before it. A verdict,
+    not data of its own: it can always be rebuilt from the log entries."""
+
+    __tablename__ = "interruptions"
+    __table_args__ = (
+        # The dashboard reads a window's interruptions with their incident (for the filters), person and
+        # local time from this index alone.
+        Index(
+            "ix_interruptions_ws_at",
+            "workspace_id",
+            "at",
+            postgresql_include=["service_id", "incident_id", "user_id", "local_hour", "local_isoweekday"],
+        ),
+        # Settling re-reads a person's verdicts over a span of time.
+        Index("ix_interruptions_user_at", "user_id", "at"),
+        # An incident moved to another service takes its verdicts along (interruption_store.settle_account).
+        Index("ix_interruptions_incident", "incident_id"),
+    )
+
+    # The one foreign key: a verdict goes with its notification. The other columns are copies of the
+    # notification's, so writing a verdict checks one key, not four (sync writes them in every commit).
+    log_entry_id: Mapped[int] = mapped_column(
+        ForeignKey("incident_log_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    workspace_id: Mapped[int] = mapped_column()
+    incident_id: Mapped[int] = mapped_column()
+    # The incident's service, so the dashboard's usual population (the followed services) needs no join to
+    # the incidents; kept right when sync sees an incident move (interruption_store.settle_account).
+    service_id: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Copied from the log entry (local_times.py keeps both right when a zone changes).
+    local_hour: Mapped[int] = mapped_column(SmallInteger)
+    local_isoweekday: Mapped[int] = mapped_column(SmallInteger)

@@ -12,11 +12,8 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC.
-
-    SQLite keeps no offset and PostgreSQL `timestamptz` would render in the session zone; storing plain UTC
-    on both keeps every comparison and bucket boundary identical across the two engines.
-    """
+    """Stores naive UTC, returns aware UTC: SQLite keeps no offset and PostgreSQL `timestamptz` would render
+    in the session zone; plain UTC keeps every comparison and bucket boundary identical on both engines."""
 
     impl = DateTime(timezone=False)
     cache_ok = True
@@ -41,10 +38,8 @@ def utcnow() -> datetime:
 
 
 def enum_column(enum_class: type[enum.Enum], length: int) -> Enum:
-    """A VARCHAR holding the enum's *values* ("pagerduty_change_event"), readable in plain SQL and reports.
-
-    SQLAlchemy stores member names by default; values are what the docs, the API and CSV exports show.
-    """
+    """A VARCHAR holding the enum's *values* ("pagerduty_change_event"), not SQLAlchemy's default member
+    names: values are what plain SQL, the docs, the API and CSV exports show."""
     return Enum(
         enum_class,
         native_enum=False,

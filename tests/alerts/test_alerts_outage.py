@@ -23,9 +23,8 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.jobs import prune_metric_points
-from app.liveness import ALIVE_SECONDS
 from app.models import AlertRule
-from app.queue import DEFAULT, enqueue, redis_connection
+from app.queue import ALIVE_SECONDS, DEFAULT, enqueue, redis_connection
 from pdsim.testing import RunningSim
 from tests.processes import RedisServer, children_of, kill_hard, running, start_cron, start_worker
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from app import liveness
+from app import queue
 from app.jobs import tick_hourly
 from app.queue import DEFAULT, enqueue, get_queue, redis_connection
 
@@ -14,8 +14,8 @@ from app.queue import DEFAULT, enqueue, get_queue, redis_connection
 @pytest.fixture
 def running() -> None:
     """A worker that beats and a scheduler that ticked, as `worker.py` and `worker.py --cron` record them."""
-    liveness.beat(redis_connection(), "worker-a")
-    liveness.record_tick(redis_connection())
+    queue.beat(redis_connection(), "worker-a")
+    queue.record_tick(redis_connection())
 
 
 def test_it_reports_database_and_queue_health(client: FlaskClient, running: None) -> None:
@@ -41,28 +41,28 @@ def test_it_reports_database_and_queue_health(client: FlaskClient, running: None
 def test_it_counts_only_workers_whose_heartbeat_is_recent(client: FlaskClient, running: None) -> None:
     # Killed workers stop beating; their last beat stays behind in Redis.
     for name in ("killed-1", "killed-2", "killed-3"):
-        liveness.beat(redis_connection(), name, now=time.time() - 4 * liveness.ALIVE_SECONDS)
+        queue.beat(redis_connection(), name, now=time.time() - 4 * queue.ALIVE_SECONDS)
     assert client.get("/healthz").get_json()["queue"]["workers"] == 1
 
 
 def test_it_is_503_without_a_live_worker(client: FlaskClient) -> None:
-    liveness.record_tick(redis_connection())
-    liveness.beat(redis_connection(), "killed", now=time.time() - 4 * liveness.ALIVE_SECONDS)
+    queue.record_tick(redis_connection())
+    queue.beat(redis_connection(), "killed", now=time.time() - 4 * queue.ALIVE_SECONDS)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["problems"] == ["no worker is running"]
 
 
 def test_it_is_503_when_the_scheduler_never_ticked(client: FlaskClient) -> None:
-    liveness.beat(redis_connection(), "worker-a")
+    queue.beat(redis_connection(), "worker-a")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["problems"] == ["the scheduler has not ticked"]
 
 
 def test_it_is_503_when_the_scheduler_stopped_ticking(client: FlaskClient) -> None:
-    liveness.beat(redis_connection(), "worker-a")
-    liveness.record_tick(redis_connection(), now=time.time() - 200)  # 3 intervals of 60 s: 180 s
+    queue.beat(redis_connection(), "worker-a")
+    queue.record_tick(redis_connection(), now=time.time() - 200)  # 3 intervals of 60 s: 180 s
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["problems"] == ["the scheduler has not ticked for 200 s"]

@@ -45,7 +45,6 @@ def test_it_uses_the_apps_keys_by_default(app) -> None:
     sealed = crypto.encrypt(SECRET)
 
     assert crypto.decrypt(sealed, app.config["VIGIL"].encryption_keys) == SECRET
-    assert crypto.encrypt_optional(None) is None
 
 
 def test_it_reencrypts_every_stored_token_from_the_cli(app, personas) -> None:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.incidents.formatting import local_time
 from app.models import AccountStatus, AuthKind, PagerDutyAccount, SyncRun, SyncStatus
+from app.web import local_time
 
 from .capabilities import ALERT_SCOPE, REALTIME_SCOPE, Capability, capabilities, scope_set
 from .directory import selection_counts

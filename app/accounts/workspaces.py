@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import InvalidRequestError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import audit, rules, sessions
+from app.accounts import audit, sessions
 from app.accounts.sessions import hash_token
 from app.extensions import db
 from app.models import Invitation, Membership, Role, User, Workspace
@@ -32,6 +32,37 @@ _DECORATION = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 # Accounts sits below analytics, so a settings change is announced, not told: update_settings sends
 # settings_changed(workspace, zone_changed=...) before its commit; app/analytics/changes.py listens.
 settings_changed = Namespace().signal("workspace-settings-changed")
+
+
+# Who may change whom: pure decisions on roles, no database.
+def role_change_refusal(actor: Role, target: Role, new: Role, owner_count: int) -> str | None:
+    """Why `actor` may not move a member from `target` to `new`, or None when allowed."""
+    if not actor.at_least(Role.ADMIN):
+        return "Only owners and admins can change roles."
+    if Role.OWNER in (target, new) and actor is not Role.OWNER:
+        return "Only an owner can grant or take away the owner role."
+    if target is Role.OWNER and new is not Role.OWNER and owner_count <= 1:
+        return "A workspace needs at least one owner: make someone else owner first."
+    return None
+
+
+def removal_refusal(actor: Role, target: Role, owner_count: int) -> str | None:
+    """Why `actor` may not remove a member whose role is `target`, or None when allowed."""
+    if not actor.at_least(Role.ADMIN):
+        return "Only owners and admins can remove members."
+    if target is Role.OWNER and actor is not Role.OWNER:
+        return "Only an owner can remove another owner."
+    if target is Role.OWNER and owner_count <= 1:
+        return "You cannot remove the last owner of a workspace."
+    return None
+
+
+def invite_refusal(actor: Role, role: Role) -> str | None:
+    if not actor.at_least(Role.ADMIN):
+        return "Only owners and admins can invite people."
+    if role is Role.OWNER and actor is not Role.OWNER:
+        return "Only an owner can invite another owner."
+    return None
 
 
 class AccountError(ValueError):
@@ -148,7 +179,7 @@ def authenticate(email: str, password: str) -> User | None:
 def create_invitation(
     workspace: Workspace, actor: Membership, role: Role, email: str | None = None
 ) -> tuple[Invitation, str]:
-    refusal = rules.invite_refusal(actor.role, role)
+    refusal = invite_refusal(actor.role, role)
     if refusal:
         raise AccountError(refusal)
     token = secrets.token_urlsafe(32)
@@ -244,7 +275,7 @@ def _revoke_invitations_beyond(membership: Membership, role: Role | None) -> Non
     )
     now = utcnow()
     for invitation in pending:
-        if role is None or rules.invite_refusal(role, invitation.role) is not None:
+        if role is None or invite_refusal(role, invitation.role) is not None:
             invitation.revoked_at = now
 
 
@@ -267,7 +298,7 @@ def assign_role(target: Membership, new_role: Role, actor: Membership | None = N
     keeping at least one owner. Callers commit."""
     _lock(target, actor)
     acting = actor.role if actor is not None else Role.OWNER
-    refusal = rules.role_change_refusal(acting, target.role, new_role, owner_count(target.workspace_id))
+    refusal = role_change_refusal(acting, target.role, new_role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)
     target.role = new_role
@@ -276,7 +307,7 @@ def assign_role(target: Membership, new_role: Role, actor: Membership | None = N
 
 def remove_member(actor: Membership, target: Membership) -> None:
     _lock(target, actor)
-    refusal = rules.removal_refusal(actor.role, target.role, owner_count(target.workspace_id))
+    refusal = removal_refusal(actor.role, target.role, owner_count(target.workspace_id))
     if refusal:
         raise AccountError(refusal)
     _revoke_invitations_beyond(target, None)

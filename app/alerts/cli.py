@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.accounts.cli import workspace_named
-from app.alerts import manage, outbox, signals
+from app.alerts import manage
 from app.alerts.jobs import evaluate_rules
+from app.alerts.queries import condition_text, shown_value
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
 from app.models import AlertRule
@@ -42,7 +43,7 @@ def create(workspace_name: str, rule_file: Path) -> None:
 @alerts_cli.command("list")
 @click.option("--workspace", "workspace_name", required=True)
 def list_rules(workspace_name: str) -> None:
-    """One line per rule: id, state, last value, condition, name."""
+    """One line per rule: id, state, last value, condition, name (in the words of the rules page)."""
     workspace = workspace_named(workspace_name)
     rules = db.session.scalars(
         select(AlertRule)
@@ -50,12 +51,9 @@ def list_rules(workspace_name: str) -> None:
         .order_by(AlertRule.id)
     )
     for rule in rules:
-        unit = signals.unit_of(rule)
         flags = "".join((" (disabled)" if not rule.enabled else "", " (muted)" if rule.muted else ""))
         click.echo(
-            f"{rule.id}\t{rule.state.value}{flags}\t{outbox.format_value(rule.last_value, unit)}\t"
-            f"{signals.describe(rule)} {rule.operator} {rule.threshold:g} over "
-            f"{outbox.format_window(rule.window_seconds)}\t{rule.name}"
+            f"{rule.id}\t{rule.state.value}{flags}\t{shown_value(rule)}\t{condition_text(rule)}\t{rule.name}"
         )
 
 

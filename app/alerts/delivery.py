@@ -3,8 +3,8 @@ finished, and followed up.
 
 Exactly one incident per episode and target, whatever fails when: a delivery is *claimed* with a conditional
 UPDATE and a lease before any request, so two workers never send it at once, and one killed mid-request leaves
-a lease that runs out (then sweep.py re-enqueues it). PagerDuty's side (adopting a duplicate key, "already
-resolved") is integrations/pagerduty/deliver.py's.
+a lease that runs out (then outbox.stale_deliveries finds it). PagerDuty's side (adopting a duplicate key,
+"already resolved") is integrations/pagerduty/deliver.py's.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
-from app.alerts import sweep
+from app.alerts import outbox
 from app.alerts.delivery import attempt
 from app.alerts.evaluate import evaluate_all
 from app.extensions import db
@@ -45,7 +45,7 @@ def enqueue_deliveries(
 def enqueue_owed(ids: Iterable[int]) -> None:
     """From a request, after the commit: deliveries the database now owes (resolves of a rule disabled,
     deleted or changed). With the queue unreachable the person's change still stands: the next evaluation
-    pass's sweep enqueues them (sweep.py), so they are sent once the queue is back."""
+    pass's sweep enqueues them (outbox.stale_deliveries), so they are sent once the queue is back."""
     try:
         enqueue_deliveries(ids)
     except (RedisError, QueueNotConfigured) as exc:
@@ -88,12 +88,12 @@ def evaluate_rules() -> dict[str, float]:
 
 
 def requeue_owed(now: datetime) -> int:
-    """Enqueue again every delivery the database says is owed but whose job is gone (see sweep.py)."""
-    waiting, abandoned = sweep.stale_deliveries(now)
+    """Enqueue again every delivery the database says is owed but whose job is gone."""
+    waiting, abandoned = outbox.stale_deliveries(now)
     # Past their time by the sweep's grace, their job records cannot be trusted: replace them. A duplicate
     # run is harmless, the delivery is claimed before anything is sent.
     enqueue_deliveries([*waiting, *abandoned], replace=True)
-    tests = sweep.unresolved_tests(now)
+    tests = outbox.unresolved_tests(now)
     enqueue_deliveries(tests)
     return len(waiting) + len(abandoned) + len(tests)
 

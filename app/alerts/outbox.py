@@ -3,16 +3,21 @@
 The text of a page is rendered here, once, when the delivery is created; a retry sends exactly the same
 page. Rendering is plain substitution of a few known names (no format specs, no attribute access), capped
 and never empty, so a template can neither leak anything nor make PagerDuty refuse the page.
+
+A page whose wake-up was lost (Redis restarted without persistence, a worker SIGKILLed mid-request, an enqueue
+that failed after the commit) is still owed here: each evaluation pass asks `stale_deliveries` and enqueues
+them again under their stable job ids, a no-op for deliveries whose job is still waiting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from app.alerts.rules import PLACEHOLDERS
 from app.alerts.signals import describe, unit_of
@@ -232,3 +237,38 @@ def make_test_resolve(trigger: Delivery, now: datetime) -> Delivery:
     resolve = _resolve(trigger, now, "Vigil test alert: resolved automatically.")
     db.session.add(resolve)
     return resolve
+
+
+# A queued delivery's job normally starts within seconds; only after this long is it presumed lost.
+GRACE = timedelta(seconds=30)
+
+
+def stale_deliveries(now: datetime) -> tuple[list[int], list[int]]:
+    """(ids to enqueue, ids whose job is recorded as started but whose lease ran out: a dead worker)."""
+    waiting = db.session.scalars(
+        select(Delivery.id).where(
+            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.RETRYING]),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at < now - GRACE),
+        )
+    ).all()
+    abandoned = db.session.scalars(
+        select(Delivery.id).where(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
+    ).all()
+    return list(waiting), list(abandoned)
+
+
+def unresolved_tests(now: datetime) -> list[int]:
+    """Test incidents that were opened but whose resolve was never created (the worker died in between)."""
+    child = aliased(Delivery)
+    triggers = db.session.scalars(
+        select(Delivery)
+        .outerjoin(child, and_(child.parent_id == Delivery.id, child.action == DeliveryAction.TEST_RESOLVE))
+        .where(
+            Delivery.action == DeliveryAction.TEST_TRIGGER,
+            Delivery.status == DeliveryStatus.SENT,
+            child.id.is_(None),
+        )
+    ).all()
+    created = [make_test_resolve(trigger, now) for trigger in triggers]
+    db.session.commit()
+    return [d.id for d in created]

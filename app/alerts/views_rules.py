@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from app.accounts.context import admin_required, current_membership, current_workspace, member_required
 from app.alerts import bp, manage, queries
+from app.alerts.unlink import gone_targets
 from app.extensions import db
 from app.inputs import parse_id, parse_int
 from app.integrations.pagerduty.credentials import delivery_problem
-from app.integrations.pagerduty.gone import gone_targets
 from app.models import AlertRule, AlertState, Delivery, DeliveryAction, DeliveryStatus, Role
 from app.models.alerts import recent_failures
 from app.web import is_htmx, isolated, page_or_partial

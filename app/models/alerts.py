@@ -143,7 +143,7 @@ class AlertTransition(db.Model):
 
 class Delivery(db.Model):
     """One page action (trigger, resolve, test) on one target, with the outcome of its latest attempt. The row
-    is the source of truth, the queue only a wake-up: a lost job is found again (app/alerts/sweep.py)."""
+    is the source of truth, the queue only a wake-up: a lost job is found again (app/alerts/outbox.py)."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (

@@ -21,7 +21,8 @@ def test_create_list_and_evaluate(
     rule_id = int(created.output.strip())
 
     listed = runner.invoke(args=["alerts", "list", "--workspace", "Acme"])
-    assert listed.output == f"{rule_id}\tok\tno data\tavg(queue.depth) > 100 over 5 min\tQueue too deep\n"
+    condition = "avg(queue.depth) > 100 over 5 min; no data counts as OK"  # as the rules page says it
+    assert listed.output == f"{rule_id}\tok\tnot evaluated yet\t{condition}\tQueue too deep\n"
 
     push(150)
     evaluated = runner.invoke(args=["alerts", "evaluate"])

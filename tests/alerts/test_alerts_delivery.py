@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app.alerts import delivery as deliver_module
-from app.alerts import manage, sweep
+from app.alerts import manage, outbox
 from app.alerts.jobs import deliver, requeue_owed
 from app.alerts.rules import RuleInvalid, parse_rule
 from app.extensions import db
@@ -277,7 +277,7 @@ def test_a_worker_dying_between_pagerdutys_answer_and_the_commit_still_makes_one
     # The lease runs out; the next pass's sweep finds the delivery and sends it again.
     db.session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
-    _, abandoned = sweep.stale_deliveries(utcnow())
+    _, abandoned = outbox.stale_deliveries(utcnow())
     assert abandoned == [trigger.id]
     assert requeue_owed(utcnow()) == 1
     run_jobs()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.alerts import evaluate, sweep
+from app.alerts import evaluate, outbox
 from app.alerts.jobs import delivery_job_id, enqueue_deliveries, requeue_owed
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryStatus
@@ -29,8 +29,8 @@ def test_it_sends_a_page_whose_queued_job_left_the_queue_without_running(
     # completes the pop for the closed connection), so 1-2 of 10 pages were never sent.
     get_queue(DELIVER).remove(delivery_job_id(delivery_id))
 
-    later = utcnow() + sweep.GRACE + timedelta(seconds=1)
-    assert sweep.stale_deliveries(later)[0] == [delivery_id]
+    later = utcnow() + outbox.GRACE + timedelta(seconds=1)
+    assert outbox.stale_deliveries(later)[0] == [delivery_id]
     assert requeue_owed(later) == 1
     run_jobs()
 

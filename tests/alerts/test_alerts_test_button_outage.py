@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.alerts import manage, sweep
+from app.alerts import manage, outbox
 from app.alerts.jobs import requeue_owed
 from app.extensions import db
 from app.models import AlertRule, Delivery, DeliveryAction, DeliveryStatus, PagerDutyAccount
@@ -68,7 +68,7 @@ def test_it_answers_503_and_sends_nothing_later(
     assert failed.status is DeliveryStatus.FAILED
 
     own_redis.start()
-    assert sweep.stale_deliveries(utcnow()) == ([], [])  # the next pass owes nothing for it
+    assert outbox.stale_deliveries(utcnow()) == ([], [])  # the next pass owes nothing for it
     assert admin.post(url, headers=HX).status_code == 202
     assert len(_tests(rule)) == 2
     assert sim.control.created() == []
@@ -99,9 +99,9 @@ def test_it_keeps_a_change_made_while_the_queue_is_down_and_owes_its_resolve(
     db.session.expire_all()
     assert rule.enabled is False
     own_redis.start()
-    waiting, _ = sweep.stale_deliveries(utcnow() + sweep.GRACE)
+    waiting, _ = outbox.stale_deliveries(utcnow() + outbox.GRACE)
     assert len(waiting) == 1  # the next evaluation pass enqueues the resolve
-    requeue_owed(utcnow() + sweep.GRACE)
+    requeue_owed(utcnow() + outbox.GRACE)
     tick()
     assert [i["status"] for i in sim.control.created()] == ["resolved"]
     assert incident["id"] == sim.control.created()[0]["id"]

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.alerts.rules import RuleInvalid
+from app.alerts.unlink import RESOLVE_NOTE
 from app.extensions import db
 from app.integrations.pagerduty.credentials import UNLINKING
-from app.integrations.pagerduty.gone import RESOLVE_NOTE
 from app.models import (
     AccountStatus,
     AlertRule,

@@ -19,7 +19,7 @@ import requests
 from flask import Flask
 from sqlalchemy import delete, select
 
-from app.alerts import sweep
+from app.alerts import outbox
 from app.alerts.evaluate import evaluate_all
 from app.alerts.jobs import enqueue_deliveries, requeue_owed
 from app.extensions import db
@@ -115,7 +115,7 @@ def test_an_episode_still_ends_with_one_incident(
     proxy.hold.clear()
 
     time.sleep(2.2)  # the dead worker's lease (and its hold on the token's lock) runs out
-    _, abandoned = sweep.stale_deliveries(utcnow())
+    _, abandoned = outbox.stale_deliveries(utcnow())
     assert abandoned == [_delivery().id]
     assert requeue_owed(utcnow()) == 1
     survivor = _worker(app, proxy.url, tmp_path, "survivor", burst=True)

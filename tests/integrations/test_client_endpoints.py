@@ -63,13 +63,6 @@ def test_it_gets_a_service(api: responses.RequestsMock, client: PagerDutyClient)
     assert client.get_service("PIJ90N7") == {"id": "PIJ90N7", "name": "checkout"}
 
 
-def test_it_lists_team_members(api: responses.RequestsMock, client: PagerDutyClient) -> None:
-    members = [{"user": {"id": "PXPGF42", "type": "user_reference"}, "role": "manager"}]
-    api.get(f"{BASE}/teams/PT4KHLK/members", json=listing("members", members))
-
-    assert client.list_team_members("PT4KHLK") == members
-
-
 def test_it_creates_a_webhook_subscription_and_returns_its_secret(
     api: responses.RequestsMock, client: PagerDutyClient
 ) -> None:

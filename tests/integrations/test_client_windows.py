@@ -192,7 +192,8 @@ def test_it_walks_account_wide_log_entries_in_windows(
     body = {"log_entries": [{"id": "Q02JTSNZWHSEKV"}], "limit": 100, "offset": 0, "more": False, "total": 1}
     api.get(f"{BASE}/log_entries", json=body)
 
-    entries = list(client.list_log_entries(utc(2025, 1, 1), utc(2025, 1, 2), include=["incidents"]))
+    pages = client.iter_log_entry_pages(utc(2025, 1, 1), utc(2025, 1, 2), ["incidents"])
+    entries = [entry for page in pages for entry in page.items]
 
     assert entries == [{"id": "Q02JTSNZWHSEKV"}]
     assert query(api.calls[0]) == (

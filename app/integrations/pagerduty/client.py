@@ -90,10 +90,6 @@ class PagerDutyClient(Transport):
         # API-NOTES §2.4: 402 when the account lacks the `teams` ability.
         return self._collect("/teams", "teams")
 
-    def list_team_members(self, team_id: str) -> list[dict[str, Any]]:
-        # API-NOTES §2.4: items are {"user": <user_reference>, "role": ...}.
-        return self._collect(f"/teams/{_segment(team_id)}/members", "members")
-
     def list_priorities(self) -> list[dict[str, Any]]:
         # API-NOTES §2.13
         return self._collect("/priorities", "priorities")
@@ -154,11 +150,6 @@ class PagerDutyClient(Transport):
         # API-NOTES §2.8: account-wide; the default window is undocumented, so both ends are always sent.
         get = self.get_json
         return iter_window_pages(get, "/log_entries", "log_entries", since, until, {"include": include})
-
-    def list_log_entries(
-        self, since: datetime, until: datetime, include: Sequence[str] = ()
-    ) -> Iterator[dict[str, Any]]:
-        return chain.from_iterable(page.items for page in self.iter_log_entry_pages(since, until, include))
 
     def list_incident_log_entries(
         self, incident_id: str, include: Sequence[str] = ()

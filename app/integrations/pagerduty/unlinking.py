@@ -4,12 +4,12 @@ revoke, forget the tokens, keep or purge data.
 An unlinked account keeps its row (and, if asked, its services, selection and synced history), so linking
 the same account again later resumes it. With "delete", everything synced from it goes, and the row too.
 
-Rules keep their targets on the account (they say so on their pages, and offer to re-target: gone.py),
-but nothing Vigil opened through it may stay open behind its back: a firing rule's incidents there are
-resolved first, through the delivery queue like every resolve (exactly once, retried), while the token still
-works. Alerts writes and sends those resolves, and alerts sends through this package, so it is not called
-from here: it answers `account_unlinking` (before the commit) and `unlink_started` (after it) in
-app/alerts/unlink.py, connected when the app is created. Until those resolves are finished (sent, or failed
+Rules keep their targets on the account (their pages say so and offer to re-target), but nothing Vigil
+opened through it may stay open behind its back: a firing rule's incidents there are resolved first, through
+the delivery queue like every resolve (exactly once, retried), while the token still works. Alerts writes
+and sends those resolves, and alerts sends through this package, so it is not called from here: it answers
+`account_unlinking` (before the commit) and `unlink_started` (after it) in app/alerts/unlink.py, connected
+when the app is created. Until those resolves are finished (sent, or failed
 for good) the account is *unlinking*: it pages nothing new, and `finish_unlink`, a job on the `deliver`
 queue, completes the unlink once nothing is owed.
 """

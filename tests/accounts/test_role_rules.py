@@ -1,6 +1,6 @@
 import pytest
 
-from app.accounts.rules import invite_refusal, removal_refusal, role_change_refusal
+from app.accounts.workspaces import invite_refusal, removal_refusal, role_change_refusal
 from app.models import Role
 
 OWN, ADM, MEM = Role.OWNER, Role.ADMIN, Role.MEMBER

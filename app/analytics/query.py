@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.analytics import windows
 from app.extensions import db
-from app.models import Workspace
+from app.models import PagerDutyAccount, Workspace
 from app.models.types import utcnow
 
 
@@ -118,3 +118,8 @@ def workspace_settings(workspace_id: int) -> WorkspaceSettings:
         business_days=tuple(int(day) for day in row.business_days.split(",") if day.strip()),
         cfr_attribution_hours=row.cfr_attribution_hours,
     )
+
+
+def has_linked_account(workspace_id: int) -> bool:
+    """Whether the workspace ever linked PagerDuty: an unlinked account whose data was kept still counts."""
+    return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace_id))))

@@ -20,10 +20,10 @@ from app.analytics.breakdowns import BreakdownRow
 from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, sort_rows, window_label
 from app.analytics.percentiles import room_to_sort
 from app.analytics.population import Choices, DashboardFilters, parse_filters
-from app.analytics.query import MetricQuery, workspace_settings
+from app.analytics.query import MetricQuery, has_linked_account, workspace_settings
 from app.csvio import csv_response
 from app.extensions import db
-from app.models import PagerDutyAccount, PDService, Workspace
+from app.models import PDService, Workspace
 from app.web import page_or_partial
 
 TABLES: dict[str, tuple[Callable[[MetricQuery], list[BreakdownRow]], Callable[[DashboardFilters], str]]] = {
@@ -36,7 +36,7 @@ TABLES: dict[str, tuple[Callable[[MetricQuery], list[BreakdownRow]], Callable[[D
 @member_required
 def dashboard() -> str | Response:
     workspace = current_workspace()
-    if not _has_linked_account(workspace):
+    if not has_linked_account(workspace.id):
         return render_template("analytics/dashboard.html", linked=False)
     choices = Choices.of(workspace)
     filters = parse_filters(request.args, choices)
@@ -103,11 +103,6 @@ def breakdown_csv(name: str) -> Response | tuple[str, int]:
         reports.BREAKDOWN_HEADER,
         (reports.breakdown_cells(row) for row in rows),
     )
-
-
-def _has_linked_account(workspace: Workspace) -> bool:
-    # An unlinked account whose synced data was kept still has a history worth showing.
-    return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace.id))))
 
 
 def _has_selected_service(workspace: Workspace) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -20,7 +20,7 @@ from app.analytics.population import Choices, Population, parse_population
 from app.analytics.query import MetricQuery
 from app.extensions import db
 from app.inputs import parse_int
-from app.models import Incident, PagerDutyAccount, PDService
+from app.models import Incident, PDService
 
 STATUSES = ("triggered", "acknowledged", "resolved")
 SORTS = {"newest": "Newest first", "tta": "Slowest to acknowledge", "ttr": "Slowest to resolve"}
@@ -121,7 +121,3 @@ def export_rows(query: MetricQuery, filters: IncidentFilters) -> Iterator[Any]:
         filters.sort,
     ).execution_options(yield_per=CSV_BATCH)
     yield from db.session.execute(statement)
-
-
-def has_linked_account(workspace_id: int) -> bool:
-    return bool(db.session.scalar(select(exists().where(PagerDutyAccount.workspace_id == workspace_id))))

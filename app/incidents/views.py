@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.accounts.context import admin_required, current_workspace, member_required, scoped_get_or_404
 from app.analytics import deployments, exclusion
 from app.analytics.population import Choices
+from app.analytics.query import has_linked_account
 from app.csvio import csv_response
 from app.extensions import db
 from app.incidents import bp, queries
@@ -53,7 +54,7 @@ def index() -> Response:
         "query": query,
         "result": queries.incident_page(query, filters),
         "choices": choices,
-        "linked": queries.has_linked_account(workspace.id),
+        "linked": has_linked_account(workspace.id),
         "zone": workspace.timezone,
         "window_last": query.end - timedelta(seconds=1),
         "statuses": STATUSES,

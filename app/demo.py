@@ -50,7 +50,8 @@ def banner(vigil: str, pdsim: str, admin_email: str, days: int) -> str:
                         -d '{{"service_id": "<a service id>", "title": "Disk full on db-1"}}'
     5. Alerts → New rule, e.g. pushed metric "demo.queue_depth", avg > 100 over 5 min, paging a service.
        Create an API key (Settings → API keys), then push a value; within a minute pdsim has the incident
-       (see {pdsim}/_sim/created), and pushing 10 resolves it:
+       (see {pdsim}/_sim/created; pdsim's on-call people acknowledge some pages, resolve a few by hand:
+       {pdsim}/_sim/responders), and pushing 10 resolves it:
          curl -X POST {vigil}/api/v1/metrics/points -H 'Authorization: Bearer <key>' \\
               -H 'Content-Type: application/json' \\
               -d '{{"points": [{{"name": "demo.queue_depth", "value": 150}}]}}'
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.executable, "-m", "pdsim", "serve", "--host", "127.0.0.1", "--port", str(args.pdsim_port),
             "--seed", "42", "--incidents", str(args.incidents), "--days", str(args.days),
             "--db", str(instance / "pdsim.db"), "--api-token", TOKEN,
-            "--oauth-client", f"{CLIENT_ID}:{CLIENT_SECRET}",
+            "--oauth-client", f"{CLIENT_ID}:{CLIENT_SECRET}", "--responders",
         ],
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,

@@ -57,7 +57,7 @@ class HistoryChange:
 
 def set_history_days(account: PagerDutyAccount, days: int, via: str = "web") -> HistoryChange:
     """Save the setting (audited, committed). A lengthened history is fetched by the next sync
-    (`sync/plans.py`); a shortened one deletes nothing."""
+    (`sync/passes.py`); a shortened one deletes nothing."""
     if account.status is AccountStatus.UNLINKED:
         raise HistoryError("This account is unlinked: re-link it to change its history.")
     if not MIN_DAYS <= days <= MAX_DAYS:

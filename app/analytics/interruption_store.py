@@ -21,14 +21,14 @@ from different snapshots; SQLite has one writer at a time anyway.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, Table, delete, false, func, select, text, update
+from sqlalchemy import Select, Table, and_, delete, false, func, select, text, update
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
@@ -37,7 +37,6 @@ from app.extensions import db
 from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
 from app.models.bulk import insert_rows
 
-_NOTIFY = LogEntryType.NOTIFY.value
 # Read this far around a span first; a burst that reaches the edge of what was read makes the read wider.
 _FIRST_PAD = timedelta(hours=1)
 # Notifications a settling step takes at once, and the longest stretch of time one read covers: memory stays
@@ -48,6 +47,13 @@ _CHUNK = 500  # ids per DELETE … IN
 _TABLE: Table = Interruption.__table__  # type: ignore[assignment]
 _ENTRIES: Table = IncidentLogEntry.__table__  # type: ignore[assignment]
 _INCIDENTS: Table = Incident.__table__  # type: ignore[assignment]
+# A log entry that is a notification able to interrupt someone: the rows every settling read starts from.
+_CAN_INTERRUPT = and_(
+    _ENTRIES.c.type == LogEntryType.NOTIFY.value,
+    _ENTRIES.c.channel.in_(INTERRUPTING_CHANNELS),
+    _ENTRIES.c.user_id.is_not(None),
+)
+_T = TypeVar("_T")
 _ADVISORY_KEY = 0x56494749  # "VIGI": the high half of the lock's key; the workspace id is the low half
 
 
@@ -97,13 +103,7 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
         # id range alone is a short walk of the primary key; a concurrent sync's entries in it are skipped.
         batch = db.session.execute(
             select(entry.id, entry.account_id, entry.user_id, entry.at)
-            .where(
-                entry.id > settled_to,
-                entry.id <= top,
-                entry.type == _NOTIFY,
-                entry.channel.in_(INTERRUPTING_CHANNELS),
-                entry.user_id.is_not(None),
-            )
+            .where(entry.id > settled_to, entry.id <= top, _CAN_INTERRUPT)
             .order_by(entry.id)
             .limit(_BATCH)
         ).all()
@@ -129,14 +129,9 @@ def settle_account(account_id: int, rewritten: Sequence[int] = ()) -> int:
 
 def resettle_incident(incident: Incident) -> int:
     """Re-judge the bursts of this incident's notifications (after it was excluded or included)."""
-    entry = IncidentLogEntry
+    entry = _ENTRIES.c
     rows = db.session.execute(
-        select(entry.user_id, entry.at).where(
-            entry.incident_id == incident.id,
-            entry.type == _NOTIFY,
-            entry.channel.in_(INTERRUPTING_CHANNELS),
-            entry.user_id.is_not(None),
-        )
+        select(entry.user_id, entry.at).where(entry.incident_id == incident.id, _CAN_INTERRUPT)
     ).all()
     if not rows:
         return 0
@@ -196,17 +191,11 @@ def spans_around(notes: Iterable[tuple[int, datetime]]) -> list[Span]:
     by_user: dict[int, list[datetime]] = defaultdict(list)
     for user_id, at in notes:
         by_user[user_id].append(at)
-    spans: list[Span] = []
-    for user_id, times in by_user.items():
-        times.sort()
-        start = end = times[0]
-        for at in times[1:]:
-            if at - end > _FIRST_PAD:
-                spans.append(Span(user_id, start - BURST_GAP, end + BURST_GAP))
-                start = at
-            end = at
-        spans.append(Span(user_id, start - BURST_GAP, end + BURST_GAP))
-    return spans
+    return [
+        Span(user_id, run[0] - BURST_GAP, run[-1] + BURST_GAP)
+        for user_id, times in by_user.items()
+        for run in _runs(sorted(times), lambda run, at: at - run[-1] <= _FIRST_PAD)
+    ]
 
 
 def settle(workspace_id: int, spans: Sequence[Span]) -> int:
@@ -223,24 +212,25 @@ def settle(workspace_id: int, spans: Sequence[Span]) -> int:
 
 def bursts(notes: Sequence[Note]) -> list[list[Note]]:
     """One person's notifications (in time order) split where 60 s or more separate two of them."""
-    result: list[list[Note]] = []
-    for note in notes:
-        if result and note.at - result[-1][-1].at < BURST_GAP:
-            result[-1].append(note)
-        else:
-            result.append([note])
-    return result
+    return _runs(notes, lambda burst, note: note.at - burst[-1].at < BURST_GAP)
 
 
 def _read_groups(spans: Sequence[Span]) -> list[list[Span]]:
     """Spans grouped so that one read of everyone's notifications covers each group's stretch of time."""
-    groups: list[list[Span]] = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if groups and span.end - groups[-1][0].start <= _READ_SPAN:
-            groups[-1].append(span)
+    return _runs(
+        sorted(spans, key=attrgetter("start")), lambda group, span: span.end - group[0].start <= _READ_SPAN
+    )
+
+
+def _runs(items: Iterable[_T], joins: Callable[[list[_T], _T], bool]) -> list[list[_T]]:
+    """Items in order, cut into runs: an item joins the run before it when `joins(run, item)`."""
+    runs: list[list[_T]] = []
+    for item in items:
+        if runs and joins(runs[-1], item):
+            runs[-1].append(item)
         else:
-            groups.append([span])
-    return groups
+            runs.append([item])
+    return runs
 
 
 def _decide(workspace_id: int, spans: list[Span]) -> list[tuple[Span, list[Note]]]:
@@ -304,9 +294,7 @@ def _eligible_query(workspace_id: int) -> Select[Any]:
         .join_from(_ENTRIES, _INCIDENTS, incident.id == entry.incident_id)
         .where(
             entry.workspace_id == workspace_id,
-            entry.type == _NOTIFY,
-            entry.channel.in_(INTERRUPTING_CHANNELS),
-            entry.user_id.is_not(None),
+            _CAN_INTERRUPT,
             incident.workspace_id == workspace_id,
             incident.excluded == false(),
         )

@@ -30,15 +30,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _limits() -> tuple[timedelta, timedelta]:
-    settings = current_app.config["VIGIL"]
-    idle, lifetime = settings.session_idle_seconds, settings.session_lifetime_seconds
-    return timedelta(seconds=idle), timedelta(seconds=lifetime)
-
-
 def _expired_clause(now: datetime) -> ColumnElement[bool]:
-    idle, lifetime = _limits()
-    return or_(UserSession.last_seen_at < now - idle, UserSession.created_at < now - lifetime)
+    settings = current_app.config["VIGIL"]
+    return or_(
+        UserSession.last_seen_at < now - timedelta(seconds=settings.session_idle_seconds),
+        UserSession.created_at < now - timedelta(seconds=settings.session_lifetime_seconds),
+    )
 
 
 def start(user: User, remember: bool = False) -> UserSession:
@@ -70,12 +67,14 @@ def start(user: User, remember: bool = False) -> UserSession:
 
 def load(token: str) -> User | None:
     """Flask-Login's user_loader: the user of a live login; None for a revoked, expired or unknown token."""
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
-    if record is None:
-        return None
     now = utcnow()
-    idle, lifetime = _limits()
-    if record.last_seen_at < now - idle or record.created_at < now - lifetime:
+    found = db.session.execute(
+        select(UserSession, _expired_clause(now)).where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if found is None:
+        return None
+    record, expired = found
+    if expired:
         db.session.delete(record)
         db.session.commit()
         return None

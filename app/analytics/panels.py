@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import render_template
@@ -240,15 +241,29 @@ _SORTERS: dict[str, Callable[[BreakdownRow], Any]] = {
 }
 
 
-def sort_rows(rows: list[BreakdownRow], sort: str) -> list[BreakdownRow]:
-    """Rows without data for the key always go last, whichever the direction."""
+# The dashboard's breakdown tables (panels and CSV): their rows, and the filter parameter holding their sort.
+TABLES: dict[str, tuple[Callable[[MetricQuery], list[BreakdownRow]], str]] = {
+    "services": (breakdowns.by_service, "service_sort"),
+    "teams": (breakdowns.by_team, "team_sort"),
+}
+
+
+def table_rows(name: str, query: MetricQuery, filters: DashboardFilters) -> list[BreakdownRow]:
+    """A breakdown table's rows in the order its sort filter asks for; rows without data for the key always go
+    last, whichever the direction."""
+    rows_of, param = TABLES[name]
+    rows, sort = rows_of(query), getattr(filters, param)
     key = _SORTERS[sort.removeprefix("-")]
     known = [row for row in rows if key(row) is not None]
     unknown = [row for row in rows if key(row) is None]
     return sorted(known, key=key, reverse=sort.startswith("-")) + unknown
 
 
-def _breakdown(rows: list[BreakdownRow], sort: str, param: str) -> dict[str, Any]:
+def _breakdown(
+    name: str, query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    param = TABLES[name][1]
+    rows = table_rows(name, query, filters)
     return {
         "rows": [
             {
@@ -260,22 +275,12 @@ def _breakdown(rows: list[BreakdownRow], sort: str, param: str) -> dict[str, Any
                 "mttr": duration(row.mttr.mean),
                 "mttr_p90": duration(row.mttr.p90),
             }
-            for row in sort_rows(rows, sort)
+            for row in rows
         ],
-        "sort": sort,
+        "sort": getattr(filters, param),
         "sort_param": param,
         "empty": not any(row.incident_count for row in rows),
     }
-
-
-def services_panel(
-    query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings
-) -> dict[str, Any]:
-    return _breakdown(breakdowns.by_service(query), filters.service_sort, "service_sort")
-
-
-def teams_panel(query: MetricQuery, filters: DashboardFilters, settings: WorkspaceSettings) -> dict[str, Any]:
-    return _breakdown(breakdowns.by_team(query), filters.team_sort, "team_sort")
 
 
 TOP_ROWS = 10
@@ -344,8 +349,8 @@ PANELS: dict[str, Panel] = {
     for panel in (
         Panel("kpis", "Headline numbers", kpis),
         Panel("trends", "Trends", trends_panel),
-        Panel("services", "By service", services_panel),
-        Panel("teams", "By team", teams_panel),
+        Panel("services", "By service", partial(_breakdown, "services")),
+        Panel("teams", "By team", partial(_breakdown, "teams")),
         Panel("recurring", "Recurring incidents", recurring_panel),
         Panel("heatmap", "When incidents start", heatmap_panel),
         Panel("responders", "Interruptions and responder load", responders_panel),

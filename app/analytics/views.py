@@ -5,7 +5,6 @@ tables as CSV: the rows the table shows, same filters and sort, in the report's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,21 +14,15 @@ from sqlalchemy import exists, select, true
 from werkzeug.wrappers import Response
 
 from app.accounts.context import current_workspace, member_required
-from app.analytics import bp, breakdowns, reports
-from app.analytics.breakdowns import BreakdownRow
-from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, sort_rows, window_label
+from app.analytics import bp, reports
+from app.analytics.panels import PANELS, SERVER_RENDERED, render_kept, render_panel, table_rows, window_label
 from app.analytics.percentiles import room_to_sort
-from app.analytics.population import Choices, DashboardFilters, parse_filters
-from app.analytics.query import MetricQuery, has_linked_account, workspace_settings
+from app.analytics.population import Choices, parse_filters
+from app.analytics.query import has_linked_account, workspace_settings
 from app.csvio import csv_response
 from app.extensions import db
 from app.models import PDService, Workspace
 from app.web import page_or_partial
-
-TABLES: dict[str, tuple[Callable[[MetricQuery], list[BreakdownRow]], Callable[[DashboardFilters], str]]] = {
-    "services": (breakdowns.by_service, lambda filters: filters.service_sort),
-    "teams": (breakdowns.by_team, lambda filters: filters.team_sort),
-}
 
 
 @bp.get("/dashboard")
@@ -93,9 +86,8 @@ def breakdown_csv(name: str) -> Response | tuple[str, int]:
         message = " ".join(filters.messages)
         return render_template("errors/error.html", status=400, title="Bad request", message=message), 400
     query = filters.query(workspace)
-    rows_of, sort_of = TABLES[name]
     room_to_sort()
-    rows = sort_rows(rows_of(query), sort_of(filters))
+    rows = table_rows(name, query, filters)
     first = query.start.astimezone(query.zone).date()
     last = (query.end - timedelta(microseconds=1)).astimezone(query.zone).date()
     return csv_response(

@@ -26,11 +26,6 @@ from app.models import AlertRule
 READ_ONLY = tuple(name for name, field in ALERT_RULE["properties"].items() if field.get("readOnly"))
 
 
-def _invalid(exc: RuleInvalid) -> ApiError:
-    field, message = next(iter(exc.errors.items()))
-    return ApiError(400, message, field, errors=exc.errors)
-
-
 def _top(field: str) -> str:
     return field.split(".", 1)[0].split("[", 1)[0]
 
@@ -71,13 +66,7 @@ def list_alert_rules() -> Response:
 @api_key_required
 def create_alert_rule() -> tuple[Response, int]:
     body = json_object()
-    spec = _parse(body, body)
-    try:
-        rule = manage.create_rule(current_api_workspace(), spec, None)
-    except RuleInvalid as exc:  # a target PagerDuty refuses (disabled service, token that cannot write)
-        db.session.rollback()
-        raise _invalid(exc) from None
-    return jsonify(manage.rule_to_dict(rule)), 201
+    return jsonify(manage.rule_to_dict(_save(None, body, body))), 201
 
 
 @bp.get("/alert-rules/<int:rule_id>")
@@ -91,7 +80,7 @@ def get_alert_rule(rule_id: int) -> Response:
 def replace_alert_rule(rule_id: int) -> Response:
     rule = _rule_or_404(rule_id)
     body = json_object()
-    return _update(rule, body, body)
+    return jsonify(manage.rule_to_dict(_save(rule, body, body)))
 
 
 @bp.patch("/alert-rules/<int:rule_id>")
@@ -104,17 +93,20 @@ def change_alert_rule(rule_id: int) -> Response:
     merged = {**current, **changes}
     if isinstance(changes.get("filters"), dict):
         merged["filters"] = {**current["filters"], **changes["filters"]}
-    return _update(rule, merged, changes)
+    return jsonify(manage.rule_to_dict(_save(rule, merged, changes)))
 
 
-def _update(rule: AlertRule, data: dict[str, Any], sent: dict[str, Any]) -> Response:
+def _save(rule: AlertRule | None, data: dict[str, Any], sent: dict[str, Any]) -> AlertRule:
+    """Create the rule in `data` (no `rule`) or make `rule` it; a 400 for anything at fault."""
     spec = _parse(data, sent)
     try:
-        manage.update_rule(rule, spec)
-    except RuleInvalid as exc:
+        if rule is None:
+            return manage.create_rule(current_api_workspace(), spec, None)
+        return manage.update_rule(rule, spec)
+    except RuleInvalid as exc:  # a target PagerDuty refuses (disabled service, token that cannot write)
         db.session.rollback()
-        raise _invalid(exc) from None
-    return jsonify(manage.rule_to_dict(rule))
+        field, message = next(iter(exc.errors.items()))
+        raise ApiError(400, message, field, errors=exc.errors) from None
 
 
 @bp.delete("/alert-rules/<int:rule_id>")

@@ -6,12 +6,12 @@ import functools
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blinker import Namespace
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import InvalidRequestError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -196,15 +196,15 @@ def create_invitation(
     return invitation, token
 
 
+def _usable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Invitation.is_usable in SQL: neither accepted, revoked nor expired."""
+    return Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now
+
+
 def pending_invitations(workspace: Workspace) -> Sequence[Invitation]:
     return db.session.scalars(
         select(Invitation)
-        .where(
-            Invitation.workspace_id == workspace.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
+        .where(Invitation.workspace_id == workspace.id, *_usable(utcnow()))
         .order_by(Invitation.created_at.desc())
     ).all()
 
@@ -225,12 +225,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     # database lets exactly one change the row; the others' condition no longer holds when their turn comes.
     claimed = db.session.execute(
         update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > now,
-        )
+        .where(Invitation.id == invitation.id, *_usable(now))
         .values(accepted_at=now, accepted_by_id=user.id)
         .execution_options(synchronize_session=False)
     ).rowcount

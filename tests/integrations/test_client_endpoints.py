@@ -45,7 +45,6 @@ def test_it_gets_the_current_user(api: responses.RequestsMock, client: PagerDuty
         ("list_teams", "/teams", "teams"),
         ("list_priorities", "/priorities", "priorities"),
         ("list_escalation_policies", "/escalation_policies", "escalation_policies"),
-        ("list_webhook_subscriptions", "/webhook_subscriptions", "webhook_subscriptions"),
     ],
 )
 def test_it_lists_account_collections(

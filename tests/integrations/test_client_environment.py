@@ -29,8 +29,8 @@ def test_it_sends_every_request_through_the_proxy_the_environment_named(
     client = _client()
     monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere.internal:3128")  # read once, when the client was made
 
-    client.get_abilities()
-    client.get_abilities()
+    client.get("/abilities")
+    client.get("/abilities")
 
     for call in api.calls:
         assert call.request.req_kwargs["proxies"] == {"https": "http://proxy.internal:3128"}  # type: ignore[attr-defined]
@@ -43,6 +43,6 @@ def test_it_goes_direct_when_no_proxy_names_pagerduty(
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", ".pagerduty.com")
 
-    _client().get_abilities()
+    _client().get("/abilities")
 
     assert "https" not in api.calls[0].request.req_kwargs["proxies"]  # type: ignore[attr-defined]

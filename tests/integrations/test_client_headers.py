@@ -25,7 +25,7 @@ def make_client(**options: Any) -> PagerDutyClient:
 def test_it_sends_the_token_form_and_v2_accept_on_reads(api: responses.RequestsMock) -> None:
     api.get(f"{BASE}/abilities", json={"abilities": ["teams"]})
 
-    assert make_client().get_abilities() == ["teams"]
+    assert make_client().get("/abilities") == {"abilities": ["teams"]}
 
     headers = api.calls[0].request.headers
     assert headers["Authorization"] == f"Token token={TOKEN}"
@@ -38,7 +38,7 @@ def test_it_sends_the_token_form_and_v2_accept_on_reads(api: responses.RequestsM
 def test_it_sends_a_bearer_token_for_oauth(api: responses.RequestsMock) -> None:
     api.get(f"{BASE}/abilities", json={"abilities": []})
 
-    make_client(auth_kind="oauth", user_agent="Vigil/test").get_abilities()
+    make_client(auth_kind="oauth", user_agent="Vigil/test").get("/abilities")
 
     headers = api.calls[0].request.headers
     assert headers["Authorization"] == f"Bearer {TOKEN}"
@@ -80,7 +80,7 @@ def test_it_refuses_a_write_without_from_email(api: responses.RequestsMock) -> N
 def test_it_sets_explicit_timeouts_on_every_call(api: responses.RequestsMock) -> None:
     api.get(f"{BASE}/abilities", json={"abilities": []})
 
-    make_client(timeout=(2.5, 12)).get_abilities()
+    make_client(timeout=(2.5, 12)).get("/abilities")
 
     assert api.calls[0].request.req_kwargs["timeout"] == (2.5, 12)
 
@@ -88,7 +88,7 @@ def test_it_sets_explicit_timeouts_on_every_call(api: responses.RequestsMock) ->
 def test_it_strips_a_trailing_slash_from_the_base_url(api: responses.RequestsMock) -> None:
     api.get("https://api.eu.pagerduty.com/abilities", json={"abilities": []})
 
-    PagerDutyClient("https://api.eu.pagerduty.com/", TOKEN, auth_kind="api_token").get_abilities()
+    PagerDutyClient("https://api.eu.pagerduty.com/", TOKEN, auth_kind="api_token").get("/abilities")
 
     assert api.calls[0].request.url == "https://api.eu.pagerduty.com/abilities"
 

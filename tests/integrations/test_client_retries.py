@@ -40,7 +40,7 @@ def test_it_retries_transient_statuses_then_succeeds(
     api.get(URL, json=OK)
     client = make_client(sleeps)
 
-    assert client.get_abilities() == ["teams"]
+    assert client.get("/abilities") == OK
 
     assert len(api.calls) == 3
     assert sleeps == [1.0, 2.0]
@@ -53,7 +53,7 @@ def test_it_gives_up_after_max_attempts_with_a_retryable_error(
     client = make_client(sleeps)
 
     with pytest.raises(PagerDutyError) as caught:
-        client.get_abilities()
+        client.get("/abilities")
 
     assert caught.value.status == 503
     assert caught.value.retryable is True
@@ -72,7 +72,7 @@ def test_it_draws_backoff_with_full_jitter(api: responses.RequestsMock, sleeps: 
         caps.append(cap)
         return cap / 2
 
-    make_client(sleeps, jitter=half_of).get_abilities()
+    make_client(sleeps, jitter=half_of).get("/abilities")
 
     assert caps == [1.0, 2.0]
     assert sleeps == [0.5, 1.0]
@@ -84,7 +84,7 @@ def test_it_waits_ratelimit_reset_seconds_on_429(api: responses.RequestsMock, sl
     api.get(URL, json=OK)
     client = make_client(sleeps)
 
-    assert client.get_abilities() == ["teams"]
+    assert client.get("/abilities") == OK
 
     assert sleeps == [2.0]
     assert (client.stats.requests, client.stats.rate_limited, client.stats.retries) == (2, 1, 1)
@@ -98,7 +98,7 @@ def test_it_backs_off_on_429_without_headers_or_body(
     api.get(URL, status=429)
     api.get(URL, json=OK)
 
-    assert make_client(sleeps).get_abilities() == ["teams"]
+    assert make_client(sleeps).get("/abilities") == OK
 
     assert sleeps == [1.0, 2.0]
 
@@ -110,7 +110,7 @@ def test_it_raises_instead_of_sleeping_past_max_inline_wait(
     client = make_client(sleeps, max_inline_wait=10.0)
 
     with pytest.raises(PagerDutyError) as caught:
-        client.get_abilities()
+        client.get("/abilities")
 
     assert caught.value.is_rate_limited
     assert caught.value.retryable is True
@@ -127,7 +127,7 @@ def test_it_keeps_ratelimit_reset_when_429_attempts_run_out(
     client = make_client(sleeps, max_attempts=2)
 
     with pytest.raises(PagerDutyError) as caught:
-        client.get_abilities()
+        client.get("/abilities")
 
     assert (caught.value.retryable, caught.value.retry_after) == (True, 3.0)
     assert sleeps == [3.0]
@@ -138,7 +138,7 @@ def test_it_ignores_a_malformed_ratelimit_reset(api: responses.RequestsMock, sle
     api.get(URL, status=429, headers={"ratelimit-reset": "soon"})
     api.get(URL, json=OK)
 
-    make_client(sleeps).get_abilities()
+    make_client(sleeps).get("/abilities")
 
     assert sleeps == [1.0]
 
@@ -158,7 +158,7 @@ def test_it_retries_network_errors_and_timeouts(
     api.get(URL, json=OK)
     client = make_client(sleeps)
 
-    assert client.get_abilities() == ["teams"]
+    assert client.get("/abilities") == OK
 
     assert sleeps == [1.0]
     assert (client.stats.requests, client.stats.retries) == (2, 1)
@@ -170,7 +170,7 @@ def test_it_raises_a_network_error_without_status_when_attempts_run_out(
     api.get(URL, body=requests.ReadTimeout("read timed out"))
 
     with pytest.raises(PagerDutyError) as caught:
-        make_client(sleeps, max_attempts=2).get_abilities()
+        make_client(sleeps, max_attempts=2).get("/abilities")
 
     assert caught.value.status is None
     assert caught.value.retryable is True
@@ -186,7 +186,7 @@ def test_it_does_not_retry_permanent_errors(
     client = make_client(sleeps)
 
     with pytest.raises(PagerDutyError) as caught:
-        client.get_abilities()
+        client.get("/abilities")
 
     assert caught.value.status == status
     assert caught.value.retryable is False
@@ -201,7 +201,7 @@ def test_it_raises_a_backoff_longer_than_max_inline_wait(
     api.get(URL, status=500)
 
     with pytest.raises(PagerDutyError) as caught:
-        make_client(sleeps, max_inline_wait=1.5).get_abilities()
+        make_client(sleeps, max_inline_wait=1.5).get("/abilities")
 
     assert (caught.value.status, caught.value.retry_after) == (500, 2.0)
     assert sleeps == [1.0]
@@ -214,8 +214,8 @@ def test_it_counts_requests_429s_retries_and_waits(api: responses.RequestsMock, 
     api.get(URL, json=OK)
     client = make_client(sleeps)
 
-    client.get_abilities()
-    client.get_abilities()
+    client.get("/abilities")
+    client.get("/abilities")
 
     assert client.stats.requests == 4
     assert client.stats.rate_limited == 1

@@ -63,5 +63,5 @@ def test_it_gives_eu_accounts_a_client_on_the_eu_api(admin: FlaskClient, sim: Ru
 
     with responses.RequestsMock() as api:
         api.get(f"{sim.eu_url}/abilities", json={"abilities": ["teams"]})
-        assert client_for(account).get_abilities() == ["teams"]
+        assert client_for(account).get("/abilities") == {"abilities": ["teams"]}
         assert api.calls[0].request.headers["Authorization"] == f"Token token={USER_TOKEN}"

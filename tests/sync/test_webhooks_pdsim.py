@@ -91,7 +91,7 @@ def test_it_syncs_an_incident_triggered_in_pagerduty_within_seconds(
     run_jobs: Callable[[], int],
 ) -> None:
     subscription_id = enable(login_as(personas.admin.email), acme_account)
-    (subscription,) = make_client(sim).list_webhook_subscriptions()
+    (subscription,) = make_client(sim).get("/webhook_subscriptions")["webhook_subscriptions"]
     assert subscription["id"] == subscription_id
     assert (
         subscription["delivery_method"]["url"]
@@ -146,7 +146,7 @@ def test_it_deletes_the_subscription_when_disabled(
         f"/integrations/pagerduty/{acme_account.id}/webhook/disable", follow_redirects=True
     )
     assert "Near-real-time sync is off." in response.get_data(as_text=True)
-    assert make_client(sim).list_webhook_subscriptions() == []
+    assert make_client(sim).get("/webhook_subscriptions")["webhook_subscriptions"] == []
     db.session.refresh(acme_account)
     assert acme_account.webhook_subscription_id is None and acme_account.webhook_secret_enc is None
 
@@ -162,7 +162,7 @@ def test_it_deletes_the_subscription_on_unlink(
     enable(client, acme_account)
     response = client.post(f"/integrations/pagerduty/{acme_account.id}/unlink", data={"synced_data": "keep"})
     assert response.status_code == 302
-    assert make_client(sim).list_webhook_subscriptions() == []
+    assert make_client(sim).get("/webhook_subscriptions")["webhook_subscriptions"] == []
     db.session.refresh(acme_account)
     assert acme_account.webhook_subscription_id is None and acme_account.webhook_secret_enc is None
 
@@ -178,4 +178,4 @@ def test_it_refuses_a_second_subscription(
     enable(client, acme_account)
     response = client.post(f"/integrations/pagerduty/{acme_account.id}/webhook/enable", follow_redirects=True)
     assert "already on" in response.get_data(as_text=True)
-    assert len(make_client(sim).list_webhook_subscriptions()) == 1
+    assert len(make_client(sim).get("/webhook_subscriptions")["webhook_subscriptions"]) == 1

@@ -98,10 +98,6 @@ class PagerDutyClient(Transport):
         # API-NOTES §2.13
         return self._collect("/escalation_policies", "escalation_policies")
 
-    def get_abilities(self) -> list[str]:
-        # API-NOTES §2.13: check `teams`/`urgencies` before using those filters, else expect 402.
-        return [str(ability) for ability in self.get("/abilities").get("abilities", [])]
-
     def list_incidents(
         self,
         *,
@@ -241,10 +237,6 @@ class PagerDutyClient(Transport):
         body = {"webhook_subscription": subscription}
         document = self.write("POST", "/webhook_subscriptions", body)
         return _unwrap(document, "webhook_subscription")
-
-    def list_webhook_subscriptions(self) -> list[dict[str, Any]]:
-        # API-NOTES §6.1: `secret` is null here.
-        return self._collect("/webhook_subscriptions", "webhook_subscriptions")
 
     def delete_webhook_subscription(self, subscription_id: str) -> None:
         # API-NOTES §6.1, §0: delete answers 204.

@@ -14,7 +14,7 @@ from app.jobs import in_app_context
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
 from app.queue import SYNC, QueueNotConfigured, enqueue
 
-from .runner import account_lock, enqueue_continuation, job_id, sync_account
+from .runner import account_lock, enqueue_run
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +41,9 @@ def request_sync(
     waiting = db.session.scalars(
         select(SyncRun).where(SyncRun.account_id == account.id, SyncRun.status == SyncStatus.WAITING)
     ).first()
-    if waiting is not None:
-        # A run waits out a rate limit or a 5xx storm: its continuation (stable id) is the sync, rather than
-        # a new run that would close it as interrupted. If that job was lost, the run continues now.
-        return enqueue_continuation(waiting, None)
-    # No live run holds the lock, so a job still recorded as started lost its worker: replace it.
-    return enqueue(
-        sync_account,
-        account.id,
-        None,
-        trigger.value if trigger else None,
-        queue=SYNC,
-        job_id=job_id(account.id),
-        delay=delay,
-        replace_started=True,
-        timeout=3600,
-    )
+    # A run waits out a rate limit or a 5xx storm: its continuation (stable id) is the sync, rather than a new
+    # run that would close it as interrupted. If that job was lost, the run continues now.
+    return enqueue_run(account.id, waiting, None if waiting else delay, trigger)
 
 
 def nudge_sync(account: PagerDutyAccount, delay: timedelta | None = None) -> None:

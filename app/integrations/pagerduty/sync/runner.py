@@ -194,21 +194,26 @@ def _on_pagerduty_error(account: PagerDutyAccount, sync_run: SyncRun | None, exc
         wait = exc.retry_after if exc.retry_after is not None else 30 * 2 ** (sync_run.continuations - 1)
         sync_run.status, sync_run.error = SyncStatus.WAITING, f"Waiting {wait:.0f} s before continuing: {exc}"
         db.session.commit()
-        enqueue_continuation(sync_run, timedelta(seconds=wait))
+        enqueue_run(account.id, sync_run, timedelta(seconds=wait))
         return "waiting"
     _finish(sync_run, SyncStatus.FAILED, str(exc))
     return "failed"
 
 
-def enqueue_continuation(sync_run: SyncRun, delay: timedelta | None) -> Job:
+def enqueue_run(
+    account_id: int, waiting: SyncRun | None, delay: timedelta | None, trigger: SyncKind | None = None
+) -> Job:
+    """The continuation of a `waiting` run (its row keeps its kind), else a new run's job under the account's
+    stable id, replacing one still recorded as started: no live run holds the lock, so it lost its worker."""
     return enqueue(
         sync_account,
-        sync_run.account_id,
-        sync_run.id,
-        None,  # the run row keeps its kind
+        account_id,
+        waiting.id if waiting else None,
+        trigger.value if trigger and waiting is None else None,
         queue=SYNC,
-        job_id=continuation_job_id(sync_run),
+        job_id=continuation_job_id(waiting) if waiting else job_id(account_id),
         delay=delay,
+        replace_started=waiting is None,
         timeout=3600,
     )
 

@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import orjson
@@ -26,6 +27,7 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 _BACKOFF_BASE_SECONDS = 1.0
 _BACKOFF_CAP_SECONDS = 60.0
 _NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+FULL_JITTER = partial(random.uniform, 0)  # cap -> a backoff in [0, cap]
 
 
 @dataclass
@@ -36,10 +38,6 @@ class ClientStats:
     rate_limited: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
-
-
-def full_jitter(cap: float) -> float:
-    return random.uniform(0, cap)
 
 
 class Transport:
@@ -55,7 +53,7 @@ class Transport:
         max_attempts: int = 4,
         max_inline_wait: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[float], float] = full_jitter,
+        jitter: Callable[[float], float] = FULL_JITTER,
         refresh_token: Callable[[], str] | None = None,
         user_agent: str = "Vigil/0.1",
     ) -> None:

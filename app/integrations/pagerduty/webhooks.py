@@ -78,10 +78,6 @@ def _digest(raw_body: bytes, secret: str) -> str:
     return hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
 
 
-def _reply(code: int, **body: str) -> tuple[Response, int]:
-    return jsonify(body), code
-
-
 def _refuse(code: int, message: str) -> tuple[Response, int]:
     """The error shape of the whole app's JSON answers (app/errors.py, the API's document)."""
     return jsonify({"error": {"status": code, "message": message}}), code
@@ -121,7 +117,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
         log.warning("refused a signed webhook delivery for account %s: %s", account_id, exc)
         return _refuse(400, str(exc))
     if event.get("event_type") == "pagey.ping":
-        return _reply(202, status="pong")
+        return jsonify(status="pong"), 202
     try:
         conn = redis_connection()
         keys = _dedupe_keys(account, request.headers.get("X-Webhook-Id"), event.get("id"))
@@ -130,7 +126,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
             if not conn.set(key, 1, nx=True, ex=DEDUPE_SECONDS):
                 if taken:
                     conn.delete(*taken)
-                return _reply(202, status="duplicate")
+                return jsonify(status="duplicate"), 202
             taken.append(key)
         try:
             jobs.request_sync(account, delay=NUDGE_DELAY, trigger=SyncKind.WEBHOOK)
@@ -143,7 +139,7 @@ def webhook(account_id: int) -> tuple[Response, int]:
             "webhook for account %s not queued (%s); answering 503 so PagerDuty retries", account_id, exc
         )
         return _refuse(503, "queue unavailable, retry later")
-    return _reply(202, status="queued")
+    return jsonify(status="queued"), 202
 
 
 def _dedupe_keys(account: PagerDutyAccount, delivery_id: str | None, event_id: object) -> list[str]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import in_app_context
 from app.models import AccountStatus, PagerDutyAccount, SyncKind, SyncRun, SyncStatus
-from app.queue import SYNC, QueueNotConfigured, enqueue
+from app.queue import QueueNotConfigured
 
 from .runner import account_lock, enqueue_run
 

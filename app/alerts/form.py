@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -24,6 +24,8 @@ _BETWEEN = re.compile(r"between (\d+) and (\d+)")
 # Fields the form and the API name alike: texts, and checkboxes.
 _TEXTS = ("name", "description", "signal", "operator", "severity", "no_data", "title_template")
 _SWITCHES = ("enabled", "muted", "notify_on_resolve")
+# The form's multiple choices: the API's `filters` object.
+_FILTERS = ("services", "teams", "urgencies")
 LABELS = {
     "name": "Name",
     "description": "Description",
@@ -91,10 +93,8 @@ class RuleForm:
             metric=data.get("metric", ""),
             threshold=data.get("threshold", ""),
             aggregation=data.get("aggregation", "avg"),
+            **{name: data.getlist(name) for name in _FILTERS},
             labels_text=data.get("labels", ""),
-            services=data.getlist("services"),
-            teams=data.getlist("teams"),
-            urgencies=data.getlist("urgencies"),
             window_minutes=data.get("window_minutes", ""),
             for_minutes=data.get("for_minutes", "0"),
             targets=_target_rows(data),
@@ -108,13 +108,11 @@ class RuleForm:
         return cls(
             **{name: rule[name] or "" for name in _TEXTS},
             **{name: rule[name] for name in _SWITCHES},
+            **{name: list(rule["filters"][name]) for name in _FILTERS},
             threshold=f"{rule['threshold']:g}",
             metric=rule["metric"],
             aggregation=rule["aggregation"] or "avg",
             labels_text="\n".join(f"{k}={v}" for k, v in sorted(rule["labels"].items())),
-            services=list(rule["filters"]["services"]),
-            teams=list(rule["filters"]["teams"]),
-            urgencies=list(rule["filters"]["urgencies"]),
             window_minutes=_minutes(rule["window_seconds"]),
             for_minutes=_minutes(rule["for_seconds"]),
             targets=[
@@ -146,14 +144,7 @@ class RuleForm:
             "window_seconds": _seconds(self.window_minutes, "window_seconds", errors),
             "for_seconds": _seconds(self.for_minutes or "0", "for_seconds", errors),
             "targets": [
-                {
-                    "account": t.account,
-                    "service": t.service,
-                    "urgency": t.urgency or None,
-                    "escalation_policy": t.escalation_policy or None,
-                }
-                for t in self.targets
-                if not t.blank
+                {key: value or None for key, value in asdict(t).items()} for t in self.targets if not t.blank
             ],
         }
         self._check_text(errors)
@@ -163,11 +154,7 @@ class RuleForm:
             data["aggregation"] = self.aggregation
             data["labels"] = _labels(self.labels_text, errors)
         else:
-            data["filters"] = {
-                "services": self.services,
-                "teams": self.teams,
-                "urgencies": self.urgencies,
-            }
+            data["filters"] = {name: getattr(self, name) for name in _FILTERS}
         return data, errors
 
     def _check_text(self, errors: dict[str, str]) -> None:
@@ -178,9 +165,7 @@ class RuleForm:
             "metric": [self.metric],
             "labels": [self.labels_text],
             "title_template": [self.title_template],
-            "filters.services": self.services,
-            "filters.teams": self.teams,
-            "filters.urgencies": self.urgencies,
+            **{f"filters.{name}": getattr(self, name) for name in _FILTERS},
         }
         for index, target in enumerate(self.targets):
             texts[f"targets[{index}].service"] = [target.account, target.service, target.urgency]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -161,22 +161,18 @@ def create_rule(workspace: Workspace, spec: RuleSpec, user: User | None) -> Aler
     db.session.add(rule)
     db.session.flush()
     for target in checked:
-        db.session.add(_target(rule, target))
+        db.session.add(RuleTarget(rule_id=rule.id, **_target_fields(target)))
     audit.record(workspace, "alert_rule.created", rule.name, rule=rule.id)
     db.session.commit()
     return rule
 
 
-def _target(rule: AlertRule, checked: CheckedTarget) -> RuleTarget:
-    return RuleTarget(
-        rule_id=rule.id,
-        account_id=checked.spec.account_id,
-        service_remote_id=checked.spec.service_remote_id,
-        service_name=checked.service_name,
-        urgency=checked.spec.urgency,
-        escalation_policy_remote_id=checked.spec.escalation_policy_remote_id,
-        escalation_policy_name=checked.escalation_policy_name,
-    )
+def _target_fields(checked: CheckedTarget) -> dict[str, Any]:
+    return {
+        **asdict(checked.spec),
+        "service_name": checked.service_name,
+        "escalation_policy_name": checked.escalation_policy_name,
+    }
 
 
 def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
@@ -194,13 +190,11 @@ def update_rule(rule: AlertRule, spec: RuleSpec) -> AlertRule:
             target.removed_at = now
             removed.append(target.id)
         else:
-            target.urgency = found.spec.urgency
-            target.escalation_policy_remote_id = found.spec.escalation_policy_remote_id
-            target.escalation_policy_name = found.escalation_policy_name
-            target.service_name = found.service_name
+            for name, value in _target_fields(found).items():
+                setattr(target, name, value)
     owed = evaluate.drop_targets(rule, removed, now)
     for target in wanted.values():
-        db.session.add(_target(rule, target))
+        db.session.add(RuleTarget(rule_id=rule.id, **_target_fields(target)))
     owed += _switches(rule, enabled=spec.enabled, muted=spec.muted, now=now)
     audit.record(workspace, "alert_rule.updated", rule.name, rule=rule.id)
     db.session.commit()

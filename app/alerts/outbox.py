@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from app.alerts.rules import PLACEHOLDERS
@@ -169,25 +169,17 @@ def resolves_for(
     """A resolve for each of the episode's triggers that may have opened an incident (added to the session).
     A trigger still queued or retrying gets one too: the resolve waits for it (delivery.py), so a page that
     recovers before it was delivered still ends with one incident, resolved."""
+    resolve = aliased(Delivery)
     query = select(Delivery).where(
         Delivery.rule_id == rule_id,
         Delivery.episode == episode,
         Delivery.action == DeliveryAction.TRIGGER,
         Delivery.status.not_in([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+        ~exists().where(resolve.parent_id == Delivery.id, resolve.action == DeliveryAction.RESOLVE),
     )
     if targets is not None:
         query = query.where(Delivery.target_id.in_(list(targets)))
-    triggers = db.session.scalars(query).all()
-    resolved = set(
-        db.session.scalars(
-            select(Delivery.parent_id).where(
-                Delivery.rule_id == rule_id,
-                Delivery.episode == episode,
-                Delivery.action == DeliveryAction.RESOLVE,
-            )
-        )
-    )
-    created = [_resolve(trigger, now, note) for trigger in triggers if trigger.id not in resolved]
+    created = [_resolve(trigger, now, note) for trigger in db.session.scalars(query)]
     db.session.add_all(created)
     return created
 

@@ -50,3 +50,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 oauth = OAuth()
+
+
+def is_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL: the one test for the few places whose SQL differs."""
+    return db.session.get_bind().dialect.name == "postgresql"

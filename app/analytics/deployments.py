@@ -20,11 +20,11 @@ from sqlalchemy import Select, and_, case, false, func, literal, or_, select, tr
 from sqlalchemy.orm import aliased
 
 from app.analytics.filters import deployment_conditions, incident_attribute_conditions
-from app.analytics.percentiles import Aggregate, DurationStats, aggregate, is_postgresql
+from app.analytics.percentiles import Aggregate, DurationStats, aggregate
 from app.analytics.query import MetricQuery, WorkspaceSettings, workspace_settings
 from app.analytics.sqlfuncs import add_seconds, bucket_index, seconds_between
 from app.analytics.windows import Bucket
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.models import Deployment, Incident, PDService
 
 RELATED_CHANGES_LOOKBACK = timedelta(hours=4)

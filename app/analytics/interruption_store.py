@@ -32,8 +32,7 @@ from sqlalchemy import Select, Table, and_, delete, false, func, select, text, u
 
 from app.analytics.interruptions import BURST_GAP, INTERRUPTING_CHANNELS, counted_indices
 from app.analytics.local_times import zones_by_user
-from app.analytics.percentiles import is_postgresql
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.models import Incident, IncidentLogEntry, Interruption, LogEntryType, PagerDutyAccount
 from app.models.bulk import insert_rows
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, case, cast, func, literal, literal_column, select, text
 from sqlalchemy.sql import FromClause
 
-from app.extensions import db
+from app.extensions import db, is_postgresql
 
 QUANTILES = (0.5, 0.9)
 
@@ -46,10 +46,6 @@ def percentile_cont(sorted_values: Sequence[float], q: float) -> float | None:
     if first == second:
         return float(low)
     return low + ((position - first) * (sorted_values[second] - low))
-
-
-def is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import Table, Text, bindparam, cast, column, func, insert, liter
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.models.types import UTCDateTime
 
 ROWS_PARAM = "bulk_rows"
@@ -65,7 +65,7 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """A plain INSERT of rows that all have the same keys (a conflict is an error, as with any INSERT)."""
     if not rows:
         return
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         db.session.execute(_insert_from_rows(table, tuple(rows[0])), rows_param(rows))
     else:
         # SQLite runs in-process: an executemany of one prepared statement costs no round trips.

@@ -13,11 +13,10 @@ from app.analytics.percentiles import (
     ANALYTICS_WORK_MEM,
     DurationStats,
     aggregate,
-    is_postgresql,
     percentile_cont,
     room_to_sort,
 )
-from app.extensions import db
+from app.extensions import db, is_postgresql
 
 
 def test_it_interpolates_between_the_two_neighbouring_ranks() -> None:

@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, case, func, select, true, update
 from sqlalchemy.dialects import postgresql
 
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.integrations.pagerduty.sync.mapping import USER_AGENTS
-from app.integrations.pagerduty.sync.upsert import is_postgresql
 from app.models import Incident, IncidentLogEntry
 from app.models.bulk import rows_param, rows_source
 

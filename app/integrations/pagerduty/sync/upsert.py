@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Boolean, Table, delete, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db
+from app.extensions import db, is_postgresql
 from app.models.bulk import rows_param, rows_source
 
 # Rows per statement: 500 rows of ~20 columns stay below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
@@ -38,10 +38,6 @@ def pairs(statement: Any) -> dict[Any, Any]:
 
 def dialect_insert(target: Any) -> Any:
     return (postgresql if is_postgresql() else sqlite).insert(target)
-
-
-def is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def upsert_by_remote_id(

@@ -22,6 +22,7 @@ import logging
 import math
 import random
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +109,7 @@ class DemoResponders:
         self.interval = interval
         self.config = ResponderConfig()
         self.since = 0.0  # only pages created after the switch went on are answered
-        self.acted: list[dict[str, Any]] = []
+        self.acted: deque[dict[str, Any]] = deque(maxlen=200)  # the last actions, for GET /_sim/responders
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,7 +122,7 @@ class DemoResponders:
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            return {**asdict(self.config), "since": self.since or None, "acted": list(self.acted[-200:])}
+            return {**asdict(self.config), "since": self.since or None, "acted": list(self.acted)}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="pdsim-responders", daemon=True)
